@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * cordon.h - the one contract between cordon's kernel programs and its Java side.
+ *
+ * Every struct and enum here has a Java mirror in dev.cordon.kernel.Abi. The
+ * AbiLayoutTest reads the BTF of the compiled object and fails when a field's
+ * name, offset or size, or an enum value, drifts from that mirror.
+ * Fixed-width types only; explicit padding so C and Java agree without guessing.
+ */
+#ifndef CORDON_H
+#define CORDON_H
+
+#define CORDON_COMM_LEN 16
+#define CORDON_ARGS_LEN 512
+
+/* What the session does with a violation. Stored in the config map. */
+enum cordon_mode {
+	CORDON_MODE_ENFORCE = 0,
+	CORDON_MODE_AUDIT = 1,
+};
+
+/* What a rule (or the default) says about a destination. */
+enum cordon_action {
+	CORDON_ACTION_ALLOW = 0,
+	CORDON_ACTION_DENY = 1,
+};
+
+/* What the kernel did with one attempt. */
+enum cordon_verdict {
+	CORDON_VERDICT_ALLOWED = 0,
+	CORDON_VERDICT_BLOCKED = 1, /* enforce + deny: the syscall failed with EPERM */
+	CORDON_VERDICT_AUDITED = 2, /* audit + deny: let through, reported */
+};
+
+/* Which hook saw the attempt; also the event's type tag. */
+enum cordon_event_kind {
+	CORDON_EVENT_CONNECT = 1,
+	CORDON_EVENT_SENDMSG = 2,
+	CORDON_EVENT_EXEC = 3,
+};
+
+/* rule_id values that are not an index into the session's rule table. */
+enum cordon_rule_special {
+	CORDON_RULE_DEFAULT = 0xffffffffu, /* no prefix matched: the --default action */
+};
+
+/* Config map (array, one entry). Mode is data, so one set of programs serves both modes. */
+struct cordon_config {
+	__u32 mode;           /* enum cordon_mode */
+	__u32 default_action; /* enum cordon_action */
+};
+
+/* LPM trie keys. prefixlen first, address bytes in network order. */
+struct cordon_lpm_v4 {
+	__u32 prefixlen;
+	__u8 addr[4];
+};
+
+struct cordon_lpm_v6 {
+	__u32 prefixlen;
+	__u8 addr[16];
+};
+
+/* LPM trie value: the decision and which rule made it (for the report). */
+struct cordon_rule {
+	__u32 action;  /* enum cordon_action */
+	__u32 rule_id; /* index into the session's rule table */
+};
+
+/* Every ring buffer record starts with this header; kind says what follows. */
+struct cordon_event_header {
+	__u32 kind; /* enum cordon_event_kind */
+	__u32 tgid; /* the process (what ps calls pid) */
+	__u32 pid;  /* the thread */
+	__u32 _pad;
+	__u64 ts_ns;     /* bpf_ktime_get_ns() */
+	__u64 cgroup_id; /* cgroup the task was in */
+	char comm[CORDON_COMM_LEN];
+};
+
+/* A connect() or sendmsg() to an inet destination. */
+struct cordon_net_event {
+	struct cordon_event_header hdr;
+	__u32 verdict;  /* enum cordon_verdict */
+	__u32 rule_id;  /* index, or CORDON_RULE_DEFAULT */
+	__u16 family;   /* AF_INET / AF_INET6 as the socket saw it */
+	__u16 protocol; /* IPPROTO_TCP / IPPROTO_UDP / ... */
+	__u16 port;     /* host byte order */
+	__u8 mapped_v4; /* 1: a v6 socket aimed at ::ffff:a.b.c.d; addr holds the v4 */
+	__u8 _pad;
+	__u8 addr[16];  /* network order; v4 in the first 4 bytes */
+};
+
+/* A process of the session called execve(): its argv, captured before it can exit. */
+struct cordon_exec_event {
+	struct cordon_event_header hdr;
+	__u32 ppid;
+	__u32 args_len; /* bytes used in args: NUL-separated argv, maybe truncated */
+	char args[CORDON_ARGS_LEN];
+};
+
+#endif /* CORDON_H */

@@ -5,7 +5,7 @@
  * connect4/6 and sendmsg4/6 decide every inet destination from two LPM tries.
  * Both are needed: connect misses unconnected UDP (sendto), sendmsg misses
  * connected sockets. A v6 socket aimed at ::ffff:a.b.c.d is judged as a.b.c.d.
- * The exec tracepoint captures argv while the process still exists, so a
+ * The exec raw tracepoint (needs no tracefs) captures argv while the process still exists, so a
  * short-lived curl is still named by its command line.
  *
  * cgroup/sock_addr return values: 1 lets the syscall go on, 0 fails it with EPERM.
@@ -115,11 +115,15 @@ static __always_inline void fill_header(struct cordon_event_header *h, __u32 kin
 	bpf_get_current_comm(h->comm, sizeof(h->comm));
 }
 
+/*
+ * A destination as four 32-bit words in network order (IPv4: w[0] only). Words, not a byte
+ * array with memcpy: clang 14's BPF backend dropped some of those byte stores into the event.
+ */
 struct destination {
-	__u8 addr[16];
-	__u16 family;
-	__u8 mapped_v4;
-	__u8 is_v4; /* judged by the v4 trie */
+	__u32 w[4];
+	__u16 family;   /* the socket's family */
+	__u8 mapped_v4; /* v6 socket, ::ffff:a.b.c.d destination */
+	__u8 is_v4;     /* judged by the v4 trie */
 };
 
 static __always_inline int decide(struct bpf_sock_addr *ctx, __u32 kind, struct destination *d)
@@ -135,12 +139,16 @@ static __always_inline int decide(struct bpf_sock_addr *ctx, __u32 kind, struct 
 	if (d->is_v4) {
 		struct cordon_lpm_v4 key = { .prefixlen = 32 };
 
-		__builtin_memcpy(key.addr, d->addr, 4);
+		*(__u32 *)key.addr = d->w[0];
 		rule = bpf_map_lookup_elem(&rules_v4, &key);
 	} else {
 		struct cordon_lpm_v6 key = { .prefixlen = 128 };
+		__u32 *a = (__u32 *)key.addr;
 
-		__builtin_memcpy(key.addr, d->addr, 16);
+		a[0] = d->w[0];
+		a[1] = d->w[1];
+		a[2] = d->w[2];
+		a[3] = d->w[3];
 		rule = bpf_map_lookup_elem(&rules_v6, &key);
 	}
 	if (rule) {
@@ -162,6 +170,8 @@ static __always_inline int decide(struct bpf_sock_addr *ctx, __u32 kind, struct 
 		struct cordon_net_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 
 		if (e) {
+			__u32 *a = (__u32 *)e->addr;
+
 			fill_header(&e->hdr, kind);
 			e->verdict = verdict;
 			e->rule_id = rule_id;
@@ -170,7 +180,10 @@ static __always_inline int decide(struct bpf_sock_addr *ctx, __u32 kind, struct 
 			e->port = bpf_ntohs(ctx->user_port);
 			e->mapped_v4 = d->mapped_v4;
 			e->_pad = 0;
-			__builtin_memcpy(e->addr, d->addr, 16);
+			a[0] = d->w[0];
+			a[1] = d->w[1];
+			a[2] = d->w[2];
+			a[3] = d->w[3];
 			bpf_ringbuf_submit(e, 0);
 		} else {
 			count_drop();
@@ -181,29 +194,29 @@ static __always_inline int decide(struct bpf_sock_addr *ctx, __u32 kind, struct 
 
 static __always_inline int decide_v4(struct bpf_sock_addr *ctx, __u32 kind)
 {
-	struct destination d = { .family = AF_INET, .is_v4 = 1 };
-	__u32 ip = ctx->user_ip4;
+	struct destination d = {};
 
-	__builtin_memcpy(d.addr, &ip, 4);
+	d.family = AF_INET;
+	d.is_v4 = 1;
+	d.w[0] = ctx->user_ip4;
 	return decide(ctx, kind, &d);
 }
 
 static __always_inline int decide_v6(struct bpf_sock_addr *ctx, __u32 kind)
 {
-	struct destination d = { .family = AF_INET6 };
-	__u32 w0 = ctx->user_ip6[0], w1 = ctx->user_ip6[1];
-	__u32 w2 = ctx->user_ip6[2], w3 = ctx->user_ip6[3];
+	struct destination d = {};
 
-	if (w0 == 0 && w1 == 0 && w2 == bpf_htonl(0x0000ffff)) {
+	d.family = AF_INET6;
+	d.w[0] = ctx->user_ip6[0];
+	d.w[1] = ctx->user_ip6[1];
+	d.w[2] = ctx->user_ip6[2];
+	d.w[3] = ctx->user_ip6[3];
+	if (d.w[0] == 0 && d.w[1] == 0 && d.w[2] == bpf_htonl(0x0000ffff)) {
 		/* IPv4-mapped: the packet will leave as IPv4, so IPv4 rules apply. */
 		d.mapped_v4 = 1;
 		d.is_v4 = 1;
-		__builtin_memcpy(d.addr, &w3, 4);
-	} else {
-		__builtin_memcpy(d.addr, &w0, 4);
-		__builtin_memcpy(d.addr + 4, &w1, 4);
-		__builtin_memcpy(d.addr + 8, &w2, 4);
-		__builtin_memcpy(d.addr + 12, &w3, 4);
+		d.w[0] = d.w[3];
+		d.w[1] = d.w[2] = d.w[3] = 0;
 	}
 	return decide(ctx, kind, &d);
 }
@@ -232,7 +245,7 @@ int cordon_sendmsg6(struct bpf_sock_addr *ctx)
 	return decide_v6(ctx, CORDON_EVENT_SENDMSG);
 }
 
-SEC("tp/sched/sched_process_exec")
+SEC("raw_tp/sched_process_exec")
 int cordon_exec(void *ctx)
 {
 	struct task_struct *task;

@@ -1,0 +1,60 @@
+package dev.cordon.events;
+
+/**
+ * Makes untrusted strings (command lines, comm, later domain names) safe for a terminal or a
+ * log: no control characters, no escape sequences, no bidi overrides, no line breaks.
+ */
+public final class Escape {
+    private Escape() {}
+
+    /** A logfmt value: bare if it is plain, otherwise double-quoted with escapes. */
+    public static String logfmt(String value) {
+        if (value.isEmpty()) return "\"\"";
+        boolean plain = true;
+        for (int i = 0; i < value.length() && plain; i++) {
+            char c = value.charAt(i);
+            plain = c > ' ' && c < 0x7f && c != '"' && c != '=' && c != '\\';
+        }
+        if (plain) return value;
+        StringBuilder sb = new StringBuilder(value.length() + 8).append('"');
+        appendEscaped(sb, value, false);
+        return sb.append('"').toString();
+    }
+
+    /** A JSON string literal, quotes included. */
+    public static String json(String value) {
+        StringBuilder sb = new StringBuilder(value.length() + 8).append('"');
+        appendEscaped(sb, value, true);
+        return sb.append('"').toString();
+    }
+
+    private static void appendEscaped(StringBuilder sb, String s, boolean json) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            switch (c) {
+                case '"' -> sb.append("\\\"");
+                case '\\' -> sb.append("\\\\");
+                case '\n' -> sb.append("\\n");
+                case '\r' -> sb.append("\\r");
+                case '\t' -> sb.append("\\t");
+                default -> {
+                    if (unsafe(c)) {
+                        if (json || c > 0xff) sb.append(String.format("\\u%04x", (int) c));
+                        else sb.append(String.format("\\x%02x", (int) c));
+                    } else {
+                        sb.append(c);
+                    }
+                }
+            }
+        }
+    }
+
+    private static boolean unsafe(char c) {
+        if (c < 0x20 || (c >= 0x7f && c <= 0x9f)) return true; // C0, DEL, C1 (CSI is 0x9b)
+        int type = Character.getType(c);
+        return type == Character.FORMAT           // bidi overrides, zero-width joiners
+                || type == Character.LINE_SEPARATOR
+                || type == Character.PARAGRAPH_SEPARATOR
+                || type == Character.UNASSIGNED;
+    }
+}

@@ -1,0 +1,91 @@
+package dev.cordon.events;
+
+import java.util.Locale;
+
+/** The two renderings of an attempt: a logfmt line for people, a JSON object for machines. */
+public final class Formats {
+    private Formats() {}
+
+    /**
+     * {@code WARN CONNECT BLOCKED blocked=true blockedAt=connect ip=127.0.0.2 port=8080 proto=tcp pid=4242
+     * cmd="curl -sS http://127.0.0.2:8080/" rule=127.0.0.2/32 mode=enforce}
+     */
+    public static String logfmt(NetAttempt a) {
+        NetEvent e = a.event();
+        String level = e.verdict().violation() ? "WARN" : "INFO";
+        String verdict = switch (e.verdict()) {
+            case BLOCKED -> "BLOCKED";
+            case AUDITED -> "AUDIT";
+            case ALLOWED -> "ALLOWED";
+        };
+        StringBuilder sb = new StringBuilder(160)
+                .append(level).append(' ').append(e.hook().name()).append(' ').append(verdict)
+                .append(" blocked=").append(e.verdict() == Verdict.BLOCKED)
+                .append(" blockedAt=").append(e.hook().label)
+                .append(" ip=").append(e.ip())
+                .append(" port=").append(e.port())
+                .append(" proto=").append(e.protocolName());
+        if (e.mappedV4()) sb.append(" ipv6Mapped=true");
+        sb.append(" pid=").append(e.process().pid())
+                .append(" cmd=").append(Escape.logfmt(a.who().commandLine()))
+                .append(" rule=").append(Escape.logfmt(a.rule()))
+                .append(" mode=").append(a.mode().label());
+        return sb.toString();
+    }
+
+    /** One JSON Lines record; field names match the logfmt keys where both have them. */
+    public static String json(NetAttempt a) {
+        NetEvent e = a.event();
+        StringBuilder sb = new StringBuilder(256).append('{');
+        field(sb, "time", Escape.json(a.time().toString()));
+        field(sb, "type", Escape.json(e.hook().label));
+        field(sb, "verdict", Escape.json(e.verdict().name().toLowerCase(Locale.ROOT)));
+        field(sb, "blocked", Boolean.toString(e.verdict() == Verdict.BLOCKED));
+        field(sb, "blockedAt", Escape.json(e.hook().label));
+        field(sb, "ip", Escape.json(e.ip()));
+        field(sb, "port", Integer.toString(e.port()));
+        field(sb, "proto", Escape.json(e.protocolName()));
+        field(sb, "family", Escape.json(e.address().length == 4 ? "ipv4" : "ipv6"));
+        field(sb, "ipv6Mapped", Boolean.toString(e.mappedV4()));
+        field(sb, "pid", Integer.toString(e.process().pid()));
+        field(sb, "tid", Integer.toString(e.process().tid()));
+        field(sb, "ppid", Integer.toString(a.who().ppid()));
+        field(sb, "comm", Escape.json(e.process().comm()));
+        field(sb, "cmd", Escape.json(a.who().commandLine()));
+        sb.append("\"argv\":[");
+        for (int i = 0; i < a.who().argv().size(); i++) {
+            if (i > 0) sb.append(',');
+            sb.append(Escape.json(a.who().argv().get(i)));
+        }
+        sb.append("],");
+        field(sb, "cmdSource", Escape.json(a.who().source().name().toLowerCase(Locale.ROOT)));
+        field(sb, "rule", Escape.json(a.rule()));
+        field(sb, "mode", Escape.json(a.mode().label()));
+        sb.append("\"cgroupId\":").append(Long.toUnsignedString(e.process().cgroupId()));
+        return sb.append('}').toString();
+    }
+
+    /** An exec record for the events file (the process tree of the run). */
+    public static String json(java.time.Instant time, ExecEvent e) {
+        StringBuilder sb = new StringBuilder(256).append('{');
+        field(sb, "time", Escape.json(time.toString()));
+        field(sb, "type", Escape.json("exec"));
+        field(sb, "pid", Integer.toString(e.process().pid()));
+        field(sb, "ppid", Integer.toString(e.ppid()));
+        field(sb, "comm", Escape.json(e.process().comm()));
+        field(sb, "cmd", Escape.json(String.join(" ", e.argv())));
+        sb.append("\"argv\":[");
+        for (int i = 0; i < e.argv().size(); i++) {
+            if (i > 0) sb.append(',');
+            sb.append(Escape.json(e.argv().get(i)));
+        }
+        sb.append("],");
+        field(sb, "argvTruncated", Boolean.toString(e.truncated()));
+        sb.append("\"cgroupId\":").append(Long.toUnsignedString(e.process().cgroupId()));
+        return sb.append('}').toString();
+    }
+
+    private static void field(StringBuilder sb, String name, String rawValue) {
+        sb.append('"').append(name).append("\":").append(rawValue).append(',');
+    }
+}

@@ -1,0 +1,47 @@
+package dev.cordon.events;
+
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+
+/** Every attempt and exec as JSON Lines (--events FILE). Flushed per line so a crash loses little. */
+public final class JsonLinesFile implements EventSink {
+    private final BufferedWriter out;
+
+    public JsonLinesFile(Path file) throws IOException {
+        this.out = Files.newBufferedWriter(file, StandardCharsets.UTF_8);
+    }
+
+    @Override
+    public void attempt(NetAttempt a) {
+        write(Formats.json(a));
+    }
+
+    @Override
+    public void exec(Instant time, ExecEvent e) {
+        write(Formats.json(time, e));
+    }
+
+    private void write(String line) {
+        try {
+            out.write(line);
+            out.newLine();
+            out.flush();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @Override
+    public void close() {
+        try {
+            out.close();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

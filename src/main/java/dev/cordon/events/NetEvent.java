@@ -1,0 +1,32 @@
+package dev.cordon.events;
+
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+
+/**
+ * A connect() or sendmsg() toward an inet destination. {@code address} is 4 bytes for IPv4
+ * (including an IPv4-mapped destination of a v6 socket, flagged by {@code mappedV4}) or 16.
+ */
+public record NetEvent(long monotonicNs, ProcessRef process, Hook hook, Verdict verdict, int ruleId,
+                       boolean ipv6Socket, int protocol, int port, boolean mappedV4, byte[] address)
+        implements KernelEvent {
+    public static final int IPPROTO_TCP = 6, IPPROTO_UDP = 17, IPPROTO_ICMP = 1, IPPROTO_ICMPV6 = 58;
+
+    public String ip() {
+        try {
+            return InetAddress.getByAddress(address).getHostAddress();
+        } catch (UnknownHostException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    public String protocolName() {
+        return switch (protocol) {
+            case IPPROTO_TCP -> "tcp";
+            case IPPROTO_UDP -> "udp";
+            case IPPROTO_ICMP -> "icmp";
+            case IPPROTO_ICMPV6 -> "icmpv6";
+            default -> Integer.toString(protocol);
+        };
+    }
+}

@@ -1,0 +1,19 @@
+package dev.cordon.events;
+
+import java.io.PrintWriter;
+
+/** One logfmt line per blocked or audited attempt, on cordon's stderr. */
+public final class ViolationLog implements EventSink {
+    private final PrintWriter err;
+
+    public ViolationLog(PrintWriter err) {
+        this.err = err;
+    }
+
+    @Override
+    public void attempt(NetAttempt a) {
+        if (!a.event().verdict().violation()) return;
+        err.println(Formats.logfmt(a));
+        err.flush();
+    }
+}

@@ -1,0 +1,115 @@
+package dev.cordon.kernel;
+
+import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.StructLayout;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import static java.lang.foreign.MemoryLayout.sequenceLayout;
+import static java.lang.foreign.MemoryLayout.structLayout;
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+import static java.lang.foreign.ValueLayout.JAVA_SHORT;
+
+/**
+ * The Java mirror of bpf/cordon.h. AbiLayoutTest compares every struct and enum here with the
+ * BTF of the compiled object, so a change on one side without the other fails the build.
+ */
+public final class Abi {
+    private Abi() {}
+
+    public static final int COMM_LEN = 16;
+    public static final int ARGS_LEN = 512;
+
+    // enum cordon_mode
+    public static final int MODE_ENFORCE = 0;
+    public static final int MODE_AUDIT = 1;
+    // enum cordon_action
+    public static final int ACTION_ALLOW = 0;
+    public static final int ACTION_DENY = 1;
+    // enum cordon_verdict
+    public static final int VERDICT_ALLOWED = 0;
+    public static final int VERDICT_BLOCKED = 1;
+    public static final int VERDICT_AUDITED = 2;
+    // enum cordon_event_kind
+    public static final int EVENT_CONNECT = 1;
+    public static final int EVENT_SENDMSG = 2;
+    public static final int EVENT_EXEC = 3;
+    // enum cordon_rule_special
+    public static final int RULE_DEFAULT = 0xffffffff;
+
+    public static final StructLayout CONFIG = structLayout(
+            JAVA_INT.withName("mode"),
+            JAVA_INT.withName("default_action")).withName("cordon_config");
+
+    public static final StructLayout LPM_V4 = structLayout(
+            JAVA_INT.withName("prefixlen"),
+            sequenceLayout(4, JAVA_BYTE).withName("addr")).withName("cordon_lpm_v4");
+
+    public static final StructLayout LPM_V6 = structLayout(
+            JAVA_INT.withName("prefixlen"),
+            sequenceLayout(16, JAVA_BYTE).withName("addr")).withName("cordon_lpm_v6");
+
+    public static final StructLayout RULE = structLayout(
+            JAVA_INT.withName("action"),
+            JAVA_INT.withName("rule_id")).withName("cordon_rule");
+
+    public static final StructLayout EVENT_HEADER = structLayout(
+            JAVA_INT.withName("kind"),
+            JAVA_INT.withName("tgid"),
+            JAVA_INT.withName("pid"),
+            JAVA_INT.withName("_pad"),
+            JAVA_LONG.withName("ts_ns"),
+            JAVA_LONG.withName("cgroup_id"),
+            sequenceLayout(COMM_LEN, JAVA_BYTE).withName("comm")).withName("cordon_event_header");
+
+    public static final StructLayout NET_EVENT = structLayout(
+            EVENT_HEADER.withName("hdr"),
+            JAVA_INT.withName("verdict"),
+            JAVA_INT.withName("rule_id"),
+            JAVA_SHORT.withName("family"),
+            JAVA_SHORT.withName("protocol"),
+            JAVA_SHORT.withName("port"),
+            JAVA_BYTE.withName("mapped_v4"),
+            JAVA_BYTE.withName("_pad"),
+            sequenceLayout(16, JAVA_BYTE).withName("addr")).withName("cordon_net_event");
+
+    public static final StructLayout EXEC_EVENT = structLayout(
+            EVENT_HEADER.withName("hdr"),
+            JAVA_INT.withName("ppid"),
+            JAVA_INT.withName("args_len"),
+            sequenceLayout(ARGS_LEN, JAVA_BYTE).withName("args")).withName("cordon_exec_event");
+
+    /** Every mirrored struct, by its C name. */
+    public static final Map<String, StructLayout> STRUCTS = byName(CONFIG, LPM_V4, LPM_V6, RULE, EVENT_HEADER, NET_EVENT, EXEC_EVENT);
+
+    /** Every mirrored enum, by its C name: constant name to value. */
+    public static final Map<String, Map<String, Long>> ENUMS = Map.of(
+            "cordon_mode", ordered("CORDON_MODE_ENFORCE", MODE_ENFORCE, "CORDON_MODE_AUDIT", MODE_AUDIT),
+            "cordon_action", ordered("CORDON_ACTION_ALLOW", ACTION_ALLOW, "CORDON_ACTION_DENY", ACTION_DENY),
+            "cordon_verdict", ordered("CORDON_VERDICT_ALLOWED", VERDICT_ALLOWED, "CORDON_VERDICT_BLOCKED", VERDICT_BLOCKED,
+                    "CORDON_VERDICT_AUDITED", VERDICT_AUDITED),
+            "cordon_event_kind", ordered("CORDON_EVENT_CONNECT", EVENT_CONNECT, "CORDON_EVENT_SENDMSG", EVENT_SENDMSG,
+                    "CORDON_EVENT_EXEC", EVENT_EXEC),
+            "cordon_rule_special", ordered("CORDON_RULE_DEFAULT", RULE_DEFAULT));
+
+    /** Offset of a (possibly nested) field, e.g. {@code offset(NET_EVENT, "hdr", "tgid")}. */
+    public static long offset(StructLayout layout, String... path) {
+        MemoryLayout.PathElement[] elements = new MemoryLayout.PathElement[path.length];
+        for (int i = 0; i < path.length; i++) elements[i] = MemoryLayout.PathElement.groupElement(path[i]);
+        return layout.byteOffset(elements);
+    }
+
+    private static Map<String, StructLayout> byName(StructLayout... layouts) {
+        Map<String, StructLayout> m = new LinkedHashMap<>();
+        for (StructLayout l : layouts) m.put(l.name().orElseThrow(), l);
+        return Map.copyOf(m);
+    }
+
+    private static Map<String, Long> ordered(Object... kv) {
+        Map<String, Long> m = new LinkedHashMap<>();
+        for (int i = 0; i < kv.length; i += 2) m.put((String) kv[i], Integer.toUnsignedLong((Integer) kv[i + 1]));
+        return m;
+    }
+}

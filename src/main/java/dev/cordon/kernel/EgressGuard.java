@@ -1,0 +1,138 @@
+package dev.cordon.kernel;
+
+import dev.cordon.libbpf.BpfLink;
+import dev.cordon.libbpf.BpfMap;
+import dev.cordon.libbpf.BpfObject;
+import dev.cordon.libbpf.TypedMap;
+import dev.cordon.policy.Action;
+import dev.cordon.policy.Cidr;
+import dev.cordon.policy.IpPolicy;
+import dev.cordon.policy.IpRule;
+import dev.cordon.policy.Mode;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.List;
+
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+
+/**
+ * cordon's kernel programs for one session: loaded, filled with the session's policy and
+ * attached to its cgroup. Each session loads its own object, so two sessions share no maps.
+ *
+ * <p>Attachment is all or nothing: if any program fails to attach, everything attached so far is
+ * released and the error propagates, so the command never runs half guarded.
+ */
+public final class EgressGuard implements AutoCloseable {
+    /** The cgroup programs, all required. */
+    public static final List<String> CGROUP_PROGRAMS =
+            List.of("cordon_connect4", "cordon_connect6", "cordon_sendmsg4", "cordon_sendmsg6");
+    public static final String EXEC_PROGRAM = "cordon_exec";
+    static final String OBJECT_RESOURCE = "cordon.bpf.o"; // same package: dev/cordon/kernel/
+
+    /**
+     * @param cgroupFd   an open fd of the session's cgroup directory (kept open by the caller)
+     * @param reportAll  emit an event for every attempt, not only violations (for --events)
+     */
+    public record Options(int cgroupFd, IpPolicy policy, Mode mode, boolean reportAll) {}
+
+    private final BpfObject object;
+    private final List<BpfLink> links = new ArrayList<>();
+    private final TypedMap<Integer, Codecs.Config> config;
+    private final IpPolicy policy;
+
+    private EgressGuard(BpfObject object, IpPolicy policy) {
+        this.object = object;
+        this.policy = policy;
+        this.config = object.map("config").typed(Codecs.U32, Codecs.CONFIG);
+    }
+
+    public static EgressGuard attach(Options o) {
+        BpfObject object = BpfObject.open(objectBytes(), "cordon");
+        EgressGuard guard = null;
+        try {
+            object.setConstant("report_all", new byte[] {(byte) (o.reportAll() ? 1 : 0)});
+            object.load();
+            guard = new EgressGuard(object, o.policy());
+            guard.fill(o);
+            // The exec tracepoint first, so the command's first exec is already captured.
+            guard.links.add(object.program(EXEC_PROGRAM).attach());
+            for (String p : CGROUP_PROGRAMS) guard.links.add(object.program(p).attachCgroup(o.cgroupFd()));
+            return guard;
+        } catch (RuntimeException e) {
+            if (guard != null) guard.close();
+            else object.close();
+            throw e;
+        }
+    }
+
+    /** The compiled object's bytes, built from bpf/ by the Maven build and shipped in the jar. */
+    public static byte[] objectBytes() {
+        try (InputStream in = EgressGuard.class.getResourceAsStream(OBJECT_RESOURCE)) {
+            if (in == null) throw new IllegalStateException(OBJECT_RESOURCE + " is missing from the classpath; rebuild with mvn package");
+            return in.readAllBytes();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private void fill(Options o) {
+        setMode(o.mode());
+        TypedMap<Cidr, Codecs.RuleValue> v4 = object.map("rules_v4").typed(Codecs.LPM_V4, Codecs.RULE);
+        TypedMap<Cidr, Codecs.RuleValue> v6 = object.map("rules_v6").typed(Codecs.LPM_V6, Codecs.RULE);
+        List<IpRule> rules = o.policy().rules();
+        for (int id = 0; id < rules.size(); id++) {
+            IpRule r = rules.get(id);
+            Codecs.RuleValue value = new Codecs.RuleValue(action(r.action()), id);
+            (r.cidr().isV4() ? v4 : v6).put(r.cidr(), value);
+        }
+        object.map("session_cgroup").typed(Codecs.U32, Codecs.U32).put(0, o.cgroupFd());
+    }
+
+    /** Switches between enforce and audit for the programs already attached. */
+    public void setMode(Mode mode) {
+        config.put(0, new Codecs.Config(
+                mode == Mode.AUDIT ? Abi.MODE_AUDIT : Abi.MODE_ENFORCE,
+                action(policy.defaultAction())));
+    }
+
+    public BpfMap events() {
+        return object.map("events");
+    }
+
+    /** Events the kernel could not queue because the ring buffer was full. */
+    public long droppedEvents() {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment key = a.allocate(JAVA_INT);
+            return object.map("dropped_events").sumPerCpuLong(key);
+        }
+    }
+
+    /** Names of the programs currently attached, in attach order. */
+    public List<String> attachedPrograms() {
+        return links.stream().map(BpfLink::programName).toList();
+    }
+
+    private static int action(Action a) {
+        return a == Action.DENY ? Abi.ACTION_DENY : Abi.ACTION_ALLOW;
+    }
+
+    @Override
+    public void close() {
+        RuntimeException first = null;
+        for (int i = links.size() - 1; i >= 0; i--) {
+            try {
+                links.get(i).close();
+            } catch (RuntimeException e) {
+                if (first == null) first = e;
+            }
+        }
+        links.clear();
+        object.close();
+        if (first != null) throw first;
+    }
+}

@@ -1,0 +1,107 @@
+package dev.cordon.kernel;
+
+import dev.cordon.events.ExecEvent;
+import dev.cordon.events.Hook;
+import dev.cordon.events.KernelEvent;
+import dev.cordon.events.NetEvent;
+import dev.cordon.events.ProcessRef;
+import dev.cordon.events.ProcessTable;
+import dev.cordon.events.Verdict;
+
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.Optional;
+
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
+import static java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED;
+import static java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED;
+import static java.lang.foreign.ValueLayout.JAVA_SHORT_UNALIGNED;
+
+/**
+ * Turns ring buffer records (laid out as in bpf/cordon.h, native byte order) into events.
+ * Offsets come from {@link Abi}, never from literals. A record that is too short or of an
+ * unknown kind is rejected, not guessed at.
+ */
+public final class EventDecoder {
+    private EventDecoder() {}
+
+    private static final ByteOrder ORDER = ByteOrder.nativeOrder();
+    private static final long KIND = Abi.offset(Abi.EVENT_HEADER, "kind");
+    private static final long TGID = Abi.offset(Abi.EVENT_HEADER, "tgid");
+    private static final long PID = Abi.offset(Abi.EVENT_HEADER, "pid");
+    private static final long TS = Abi.offset(Abi.EVENT_HEADER, "ts_ns");
+    private static final long CGROUP = Abi.offset(Abi.EVENT_HEADER, "cgroup_id");
+    private static final long COMM = Abi.offset(Abi.EVENT_HEADER, "comm");
+    private static final long VERDICT = Abi.offset(Abi.NET_EVENT, "verdict");
+    private static final long RULE = Abi.offset(Abi.NET_EVENT, "rule_id");
+    private static final long FAMILY = Abi.offset(Abi.NET_EVENT, "family");
+    private static final long PROTOCOL = Abi.offset(Abi.NET_EVENT, "protocol");
+    private static final long PORT = Abi.offset(Abi.NET_EVENT, "port");
+    private static final long MAPPED = Abi.offset(Abi.NET_EVENT, "mapped_v4");
+    private static final long ADDR = Abi.offset(Abi.NET_EVENT, "addr");
+    private static final long PPID = Abi.offset(Abi.EXEC_EVENT, "ppid");
+    private static final long ARGS_LEN = Abi.offset(Abi.EXEC_EVENT, "args_len");
+    private static final long ARGS = Abi.offset(Abi.EXEC_EVENT, "args");
+    private static final int AF_INET6 = 10;
+
+    public static Optional<KernelEvent> decode(MemorySegment r) {
+        if (r.byteSize() < Abi.EVENT_HEADER.byteSize()) return Optional.empty();
+        int kind = i32(r, KIND);
+        return switch (kind) {
+            case Abi.EVENT_CONNECT, Abi.EVENT_SENDMSG -> r.byteSize() < Abi.NET_EVENT.byteSize()
+                    ? Optional.empty() : net(r, kind);
+            case Abi.EVENT_EXEC -> r.byteSize() < Abi.EXEC_EVENT.byteSize()
+                    ? Optional.empty() : Optional.of(exec(r));
+            default -> Optional.empty();
+        };
+    }
+
+    /** For fixtures and tests: decode from a byte array. */
+    public static Optional<KernelEvent> decode(byte[] record) {
+        return decode(MemorySegment.ofArray(record));
+    }
+
+    private static Optional<KernelEvent> net(MemorySegment r, int kind) {
+        Verdict verdict = switch (i32(r, VERDICT)) {
+            case Abi.VERDICT_ALLOWED -> Verdict.ALLOWED;
+            case Abi.VERDICT_BLOCKED -> Verdict.BLOCKED;
+            case Abi.VERDICT_AUDITED -> Verdict.AUDITED;
+            default -> null;
+        };
+        if (verdict == null) return Optional.empty();
+        boolean v6Socket = u16(r, FAMILY) == AF_INET6;
+        boolean mapped = r.get(JAVA_BYTE, MAPPED) != 0;
+        byte[] addr = r.asSlice(ADDR, 16).toArray(JAVA_BYTE);
+        if (!v6Socket || mapped) addr = Arrays.copyOf(addr, 4);
+        return Optional.of(new NetEvent(r.get(JAVA_LONG_UNALIGNED.withOrder(ORDER), TS), header(r),
+                kind == Abi.EVENT_CONNECT ? Hook.CONNECT : Hook.SENDMSG, verdict, i32(r, RULE),
+                v6Socket, u16(r, PROTOCOL), u16(r, PORT), mapped, addr));
+    }
+
+    private static ExecEvent exec(MemorySegment r) {
+        int len = Math.clamp(i32(r, ARGS_LEN), 0, Abi.ARGS_LEN);
+        byte[] raw = r.asSlice(ARGS, len).toArray(JAVA_BYTE);
+        // argv exactly filling the buffer without a final NUL was cut off by the kernel copy
+        boolean truncated = len == Abi.ARGS_LEN && raw[len - 1] != 0;
+        return new ExecEvent(r.get(JAVA_LONG_UNALIGNED.withOrder(ORDER), TS), header(r), i32(r, PPID),
+                ProcessTable.splitArgs(raw, len), truncated);
+    }
+
+    private static ProcessRef header(MemorySegment r) {
+        byte[] comm = r.asSlice(COMM, Abi.COMM_LEN).toArray(JAVA_BYTE);
+        int n = 0;
+        while (n < comm.length && comm[n] != 0) n++;
+        return new ProcessRef(i32(r, TGID), i32(r, PID), new String(comm, 0, n, StandardCharsets.UTF_8),
+                r.get(JAVA_LONG_UNALIGNED.withOrder(ORDER), CGROUP));
+    }
+
+    private static int i32(MemorySegment r, long off) {
+        return r.get(JAVA_INT_UNALIGNED.withOrder(ORDER), off);
+    }
+
+    private static int u16(MemorySegment r, long off) {
+        return Short.toUnsignedInt(r.get(JAVA_SHORT_UNALIGNED.withOrder(ORDER), off));
+    }
+}

@@ -1,0 +1,55 @@
+package dev.cordon.libbpf;
+
+import java.lang.foreign.MemorySegment;
+
+/** A program of a {@link BpfObject}; valid while the object is open. */
+public final class BpfProgram {
+    private final BpfObject owner;
+    private final MemorySegment prog;
+
+    BpfProgram(BpfObject owner, MemorySegment prog) {
+        this.owner = owner;
+        this.prog = prog;
+    }
+
+    public String name() {
+        return BpfObject.cString(BpfObject.call(() -> (MemorySegment) LibBpf.PROGRAM_NAME.invokeExact(prog)));
+    }
+
+    public String section() {
+        return BpfObject.cString(BpfObject.call(() -> (MemorySegment) LibBpf.PROGRAM_SECTION.invokeExact(prog)));
+    }
+
+    public int fd() {
+        owner.ensureOpen();
+        return BpfObject.call(() -> (int) LibBpf.PROGRAM_FD.invokeExact(prog));
+    }
+
+    /**
+     * Attaches to a cgroup as a bpf_link (BPF_LINK_CREATE): multi-attach semantics, no
+     * override from descendants. The link detaches when it is closed and nothing pins it.
+     */
+    public BpfLink attachCgroup(int cgroupFd) {
+        requireLoaded();
+        MemorySegment capture = LibBpf.CAPTURE.get();
+        MemorySegment link = BpfObject.call(
+                () -> (MemorySegment) LibBpf.PROGRAM_ATTACH_CGROUP.invokeExact(capture, prog, cgroupFd));
+        Errors.check(link, capture, "attach " + name() + " to cgroup");
+        return new BpfLink(link, name());
+    }
+
+    /** Attaches by the program's section name (tracepoints and the like). */
+    public BpfLink attach() {
+        requireLoaded();
+        MemorySegment capture = LibBpf.CAPTURE.get();
+        MemorySegment link = BpfObject.call(
+                () -> (MemorySegment) LibBpf.PROGRAM_ATTACH.invokeExact(capture, prog));
+        Errors.check(link, capture, "attach " + name());
+        return new BpfLink(link, name());
+    }
+
+    private void requireLoaded() {
+        owner.ensureOpen();
+        if (!owner.isLoaded()) throw new IllegalStateException("load the object before attaching " + name());
+    }
+}

@@ -1,0 +1,71 @@
+package dev.cordon.libbpf;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemorySegment;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
+import java.util.function.BiConsumer;
+
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+/**
+ * Routes libbpf's printf-style log (including verifier output) to a Java sink instead of
+ * stderr. libbpf hands us a format and a va_list; vsnprintf(3) formats it, since on x86-64 and
+ * arm64 a va_list parameter is passed as a pointer.
+ */
+public final class LibBpfLog {
+    /** libbpf_print_level. */
+    public enum Level { WARN, INFO, DEBUG }
+
+    private static volatile BiConsumer<Level, String> sink = (level, line) -> {};
+    private static volatile boolean installed;
+    private static final int BUF = 2048;
+    private static MethodHandle vsnprintf;
+
+    private LibBpfLog() {}
+
+    /** Where libbpf's messages go; the default discards them. */
+    public static void setSink(BiConsumer<Level, String> newSink) {
+        sink = newSink;
+        installOnce();
+    }
+
+    static synchronized void installOnce() {
+        if (installed) return;
+        try {
+            Linker linker = LibBpf.LINKER;
+            vsnprintf = linker.downcallHandle(linker.defaultLookup().find("vsnprintf").orElseThrow(),
+                    FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, ADDRESS, ADDRESS));
+            MethodHandle target = MethodHandles.lookup().findStatic(LibBpfLog.class, "print",
+                    MethodType.methodType(int.class, int.class, MemorySegment.class, MemorySegment.class));
+            MemorySegment stub = linker.upcallStub(target,
+                    FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS), Arena.global());
+            MemorySegment old = (MemorySegment) LibBpf.SET_PRINT.invokeExact(stub);
+            installed = old != null;
+        } catch (Throwable t) {
+            throw LibBpf.rethrow(t);
+        }
+    }
+
+    @SuppressWarnings("unused") // upcall from libbpf
+    private static int print(int level, MemorySegment format, MemorySegment args) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment buf = a.allocate(BUF);
+            int n = (int) vsnprintf.invokeExact(buf, (long) BUF, format, args);
+            if (n < 0) return 0;
+            String text = buf.getString(0).stripTrailing();
+            if (!text.isEmpty()) {
+                Level l = level <= 0 ? Level.WARN : level == 1 ? Level.INFO : Level.DEBUG;
+                sink.accept(l, text);
+            }
+            return n;
+        } catch (Throwable t) {
+            return 0; // never let an exception escape into C
+        }
+    }
+}

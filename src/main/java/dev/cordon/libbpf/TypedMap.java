@@ -1,0 +1,71 @@
+package dev.cordon.libbpf;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/** A {@link BpfMap} seen through codecs. Safe to use from several threads (no shared buffers). */
+public final class TypedMap<K, V> {
+    private final BpfMap map;
+    private final MapCodec<K> keys;
+    private final MapCodec<V> values;
+
+    TypedMap(BpfMap map, MapCodec<K> keys, MapCodec<V> values) {
+        this.map = map;
+        this.keys = keys;
+        this.values = values;
+    }
+
+    public BpfMap raw() {
+        return map;
+    }
+
+    public void put(K key, V value) {
+        put(key, value, BpfMap.Update.ANY);
+    }
+
+    public void put(K key, V value, BpfMap.Update flags) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment k = a.allocate(keys.size(), 8);
+            MemorySegment v = a.allocate(values.size(), 8);
+            keys.write(key, k);
+            values.write(value, v);
+            map.update(k, v, flags);
+        }
+    }
+
+    public Optional<V> get(K key) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment k = a.allocate(keys.size(), 8);
+            MemorySegment v = a.allocate(values.size(), 8);
+            keys.write(key, k);
+            return map.lookup(k, v) ? Optional.of(values.read(v)) : Optional.empty();
+        }
+    }
+
+    public boolean remove(K key) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment k = a.allocate(keys.size(), 8);
+            keys.write(key, k);
+            return map.delete(k);
+        }
+    }
+
+    /** A snapshot of the keys (hash and LPM maps). */
+    public List<K> keys() {
+        List<K> out = new ArrayList<>();
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment cur = a.allocate(keys.size(), 8);
+            MemorySegment next = a.allocate(keys.size(), 8);
+            MemorySegment prev = MemorySegment.NULL;
+            while (map.nextKey(prev, next)) {
+                out.add(keys.read(next));
+                MemorySegment.copy(next, 0, cur, 0, keys.size());
+                prev = cur;
+            }
+        }
+        return out;
+    }
+}

@@ -1,0 +1,137 @@
+package dev.cordon.policy;
+
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.util.Arrays;
+import java.util.HexFormat;
+
+/**
+ * An IPv4 or IPv6 prefix. Parsing never touches DNS: a name is an error, not a lookup.
+ * A bare address is a host prefix (/32 or /128). Host bits set below the prefix are an error,
+ * because {@code 10.1.2.3/8} is more often a typo than a wish for {@code 10.0.0.0/8}.
+ * IPv4-mapped IPv6 prefixes ({@code ::ffff:10.0.0.0/104}) are normalised to IPv4, since the
+ * kernel side judges mapped destinations by the IPv4 rules.
+ */
+public record Cidr(byte[] address, int prefixLength) {
+    public Cidr {
+        if (address.length != 4 && address.length != 16) throw new IllegalArgumentException("address must have 4 or 16 bytes");
+        if (prefixLength < 0 || prefixLength > address.length * 8) throw new IllegalArgumentException("bad prefix length");
+        address = address.clone();
+    }
+
+    public static Cidr parse(String text) {
+        String s = text == null ? "" : text.strip();
+        if (s.isEmpty()) throw new PolicyException("empty CIDR");
+        int slash = s.indexOf('/');
+        String addrPart = slash < 0 ? s : s.substring(0, slash);
+        String lenPart = slash < 0 ? null : s.substring(slash + 1);
+        if (addrPart.startsWith("[") && addrPart.endsWith("]")) addrPart = addrPart.substring(1, addrPart.length() - 1);
+        byte[] addr = parseAddress(addrPart, s);
+        int max = addr.length * 8;
+        int len = max;
+        if (lenPart != null) {
+            if (lenPart.isEmpty() || !lenPart.chars().allMatch(c -> c >= '0' && c <= '9') || lenPart.length() > 3) {
+                throw new PolicyException("bad CIDR '" + s + "': prefix length '" + lenPart + "' is not a number");
+            }
+            len = Integer.parseInt(lenPart);
+            if (len > max) {
+                throw new PolicyException("bad CIDR '" + s + "': prefix length " + len + " is longer than " + max);
+            }
+        }
+        if (addr.length == 16 && isV4Mapped(addr) && len >= 96) {
+            addr = Arrays.copyOfRange(addr, 12, 16);
+            len -= 96;
+        }
+        byte[] masked = mask(addr, len);
+        if (!Arrays.equals(masked, addr)) {
+            throw new PolicyException("bad CIDR '" + s + "': host bits are set; did you mean "
+                    + format(masked) + "/" + len + "?");
+        }
+        return new Cidr(addr, len);
+    }
+
+    private static byte[] parseAddress(String a, String whole) {
+        if (a.indexOf(':') >= 0) {
+            try {
+                // ofLiteral never resolves names; it only accepts IPv6 literals here.
+                InetAddress ip = Inet6Address.ofLiteral(a);
+                return ip.getAddress().length == 16 ? ip.getAddress() : v4Mapped(ip.getAddress());
+            } catch (IllegalArgumentException e) {
+                throw new PolicyException("bad CIDR '" + whole + "': '" + a + "' is not an IPv6 address");
+            }
+        }
+        String[] parts = a.split("\\.", -1);
+        if (parts.length != 4) throw new PolicyException("bad CIDR '" + whole + "': '" + a + "' is not an IP address");
+        byte[] out = new byte[4];
+        for (int i = 0; i < 4; i++) {
+            String p = parts[i];
+            if (p.isEmpty() || p.length() > 3 || !p.chars().allMatch(c -> c >= '0' && c <= '9')
+                    || (p.length() > 1 && p.charAt(0) == '0')) {
+                throw new PolicyException("bad CIDR '" + whole + "': '" + a + "' is not an IPv4 address");
+            }
+            int v = Integer.parseInt(p);
+            if (v > 255) throw new PolicyException("bad CIDR '" + whole + "': octet " + v + " is larger than 255");
+            out[i] = (byte) v;
+        }
+        return out;
+    }
+
+    private static byte[] v4Mapped(byte[] v4) {
+        byte[] out = new byte[16];
+        out[10] = (byte) 0xff;
+        out[11] = (byte) 0xff;
+        System.arraycopy(v4, 0, out, 12, 4);
+        return out;
+    }
+
+    static boolean isV4Mapped(byte[] a) {
+        for (int i = 0; i < 10; i++) if (a[i] != 0) return false;
+        return a[10] == (byte) 0xff && a[11] == (byte) 0xff;
+    }
+
+    static byte[] mask(byte[] addr, int len) {
+        byte[] out = addr.clone();
+        for (int bit = len; bit < out.length * 8; bit++) out[bit / 8] &= (byte) ~(0x80 >>> (bit % 8));
+        return out;
+    }
+
+    public boolean isV4() {
+        return address.length == 4;
+    }
+
+    @Override
+    public byte[] address() {
+        return address.clone();
+    }
+
+    /** Whether {@code ip} (4 or 16 bytes, mapped v6 taken as v4) lies in this prefix. */
+    public boolean contains(byte[] ip) {
+        byte[] a = ip.length == 16 && isV4Mapped(ip) ? Arrays.copyOfRange(ip, 12, 16) : ip;
+        if (a.length != address.length) return false;
+        return Arrays.equals(mask(a, prefixLength), address);
+    }
+
+    public static String format(byte[] addr) {
+        try {
+            return InetAddress.getByAddress(addr).getHostAddress();
+        } catch (UnknownHostException e) {
+            return HexFormat.of().formatHex(addr);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return format(address) + "/" + prefixLength;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof Cidr c && c.prefixLength == prefixLength && Arrays.equals(c.address, address);
+    }
+
+    @Override
+    public int hashCode() {
+        return Arrays.hashCode(address) * 31 + prefixLength;
+    }
+}

@@ -1,0 +1,131 @@
+package dev.cordon.session;
+
+import dev.cordon.events.EventSink;
+import dev.cordon.events.JsonLinesFile;
+import dev.cordon.events.ViolationLog;
+import dev.cordon.kernel.EgressGuard;
+import dev.cordon.libbpf.BpfException;
+import dev.cordon.sys.Capabilities;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+
+/**
+ * One guarded run: cgroup, programs, event pump, command, cleanup. Resources are released in
+ * reverse order of acquisition on every path, so the host looks the same afterwards.
+ *
+ * <p>Order matters for safety: programs are attached before the command starts (never an
+ * unguarded moment), and detached only after every process of the cgroup is dead.
+ */
+public final class Session {
+    public static final int EXIT_CORDON_FAILED = 125;
+
+    private final SessionOptions options;
+    private final PrintWriter err;
+
+    public Session(SessionOptions options, PrintWriter err) {
+        this.options = options;
+        this.err = err;
+    }
+
+    /** Runs the command under guard. @return the command's exit status (128+N if killed by signal N) */
+    public int run() {
+        var unrunnable = CommandLauncher.check(options.command().getFirst(), System.getenv("PATH"));
+        if (unrunnable.isPresent()) {
+            err.println("cordon: " + unrunnable.get().message());
+            return unrunnable.get().exitCode();
+        }
+        if (!Capabilities.current().canRunSessions()) {
+            throw new CordonException("cordon run needs root (CAP_SYS_ADMIN and CAP_BPF); try: sudo cordon run ...");
+        }
+        Path root = Cgroup2.requireMount();
+
+        Deque<AutoCloseable> cleanup = new ArrayDeque<>();
+        Throwable failure = null;
+        try {
+            SessionCgroup cgroup = SessionCgroup.create(root);
+            cleanup.push(cgroup);
+
+            EgressGuard guard;
+            try {
+                guard = EgressGuard.attach(new EgressGuard.Options(
+                        cgroup.fd(), options.policy(), options.mode(), options.eventsFile() != null));
+            } catch (BpfException e) {
+                throw new CordonException("cannot attach the BPF programs, not running the command: " + e.getMessage(), e);
+            }
+            cleanup.push(guard);
+
+            List<EventSink> sinks = new ArrayList<>();
+            sinks.add(new ViolationLog(err));
+            if (options.eventsFile() != null) {
+                try {
+                    JsonLinesFile file = new JsonLinesFile(options.eventsFile());
+                    sinks.add(file);
+                    cleanup.push(file);
+                } catch (IOException e) {
+                    throw new CordonException("cannot write events to " + options.eventsFile() + ": " + e.getMessage(), e);
+                }
+            }
+            EventPump pump = new EventPump(guard.events(), sinks, options.policy(), options.mode());
+            cleanup.push(pump);
+
+            Process child = CommandLauncher.start(options.command(), cgroup.procsFile(), options.stdio());
+            int status;
+            try (SignalForwarder ignored = new SignalForwarder(child.pid(), cgroup::killAll, err)) {
+                status = waitUninterruptibly(child);
+            }
+            int leftovers = cgroup.pids().size();
+            if (leftovers > 0) {
+                err.println("cordon: the command exited; killing " + leftovers + " process(es) it left in the session");
+            }
+            cgroup.killAll();
+            cgroup.awaitEmpty(Duration.ofSeconds(10));
+            long dropped = guard.droppedEvents();
+            if (dropped > 0) err.println("cordon: " + dropped + " event(s) dropped because the ring buffer was full");
+            return status;
+        } catch (Throwable t) {
+            failure = t;
+            throw t;
+        } finally {
+            closeAll(cleanup, failure);
+            err.flush();
+        }
+    }
+
+    private static int waitUninterruptibly(Process p) {
+        boolean interrupted = false;
+        try {
+            while (true) {
+                try {
+                    return p.waitFor();
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+        } finally {
+            if (interrupted) Thread.currentThread().interrupt();
+        }
+    }
+
+    private void closeAll(Deque<AutoCloseable> cleanup, Throwable failure) {
+        CordonException cleanupFailure = null;
+        while (!cleanup.isEmpty()) {
+            try {
+                cleanup.pop().close();
+            } catch (Exception e) {
+                if (cleanupFailure == null) cleanupFailure = new CordonException("cleanup failed: " + e.getMessage(), e);
+                else cleanupFailure.addSuppressed(e);
+            }
+        }
+        if (cleanupFailure != null) {
+            if (failure != null) failure.addSuppressed(cleanupFailure);
+            else throw cleanupFailure;
+        }
+    }
+}

@@ -1,0 +1,24 @@
+package dev.cordon.session;
+
+import dev.cordon.policy.IpPolicy;
+import dev.cordon.policy.Mode;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Everything one {@code cordon run} needs.
+ *
+ * @param eventsFile JSON Lines of every attempt, or null
+ */
+public record SessionOptions(List<String> command, IpPolicy policy, Mode mode, Path eventsFile,
+                             CommandLauncher.Stdio stdio) {
+    public SessionOptions {
+        command = List.copyOf(command);
+        if (command.isEmpty()) throw new IllegalArgumentException("no command");
+        Objects.requireNonNull(policy, "policy");
+        Objects.requireNonNull(mode, "mode");
+        Objects.requireNonNull(stdio, "stdio");
+    }
+}

@@ -1,0 +1,125 @@
+package dev.cordon.sys;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.MemorySegment;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.VarHandle;
+
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+
+/** The few libc calls the JDK does not offer: directory fds, signals to a pid, process groups. */
+public final class Libc {
+    private Libc() {}
+
+    public static final int SIGHUP = 1, SIGINT = 2, SIGQUIT = 3, SIGKILL = 9, SIGTERM = 15;
+    private static final int O_RDONLY = 0, O_DIRECTORY = 0200000, O_CLOEXEC = 02000000;
+
+    private static final Linker LINKER = Linker.nativeLinker();
+    private static final Linker.Option ERRNO = Linker.Option.captureCallState("errno");
+    private static final MemoryLayout CAPTURE = Linker.Option.captureStateLayout();
+    private static final VarHandle ERRNO_VH = CAPTURE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
+
+    private static MethodHandle fn(String name, FunctionDescriptor fd, boolean errno) {
+        MemorySegment sym = LINKER.defaultLookup().find(name).orElseThrow();
+        return errno ? LINKER.downcallHandle(sym, fd, ERRNO) : LINKER.downcallHandle(sym, fd);
+    }
+
+    private static final MethodHandle OPEN = fn("open", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT), true);
+    private static final MethodHandle CLOSE = fn("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT), false);
+    private static final MethodHandle KILL = fn("kill", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT), true);
+    private static final MethodHandle GETPGRP = fn("getpgrp", FunctionDescriptor.of(JAVA_INT), false);
+    private static final MethodHandle TCGETPGRP = fn("tcgetpgrp", FunctionDescriptor.of(JAVA_INT, JAVA_INT), false);
+    private static final MethodHandle GETEUID = fn("geteuid", FunctionDescriptor.of(JAVA_INT), false);
+    private static final MethodHandle STRERROR = fn("strerror", FunctionDescriptor.of(ADDRESS, JAVA_INT), false);
+
+    /** A failed libc call, with errno. */
+    public static final class ErrnoException extends java.io.IOException {
+        private static final long serialVersionUID = 1L;
+        private final int errno;
+
+        ErrnoException(String what, int errno) {
+            super(what + ": " + strerror(errno));
+            this.errno = errno;
+        }
+
+        public int errno() {
+            return errno;
+        }
+    }
+
+    /** Opens a directory read-only (for a cgroup fd). The caller closes it with {@link #close}. */
+    public static int openDirectory(String path) throws ErrnoException {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment cap = a.allocate(CAPTURE);
+            int fd = (int) OPEN.invokeExact(cap, a.allocateFrom(path), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+            if (fd < 0) throw new ErrnoException("open " + path, (int) ERRNO_VH.get(cap, 0L));
+            return fd;
+        } catch (ErrnoException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
+    }
+
+    public static void close(int fd) {
+        try {
+            int ignored = (int) CLOSE.invokeExact(fd);
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
+    }
+
+    /** kill(2). @return false if the process no longer exists */
+    public static boolean kill(int pid, int signal) throws ErrnoException {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment cap = a.allocate(CAPTURE);
+            int rc = (int) KILL.invokeExact(cap, pid, signal);
+            if (rc == 0) return true;
+            int errno = (int) ERRNO_VH.get(cap, 0L);
+            if (errno == 3 /* ESRCH */) return false;
+            throw new ErrnoException("kill " + pid, errno);
+        } catch (ErrnoException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
+    }
+
+    public static int getpgrp() {
+        try {
+            return (int) GETPGRP.invokeExact();
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
+    }
+
+    /** The terminal's foreground process group, or -1 if {@code fd} is not a terminal. */
+    public static int tcgetpgrp(int fd) {
+        try {
+            return (int) TCGETPGRP.invokeExact(fd);
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
+    }
+
+    public static int geteuid() {
+        try {
+            return (int) GETEUID.invokeExact();
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
+    }
+
+    public static String strerror(int errno) {
+        try {
+            MemorySegment p = (MemorySegment) STRERROR.invokeExact(errno);
+            return p.reinterpret(256).getString(0);
+        } catch (Throwable t) {
+            return "errno " + errno;
+        }
+    }
+}

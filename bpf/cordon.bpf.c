@@ -8,11 +8,22 @@
  * The exec raw tracepoint (needs no tracefs) captures argv while the process still exists, so a
  * short-lived curl is still named by its command line.
  *
+ * DNS: every query of the session goes to cordon's proxy on loopback. connect/sendmsg rewrite
+ * port-53 destinations (and cordon's upstreams) to the proxy and remember the original per
+ * socket cookie; recvmsg/getpeername put the original back so strict resolvers accept answers.
+ * cgroup_skb/egress maps (client source port, transaction id) to the sending process, before
+ * the query can reach the proxy, so every query is attributed even if its sender exits at once.
+ *
  * cgroup/sock_addr return values: 1 lets the syscall go on, 0 fails it with EPERM.
  */
 #include <linux/bpf.h>
 #include <linux/in.h>
 #include <linux/socket.h>
+#include <linux/if_ether.h>
+#include <linux/ip.h>
+#include <linux/ipv6.h>
+#include <linux/udp.h>
+#include <linux/tcp.h>
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
 #include <bpf/bpf_core_read.h>
@@ -37,8 +48,9 @@ struct task_struct {
 	int tgid;
 } __attribute__((preserve_access_index));
 
-/* Load-time constant: report every attempt, not only blocked/audited ones (--events). */
-const volatile __u8 report_all = 0;
+/* Load-time constants. */
+const volatile __u8 report_all = 0;  /* report every attempt, not only blocked/audited ones (--events) */
+const volatile __u16 proxy_port = 0; /* cordon's DNS proxy on 127.0.0.1 and ::1; 0: no DNS redirect */
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -62,6 +74,49 @@ struct {
 	__type(key, struct cordon_lpm_v6);
 	__type(value, struct cordon_rule);
 } rules_v6 SEC(".maps");
+
+/* Addresses learned from DNS answers (exact match; checked after the CIDR tries). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 131072);
+	__type(key, struct cordon_ip4);
+	__type(value, struct cordon_learned);
+} learned_v4 SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 131072);
+	__type(key, struct cordon_ip6);
+	__type(value, struct cordon_learned);
+} learned_v6 SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 64);
+	__type(key, struct cordon_dns_server);
+	__type(value, __u8);
+} dns_servers SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u64); /* socket cookie */
+	__type(value, struct cordon_dns_orig);
+} dns_orig SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u64); /* socket cookie */
+	__type(value, struct cordon_dns_owner);
+} dns_socket_owner SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, struct cordon_dns_query_key);
+	__type(value, struct cordon_dns_owner);
+} dns_queries SEC(".maps");
 
 /* The session's cgroup, so the exec tracepoint (which sees every exec on the host) keeps only ours. */
 struct {
@@ -92,6 +147,7 @@ const enum cordon_action unused_action __attribute__((unused)) = 0;
 const enum cordon_verdict unused_verdict __attribute__((unused)) = 0;
 const enum cordon_event_kind unused_kind __attribute__((unused)) = 0;
 const enum cordon_rule_special unused_rule_special __attribute__((unused)) = 0;
+const enum cordon_dns_proto unused_dns_proto __attribute__((unused)) = 0;
 
 static __always_inline void count_drop(void)
 {
@@ -131,7 +187,9 @@ static __always_inline int decide(struct bpf_sock_addr *ctx, __u32 kind, struct 
 	__u32 zero = 0;
 	struct cordon_config *cfg = bpf_map_lookup_elem(&config, &zero);
 	struct cordon_rule *rule;
+	struct cordon_learned *learned;
 	__u32 action, rule_id, verdict;
+	int learned_allow = 0, learned_deny = 0;
 
 	if (!cfg)
 		return 0; /* cannot happen for an array map; fail closed if it ever does */
@@ -151,9 +209,31 @@ static __always_inline int decide(struct bpf_sock_addr *ctx, __u32 kind, struct 
 		a[3] = d->w[3];
 		rule = bpf_map_lookup_elem(&rules_v6, &key);
 	}
-	if (rule) {
+	learned = d->is_v4 ? bpf_map_lookup_elem(&learned_v4, &d->w[0]) : bpf_map_lookup_elem(&learned_v6, d->w);
+	if (learned) {
+		__u64 now = bpf_ktime_get_ns();
+
+		learned_allow = learned->allow_until_ns > now;
+		learned_deny = learned->deny_until_ns > now;
+	}
+
+	/*
+	 * Deny wins: an explicit CIDR deny, then an address only a blocked name resolved to.
+	 * An address an allowed answer gave the command is allowed (a shared CDN address is
+	 * reported with both names by userspace). Then CIDR allows (loopback), then the default.
+	 */
+	if (rule && rule->action == CORDON_ACTION_DENY) {
+		action = CORDON_ACTION_DENY;
+		rule_id = rule->rule_id;
+	} else if (learned_deny && !learned_allow) {
+		action = CORDON_ACTION_DENY;
+		rule_id = CORDON_RULE_LEARNED;
+	} else if (rule) {
 		action = rule->action;
 		rule_id = rule->rule_id;
+	} else if (learned_allow) {
+		action = CORDON_ACTION_ALLOW;
+		rule_id = CORDON_RULE_LEARNED;
 	} else {
 		action = cfg->default_action;
 		rule_id = CORDON_RULE_DEFAULT;
@@ -192,6 +272,82 @@ static __always_inline int decide(struct bpf_sock_addr *ctx, __u32 kind, struct 
 	return verdict == CORDON_VERDICT_BLOCKED ? 0 : 1;
 }
 
+#define LOOPBACK_V4 0x7f000001
+
+static __always_inline int is_dns_destination(struct bpf_sock_addr *ctx, struct destination *d)
+{
+	struct cordon_dns_server key = {};
+
+	if (!proxy_port)
+		return 0;
+	if (ctx->protocol != IPPROTO_UDP && ctx->protocol != IPPROTO_TCP)
+		return 0;
+	if (ctx->user_port == bpf_htons(53))
+		return 1;
+	/* cordon's own upstreams, whatever their port: the command must not reach them directly. */
+	key.port = ctx->user_port;
+	key.family = d->is_v4 ? AF_INET : AF_INET6;
+	*(__u32 *)&key.addr[0] = d->w[0];
+	*(__u32 *)&key.addr[4] = d->w[1];
+	*(__u32 *)&key.addr[8] = d->w[2];
+	*(__u32 *)&key.addr[12] = d->w[3];
+	return bpf_map_lookup_elem(&dns_servers, &key) != 0;
+}
+
+static __always_inline void remember_owner(__u64 cookie)
+{
+	struct cordon_dns_owner owner = {};
+	__u64 id = bpf_get_current_pid_tgid();
+
+	owner.tgid = id >> 32;
+	owner.pid = (__u32)id;
+	owner.ts_ns = bpf_ktime_get_ns();
+	bpf_get_current_comm(owner.comm, sizeof(owner.comm));
+	bpf_map_update_elem(&dns_socket_owner, &cookie, &owner, BPF_ANY);
+}
+
+/* Sends this socket's DNS to the proxy; remembers where it wanted to go and who asked. */
+static __always_inline int redirect_v4(struct bpf_sock_addr *ctx)
+{
+	struct cordon_dns_orig orig = {};
+	__u64 cookie = bpf_get_socket_cookie(ctx);
+
+	*(__u32 *)&orig.addr[0] = ctx->user_ip4;
+	orig.port = ctx->user_port;
+	orig.family = AF_INET;
+	bpf_map_update_elem(&dns_orig, &cookie, &orig, BPF_ANY);
+	remember_owner(cookie);
+	ctx->user_ip4 = bpf_htonl(LOOPBACK_V4);
+	ctx->user_port = bpf_htons(proxy_port);
+	return 1;
+}
+
+static __always_inline int redirect_v6(struct bpf_sock_addr *ctx, int mapped)
+{
+	struct cordon_dns_orig orig = {};
+	__u64 cookie = bpf_get_socket_cookie(ctx);
+
+	*(__u32 *)&orig.addr[0] = ctx->user_ip6[0];
+	*(__u32 *)&orig.addr[4] = ctx->user_ip6[1];
+	*(__u32 *)&orig.addr[8] = ctx->user_ip6[2];
+	*(__u32 *)&orig.addr[12] = ctx->user_ip6[3];
+	orig.port = ctx->user_port;
+	orig.family = AF_INET6;
+	bpf_map_update_elem(&dns_orig, &cookie, &orig, BPF_ANY);
+	remember_owner(cookie);
+	ctx->user_ip6[0] = 0;
+	ctx->user_ip6[1] = 0;
+	if (mapped) { /* ::ffff:127.0.0.1, so a dual-stack socket stays on IPv4 */
+		ctx->user_ip6[2] = bpf_htonl(0x0000ffff);
+		ctx->user_ip6[3] = bpf_htonl(LOOPBACK_V4);
+	} else { /* ::1 */
+		ctx->user_ip6[2] = 0;
+		ctx->user_ip6[3] = bpf_htonl(1);
+	}
+	ctx->user_port = bpf_htons(proxy_port);
+	return 1;
+}
+
 static __always_inline int decide_v4(struct bpf_sock_addr *ctx, __u32 kind)
 {
 	struct destination d = {};
@@ -199,6 +355,8 @@ static __always_inline int decide_v4(struct bpf_sock_addr *ctx, __u32 kind)
 	d.family = AF_INET;
 	d.is_v4 = 1;
 	d.w[0] = ctx->user_ip4;
+	if (is_dns_destination(ctx, &d))
+		return redirect_v4(ctx);
 	return decide(ctx, kind, &d);
 }
 
@@ -218,6 +376,8 @@ static __always_inline int decide_v6(struct bpf_sock_addr *ctx, __u32 kind)
 		d.w[0] = d.w[3];
 		d.w[1] = d.w[2] = d.w[3] = 0;
 	}
+	if (is_dns_destination(ctx, &d))
+		return redirect_v6(ctx, d.mapped_v4);
 	return decide(ctx, kind, &d);
 }
 
@@ -243,6 +403,129 @@ SEC("cgroup/sendmsg6")
 int cordon_sendmsg6(struct bpf_sock_addr *ctx)
 {
 	return decide_v6(ctx, CORDON_EVENT_SENDMSG);
+}
+
+/* An answer (or peer) that is the proxy, on a socket we redirected: show the original server. */
+static __always_inline int restore_v4(struct bpf_sock_addr *ctx)
+{
+	__u64 cookie;
+	struct cordon_dns_orig *orig;
+
+	if (!proxy_port || ctx->user_ip4 != bpf_htonl(LOOPBACK_V4) || ctx->user_port != bpf_htons(proxy_port))
+		return 1;
+	cookie = bpf_get_socket_cookie(ctx);
+	orig = bpf_map_lookup_elem(&dns_orig, &cookie);
+	if (orig && orig->family == AF_INET) {
+		ctx->user_ip4 = *(__u32 *)&orig->addr[0];
+		ctx->user_port = orig->port;
+	}
+	return 1;
+}
+
+static __always_inline int restore_v6(struct bpf_sock_addr *ctx)
+{
+	__u64 cookie;
+	struct cordon_dns_orig *orig;
+	__u32 w2 = ctx->user_ip6[2], w3 = ctx->user_ip6[3];
+	int is_proxy;
+
+	if (!proxy_port || ctx->user_port != bpf_htons(proxy_port) || ctx->user_ip6[0] != 0 || ctx->user_ip6[1] != 0)
+		return 1;
+	is_proxy = (w2 == 0 && w3 == bpf_htonl(1)) || (w2 == bpf_htonl(0x0000ffff) && w3 == bpf_htonl(LOOPBACK_V4));
+	if (!is_proxy)
+		return 1;
+	cookie = bpf_get_socket_cookie(ctx);
+	orig = bpf_map_lookup_elem(&dns_orig, &cookie);
+	if (orig && orig->family == AF_INET6) {
+		ctx->user_ip6[0] = *(__u32 *)&orig->addr[0];
+		ctx->user_ip6[1] = *(__u32 *)&orig->addr[4];
+		ctx->user_ip6[2] = *(__u32 *)&orig->addr[8];
+		ctx->user_ip6[3] = *(__u32 *)&orig->addr[12];
+		ctx->user_port = orig->port;
+	}
+	return 1;
+}
+
+SEC("cgroup/recvmsg4")
+int cordon_recvmsg4(struct bpf_sock_addr *ctx)
+{
+	return restore_v4(ctx);
+}
+
+SEC("cgroup/recvmsg6")
+int cordon_recvmsg6(struct bpf_sock_addr *ctx)
+{
+	return restore_v6(ctx);
+}
+
+SEC("cgroup/getpeername4")
+int cordon_getpeername4(struct bpf_sock_addr *ctx)
+{
+	return restore_v4(ctx);
+}
+
+SEC("cgroup/getpeername6")
+int cordon_getpeername6(struct bpf_sock_addr *ctx)
+{
+	return restore_v6(ctx);
+}
+
+/*
+ * Attribution of queries: a packet from a DNS socket (known by cookie) to the proxy records
+ * (source port, txid) -> owner. Runs in the sender's egress path, before loopback delivery, so
+ * the entry exists when the proxy reads the query. Never drops anything.
+ */
+SEC("cgroup_skb/egress")
+int cordon_egress(struct __sk_buff *skb)
+{
+	struct cordon_dns_query_key key = {};
+	struct cordon_dns_owner *owner, rec;
+	__u64 cookie;
+	__u32 l4;
+	__u8 proto;
+	__u16 ports[2], txid;
+
+	if (!proxy_port)
+		return 1;
+	cookie = bpf_get_socket_cookie(skb);
+	owner = bpf_map_lookup_elem(&dns_socket_owner, &cookie);
+	if (!owner)
+		return 1;
+
+	if (skb->protocol == bpf_htons(ETH_P_IP)) {
+		struct iphdr ip;
+
+		if (bpf_skb_load_bytes(skb, 0, &ip, sizeof(ip)))
+			return 1;
+		proto = ip.protocol;
+		l4 = ip.ihl * 4;
+	} else if (skb->protocol == bpf_htons(ETH_P_IPV6)) {
+		struct ipv6hdr ip6;
+
+		if (bpf_skb_load_bytes(skb, 0, &ip6, sizeof(ip6)))
+			return 1;
+		proto = ip6.nexthdr;
+		l4 = sizeof(ip6);
+	} else {
+		return 1;
+	}
+	if (proto != IPPROTO_UDP && proto != IPPROTO_TCP)
+		return 1;
+	if (bpf_skb_load_bytes(skb, l4, ports, sizeof(ports)))
+		return 1;
+	if (ports[1] != bpf_htons(proxy_port))
+		return 1;
+	key.sport = bpf_ntohs(ports[0]);
+	key.proto = proto == IPPROTO_UDP ? CORDON_DNS_UDP : CORDON_DNS_TCP;
+	if (proto == IPPROTO_UDP) {
+		if (bpf_skb_load_bytes(skb, l4 + sizeof(struct udphdr), &txid, sizeof(txid)))
+			return 1;
+		key.txid = bpf_ntohs(txid);
+	}
+	rec = *owner;
+	rec.ts_ns = bpf_ktime_get_ns();
+	bpf_map_update_elem(&dns_queries, &key, &rec, BPF_ANY);
+	return 1;
 }
 
 SEC("raw_tp/sched_process_exec")

@@ -42,6 +42,13 @@ enum cordon_event_kind {
 /* rule_id values that are not an index into the session's rule table. */
 enum cordon_rule_special {
 	CORDON_RULE_DEFAULT = 0xffffffffu, /* no prefix matched: the --default action */
+	CORDON_RULE_LEARNED = 0xfffffffeu, /* decided by an address learned from a DNS answer */
+};
+
+/* Transport of a DNS query, in the query attribution key. */
+enum cordon_dns_proto {
+	CORDON_DNS_UDP = 17,
+	CORDON_DNS_TCP = 6,
 };
 
 /* Config map (array, one entry). Mode is data, so one set of programs serves both modes. */
@@ -65,6 +72,54 @@ struct cordon_lpm_v6 {
 struct cordon_rule {
 	__u32 action;  /* enum cordon_action */
 	__u32 rule_id; /* index into the session's rule table */
+};
+
+/*
+ * An address learned from a DNS answer (exact IP, no prefix), with how long it stays learned.
+ * Allowed and blocked are kept apart because one IP can serve both an allowed and a blocked
+ * name (shared CDN addresses); userspace keeps the names. Times are bpf_ktime_get_ns().
+ */
+struct cordon_learned {
+	__u64 allow_until_ns; /* 0: never learned from an allowed answer */
+	__u64 deny_until_ns;  /* 0: never learned from a blocked answer */
+};
+
+struct cordon_ip4 {
+	__u8 addr[4];
+};
+
+struct cordon_ip6 {
+	__u8 addr[16];
+};
+
+/* A DNS server the session may name with a port other than 53 (cordon's upstreams): redirected too. */
+struct cordon_dns_server {
+	__u8 addr[16]; /* IPv4 in the first 4 bytes */
+	__u16 port;    /* network order */
+	__u16 family;  /* AF_INET or AF_INET6 */
+};
+
+/* Where a redirected DNS socket really wanted to go; recvmsg/getpeername put it back. */
+struct cordon_dns_orig {
+	__u8 addr[16]; /* as the socket named it (a v6 socket's mapped v4 stays mapped) */
+	__u16 port;    /* network order */
+	__u16 family;  /* the socket's family */
+	__u32 _pad;
+};
+
+/* Who owns a socket that sends DNS (by socket cookie), or who sent one query. */
+struct cordon_dns_owner {
+	__u32 tgid;
+	__u32 pid;
+	__u64 ts_ns;
+	char comm[CORDON_COMM_LEN];
+};
+
+/* One query as it left the cgroup toward the proxy; TCP queries use txid 0 (one key per connection). */
+struct cordon_dns_query_key {
+	__u16 sport; /* client source port, host order */
+	__u16 txid;  /* DNS transaction id, host order */
+	__u32 proto; /* enum cordon_dns_proto */
 };
 
 /* Every ring buffer record starts with this header; kind says what follows. */

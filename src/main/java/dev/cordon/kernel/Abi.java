@@ -38,6 +38,10 @@ public final class Abi {
     public static final int EVENT_EXEC = 3;
     // enum cordon_rule_special
     public static final int RULE_DEFAULT = 0xffffffff;
+    public static final int RULE_LEARNED = 0xfffffffe;
+    // enum cordon_dns_proto
+    public static final int DNS_UDP = 17;
+    public static final int DNS_TCP = 6;
 
     public static final StructLayout CONFIG = structLayout(
             JAVA_INT.withName("mode"),
@@ -54,6 +58,38 @@ public final class Abi {
     public static final StructLayout RULE = structLayout(
             JAVA_INT.withName("action"),
             JAVA_INT.withName("rule_id")).withName("cordon_rule");
+
+    public static final StructLayout LEARNED = structLayout(
+            JAVA_LONG.withName("allow_until_ns"),
+            JAVA_LONG.withName("deny_until_ns")).withName("cordon_learned");
+
+    public static final StructLayout IP4 = structLayout(
+            sequenceLayout(4, JAVA_BYTE).withName("addr")).withName("cordon_ip4");
+
+    public static final StructLayout IP6 = structLayout(
+            sequenceLayout(16, JAVA_BYTE).withName("addr")).withName("cordon_ip6");
+
+    public static final StructLayout DNS_SERVER = structLayout(
+            sequenceLayout(16, JAVA_BYTE).withName("addr"),
+            JAVA_SHORT.withName("port"),
+            JAVA_SHORT.withName("family")).withName("cordon_dns_server");
+
+    public static final StructLayout DNS_ORIG = structLayout(
+            sequenceLayout(16, JAVA_BYTE).withName("addr"),
+            JAVA_SHORT.withName("port"),
+            JAVA_SHORT.withName("family"),
+            JAVA_INT.withName("_pad")).withName("cordon_dns_orig");
+
+    public static final StructLayout DNS_OWNER = structLayout(
+            JAVA_INT.withName("tgid"),
+            JAVA_INT.withName("pid"),
+            JAVA_LONG.withName("ts_ns"),
+            sequenceLayout(COMM_LEN, JAVA_BYTE).withName("comm")).withName("cordon_dns_owner");
+
+    public static final StructLayout DNS_QUERY_KEY = structLayout(
+            JAVA_SHORT.withName("sport"),
+            JAVA_SHORT.withName("txid"),
+            JAVA_INT.withName("proto")).withName("cordon_dns_query_key");
 
     public static final StructLayout EVENT_HEADER = structLayout(
             JAVA_INT.withName("kind"),
@@ -82,7 +118,8 @@ public final class Abi {
             sequenceLayout(ARGS_LEN, JAVA_BYTE).withName("args")).withName("cordon_exec_event");
 
     /** Every mirrored struct, by its C name. */
-    public static final Map<String, StructLayout> STRUCTS = byName(CONFIG, LPM_V4, LPM_V6, RULE, EVENT_HEADER, NET_EVENT, EXEC_EVENT);
+    public static final Map<String, StructLayout> STRUCTS = byName(CONFIG, LPM_V4, LPM_V6, RULE, LEARNED, IP4, IP6,
+            DNS_SERVER, DNS_ORIG, DNS_OWNER, DNS_QUERY_KEY, EVENT_HEADER, NET_EVENT, EXEC_EVENT);
 
     /** Every mirrored enum, by its C name: constant name to value. */
     public static final Map<String, Map<String, Long>> ENUMS = Map.of(
@@ -92,7 +129,8 @@ public final class Abi {
                     "CORDON_VERDICT_AUDITED", VERDICT_AUDITED),
             "cordon_event_kind", ordered("CORDON_EVENT_CONNECT", EVENT_CONNECT, "CORDON_EVENT_SENDMSG", EVENT_SENDMSG,
                     "CORDON_EVENT_EXEC", EVENT_EXEC),
-            "cordon_rule_special", ordered("CORDON_RULE_DEFAULT", RULE_DEFAULT));
+            "cordon_rule_special", ordered("CORDON_RULE_DEFAULT", RULE_DEFAULT, "CORDON_RULE_LEARNED", RULE_LEARNED),
+            "cordon_dns_proto", ordered("CORDON_DNS_UDP", DNS_UDP, "CORDON_DNS_TCP", DNS_TCP));
 
     /** Offset of a (possibly nested) field, e.g. {@code offset(NET_EVENT, "hdr", "tgid")}. */
     public static long offset(StructLayout layout, String... path) {

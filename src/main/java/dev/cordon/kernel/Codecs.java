@@ -8,6 +8,8 @@ import java.util.Arrays;
 
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
 /** Map key/value codecs for the structs in {@link Abi}. */
 final class Codecs {
@@ -43,6 +45,90 @@ final class Codecs {
             t.set(JAVA_INT, id, v.ruleId());
         }
         public RuleValue read(MemorySegment s) { return new RuleValue(s.get(JAVA_INT, action), s.get(JAVA_INT, id)); }
+    };
+
+    record Learned(long allowUntilNs, long denyUntilNs) {}
+
+    record QueryKey(int sport, int txid, int proto) {}
+
+    record Owner(int tgid, int pid, long tsNs, String comm) {}
+
+    record DnsServer(byte[] addr, int portNetworkOrder, int family) {}
+
+    static final MapCodec<Learned> LEARNED = new MapCodec<>() {
+        private final long allow = Abi.offset(Abi.LEARNED, "allow_until_ns");
+        private final long deny = Abi.offset(Abi.LEARNED, "deny_until_ns");
+        public long size() { return Abi.LEARNED.byteSize(); }
+        public void write(Learned v, MemorySegment t) {
+            t.set(JAVA_LONG, allow, v.allowUntilNs());
+            t.set(JAVA_LONG, deny, v.denyUntilNs());
+        }
+        public Learned read(MemorySegment s) { return new Learned(s.get(JAVA_LONG, allow), s.get(JAVA_LONG, deny)); }
+    };
+
+    /** An exact address key (cordon_ip4 / cordon_ip6). */
+    static MapCodec<byte[]> ip(int len) {
+        return new MapCodec<>() {
+            public long size() { return len; }
+            public void write(byte[] v, MemorySegment t) {
+                if (v.length != len) throw new IllegalArgumentException("address has " + v.length + " bytes, key needs " + len);
+                MemorySegment.copy(v, 0, t, JAVA_BYTE, 0, len);
+            }
+            public byte[] read(MemorySegment s) { return s.asSlice(0, len).toArray(JAVA_BYTE); }
+        };
+    }
+
+    static final MapCodec<QueryKey> QUERY_KEY = new MapCodec<>() {
+        private final long sport = Abi.offset(Abi.DNS_QUERY_KEY, "sport");
+        private final long txid = Abi.offset(Abi.DNS_QUERY_KEY, "txid");
+        private final long proto = Abi.offset(Abi.DNS_QUERY_KEY, "proto");
+        public long size() { return Abi.DNS_QUERY_KEY.byteSize(); }
+        public void write(QueryKey v, MemorySegment t) {
+            t.fill((byte) 0);
+            t.set(JAVA_SHORT, sport, (short) v.sport());
+            t.set(JAVA_SHORT, txid, (short) v.txid());
+            t.set(JAVA_INT, proto, v.proto());
+        }
+        public QueryKey read(MemorySegment s) {
+            return new QueryKey(Short.toUnsignedInt(s.get(JAVA_SHORT, sport)), Short.toUnsignedInt(s.get(JAVA_SHORT, txid)),
+                    s.get(JAVA_INT, proto));
+        }
+    };
+
+    static final MapCodec<Owner> OWNER = new MapCodec<>() {
+        private final long tgid = Abi.offset(Abi.DNS_OWNER, "tgid");
+        private final long pid = Abi.offset(Abi.DNS_OWNER, "pid");
+        private final long ts = Abi.offset(Abi.DNS_OWNER, "ts_ns");
+        private final long comm = Abi.offset(Abi.DNS_OWNER, "comm");
+        public long size() { return Abi.DNS_OWNER.byteSize(); }
+        public void write(Owner v, MemorySegment t) { throw new UnsupportedOperationException("written by the kernel"); }
+        public Owner read(MemorySegment s) {
+            byte[] c = s.asSlice(comm, Abi.COMM_LEN).toArray(JAVA_BYTE);
+            int n = 0;
+            while (n < c.length && c[n] != 0) n++;
+            return new Owner(s.get(JAVA_INT, tgid), s.get(JAVA_INT, pid), s.get(JAVA_LONG, ts),
+                    new String(c, 0, n, java.nio.charset.StandardCharsets.UTF_8));
+        }
+    };
+
+    static final MapCodec<DnsServer> DNS_SERVER = new MapCodec<>() {
+        private final long addr = Abi.offset(Abi.DNS_SERVER, "addr");
+        private final long port = Abi.offset(Abi.DNS_SERVER, "port");
+        private final long family = Abi.offset(Abi.DNS_SERVER, "family");
+        public long size() { return Abi.DNS_SERVER.byteSize(); }
+        public void write(DnsServer v, MemorySegment t) {
+            t.fill((byte) 0);
+            MemorySegment.copy(v.addr(), 0, t, JAVA_BYTE, addr, v.addr().length);
+            t.set(JAVA_SHORT, port, (short) v.portNetworkOrder());
+            t.set(JAVA_SHORT, family, (short) v.family());
+        }
+        public DnsServer read(MemorySegment s) { throw new UnsupportedOperationException(); }
+    };
+
+    static final MapCodec<Byte> U8 = new MapCodec<>() {
+        public long size() { return 1; }
+        public void write(Byte v, MemorySegment t) { t.set(JAVA_BYTE, 0, v); }
+        public Byte read(MemorySegment s) { return s.get(JAVA_BYTE, 0); }
     };
 
     static final MapCodec<Cidr> LPM_V4 = lpm(Abi.LPM_V4, 4);

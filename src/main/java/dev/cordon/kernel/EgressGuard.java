@@ -15,6 +15,7 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -29,16 +30,34 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
  */
 public final class EgressGuard implements AutoCloseable {
     /** The cgroup programs, all required. */
-    public static final List<String> CGROUP_PROGRAMS =
-            List.of("cordon_connect4", "cordon_connect6", "cordon_sendmsg4", "cordon_sendmsg6");
+    public static final List<String> CGROUP_PROGRAMS = List.of(
+            "cordon_connect4", "cordon_connect6", "cordon_sendmsg4", "cordon_sendmsg6",
+            "cordon_recvmsg4", "cordon_recvmsg6", "cordon_getpeername4", "cordon_getpeername6",
+            "cordon_egress");
     public static final String EXEC_PROGRAM = "cordon_exec";
     static final String OBJECT_RESOURCE = "cordon.bpf.o"; // same package: dev/cordon/kernel/
 
     /**
      * @param cgroupFd   an open fd of the session's cgroup directory (kept open by the caller)
      * @param reportAll  emit an event for every attempt, not only violations (for --events)
+     * @param proxyPort  cordon's DNS proxy port on 127.0.0.1 and ::1; 0 turns DNS redirection off
+     * @param dnsServers servers the command must not reach directly whatever their port (the upstreams)
      */
-    public record Options(int cgroupFd, IpPolicy policy, Mode mode, boolean reportAll) {}
+    public record Options(int cgroupFd, IpPolicy policy, Mode mode, boolean reportAll, int proxyPort,
+                          List<InetSocketAddress> dnsServers) {
+        public Options {
+            dnsServers = List.copyOf(dnsServers);
+            if (proxyPort < 0 || proxyPort > 65535) throw new IllegalArgumentException("bad proxy port " + proxyPort);
+        }
+
+        /** IP policy only, no DNS redirection. */
+        public Options(int cgroupFd, IpPolicy policy, Mode mode, boolean reportAll) {
+            this(cgroupFd, policy, mode, reportAll, 0, List.of());
+        }
+    }
+
+    /** The process that sent a DNS query, as the kernel recorded it. */
+    public record QueryOwner(int pid, int tid, long monotonicNs, String comm) {}
 
     private final BpfObject object;
     private final List<BpfLink> links = new ArrayList<>();
@@ -56,6 +75,7 @@ public final class EgressGuard implements AutoCloseable {
         EgressGuard guard = null;
         try {
             object.setConstant("report_all", new byte[] {(byte) (o.reportAll() ? 1 : 0)});
+            object.setConstant("proxy_port", u16(o.proxyPort()));
             object.load();
             guard = new EgressGuard(object, o.policy());
             guard.fill(o);
@@ -91,6 +111,56 @@ public final class EgressGuard implements AutoCloseable {
             (r.cidr().isV4() ? v4 : v6).put(r.cidr(), value);
         }
         object.map("session_cgroup").typed(Codecs.U32, Codecs.U32).put(0, o.cgroupFd());
+        TypedMap<Codecs.DnsServer, Byte> servers = object.map("dns_servers").typed(Codecs.DNS_SERVER, Codecs.U8);
+        for (InetSocketAddress s : o.dnsServers()) {
+            byte[] a = s.getAddress().getAddress();
+            int family = a.length == 4 ? AF_INET : AF_INET6;
+            servers.put(new Codecs.DnsServer(a, Short.toUnsignedInt(Short.reverseBytes((short) s.getPort())), family), (byte) 1);
+            if (a.length == 16 && isV4Mapped(a)) {
+                byte[] unmapped = java.util.Arrays.copyOfRange(a, 12, 16);
+                servers.put(new Codecs.DnsServer(unmapped, Short.toUnsignedInt(Short.reverseBytes((short) s.getPort())), AF_INET), (byte) 1);
+            }
+        }
+        learnedV4 = object.map("learned_v4").typed(Codecs.ip(4), Codecs.LEARNED);
+        learnedV6 = object.map("learned_v6").typed(Codecs.ip(16), Codecs.LEARNED);
+        dnsQueries = object.map("dns_queries").typed(Codecs.QUERY_KEY, Codecs.OWNER);
+    }
+
+    private TypedMap<byte[], Codecs.Learned> learnedV4;
+    private TypedMap<byte[], Codecs.Learned> learnedV6;
+    private TypedMap<Codecs.QueryKey, Codecs.Owner> dnsQueries;
+    private static final int AF_INET = 2, AF_INET6 = 10;
+
+    /**
+     * Records an address learned from a DNS answer. Times are CLOCK_MONOTONIC ns (System.nanoTime);
+     * 0 means "not learned that way". Mapped v6 addresses are stored as IPv4, as the hooks judge them.
+     */
+    public void learn(byte[] ip, long allowUntilNs, long denyUntilNs) {
+        byte[] a = ip.length == 16 && isV4Mapped(ip) ? java.util.Arrays.copyOfRange(ip, 12, 16) : ip;
+        (a.length == 4 ? learnedV4 : learnedV6).put(a, new Codecs.Learned(allowUntilNs, denyUntilNs));
+    }
+
+    public void forget(byte[] ip) {
+        byte[] a = ip.length == 16 && isV4Mapped(ip) ? java.util.Arrays.copyOfRange(ip, 12, 16) : ip;
+        (a.length == 4 ? learnedV4 : learnedV6).remove(a);
+    }
+
+    /** Who sent the query with this client source port and transaction id (proto: Abi.DNS_UDP/DNS_TCP; TCP uses txid 0). */
+    public java.util.Optional<QueryOwner> queryOwner(int sourcePort, int txid, int proto) {
+        return dnsQueries.get(new Codecs.QueryKey(sourcePort, proto == Abi.DNS_TCP ? 0 : txid, proto))
+                .map(o -> new QueryOwner(o.tgid(), o.pid(), o.tsNs(), o.comm()));
+    }
+
+    private static boolean isV4Mapped(byte[] a) {
+        for (int i = 0; i < 10; i++) if (a[i] != 0) return false;
+        return a[10] == (byte) 0xff && a[11] == (byte) 0xff;
+    }
+
+    private static byte[] u16(int v) {
+        // const volatile __u16 in .rodata, native (little-endian) order
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(2).order(java.nio.ByteOrder.nativeOrder());
+        b.putShort((short) v);
+        return b.array();
     }
 
     /** Switches between enforce and audit for the programs already attached. */

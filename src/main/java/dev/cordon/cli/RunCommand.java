@@ -1,6 +1,14 @@
 package dev.cordon.cli;
 
+import dev.cordon.dns.DnsProxy;
+import dev.cordon.dns.DnsService;
+import dev.cordon.dns.LearnedAddresses;
+import dev.cordon.dns.QueryHandler;
+import dev.cordon.dns.ResolvConf;
+import dev.cordon.dns.Upstreams;
 import dev.cordon.libbpf.LibBpfLog;
+import dev.cordon.policy.DomainPattern;
+import dev.cordon.policy.DomainPolicy;
 import dev.cordon.policy.Action;
 import dev.cordon.policy.Cidr;
 import dev.cordon.policy.IpPolicy;
@@ -18,6 +26,7 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.TypeConversionException;
 
 import java.io.PrintWriter;
+import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,12 +35,14 @@ import java.util.function.Function;
 
 @Command(name = "run", mixinStandardHelpOptions = true, sortOptions = false,
         description = {
-                "Run COMMAND in a fresh cgroup with its outbound connections checked in the kernel.",
-                "Denied attempts fail with EPERM (enforce) or are only reported (audit); either way",
-                "cordon prints one line per attempt naming the process and its command line."},
+                "Run COMMAND in a fresh cgroup. Its DNS goes through cordon's proxy, which decides every",
+                "name; its connections are checked in the kernel against CIDR rules and the addresses",
+                "learned from DNS answers. Denied attempts fail at once (NXDOMAIN, EPERM) in enforce mode",
+                "or are only reported in audit mode; either way cordon names the process and command line."},
         customSynopsis = "cordon run [OPTIONS] -- COMMAND [ARGS...]",
         footer = {"",
-                "The most specific prefix decides; the same prefix both allowed and denied is denied.",
+                "Domains match on label boundaries: github.com matches api.github.com, never evilgithub.com.",
+                "The most specific domain rule or prefix decides; the same one both allowed and denied is denied.",
                 "Loopback (127.0.0.0/8, ::1) is allowed unless a rule names it or a part of it.",
                 "",
                 "Exit status: the command's own (128+N if a signal N killed it); 125 if cordon failed,",
@@ -48,13 +59,45 @@ final class RunCommand implements Callable<Integer> {
             description = "Allow this prefix or address (repeatable).")
     List<Cidr> allowCidrs = new ArrayList<>();
 
+    @Option(names = "--deny", paramLabel = "DOMAIN", converter = DomainConverter.class,
+            description = "Deny this domain and its subdomains (repeatable); *.DOMAIN denies subdomains only.")
+    List<DomainPattern> denyDomains = new ArrayList<>();
+
+    @Option(names = "--allow", paramLabel = "DOMAIN", converter = DomainConverter.class,
+            description = "Allow this domain and its subdomains (repeatable); the most specific rule wins.")
+    List<DomainPattern> allowDomains = new ArrayList<>();
+
     @Option(names = "--default", paramLabel = "allow|deny", defaultValue = "allow",
-            description = "What happens to destinations no rule matches (default: ${DEFAULT-VALUE}).")
+            description = "What happens to domains and destinations no rule matches (default: ${DEFAULT-VALUE}).")
     Action defaultAction;
 
     @Option(names = "--mode", paramLabel = "enforce|audit", defaultValue = "enforce",
             description = "enforce: denied attempts fail with EPERM; audit: they succeed and are reported (default: ${DEFAULT-VALUE}).")
     Mode mode;
+
+    @Option(names = "--upstream", paramLabel = "IP[:PORT]", converter = UpstreamConverter.class,
+            description = "DNS server the proxy forwards to (repeatable; default: the nameservers of /etc/resolv.conf).")
+    List<InetSocketAddress> upstreams = new ArrayList<>();
+
+    @Option(names = "--blocked-response", paramLabel = "nxdomain|refused", defaultValue = "nxdomain",
+            description = "How a blocked name is answered (default: ${DEFAULT-VALUE}).")
+    QueryHandler.BlockedResponse blockedResponse;
+
+    @Option(names = "--upstream-timeout", paramLabel = "MS", defaultValue = "2000",
+            description = "Give up on the upstreams after MS milliseconds and answer SERVFAIL (default: ${DEFAULT-VALUE}).")
+    long upstreamTimeoutMs;
+
+    @Option(names = "--dns-ttl-floor", paramLabel = "SECONDS", defaultValue = "30",
+            description = "Keep a learned address at least this long, whatever its TTL (default: ${DEFAULT-VALUE}).")
+    long ttlFloor;
+
+    @Option(names = "--dns-ttl-grace", paramLabel = "SECONDS", defaultValue = "60",
+            description = "Keep a learned address this long past its TTL, for clients that cache (default: ${DEFAULT-VALUE}).")
+    long ttlGrace;
+
+    @Option(names = "--no-dns-proxy",
+            description = "Leave DNS alone: no proxy, no domain rules, IP rules only.")
+    boolean noDnsProxy;
 
     @Option(names = "--events", paramLabel = "FILE",
             description = "Write every connection attempt and exec of the session to FILE as JSON Lines.")
@@ -78,12 +121,57 @@ final class RunCommand implements Callable<Integer> {
             });
         }
         IpPolicy policy = IpPolicy.of(allowCidrs, denyCidrs, defaultAction);
-        SessionOptions options = new SessionOptions(command, policy, mode, eventsFile, CommandLauncher.Stdio.INHERIT);
+        SessionOptions options = new SessionOptions(command, policy, mode, eventsFile, CommandLauncher.Stdio.INHERIT, dnsOptions());
         return sessionRunner.apply(options);
+    }
+
+    private DnsService.Options dnsOptions() {
+        if (noDnsProxy) {
+            if (!denyDomains.isEmpty() || !allowDomains.isEmpty()) {
+                throw new PolicyException("--deny/--allow need the DNS proxy; drop --no-dns-proxy");
+            }
+            return null;
+        }
+        if (upstreamTimeoutMs < 1) throw new PolicyException("--upstream-timeout must be at least 1 ms");
+        if (ttlFloor < 0 || ttlGrace < 0) throw new PolicyException("--dns-ttl-floor and --dns-ttl-grace cannot be negative");
+        List<InetSocketAddress> servers = upstreams;
+        if (servers.isEmpty()) {
+            try {
+                servers = ResolvConf.nameservers(Path.of("/etc/resolv.conf"));
+            } catch (java.io.IOException e) {
+                throw new PolicyException("cannot read /etc/resolv.conf (" + e.getMessage() + "); give --upstream IP[:PORT]");
+            }
+            if (servers.isEmpty()) throw new PolicyException("/etc/resolv.conf names no nameserver; give --upstream IP[:PORT]");
+        }
+        return new DnsService.Options(DomainPolicy.of(allowDomains, denyDomains, defaultAction), mode, blockedResponse,
+                servers, java.time.Duration.ofMillis(upstreamTimeoutMs), new LearnedAddresses.Ttl(ttlFloor, ttlGrace),
+                131_072, DnsProxy.Options.DEFAULT);
     }
 
     /** The seam tests replace to check parsing without root. */
     Function<SessionOptions, Integer> sessionRunner = o -> new Session(o, spec.commandLine().getErr()).run();
+
+    static final class DomainConverter implements ITypeConverter<DomainPattern> {
+        @Override
+        public DomainPattern convert(String value) {
+            try {
+                return DomainPattern.parse(value);
+            } catch (PolicyException e) {
+                throw new TypeConversionException(e.getMessage());
+            }
+        }
+    }
+
+    static final class UpstreamConverter implements ITypeConverter<InetSocketAddress> {
+        @Override
+        public InetSocketAddress convert(String value) {
+            try {
+                return Upstreams.parse(value);
+            } catch (PolicyException e) {
+                throw new TypeConversionException(e.getMessage());
+            }
+        }
+    }
 
     static final class CidrConverter implements ITypeConverter<Cidr> {
         @Override

@@ -26,11 +26,75 @@ public final class Formats {
                 .append(" port=").append(e.port())
                 .append(" proto=").append(e.protocolName());
         if (e.mappedV4()) sb.append(" ipv6Mapped=true");
+        if (a.domain() != null) sb.append(" domain=").append(Escape.logfmt(a.domain()));
         sb.append(" pid=").append(e.process().pid())
                 .append(" cmd=").append(Escape.logfmt(a.who().commandLine()))
                 .append(" rule=").append(Escape.logfmt(a.rule()))
                 .append(" mode=").append(a.mode().label());
         return sb.toString();
+    }
+
+    /**
+     * GitHub's line: {@code WARN DNS BLOCKED reason=FromDNSRequest blocked=true blockedAt=dns domain=github.com.
+     * pid=266767 cmd="curl github.com" firewallMethod=blocklist}, then qtype, rule and mode.
+     */
+    public static String logfmt(DnsEvent e) {
+        String level = e.verdict().violation() ? "WARN" : "INFO";
+        String verdict = switch (e.verdict()) {
+            case BLOCKED -> "BLOCKED";
+            case AUDITED -> "AUDIT";
+            case ALLOWED -> "ALLOWED";
+        };
+        StringBuilder sb = new StringBuilder(200)
+                .append(level).append(" DNS ").append(verdict)
+                .append(" reason=").append(e.reason())
+                .append(" blocked=").append(e.verdict() == Verdict.BLOCKED)
+                .append(" blockedAt=dns")
+                .append(" domain=").append(Escape.logfmt(e.domain()));
+        if (e.blockedName() != null && !e.blockedName().equals(e.domain())) {
+            sb.append(" cname=").append(Escape.logfmt(e.blockedName()));
+        }
+        sb.append(" pid=").append(e.who().pid())
+                .append(" cmd=").append(Escape.logfmt(e.who().commandLine()))
+                .append(" firewallMethod=").append(e.firewallMethod())
+                .append(" qtype=").append(Escape.logfmt(e.qtype()))
+                .append(" rule=").append(Escape.logfmt(e.rule()))
+                .append(" mode=").append(e.mode().label());
+        return sb.toString();
+    }
+
+    public static String json(DnsEvent e) {
+        StringBuilder sb = new StringBuilder(256).append('{');
+        field(sb, "time", Escape.json(e.time().toString()));
+        field(sb, "type", Escape.json("dns"));
+        field(sb, "verdict", Escape.json(e.verdict().name().toLowerCase(Locale.ROOT)));
+        field(sb, "reason", Escape.json(e.reason()));
+        field(sb, "blocked", Boolean.toString(e.verdict() == Verdict.BLOCKED));
+        field(sb, "blockedAt", Escape.json("dns"));
+        field(sb, "domain", Escape.json(e.domain()));
+        if (e.blockedName() != null) field(sb, "blockedName", Escape.json(e.blockedName()));
+        field(sb, "qtype", Escape.json(e.qtype()));
+        field(sb, "transport", Escape.json(e.transport()));
+        field(sb, "pid", Integer.toString(e.who().pid()));
+        field(sb, "ppid", Integer.toString(e.who().ppid()));
+        field(sb, "cmd", Escape.json(e.who().commandLine()));
+        sb.append("\"argv\":[");
+        for (int i = 0; i < e.who().argv().size(); i++) {
+            if (i > 0) sb.append(',');
+            sb.append(Escape.json(e.who().argv().get(i)));
+        }
+        sb.append("],");
+        field(sb, "cmdSource", Escape.json(e.who().source().name().toLowerCase(Locale.ROOT)));
+        sb.append("\"addresses\":[");
+        for (int i = 0; i < e.addresses().size(); i++) {
+            if (i > 0) sb.append(',');
+            sb.append(Escape.json(e.addresses().get(i)));
+        }
+        sb.append("],");
+        field(sb, "firewallMethod", Escape.json(e.firewallMethod()));
+        field(sb, "rule", Escape.json(e.rule()));
+        sb.append("\"mode\":").append(Escape.json(e.mode().label()));
+        return sb.append('}').toString();
     }
 
     /** One JSON Lines record; field names match the logfmt keys where both have them. */
@@ -47,6 +111,7 @@ public final class Formats {
         field(sb, "proto", Escape.json(e.protocolName()));
         field(sb, "family", Escape.json(e.address().length == 4 ? "ipv4" : "ipv6"));
         field(sb, "ipv6Mapped", Boolean.toString(e.mappedV4()));
+        if (a.domain() != null) field(sb, "domain", Escape.json(a.domain()));
         field(sb, "pid", Integer.toString(e.process().pid()));
         field(sb, "tid", Integer.toString(e.process().tid()));
         field(sb, "ppid", Integer.toString(a.who().ppid()));

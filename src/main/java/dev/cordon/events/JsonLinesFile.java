@@ -26,7 +26,12 @@ public final class JsonLinesFile implements EventSink {
         write(Formats.json(time, e));
     }
 
-    private void write(String line) {
+    @Override
+    public void dns(DnsEvent e) {
+        write(Formats.json(e));
+    }
+
+    private synchronized void write(String line) {
         try {
             out.write(line);
             out.newLine();
@@ -37,7 +42,7 @@ public final class JsonLinesFile implements EventSink {
     }
 
     @Override
-    public void close() {
+    public synchronized void close() {
         try {
             out.close();
         } catch (IOException e) {

@@ -28,7 +28,8 @@ import java.util.concurrent.atomic.AtomicLong;
 final class EventPump implements AutoCloseable {
     private final RingBuffer ring;
     private final List<EventSink> sinks;
-    private final ProcessTable processes = new ProcessTable(65_536);
+    private final ProcessTable processes;
+    private final java.util.function.Function<byte[], LearnedNames> names;
     private final IpPolicy policy;
     private final Mode mode;
     private final long wallMinusMonotonicNs;
@@ -37,8 +38,16 @@ final class EventPump implements AutoCloseable {
     private final AtomicLong violations = new AtomicLong();
     private volatile boolean stopping;
 
-    EventPump(BpfMap events, List<EventSink> sinks, IpPolicy policy, Mode mode) {
+    /** Names an address was learned from (DNS), to name the domain behind a connect. */
+    record LearnedNames(List<String> allowed, List<String> denied) {
+        static final LearnedNames NONE = new LearnedNames(List.of(), List.of());
+    }
+
+    EventPump(BpfMap events, List<EventSink> sinks, IpPolicy policy, Mode mode, ProcessTable processes,
+              java.util.function.Function<byte[], LearnedNames> names) {
         this.sinks = sinks;
+        this.processes = processes;
+        this.names = names;
         this.policy = policy;
         this.mode = mode;
         // bpf_ktime_get_ns and System.nanoTime both read CLOCK_MONOTONIC.
@@ -67,15 +76,32 @@ final class EventPump implements AutoCloseable {
             }
             case NetEvent n -> {
                 if (n.verdict().violation()) violations.incrementAndGet();
-                NetAttempt a = new NetAttempt(time, n, processes.lookup(n.process()), ruleLabel(n.ruleId()), mode);
+                LearnedNames learned = names.apply(n.address());
+                String domain = domain(n, learned);
+                NetAttempt a = new NetAttempt(time, n, processes.lookup(n.process()), ruleLabel(n, learned), mode, domain);
                 for (EventSink s : sinks) s.attempt(a);
             }
         }
     }
 
-    private String ruleLabel(int ruleId) {
+    private String ruleLabel(NetEvent n, LearnedNames learned) {
+        int ruleId = n.ruleId();
         if (ruleId == Abi.RULE_DEFAULT) return "default:" + policy.defaultAction().label();
+        if (ruleId == Abi.RULE_LEARNED) return n.verdict().violation() ? "dns:blocked-name" : "dns:allowed-name";
         return policy.rule(ruleId).map(IpRule::label).orElse("rule#" + ruleId);
+    }
+
+    /** The names behind an address, blocked ones first; both kinds when a shared address serves both. */
+    private static String domain(NetEvent n, LearnedNames learned) {
+        java.util.LinkedHashSet<String> all = new java.util.LinkedHashSet<>();
+        if (n.verdict().violation()) {
+            all.addAll(learned.denied());
+            all.addAll(learned.allowed());
+        } else {
+            all.addAll(learned.allowed());
+            all.addAll(learned.denied());
+        }
+        return all.isEmpty() ? null : String.join(",", all);
     }
 
     private Instant toInstant(long monotonicNs) {

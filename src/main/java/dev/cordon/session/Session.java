@@ -1,6 +1,13 @@
 package dev.cordon.session;
 
+import dev.cordon.dns.DnsService;
+import dev.cordon.dns.LearnedAddresses;
+import dev.cordon.dns.Transport;
 import dev.cordon.events.EventSink;
+import dev.cordon.events.FanOut;
+import dev.cordon.events.ProcessRef;
+import dev.cordon.events.ProcessTable;
+import dev.cordon.kernel.Abi;
 import dev.cordon.events.JsonLinesFile;
 import dev.cordon.events.ViolationLog;
 import dev.cordon.kernel.EgressGuard;
@@ -47,37 +54,73 @@ public final class Session {
         Path root = Cgroup2.requireMount();
 
         Deque<AutoCloseable> cleanup = new ArrayDeque<>();
+        SessionCgroup cgroup = null;
         Throwable failure = null;
         try {
-            SessionCgroup cgroup = SessionCgroup.create(root);
+            cgroup = SessionCgroup.create(root);
             cleanup.push(cgroup);
+            long cgroupId = cgroup.id();
 
-            EgressGuard guard;
-            try {
-                guard = EgressGuard.attach(new EgressGuard.Options(
-                        cgroup.fd(), options.policy(), options.mode(), options.eventsFile() != null));
-            } catch (BpfException e) {
-                throw new CordonException("cannot attach the BPF programs, not running the command: " + e.getMessage(), e);
-            }
-            cleanup.push(guard);
-
-            List<EventSink> sinks = new ArrayList<>();
-            sinks.add(new ViolationLog(err));
+            ProcessTable processes = new ProcessTable(65_536);
+            List<EventSink> sinkList = new ArrayList<>();
+            sinkList.add(new ViolationLog(err));
             if (options.eventsFile() != null) {
                 try {
                     JsonLinesFile file = new JsonLinesFile(options.eventsFile());
-                    sinks.add(file);
+                    sinkList.add(file);
                     cleanup.push(file);
                 } catch (IOException e) {
                     throw new CordonException("cannot write events to " + options.eventsFile() + ": " + e.getMessage(), e);
                 }
             }
-            EventPump pump = new EventPump(guard.events(), sinks, options.policy(), options.mode());
+            FanOut sinks = new FanOut(sinkList);
+
+            DnsService dns = null;
+            if (options.dns() != null) {
+                try {
+                    dns = DnsService.start(options.dns(), processes, sinks);
+                } catch (IOException e) {
+                    throw new CordonException("cannot start the DNS proxy: " + e.getMessage(), e);
+                }
+                cleanup.push(dns);
+            }
+
+            EgressGuard guard;
+            try {
+                guard = EgressGuard.attach(new EgressGuard.Options(cgroup.fd(), options.policy(), options.mode(),
+                        options.eventsFile() != null, dns == null ? 0 : dns.port(),
+                        dns == null ? List.of() : dns.upstreams()));
+            } catch (BpfException e) {
+                throw new CordonException("cannot attach the BPF programs, not running the command: " + e.getMessage(), e);
+            }
+            cleanup.push(guard);
+
+            java.util.function.Function<byte[], EventPump.LearnedNames> names = ip -> EventPump.LearnedNames.NONE;
+            if (dns != null) {
+                dns.attachKernel(new LearnedAddresses.KernelTable() {
+                    public void learn(byte[] ip, long allowUntilNs, long denyUntilNs) {
+                        guard.learn(ip, allowUntilNs, denyUntilNs);
+                    }
+
+                    public void forget(byte[] ip) {
+                        guard.forget(ip);
+                    }
+                }, (port, txid, transport) -> guard
+                        .queryOwner(port, txid, transport == Transport.TCP ? Abi.DNS_TCP : Abi.DNS_UDP)
+                        .map(o -> new ProcessRef(o.pid(), o.tid(), o.comm(), cgroupId)));
+                LearnedAddresses learned = dns.learned();
+                names = ip -> {
+                    LearnedAddresses.Names n = learned.namesFor(ip);
+                    return new EventPump.LearnedNames(n.allowed(), n.denied());
+                };
+            }
+            EventPump pump = new EventPump(guard.events(), List.of(sinks), options.policy(), options.mode(), processes, names);
             cleanup.push(pump);
 
             Process child = CommandLauncher.start(options.command(), cgroup.procsFile(), options.stdio());
             int status;
-            try (SignalForwarder ignored = new SignalForwarder(child.pid(), cgroup::killAll, err)) {
+            SessionCgroup cg = cgroup;
+            try (SignalForwarder ignored = new SignalForwarder(child.pid(), cg::killAll, err)) {
                 status = waitUninterruptibly(child);
             }
             int leftovers = cgroup.pids().size();
@@ -88,13 +131,32 @@ public final class Session {
             cgroup.awaitEmpty(Duration.ofSeconds(10));
             long dropped = guard.droppedEvents();
             if (dropped > 0) err.println("cordon: " + dropped + " event(s) dropped because the ring buffer was full");
+            if (dns != null) reportDnsTrouble(dns);
             return status;
         } catch (Throwable t) {
             failure = t;
             throw t;
         } finally {
+            // Never detach the programs while anything of the command may still run.
+            if (cgroup != null) {
+                cgroup.killAll();
+                cgroup.awaitEmpty(Duration.ofSeconds(10));
+            }
             closeAll(cleanup, failure);
             err.flush();
+        }
+    }
+
+    private void reportDnsTrouble(DnsService dns) {
+        var c = dns.counters();
+        if (c.upstreamFailures.get() > 0) {
+            err.println("cordon: dns: " + c.upstreamFailures.get() + " quer(ies) answered SERVFAIL because no upstream answered");
+        }
+        if (c.overloaded.get() > 0) {
+            err.println("cordon: dns: " + c.overloaded.get() + " quer(ies) refused at the in-flight cap");
+        }
+        if (dns.learned().refusedAtCapacity() > 0) {
+            err.println("cordon: dns: " + dns.learned().refusedAtCapacity() + " address(es) not learned: table full");
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.cordon.session;
 
+import dev.cordon.dns.DnsService;
 import dev.cordon.policy.IpPolicy;
 import dev.cordon.policy.Mode;
 
@@ -11,9 +12,14 @@ import java.util.Objects;
  * Everything one {@code cordon run} needs.
  *
  * @param eventsFile JSON Lines of every attempt, or null
+ * @param dns        the DNS proxy's options, or null to leave DNS alone (IP rules only)
  */
 public record SessionOptions(List<String> command, IpPolicy policy, Mode mode, Path eventsFile,
-                             CommandLauncher.Stdio stdio) {
+                             CommandLauncher.Stdio stdio, DnsService.Options dns) {
+    public SessionOptions(List<String> command, IpPolicy policy, Mode mode, Path eventsFile, CommandLauncher.Stdio stdio) {
+        this(command, policy, mode, eventsFile, stdio, null);
+    }
+
     public SessionOptions {
         command = List.copyOf(command);
         if (command.isEmpty()) throw new IllegalArgumentException("no command");

@@ -1,0 +1,71 @@
+package dev.cordon.dns;
+
+import dev.cordon.policy.Action;
+import dev.cordon.policy.DomainPolicy;
+import dev.cordon.policy.DomainRule;
+import org.xbill.DNS.Flags;
+import org.xbill.DNS.Message;
+import org.xbill.DNS.Name;
+import org.xbill.DNS.Record;
+import org.xbill.DNS.Section;
+import org.xbill.DNS.Type;
+
+import java.net.InetAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+/**
+ * Resolves the denied names of the policy before the command starts (A and AAAA), and learns
+ * their addresses as denied. That is what catches {@code curl --resolve}, an /etc/hosts entry or a
+ * hard-coded IP of a blocked service, which never ask DNS. Wildcard rules have no name to ask.
+ */
+public final class BlockedNamePrefetch {
+    private BlockedNamePrefetch() {}
+
+    /** @return the number of addresses learned */
+    public static int run(DomainPolicy policy, Upstream upstream, LearnedAddresses learned) {
+        List<String> names = new ArrayList<>();
+        for (DomainRule r : policy.rules()) {
+            if (r.action() == Action.DENY && !r.pattern().subdomainsOnly()) names.add(r.pattern().suffix() + ".");
+        }
+        if (names.isEmpty()) return 0;
+        try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+            List<Future<Integer>> results = new ArrayList<>();
+            for (String n : names) {
+                for (int type : new int[] {Type.A, Type.AAAA}) results.add(pool.submit(() -> resolve(n, type, upstream, learned)));
+            }
+            int total = 0;
+            for (Future<Integer> f : results) {
+                try {
+                    total += f.get();
+                } catch (Exception e) {
+                    // an unresolvable blocked name is no error: there is nothing to connect to either
+                }
+            }
+            return total;
+        }
+    }
+
+    private static int resolve(String name, int type, Upstream upstream, LearnedAddresses learned) throws Exception {
+        Message q = Message.newQuery(Record.newRecord(Name.fromString(name), type, org.xbill.DNS.DClass.IN));
+        q.getHeader().setFlag(Flags.RD);
+        Message answer = new Message(upstream.exchange(q.toWire(), Transport.UDP));
+        if (answer.getHeader().getFlag(Flags.TC)) answer = new Message(upstream.exchange(q.toWire(), Transport.TCP));
+        int n = 0;
+        for (Record r : answer.getSection(Section.ANSWER)) {
+            InetAddress ip = switch (r) {
+                case org.xbill.DNS.ARecord a -> a.getAddress();
+                case org.xbill.DNS.AAAARecord a -> a.getAddress();
+                default -> null;
+            };
+            if (ip != null) {
+                learned.learnDenied(ip, name, r.getTTL());
+                n++;
+            }
+        }
+        return n;
+    }
+}

@@ -1,0 +1,13 @@
+package dev.cordon.dns;
+
+import java.util.concurrent.atomic.AtomicLong;
+
+/** What the proxy saw, for the end-of-run summary and tests. */
+public final class DnsCounters {
+    public final AtomicLong queries = new AtomicLong();
+    public final AtomicLong blocked = new AtomicLong();
+    public final AtomicLong malformed = new AtomicLong();
+    public final AtomicLong upstreamFailures = new AtomicLong();
+    public final AtomicLong overloaded = new AtomicLong();
+    public final AtomicLong unattributed = new AtomicLong();
+}

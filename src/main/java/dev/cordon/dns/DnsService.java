@@ -1,0 +1,117 @@
+package dev.cordon.dns;
+
+import dev.cordon.events.EventSink;
+import dev.cordon.events.ProcessTable;
+import dev.cordon.policy.DomainPolicy;
+import dev.cordon.policy.Mode;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * Everything DNS for one session: the proxy, the learned addresses, and their upkeep (expired
+ * names swept every second; blocked names resolved again before they expire).
+ *
+ * <p>Two steps because of a dependency loop: the kernel programs need the proxy's port as a
+ * load-time constant, and the proxy needs the loaded maps. {@link #start} binds the sockets;
+ * {@link #attachKernel} connects the maps and prefetches blocked names, before the command runs.
+ */
+public final class DnsService implements AutoCloseable {
+    public record Options(DomainPolicy policy, Mode mode, QueryHandler.BlockedResponse blockedResponse,
+                          List<InetSocketAddress> upstreams, Duration upstreamTimeout, LearnedAddresses.Ttl ttl,
+                          int maxLearned, DnsProxy.Options proxy) {
+        public Options {
+            upstreams = List.copyOf(upstreams);
+        }
+    }
+
+    private final Options options;
+    private final AtomicReference<LearnedAddresses.KernelTable> kernel = new AtomicReference<>();
+    private final AtomicReference<QueryOwnerLookup> owners = new AtomicReference<>();
+    private final LearnedAddresses learned;
+    private final NetworkUpstream upstream;
+    private final DnsCounters counters = new DnsCounters();
+    private final DnsProxy proxy;
+    private Thread upkeep;
+    private volatile boolean closed;
+
+    private DnsService(Options options, ProcessTable processes, EventSink sink) throws IOException {
+        this.options = options;
+        this.upstream = new NetworkUpstream(options.upstreams(), options.upstreamTimeout());
+        LearnedAddresses.KernelTable late = new LearnedAddresses.KernelTable() {
+            public void learn(byte[] ip, long allowUntilNs, long denyUntilNs) {
+                LearnedAddresses.KernelTable k = kernel.get();
+                if (k != null) k.learn(ip, allowUntilNs, denyUntilNs);
+            }
+
+            public void forget(byte[] ip) {
+                LearnedAddresses.KernelTable k = kernel.get();
+                if (k != null) k.forget(ip);
+            }
+        };
+        this.learned = new LearnedAddresses(late, options.ttl(), options.maxLearned());
+        QueryOwnerLookup lookup = (port, txid, transport) -> {
+            QueryOwnerLookup o = owners.get();
+            return o == null ? Optional.empty() : o.owner(port, txid, transport);
+        };
+        QueryHandler handler = new QueryHandler(options.policy(), options.mode(), options.blockedResponse(), upstream,
+                learned, lookup, processes, sink, counters);
+        this.proxy = DnsProxy.start(handler, options.proxy());
+    }
+
+    public static DnsService start(Options options, ProcessTable processes, EventSink sink) throws IOException {
+        return new DnsService(options, processes, sink);
+    }
+
+    public int port() {
+        return proxy.port();
+    }
+
+    public List<InetSocketAddress> upstreams() {
+        return upstream.servers();
+    }
+
+    public LearnedAddresses learned() {
+        return learned;
+    }
+
+    public DnsCounters counters() {
+        return counters;
+    }
+
+    /** Connects the kernel maps, learns the blocked names' addresses, starts upkeep. */
+    public void attachKernel(LearnedAddresses.KernelTable table, QueryOwnerLookup ownerLookup) {
+        kernel.set(table);
+        owners.set(ownerLookup);
+        BlockedNamePrefetch.run(options.policy(), upstream, learned);
+        upkeep = Thread.ofPlatform().name("cordon-dns-upkeep").daemon(true).start(this::upkeepLoop);
+    }
+
+    private void upkeepLoop() {
+        long refreshEveryNs = Math.max(1, options.ttl().floorSeconds()) * 1_000_000_000L;
+        long nextRefresh = System.nanoTime() + refreshEveryNs;
+        while (!closed) {
+            try {
+                Thread.sleep(1000);
+            } catch (InterruptedException e) {
+                return;
+            }
+            learned.sweep();
+            if (System.nanoTime() >= nextRefresh) {
+                BlockedNamePrefetch.run(options.policy(), upstream, learned);
+                nextRefresh = System.nanoTime() + refreshEveryNs;
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        if (upkeep != null) upkeep.interrupt();
+        proxy.close();
+    }
+}

@@ -1,0 +1,225 @@
+package dev.cordon.dns;
+
+import dev.cordon.events.DnsEvent;
+import dev.cordon.events.EventSink;
+import dev.cordon.events.ProcessRef;
+import dev.cordon.events.ProcessTable;
+import dev.cordon.events.Verdict;
+import dev.cordon.policy.DomainName;
+import dev.cordon.policy.DomainPolicy;
+import dev.cordon.policy.Mode;
+import org.xbill.DNS.AAAARecord;
+import org.xbill.DNS.ARecord;
+import org.xbill.DNS.CNAMERecord;
+import org.xbill.DNS.DNAMERecord;
+import org.xbill.DNS.Flags;
+import org.xbill.DNS.Message;
+import org.xbill.DNS.Name;
+import org.xbill.DNS.Opcode;
+import org.xbill.DNS.Rcode;
+import org.xbill.DNS.Record;
+import org.xbill.DNS.SVCBBase;
+import org.xbill.DNS.Section;
+import org.xbill.DNS.Type;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Decides one query, independent of sockets: the unit the tests drive directly.
+ *
+ * <p>Order of work for an allowed query: forward, check every name of the answer chain, put the
+ * answer's addresses into the kernel, and only then return the answer, so the command's next
+ * connect() finds them. A blocked name is answered at once (NXDOMAIN or REFUSED) without asking
+ * upstream.
+ */
+public final class QueryHandler {
+    /** How a blocked name is answered. */
+    public enum BlockedResponse {
+        NXDOMAIN(Rcode.NXDOMAIN), REFUSED(Rcode.REFUSED);
+        final int rcode;
+
+        BlockedResponse(int rcode) {
+            this.rcode = rcode;
+        }
+    }
+
+    /** Where the query came from. */
+    public record Client(int sourcePort, Transport transport) {}
+
+    private final DomainPolicy policy;
+    private final Mode mode;
+    private final BlockedResponse blockedResponse;
+    private final Upstream upstream;
+    private final LearnedAddresses learned;
+    private final QueryOwnerLookup owners;
+    private final ProcessTable processes;
+    private final EventSink sink;
+    private final DnsCounters counters;
+
+    public QueryHandler(DomainPolicy policy, Mode mode, BlockedResponse blockedResponse, Upstream upstream,
+                        LearnedAddresses learned, QueryOwnerLookup owners, ProcessTable processes, EventSink sink,
+                        DnsCounters counters) {
+        this.policy = policy;
+        this.mode = mode;
+        this.blockedResponse = blockedResponse;
+        this.upstream = upstream;
+        this.learned = learned;
+        this.owners = owners;
+        this.processes = processes;
+        this.sink = sink;
+        this.counters = counters;
+    }
+
+    public DnsCounters counters() {
+        return counters;
+    }
+
+    /** @return the reply to send, or null to send nothing (not even a header to answer) */
+    public byte[] handle(byte[] raw, Client client) {
+        counters.queries.incrementAndGet();
+        Message query;
+        try {
+            query = new Message(raw);
+        } catch (IOException | RuntimeException e) {
+            counters.malformed.incrementAndGet();
+            return Responses.formErr(raw);
+        }
+        if (query.getHeader().getFlag(Flags.QR)) { // a response sent to us: ignore
+            counters.malformed.incrementAndGet();
+            return null;
+        }
+        if (query.getHeader().getOpcode() != Opcode.QUERY) return Responses.error(query, Rcode.NOTIMP);
+        Record question = query.getQuestion();
+        if (question == null || query.getHeader().getCount(Section.QUESTION) != 1) {
+            counters.malformed.incrementAndGet();
+            return Responses.error(query, Rcode.FORMERR);
+        }
+        String name = DomainName.absolute(question.getName().toString());
+        String qtype = Type.string(question.getType());
+
+        DomainPolicy.Decision decision = policy.decide(name);
+        if (decision.denied()) {
+            ProcessTable.Attribution who = attribute(client, query);
+            counters.blocked.incrementAndGet();
+            Verdict v = mode == Mode.ENFORCE ? Verdict.BLOCKED : Verdict.AUDITED;
+            emit(name, qtype, v, DnsEvent.FROM_REQUEST, name, decision.ruleLabel(), who, client, List.of());
+            if (mode == Mode.ENFORCE) return Responses.error(query, blockedResponse.rcode);
+        }
+
+        byte[] answerBytes;
+        Message answer;
+        try {
+            answerBytes = upstream.exchange(raw, client.transport());
+            answer = new Message(answerBytes);
+            if (client.transport() == Transport.UDP && answer.getHeader().getFlag(Flags.TC)) {
+                // Decide on the whole answer: a truncated one may hide names and addresses.
+                byte[] full = upstream.exchange(raw, Transport.TCP);
+                Message fullAnswer = new Message(full);
+                if (full.length <= Responses.maxUdpSize(query)) {
+                    answerBytes = full;
+                }
+                answer = fullAnswer; // learn and check everything even if the client must retry over TCP
+            }
+        } catch (IOException | RuntimeException e) {
+            counters.upstreamFailures.incrementAndGet();
+            return Responses.error(query, Rcode.SERVFAIL);
+        }
+        if (answer.getQuestion() == null || !answer.getQuestion().getName().equals(question.getName())
+                || answer.getQuestion().getType() != question.getType()) {
+            counters.upstreamFailures.incrementAndGet();
+            return Responses.error(query, Rcode.SERVFAIL);
+        }
+
+        Chain chain = chain(answer);
+        String blockedName = decision.denied() ? name : null;
+        String blockedRule = decision.ruleLabel();
+        if (blockedName == null) {
+            for (String n : chain.names) {
+                DomainPolicy.Decision d = policy.decide(n);
+                if (d.denied()) {
+                    blockedName = n;
+                    blockedRule = d.ruleLabel();
+                    break;
+                }
+            }
+        }
+
+        List<String> addresses = chain.addresses.stream().map(a -> a.ip.getHostAddress()).toList();
+        if (blockedName != null) {
+            // The addresses serve a blocked name: a later connect to them is caught and named.
+            for (Addr a : chain.addresses) learned.learnDenied(a.ip, blockedName, a.ttl);
+            if (!decision.denied()) { // a CNAME led here; the request itself was reported above otherwise
+                counters.blocked.incrementAndGet();
+                Verdict v = mode == Mode.ENFORCE ? Verdict.BLOCKED : Verdict.AUDITED;
+                emit(name, qtype, v, DnsEvent.FROM_CNAME, blockedName, blockedRule, attribute(client, query), client, addresses);
+                if (mode == Mode.ENFORCE) return Responses.error(query, blockedResponse.rcode);
+            }
+            return answerBytes;
+        }
+
+        for (Addr a : chain.addresses) learned.learnAllowed(a.ip, a.owner, a.ttl);
+        emit(name, qtype, Verdict.ALLOWED, DnsEvent.FROM_REQUEST, null, decision.ruleLabel(), attribute(client, query),
+                client, addresses);
+        if (client.transport() == Transport.UDP && answerBytes.length > Responses.maxUdpSize(query)) {
+            return Responses.truncated(query);
+        }
+        return answerBytes;
+    }
+
+    private record Addr(InetAddress ip, String owner, long ttl) {}
+
+    private record Chain(Set<String> names, List<Addr> addresses) {}
+
+    /** Every name of the answer (owners, CNAME/DNAME and SVCB targets) and every address (A, AAAA, SVCB hints). */
+    static Chain chain(Message answer) {
+        Set<String> names = new LinkedHashSet<>();
+        List<Addr> addrs = new ArrayList<>();
+        for (Record r : answer.getSection(Section.ANSWER)) {
+            String owner = DomainName.absolute(r.getName().toString());
+            names.add(owner);
+            switch (r) {
+                case CNAMERecord c -> names.add(DomainName.absolute(c.getTarget().toString()));
+                case DNAMERecord d -> names.add(DomainName.absolute(d.getTarget().toString()));
+                case ARecord a -> addrs.add(new Addr(a.getAddress(), owner, r.getTTL()));
+                case AAAARecord a -> addrs.add(new Addr(a.getAddress(), owner, r.getTTL()));
+                case SVCBBase s -> {
+                    Name target = s.getTargetName();
+                    if (target != null && !target.equals(Name.root)) names.add(DomainName.absolute(target.toString()));
+                    try {
+                        if (s.getSvcParamValue(SVCBBase.IPV4HINT) instanceof SVCBBase.ParameterIpv4Hint h) {
+                            for (InetAddress ip : h.getAddresses()) addrs.add(new Addr(ip, owner, r.getTTL()));
+                        }
+                        if (s.getSvcParamValue(SVCBBase.IPV6HINT) instanceof SVCBBase.ParameterIpv6Hint h) {
+                            for (InetAddress ip : h.getAddresses()) addrs.add(new Addr(ip, owner, r.getTTL()));
+                        }
+                    } catch (java.net.UnknownHostException e) {
+                        // a hint of the wrong length: nothing usable to learn from it
+                    }
+                }
+                default -> { }
+            }
+        }
+        return new Chain(names, addrs);
+    }
+
+    private ProcessTable.Attribution attribute(Client client, Message query) {
+        ProcessRef ref = owners.owner(client.sourcePort(), query.getHeader().getID(), client.transport()).orElse(null);
+        if (ref == null) {
+            counters.unattributed.incrementAndGet();
+            return new ProcessTable.Attribution(0, 0, List.of("?"), ProcessTable.Source.COMM);
+        }
+        return processes.lookup(ref);
+    }
+
+    private void emit(String name, String qtype, Verdict v, String reason, String blockedName, String rule,
+                      ProcessTable.Attribution who, Client client, List<String> addresses) {
+        sink.dns(new DnsEvent(Instant.now(), name, qtype, v, reason, blockedName, rule, who, mode,
+                policy.firewallMethod(), client.transport().label(), addresses));
+    }
+}

@@ -1,0 +1,28 @@
+package dev.cordon.events;
+
+import java.time.Instant;
+import java.util.List;
+
+/** Hands every event to each sink in order. */
+public final class FanOut implements EventSink {
+    private final List<EventSink> sinks;
+
+    public FanOut(List<EventSink> sinks) {
+        this.sinks = List.copyOf(sinks);
+    }
+
+    @Override
+    public void attempt(NetAttempt a) {
+        for (EventSink s : sinks) s.attempt(a);
+    }
+
+    @Override
+    public void exec(Instant time, ExecEvent e) {
+        for (EventSink s : sinks) s.exec(time, e);
+    }
+
+    @Override
+    public void dns(DnsEvent e) {
+        for (EventSink s : sinks) s.dns(e);
+    }
+}

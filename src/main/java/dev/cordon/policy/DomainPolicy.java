@@ -1,0 +1,65 @@
+package dev.cordon.policy;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Decides names. The most specific matching pattern wins ({@code --deny github.com
+ * --allow api.github.com} allows only the API); the same pattern both allowed and denied is denied;
+ * no match means the default action. Names are compared in canonical form.
+ */
+public final class DomainPolicy {
+    public record Decision(Action action, Optional<DomainRule> rule) {
+        public boolean denied() {
+            return action == Action.DENY;
+        }
+
+        public String ruleLabel() {
+            return rule.map(r -> r.pattern().toString()).orElse("default:" + action.label());
+        }
+    }
+
+    private final List<DomainRule> rules;
+    private final Action defaultAction;
+
+    private DomainPolicy(List<DomainRule> rules, Action defaultAction) {
+        this.rules = List.copyOf(rules);
+        this.defaultAction = defaultAction;
+    }
+
+    public static DomainPolicy of(List<DomainPattern> allow, List<DomainPattern> deny, Action defaultAction) {
+        Map<DomainPattern, DomainRule> byPattern = new LinkedHashMap<>();
+        for (DomainPattern p : allow) byPattern.putIfAbsent(p, new DomainRule(p, Action.ALLOW, "--allow"));
+        for (DomainPattern p : deny) byPattern.put(p, new DomainRule(p, Action.DENY, "--deny"));
+        return new DomainPolicy(new ArrayList<>(byPattern.values()), defaultAction);
+    }
+
+    public List<DomainRule> rules() {
+        return rules;
+    }
+
+    public Action defaultAction() {
+        return defaultAction;
+    }
+
+    /** "allowlist" when unlisted names are denied, "blocklist" otherwise (GitHub's log field). */
+    public String firewallMethod() {
+        return defaultAction == Action.DENY ? "allowlist" : "blocklist";
+    }
+
+    public Decision decide(String name) {
+        String n = DomainName.canonical(name);
+        DomainRule best = null;
+        for (DomainRule r : rules) {
+            if (!r.pattern().matches(n)) continue;
+            if (best == null || r.pattern().specificity() > best.pattern().specificity()
+                    || (r.pattern().specificity() == best.pattern().specificity() && r.action() == Action.DENY)) {
+                best = r;
+            }
+        }
+        return best == null ? new Decision(defaultAction, Optional.empty()) : new Decision(best.action(), Optional.of(best));
+    }
+}

@@ -37,6 +37,7 @@ final class EventPump implements AutoCloseable {
     private final AtomicLong undecodable = new AtomicLong();
     private final AtomicLong violations = new AtomicLong();
     private volatile boolean stopping;
+    private static final Duration POLL = Duration.ofMillis(20);
 
     /** Names an address was learned from (DNS), to name the domain behind a connect. */
     record LearnedNames(List<String> allowed, List<String> denied) {
@@ -59,7 +60,7 @@ final class EventPump implements AutoCloseable {
     }
 
     private void loop() {
-        while (!stopping) ring.poll(Duration.ofMillis(100));
+        while (!stopping) ring.poll(POLL); // short, so close() never waits long for the thread
     }
 
     private void onRecord(MemorySegment data) {

@@ -34,19 +34,18 @@ import java.util.concurrent.Callable;
 import java.util.function.Function;
 
 @Command(name = "run", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {
-                "Run COMMAND in a fresh cgroup. Its DNS goes through cordon's proxy, which decides every",
-                "name; its connections are checked in the kernel against CIDR rules and the addresses",
-                "learned from DNS answers. Denied attempts fail at once (NXDOMAIN, EPERM) in enforce mode",
-                "or are only reported in audit mode; either way cordon names the process and command line."},
+        description = "Run COMMAND in a fresh cgroup. Its DNS goes through cordon's proxy, which decides every name; "
+                + "its connections are checked in the kernel against CIDR rules and the addresses learned from DNS "
+                + "answers. Denied attempts fail at once (NXDOMAIN, EPERM) in enforce mode, or are only reported in "
+                + "audit mode; either way cordon names the process and its command line.",
         customSynopsis = "cordon run [OPTIONS] -- COMMAND [ARGS...]",
         footer = {"",
-                "Domains match on label boundaries: github.com matches api.github.com, never evilgithub.com.",
-                "The most specific domain rule or prefix decides; the same one both allowed and denied is denied.",
-                "Loopback (127.0.0.0/8, ::1) is allowed unless a rule names it or a part of it.",
+                "Domains match on label boundaries: github.com matches api.github.com, never evilgithub.com. "
+                        + "The most specific domain rule or prefix decides; the same one both allowed and denied is denied. "
+                        + "Loopback (127.0.0.0/8, ::1) is allowed unless a rule names it or a part of it.",
                 "",
-                "Exit status: the command's own (128+N if a signal N killed it); 125 if cordon failed,",
-                "126 if the command cannot be executed, 127 if it was not found."})
+                "Exit status: the command's own (128+N if signal N killed it); 125 if cordon failed or was "
+                        + "used wrongly; 126 if the command cannot be executed; 127 if it was not found."})
 final class RunCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;

@@ -75,6 +75,12 @@ public final class Doctor {
                     || cause.getMessage().equals(cause.getCause().toString()))) { // new X(cause) adds nothing
             cause = cause.getCause();
         }
+        if (cause instanceof java.nio.file.FileSystemException f) { // its message is only the path
+            String why = f instanceof java.nio.file.NoSuchFileException ? "no such file"
+                    : f instanceof java.nio.file.AccessDeniedException ? "permission denied"
+                    : f.getReason() != null ? f.getReason() : f.getClass().getSimpleName();
+            return "cannot read " + f.getFile() + ": " + why;
+        }
         String message = cause.getMessage();
         if (message == null || message.isBlank()) return cause.getClass().getName();
         // A class whose initialiser failed before reports later uses as NoClassDefFoundError, caused by

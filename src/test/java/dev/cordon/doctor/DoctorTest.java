@@ -101,7 +101,7 @@ class DoctorTest {
         FakeHost host = new FakeHost();
         host.mountsUnreadable = true;
         List<Result> results = run(host, new FakeProbes());
-        assertThat(row(results, "cgroup2")).isEqualTo(new Result(Status.FAIL, "cgroup2", "/proc/self/mounts"));
+        assertThat(row(results, "cgroup2")).isEqualTo(new Result(Status.FAIL, "cgroup2", "cannot read /proc/self/mounts: no such file"));
         assertThat(row(results, "bpffs").status()).isEqualTo(Status.FAIL);
     }
 
@@ -128,6 +128,8 @@ class DoctorTest {
         assertThat(Doctor.describe(new RuntimeException(new java.io.IOException("disk on fire"))))
                 .isEqualTo("disk on fire");
         assertThat(Doctor.describe(new IllegalStateException())).isEqualTo("java.lang.IllegalStateException");
+        assertThat(Doctor.describe(new java.nio.file.AccessDeniedException("/sys/kernel/btf/vmlinux")))
+                .isEqualTo("cannot read /sys/kernel/btf/vmlinux: permission denied");
     }
 
     @Test

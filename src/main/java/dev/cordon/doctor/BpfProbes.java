@@ -1,0 +1,112 @@
+package dev.cordon.doctor;
+
+import dev.cordon.kernel.EgressGuard;
+import dev.cordon.libbpf.BpfException;
+import dev.cordon.libbpf.BpfObject;
+import dev.cordon.libbpf.LibBpfInfo;
+import dev.cordon.libbpf.LibBpfLog;
+import dev.cordon.libbpf.MapType;
+
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.BiConsumer;
+
+/**
+ * What the doctor asks libbpf and the kernel: the seam unit tests replace. Each method may throw
+ * (libbpf missing gives an UnsatisfiedLinkError, a failed load a BpfException).
+ */
+public interface BpfProbes {
+    /** libbpf's {@code major.minor}. */
+    String libbpfVersion();
+
+    /** 0 if bpf(2) created a map, else the errno. */
+    int bpfSyscallErrno();
+
+    boolean supportsProgramType(int progType);
+
+    boolean supportsMapType(MapType type);
+
+    /**
+     * Loads cordon's own object as {@code cordon run} would, so the verifier checks our programs on
+     * this kernel, then unloads it. Throws if the load fails, naming libbpf's first warning if any.
+     *
+     * @return the number of programs loaded
+     */
+    int smokeLoad();
+
+    /**
+     * libbpf on this machine.
+     *
+     * @param log where libbpf's messages go (verifier output included); libbpf's own default would
+     *            print on stderr
+     */
+    static BpfProbes live(BiConsumer<LibBpfLog.Level, String> log) {
+        Objects.requireNonNull(log, "log");
+        return new BpfProbes() {
+            private boolean logRouted;
+            /** libbpf's warnings while the smoke load runs; they say why it failed better than errno. */
+            private volatile List<String> warnings;
+
+            /** Before any other libbpf call, so that nothing reaches stderr unasked. */
+            private void routeLog() {
+                if (logRouted) return;
+                LibBpfLog.setSink((level, line) -> {
+                    List<String> w = warnings;
+                    if (w != null && level == LibBpfLog.Level.WARN) w.add(line);
+                    log.accept(level, line);
+                });
+                logRouted = true;
+            }
+
+            @Override
+            public String libbpfVersion() {
+                routeLog();
+                return LibBpfInfo.version();
+            }
+
+            @Override
+            public int bpfSyscallErrno() {
+                routeLog();
+                return LibBpfInfo.bpfSyscallErrno();
+            }
+
+            @Override
+            public boolean supportsProgramType(int progType) {
+                routeLog();
+                return LibBpfInfo.supportsProgramType(progType);
+            }
+
+            @Override
+            public boolean supportsMapType(MapType type) {
+                routeLog();
+                return LibBpfInfo.supportsMapType(type);
+            }
+
+            @Override
+            public int smokeLoad() {
+                routeLog();
+                byte[] elf = EgressGuard.objectBytes();
+                int programs = 0;
+                warnings = new CopyOnWriteArrayList<>();
+                try {
+                    // report_all (a .rodata constant, set by --events) lets the verifier prune branches, so
+                    // load both variants `cordon run` may use. The name is EgressGuard's: keep them in step.
+                    for (byte reportAll = 0; reportAll <= 1; reportAll++) {
+                        try (BpfObject object = BpfObject.open(elf, "cordon")) {
+                            object.setConstant("report_all", new byte[] {reportAll});
+                            object.load();
+                            programs = object.programNames().size();
+                        }
+                    }
+                    return programs;
+                } catch (BpfException e) {
+                    String first = warnings.stream().map(l -> l.replaceFirst("^libbpf: ", "")).findFirst().orElse("");
+                    throw first.isEmpty() ? e : new IllegalStateException(e.getMessage() + " (libbpf: " + first + ")", e);
+                } finally {
+                    warnings = null;
+                }
+            }
+        };
+    }
+}

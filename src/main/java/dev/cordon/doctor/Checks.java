@@ -1,0 +1,254 @@
+package dev.cordon.doctor;
+
+import dev.cordon.kernel.EgressGuard;
+import dev.cordon.libbpf.BpfException;
+import dev.cordon.libbpf.LibBpfInfo;
+import dev.cordon.libbpf.MapType;
+import dev.cordon.sys.Capabilities;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.stream.Collectors;
+
+/**
+ * The checks of {@code cordon doctor} and the verdict logic behind each, as plain functions of
+ * the facts so that unit tests can feed them any host.
+ */
+public final class Checks {
+    private Checks() {}
+
+    static final String ROOT = "root", KERNEL = "kernel", JDK = "jdk", LIBBPF = "libbpf", BPF = "bpf()",
+            BTF = "btf", CGROUP2 = "cgroup2", NET_CLS = "net_cls/prio", BPFFS = "bpffs", SMOKE = "smoke load";
+
+    static final Path VMLINUX_BTF = Path.of("/sys/kernel/btf/vmlinux");
+    static final Path BPFFS_PATH = Path.of("/sys/fs/bpf");
+    static final int ENOSYS = 38, EPERM = 1, EACCES = 13;
+
+    /** A BPF program type cordon loads: probed, then shown with the programs that use it. */
+    public record ProgramType(String name, int id, String usedBy, String needs) {
+        public String rowName() {
+            return "prog " + name;
+        }
+    }
+
+    /** A BPF map type cordon creates. */
+    public record MapUse(String name, MapType type, String usedBy, String needs) {
+        public String rowName() {
+            return "map " + name;
+        }
+    }
+
+    public static final List<ProgramType> PROGRAM_TYPES = List.of(
+            new ProgramType("cgroup_sock_addr", LibBpfInfo.PROG_TYPE_CGROUP_SOCK_ADDR,
+                    EgressGuard.CGROUP_PROGRAMS.stream().map(p -> p.replaceFirst("^cordon_", "")).collect(Collectors.joining(", ")),
+                    "Linux 4.18+ built with CONFIG_CGROUP_BPF=y"),
+            new ProgramType("raw_tracepoint", LibBpfInfo.PROG_TYPE_RAW_TRACEPOINT,
+                    "sched_process_exec", "Linux 4.17+ built with CONFIG_BPF_EVENTS=y"));
+
+    public static final List<MapUse> MAP_TYPES = List.of(
+            new MapUse("lpm_trie", MapType.LPM_TRIE, "CIDR rules", "Linux 4.11+"),
+            new MapUse("ringbuf", MapType.RINGBUF, "events", "Linux 5.8+"),
+            new MapUse("cgroup_array", MapType.CGROUP_ARRAY, "session cgroup", "Linux 4.8+"),
+            new MapUse("percpu_array", MapType.PERCPU_ARRAY, "dropped-event counter", "Linux 4.6+"));
+
+    /** Everything {@code cordon doctor} checks, in the order it prints them. */
+    public static List<Check> standard(HostFacts host, BpfProbes bpf) {
+        List<Check> checks = new ArrayList<>();
+        checks.add(Check.of(ROOT, () -> root(host.euid(), host.effectiveCapabilities())));
+        checks.add(Check.of(KERNEL, () -> kernel(host.kernelRelease())));
+        checks.add(Check.of(JDK, () -> jdk(host.jdkVersion(), host.jdkVendor())));
+        checks.add(Check.of(LIBBPF, () -> libbpf(bpf.libbpfVersion())));
+        checks.add(Check.of(BPF, () -> bpfSyscall(bpf.bpfSyscallErrno())).needing(ROOT, LIBBPF));
+        checks.add(Check.of(BTF, () -> btf(host)));
+        checks.add(Check.of(CGROUP2, () -> cgroup2(MountTable.parse(host.mounts()))));
+        checks.add(Check.of(NET_CLS, () -> netClsPrio(host.kernelRelease(), MountTable.parse(host.mounts()))));
+        checks.add(Check.of(BPFFS, () -> bpffs(MountTable.parse(host.mounts()))));
+        for (ProgramType t : PROGRAM_TYPES) {
+            checks.add(Check.of(t.rowName(), () -> programType(t, bpf.supportsProgramType(t.id()))).needing(ROOT, LIBBPF, BPF));
+        }
+        for (MapUse m : MAP_TYPES) {
+            checks.add(Check.of(m.rowName(), () -> mapType(m, bpf.supportsMapType(m.type()))).needing(ROOT, LIBBPF, BPF));
+        }
+        checks.add(Check.of(SMOKE, () -> smoke(bpf)).needing(ROOT, LIBBPF, BPF));
+        return List.copyOf(checks);
+    }
+
+    // --- verdicts
+
+    static Verdict root(int euid, long caps) {
+        boolean sysAdmin = has(caps, Capabilities.CAP_SYS_ADMIN);
+        boolean bpf = has(caps, Capabilities.CAP_BPF);
+        // Session requires CAP_SYS_ADMIN (Capabilities.canRunSessions): it loads, attaches and makes cgroups.
+        if (!sysAdmin) {
+            if (euid != 0) return Verdict.fail("not root: run as root (sudo cordon doctor)");
+            return Verdict.fail("uid 0, but CAP_SYS_ADMIN is not in the effective set (a container or a restricted "
+                    + "service?): grant CAP_SYS_ADMIN and CAP_BPF, e.g. docker run --privileged");
+        }
+        String set = bpf ? "CAP_SYS_ADMIN and CAP_BPF effective"
+                : "CAP_SYS_ADMIN effective (no CAP_BPF, which kernels before 5.8 lack; CAP_SYS_ADMIN covers it)";
+        if (euid != 0) {
+            return Verdict.warn("uid " + euid + " with " + set + "; creating the session cgroup may still need root: "
+                    + "if cordon run fails, run it as root");
+        }
+        return Verdict.ok("uid 0, " + set);
+    }
+
+    static boolean has(long caps, int cap) {
+        return (caps & (1L << cap)) != 0;
+    }
+
+    static Verdict kernel(String release) {
+        Optional<KernelVersion> parsed = KernelVersion.parse(release);
+        if (parsed.isEmpty()) {
+            return Verdict.warn("cannot read a version from '" + release + "'; the probes and smoke load below decide "
+                    + "(5.15 or newer is recommended)");
+        }
+        KernelVersion v = parsed.get();
+        if (v.atLeast(5, 15)) return Verdict.ok(v + " (>= 5.15)");
+        if (v.atLeast(5, 14)) {
+            return Verdict.warn(v + " (5.15+ recommended): cgroup v1 net_cls/net_prio can switch off cgroup BPF "
+                    + "before 5.15 (see net_cls/prio); upgrade the kernel when you can");
+        }
+        if (v.atLeast(5, 8)) {
+            return Verdict.warn(v + " (5.15+ recommended): no cgroup.kill before 5.14, so processes left behind "
+                    + "are killed one by one (a forking process can race it); upgrade the kernel when you can");
+        }
+        return Verdict.warn(v + " (5.15+ recommended): before 5.8 the ring buffer and before 5.7 cgroup bpf_links "
+                + "are missing unless your distribution backported them; the probes and smoke load below decide");
+    }
+
+    static Verdict jdk(Runtime.Version version, String vendor) {
+        String text = version + " (" + vendor + ")";
+        if (version.feature() >= 25) return Verdict.ok(text + " (>= 25)");
+        return Verdict.fail(text + ": cordon needs JDK 25 or newer; install one and point JAVA_HOME at it");
+    }
+
+    static Verdict libbpf(String version) {
+        String[] parts = version.strip().split("\\.");
+        int major;
+        try {
+            major = Integer.parseInt(parts[0]);
+        } catch (NumberFormatException e) {
+            return Verdict.fail("cannot read libbpf's version '" + version + "': install libbpf 1.x (apt-get install -y libbpf1)");
+        }
+        if (major >= 1) return Verdict.ok(version + " (>= 1.0)");
+        return Verdict.fail(version + ": cordon needs libbpf 1.0 or newer; install libbpf 1.x (apt-get install -y libbpf1)");
+    }
+
+    static Verdict bpfSyscall(int errno) {
+        return switch (errno) {
+            case 0 -> Verdict.ok("bpf(2) works (created and closed an array map)");
+            case ENOSYS -> Verdict.fail("bpf(2) is not implemented: this kernel was built without CONFIG_BPF_SYSCALL; "
+                    + "use a kernel with BPF");
+            case EPERM, EACCES -> Verdict.fail("bpf(2) is denied (" + (errno == EPERM ? "EPERM" : "EACCES") + "): "
+                    + "run as root; in a container a seccomp profile may block bpf() (docker: --privileged); "
+                    + "before Linux 5.11 also raise the locked-memory limit (ulimit -l unlimited)");
+            default -> Verdict.fail("bpf(2) failed with errno " + errno + " (" + describeErrno(errno) + "): "
+                    + "cordon cannot load programs; check dmesg");
+        };
+    }
+
+    private static String describeErrno(int errno) {
+        return dev.cordon.libbpf.Errors.describe(errno); // never throws: falls back to "errno N"
+    }
+
+    /** libbpf looks for vmlinux BTF in sysfs first, then in these files (btf__load_vmlinux_btf). */
+    static List<Path> btfFallbacks(String release) {
+        return List.of("/boot/vmlinux-%1$s", "/lib/modules/%1$s/vmlinux-%1$s", "/lib/modules/%1$s/build/vmlinux",
+                        "/usr/lib/modules/%1$s/kernel/vmlinux", "/usr/lib/debug/boot/vmlinux-%1$s",
+                        "/usr/lib/debug/boot/vmlinux-%1$s.debug", "/usr/lib/debug/lib/modules/%1$s/vmlinux")
+                .stream().map(f -> Path.of(String.format(Locale.ROOT, f, release))).toList();
+    }
+
+    static Verdict btf(HostFacts host) throws IOException {
+        if (host.isReadableFile(VMLINUX_BTF)) {
+            return Verdict.ok(VMLINUX_BTF + " (" + megabytes(host.size(VMLINUX_BTF)) + ")");
+        }
+        String release = host.kernelRelease();
+        for (Path p : btfFallbacks(release)) {
+            if (host.isReadableFile(p)) {
+                return Verdict.warn("no " + VMLINUX_BTF + "; libbpf will read BTF from " + p
+                        + " (slower); a kernel built with CONFIG_DEBUG_INFO_BTF=y provides it in sysfs");
+            }
+        }
+        return Verdict.fail("no kernel BTF at " + VMLINUX_BTF + ": cordon's exec program needs it (CO-RE); "
+                + "use a kernel built with CONFIG_DEBUG_INFO_BTF=y");
+    }
+
+    private static String megabytes(long bytes) {
+        return String.format(Locale.ROOT, "%.1f MB", bytes / (1024.0 * 1024.0));
+    }
+
+    static Verdict cgroup2(MountTable mounts) {
+        Optional<MountTable.Mount> m = mounts.cgroup2();
+        if (m.isEmpty()) {
+            return Verdict.fail("no cgroup2 filesystem mounted: mkdir -p /sys/fs/cgroup/unified && "
+                    + "mount -t cgroup2 none /sys/fs/cgroup/unified");
+        }
+        String where = m.get().target();
+        if (m.get().readOnly()) {
+            return Verdict.fail(where + " is mounted read-only, and cordon creates a cgroup there: mount -o remount,rw "
+                    + where + " (in a container: --privileged, or --cgroupns=host with a writable /sys/fs/cgroup)");
+        }
+        List<MountTable.Mount> v1 = mounts.cgroupV1();
+        return Verdict.ok(where + (v1.isEmpty() ? " (pure v2)" : " (hybrid: " + v1.size() + " cgroup v1 "
+                + (v1.size() == 1 ? "hierarchy" : "hierarchies") + " mounted too)"));
+    }
+
+    static Verdict netClsPrio(String release, MountTable mounts) {
+        List<MountTable.Mount> netv1 = mounts.cgroupV1With("net_cls", "net_prio");
+        if (netv1.isEmpty()) return Verdict.ok("cgroup v1 net_cls/net_prio not mounted");
+        String where = netv1.stream().map(MountTable.Mount::target).collect(Collectors.joining(", "));
+        Optional<KernelVersion> v = KernelVersion.parse(release);
+        if (v.isPresent() && v.get().atLeast(5, 15)) {
+            return Verdict.ok("cgroup v1 net_cls/net_prio mounted at " + where + "; harmless on 5.15+");
+        }
+        return Verdict.warn("cgroup v1 net_cls/net_prio mounted at " + where + " on kernel "
+                + v.map(KernelVersion::toString).orElse(release) + " (< 5.15): once anything configures them the "
+                + "kernel silently stops running cgroup BPF programs for new sockets; unmount them (umount "
+                + netv1.getFirst().target() + ") or upgrade to 5.15+");
+    }
+
+    static Verdict bpffs(MountTable mounts) {
+        List<MountTable.Mount> bpf = mounts.ofType("bpf");
+        if (bpf.stream().anyMatch(m -> Path.of(m.target()).equals(BPFFS_PATH))) return Verdict.ok(BPFFS_PATH.toString());
+        String fix = "mount -t bpf bpf " + BPFFS_PATH + " (not needed yet; pinning programs will need it)";
+        if (!bpf.isEmpty()) return Verdict.warn("bpffs is mounted at " + bpf.getFirst().target() + ", not at " + BPFFS_PATH + ": " + fix);
+        return Verdict.warn("bpffs is not mounted at " + BPFFS_PATH + ": " + fix);
+    }
+
+    static Verdict programType(ProgramType t, boolean supported) {
+        if (supported) return Verdict.ok("supported (" + t.usedBy() + ")");
+        return Verdict.fail("not supported by this kernel, so cordon cannot load " + t.usedBy() + ": it needs " + t.needs());
+    }
+
+    static Verdict mapType(MapUse m, boolean supported) {
+        if (supported) return Verdict.ok("supported (" + m.usedBy() + ")");
+        return Verdict.fail("not supported by this kernel, so cordon cannot create its " + m.usedBy() + " map: it needs " + m.needs());
+    }
+
+    static Verdict smoke(BpfProbes bpf) {
+        long start = System.nanoTime();
+        int programs;
+        try {
+            programs = bpf.smokeLoad();
+        } catch (BpfException | IllegalStateException | IllegalArgumentException e) {
+            return smokeFailed(e.getMessage());
+        }
+        return smokePassed(programs, (System.nanoTime() - start) / 1_000_000);
+    }
+
+    static Verdict smokePassed(int programs, long millis) {
+        return Verdict.ok("the verifier accepted cordon's " + programs + " programs, with and without --events ("
+                + millis + " ms)");
+    }
+
+    static Verdict smokeFailed(String why) {
+        return Verdict.fail("cordon's programs do not load here, so cordon run would fail too: " + why
+                + "; see libbpf's log and the verifier's with: cordon doctor --debug");
+    }
+}

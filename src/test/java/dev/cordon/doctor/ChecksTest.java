@@ -1,0 +1,254 @@
+package dev.cordon.doctor;
+
+import dev.cordon.libbpf.BpfException;
+import dev.cordon.libbpf.LibBpfInfo;
+import dev.cordon.libbpf.MapType;
+import dev.cordon.sys.Capabilities;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class ChecksTest {
+    private static final long SYS_ADMIN = 1L << Capabilities.CAP_SYS_ADMIN;
+    private static final long BPF = 1L << Capabilities.CAP_BPF;
+
+    // --- root and capabilities
+
+    @Test
+    void rootWithTheCiCapabilitiesIsOk() {
+        Verdict v = Checks.root(0, FakeHost.ROOT_CAPS);
+        assertThat(v.status()).isEqualTo(Status.OK);
+        assertThat(v.detail()).isEqualTo("uid 0, CAP_SYS_ADMIN and CAP_BPF effective");
+    }
+
+    @Test
+    void notRootFailsAndSaysToUseSudo() {
+        Verdict v = Checks.root(1000, 0);
+        assertThat(v.status()).isEqualTo(Status.FAIL);
+        assertThat(v.detail()).isEqualTo("not root: run as root (sudo cordon doctor)");
+    }
+
+    @Test
+    void rootWithoutSysAdminFailsAndSaysWhichCapabilities() {
+        Verdict v = Checks.root(0, FakeHost.ROOT_CAPS & ~SYS_ADMIN);
+        assertThat(v.status()).isEqualTo(Status.FAIL);
+        assertThat(v.detail()).contains("CAP_SYS_ADMIN").contains("--privileged");
+    }
+
+    @Test
+    void sysAdminWithoutCapBpfIsEnoughAsOnKernelsBefore58() {
+        Verdict v = Checks.root(0, SYS_ADMIN);
+        assertThat(v.status()).isEqualTo(Status.OK);
+        assertThat(v.detail()).contains("no CAP_BPF");
+    }
+
+    @Test
+    void nonRootWithCapabilitiesOnlyWarns() {
+        Verdict v = Checks.root(1000, SYS_ADMIN | BPF);
+        assertThat(v.status()).isEqualTo(Status.WARN);
+        assertThat(v.detail()).startsWith("uid 1000 with CAP_SYS_ADMIN and CAP_BPF").contains("run it as root");
+    }
+
+    @Test
+    void capBpfAloneIsNotEnough() {
+        // cordon run creates cgroups and attaches to them: Session insists on CAP_SYS_ADMIN
+        assertThat(Checks.root(1000, BPF).status()).isEqualTo(Status.FAIL);
+    }
+
+    // --- kernel
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+            "6.18.44-fc-v595       | OK   | 6.18.44 (>= 5.15)",
+            "5.15.0-1034-azure     | OK   | 5.15.0 (>= 5.15)",
+            "5.14.21-150400.22-default | WARN | net_cls",
+            "5.10.0-28-amd64       | WARN | cgroup.kill",
+            "5.8.0-63-generic      | WARN | cgroup.kill",
+            "4.18.0-513.el8.x86_64 | WARN | backported",
+            "something-custom      | WARN | cannot read a version"})
+    void kernelVersionVerdicts(String release, Status status, String detailPart) {
+        Verdict v = Checks.kernel(release);
+        assertThat(v.status()).isEqualTo(status);
+        assertThat(v.detail()).contains(detailPart);
+        if (status != Status.OK) assertThat(v.detail()).contains("5.15");
+    }
+
+    @Test
+    void cgroupKillWarningNamesTheVersionThatHasIt() {
+        assertThat(Checks.kernel("5.10.0-28-amd64").detail()).contains("5.14");
+    }
+
+    // --- jdk and libbpf
+
+    @Test
+    void jdkVerdicts() {
+        assertThat(Checks.jdk(Runtime.Version.parse("25.0.3+9-LTS"), "Eclipse Adoptium"))
+                .isEqualTo(Verdict.ok("25.0.3+9-LTS (Eclipse Adoptium) (>= 25)"));
+        assertThat(Checks.jdk(Runtime.Version.parse("26-ea+5"), "Oracle").status()).isEqualTo(Status.OK);
+        Verdict old = Checks.jdk(Runtime.Version.parse("21.0.5+11"), "Debian");
+        assertThat(old.status()).isEqualTo(Status.FAIL);
+        assertThat(old.detail()).contains("JDK 25").contains("JAVA_HOME");
+    }
+
+    @Test
+    void libbpfVerdicts() {
+        assertThat(Checks.libbpf("1.1")).isEqualTo(Verdict.ok("1.1 (>= 1.0)"));
+        assertThat(Checks.libbpf("1.5").status()).isEqualTo(Status.OK);
+        assertThat(Checks.libbpf("2.0").status()).isEqualTo(Status.OK);
+        Verdict old = Checks.libbpf("0.8");
+        assertThat(old.status()).isEqualTo(Status.FAIL);
+        assertThat(old.detail()).contains("1.0").contains("apt-get install");
+        assertThat(Checks.libbpf("weird").status()).isEqualTo(Status.FAIL);
+    }
+
+    // --- bpf(2)
+
+    @Test
+    void bpfSyscallVerdicts() {
+        assertThat(Checks.bpfSyscall(0).status()).isEqualTo(Status.OK);
+        assertThat(Checks.bpfSyscall(38)).satisfies(v -> {
+            assertThat(v.status()).isEqualTo(Status.FAIL);
+            assertThat(v.detail()).contains("CONFIG_BPF_SYSCALL");
+        });
+        assertThat(Checks.bpfSyscall(1)).satisfies(v -> {
+            assertThat(v.status()).isEqualTo(Status.FAIL);
+            assertThat(v.detail()).contains("EPERM").contains("seccomp").contains("ulimit -l");
+        });
+        assertThat(Checks.bpfSyscall(22)).satisfies(v -> {
+            assertThat(v.status()).isEqualTo(Status.FAIL);
+            assertThat(v.detail()).contains("errno 22");
+        });
+    }
+
+    // --- BTF
+
+    @Test
+    void btfInSysfsIsOk() throws Exception {
+        assertThat(Checks.btf(new FakeHost())).isEqualTo(Verdict.ok("/sys/kernel/btf/vmlinux (5.3 MB)"));
+    }
+
+    @Test
+    void btfOnlyOnDiskWarnsAndNamesTheFileLibbpfWillUse() throws Exception {
+        FakeHost host = new FakeHost();
+        host.release = "5.4.0-42-generic";
+        host.files.clear();
+        host.files.put(Path.of("/boot/vmlinux-5.4.0-42-generic"), 1L);
+        Verdict v = Checks.btf(host);
+        assertThat(v.status()).isEqualTo(Status.WARN);
+        assertThat(v.detail()).contains("/boot/vmlinux-5.4.0-42-generic").contains("CONFIG_DEBUG_INFO_BTF");
+    }
+
+    @Test
+    void noBtfFails() throws Exception {
+        FakeHost host = new FakeHost();
+        host.files.clear();
+        Verdict v = Checks.btf(host);
+        assertThat(v.status()).isEqualTo(Status.FAIL);
+        assertThat(v.detail()).contains("CONFIG_DEBUG_INFO_BTF=y");
+    }
+
+    @Test
+    void btfFallbacksAreLibbpfsList() {
+        assertThat(Checks.btfFallbacks("6.1.0-9-amd64")).contains(
+                Path.of("/boot/vmlinux-6.1.0-9-amd64"),
+                Path.of("/lib/modules/6.1.0-9-amd64/vmlinux-6.1.0-9-amd64"),
+                Path.of("/usr/lib/debug/boot/vmlinux-6.1.0-9-amd64.debug"));
+    }
+
+    // --- cgroup2, net_cls/net_prio, bpffs
+
+    @Test
+    void cgroup2Verdicts() {
+        assertThat(Checks.cgroup2(MountTable.parse(FakeHost.HYBRID_MOUNTS)))
+                .isEqualTo(Verdict.ok("/sys/fs/cgroup/unified (hybrid: 5 cgroup v1 hierarchies mounted too)"));
+        assertThat(Checks.cgroup2(MountTable.parse(FakeHost.PURE_V2_MOUNTS)))
+                .isEqualTo(Verdict.ok("/sys/fs/cgroup (pure v2)"));
+        Verdict none = Checks.cgroup2(MountTable.parse(List.of("proc /proc proc rw 0 0",
+                "cgroup /sys/fs/cgroup/cpu cgroup rw,cpu 0 0")));
+        assertThat(none.status()).isEqualTo(Status.FAIL);
+        assertThat(none.detail()).contains("mount -t cgroup2");
+        Verdict ro = Checks.cgroup2(MountTable.parse(List.of(
+                "cgroup /sys/fs/cgroup cgroup2 ro,nosuid,nodev,noexec,relatime,nsdelegate 0 0")));
+        assertThat(ro.status()).isEqualTo(Status.FAIL);
+        assertThat(ro.detail()).contains("read-only").contains("remount,rw");
+    }
+
+    @Test
+    void netClsIsOnlyAWarningBefore515() {
+        MountTable withNetCls = MountTable.parse(FakeHost.NET_CLS_MOUNTS);
+        Verdict old = Checks.netClsPrio("5.10.0-28-amd64", withNetCls);
+        assertThat(old.status()).isEqualTo(Status.WARN);
+        assertThat(old.detail()).contains("/sys/fs/cgroup/net_cls,net_prio").contains("5.10.0")
+                .contains("umount /sys/fs/cgroup/net_cls,net_prio").contains("5.15");
+        assertThat(Checks.netClsPrio("5.15.0-1034-azure", withNetCls).status()).isEqualTo(Status.OK);
+        assertThat(Checks.netClsPrio("6.18.44-fc-v595", withNetCls).detail()).contains("harmless");
+        assertThat(Checks.netClsPrio("custom", withNetCls).status()).isEqualTo(Status.WARN);
+        assertThat(Checks.netClsPrio("5.4.0", MountTable.parse(FakeHost.HYBRID_MOUNTS)))
+                .isEqualTo(Verdict.ok("cgroup v1 net_cls/net_prio not mounted"));
+    }
+
+    @Test
+    void netPrioAloneCountsToo() {
+        MountTable t = MountTable.parse(List.of("cgroup /sys/fs/cgroup/net_prio cgroup rw,net_prio 0 0"));
+        assertThat(Checks.netClsPrio("5.4.0-150-generic", t).status()).isEqualTo(Status.WARN);
+    }
+
+    @Test
+    void bpffsMissingOrElsewhereOnlyWarns() {
+        assertThat(Checks.bpffs(MountTable.parse(FakeHost.HYBRID_MOUNTS))).isEqualTo(Verdict.ok("/sys/fs/bpf"));
+        Verdict none = Checks.bpffs(MountTable.parse(List.of("proc /proc proc rw 0 0")));
+        assertThat(none.status()).isEqualTo(Status.WARN);
+        assertThat(none.detail()).contains("mount -t bpf bpf /sys/fs/bpf");
+        Verdict elsewhere = Checks.bpffs(MountTable.parse(List.of("bpf /run/bpf bpf rw 0 0")));
+        assertThat(elsewhere.status()).isEqualTo(Status.WARN);
+        assertThat(elsewhere.detail()).contains("/run/bpf").contains("mount -t bpf bpf /sys/fs/bpf");
+    }
+
+    // --- program and map types, smoke load
+
+    @Test
+    void programTypesAreTheOnesCordonLoads() {
+        assertThat(Checks.PROGRAM_TYPES).extracting(Checks.ProgramType::id)
+                .containsExactly(LibBpfInfo.PROG_TYPE_CGROUP_SOCK_ADDR, LibBpfInfo.PROG_TYPE_RAW_TRACEPOINT);
+        assertThat(Checks.PROGRAM_TYPES.getFirst().usedBy()).isEqualTo("connect4, connect6, sendmsg4, sendmsg6");
+        assertThat(LibBpfInfo.PROG_TYPE_RAW_TRACEPOINT).isEqualTo(17);
+        assertThat(Checks.MAP_TYPES).extracting(Checks.MapUse::type)
+                .containsExactly(MapType.LPM_TRIE, MapType.RINGBUF, MapType.CGROUP_ARRAY, MapType.PERCPU_ARRAY);
+    }
+
+    @Test
+    void unsupportedTypesFailAndSayWhatIsNeeded() {
+        Verdict p = Checks.programType(Checks.PROGRAM_TYPES.getFirst(), false);
+        assertThat(p.status()).isEqualTo(Status.FAIL);
+        assertThat(p.detail()).contains("connect4").contains("CONFIG_CGROUP_BPF");
+        Verdict m = Checks.mapType(Checks.MAP_TYPES.get(1), false);
+        assertThat(m.status()).isEqualTo(Status.FAIL);
+        assertThat(m.detail()).contains("events").contains("5.8");
+        assertThat(Checks.mapType(Checks.MAP_TYPES.get(1), true)).isEqualTo(Verdict.ok("supported (events)"));
+    }
+
+    @Test
+    void smokeLoadReportsTheVerifiersAnswer() {
+        FakeProbes probes = new FakeProbes();
+        Verdict ok = Checks.smoke(probes);
+        assertThat(ok.status()).isEqualTo(Status.OK);
+        assertThat(ok.detail()).startsWith("the verifier accepted cordon's 5 programs");
+
+        probes.smoke = () -> {
+            throw new BpfException("bpf_object__load", 13);
+        };
+        Verdict failed = Checks.smoke(probes);
+        assertThat(failed.status()).isEqualTo(Status.FAIL);
+        assertThat(failed.detail()).contains("bpf_object__load").contains("errno 13").contains("cordon doctor --debug");
+
+        probes.smoke = () -> {
+            throw new IllegalStateException("cordon.bpf.o is missing from the classpath; rebuild with mvn package");
+        };
+        assertThat(Checks.smoke(probes).detail()).contains("rebuild with mvn package");
+    }
+}

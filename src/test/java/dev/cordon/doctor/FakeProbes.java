@@ -1,0 +1,51 @@
+package dev.cordon.doctor;
+
+import dev.cordon.libbpf.MapType;
+
+import java.util.HashSet;
+import java.util.Set;
+import java.util.function.IntSupplier;
+
+/** Made-up libbpf and kernel answers: by default everything works. */
+final class FakeProbes implements BpfProbes {
+    String libbpf = "1.1";
+    RuntimeException libbpfThrows;
+    Error libbpfError;
+    int bpfErrno;
+    Set<Integer> missingProgramTypes = new HashSet<>();
+    Set<MapType> missingMapTypes = new HashSet<>();
+    IntSupplier smoke = () -> 5;
+    int calls;
+
+    @Override
+    public String libbpfVersion() {
+        calls++;
+        if (libbpfError != null) throw libbpfError;
+        if (libbpfThrows != null) throw libbpfThrows;
+        return libbpf;
+    }
+
+    @Override
+    public int bpfSyscallErrno() {
+        calls++;
+        return bpfErrno;
+    }
+
+    @Override
+    public boolean supportsProgramType(int progType) {
+        calls++;
+        return !missingProgramTypes.contains(progType);
+    }
+
+    @Override
+    public boolean supportsMapType(MapType type) {
+        calls++;
+        return !missingMapTypes.contains(type);
+    }
+
+    @Override
+    public int smokeLoad() {
+        calls++;
+        return smoke.getAsInt();
+    }
+}

@@ -11,7 +11,26 @@ public final class Cli {
     private Cli() {}
 
     public static int execute(String[] args, PrintWriter out, PrintWriter err) {
-        return create(out, err).execute(args);
+        try {
+            return create(out, err).execute(args);
+        } catch (LinkageError e) {
+            // picocli passes Errors through; a missing libbpf.so.1 surfaces here as a LinkageError.
+            err.println("cordon: " + rootMessage(e));
+            err.flush();
+            return ExitCodes.CORDON_FAILED;
+        }
+    }
+
+    /** The innermost cause's message: "libbpf.so.1 not found; install ...", not "Could not initialize class". */
+    static String rootMessage(Throwable t) {
+        Throwable c = t;
+        while (c.getCause() != null && c.getCause() != c) c = c.getCause();
+        if (c instanceof NoClassDefFoundError n && n.getMessage() != null && n.getMessage().startsWith("Could not initialize class")) {
+            // The JVM keeps the original failure as a suppressed-style cause on newer JDKs; fall back to it.
+            for (Throwable s = n; s != null; s = s.getCause()) if (s instanceof ExceptionInInitializerError ei && ei.getCause() != null) c = ei.getCause();
+        }
+        String m = c.getMessage();
+        return m == null ? c.toString() : m;
     }
 
     static CommandLine create(PrintWriter out, PrintWriter err) {
@@ -30,6 +49,8 @@ public final class Cli {
         cl.setExecutionExceptionHandler((ex, c, parsed) -> {
             PrintWriter e = c.getErr();
             if (ex instanceof CordonException || ex instanceof PolicyException) {
+                e.println("cordon: " + ex.getMessage());
+            } else if (ex instanceof dev.cordon.libbpf.BpfException || ex instanceof dev.cordon.libbpf.LibBpfLoader.LibBpfMissingException) {
                 e.println("cordon: " + ex.getMessage());
             } else {
                 e.println("cordon: internal error: " + ex);

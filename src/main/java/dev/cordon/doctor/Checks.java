@@ -44,8 +44,11 @@ public final class Checks {
 
     public static final List<ProgramType> PROGRAM_TYPES = List.of(
             new ProgramType("cgroup_sock_addr", LibBpfInfo.PROG_TYPE_CGROUP_SOCK_ADDR,
-                    EgressGuard.CGROUP_PROGRAMS.stream().map(p -> p.replaceFirst("^cordon_", "")).collect(Collectors.joining(", ")),
-                    "Linux 4.18+ built with CONFIG_CGROUP_BPF=y"),
+                    EgressGuard.CGROUP_PROGRAMS.stream().filter(p -> !p.equals("cordon_egress"))
+                            .map(p -> p.replaceFirst("^cordon_", "")).collect(Collectors.joining(", ")),
+                    "Linux 5.8+ built with CONFIG_CGROUP_BPF=y (recvmsg and getpeername hooks)"),
+            new ProgramType("cgroup_skb", LibBpfInfo.PROG_TYPE_CGROUP_SKB,
+                    "egress (DNS query attribution)", "Linux 4.10+ built with CONFIG_CGROUP_BPF=y"),
             new ProgramType("raw_tracepoint", LibBpfInfo.PROG_TYPE_RAW_TRACEPOINT,
                     "sched_process_exec", "Linux 4.17+ built with CONFIG_BPF_EVENTS=y"));
 
@@ -53,6 +56,8 @@ public final class Checks {
             new MapUse("lpm_trie", MapType.LPM_TRIE, "CIDR rules", "Linux 4.11+"),
             new MapUse("ringbuf", MapType.RINGBUF, "events", "Linux 5.8+"),
             new MapUse("cgroup_array", MapType.CGROUP_ARRAY, "session cgroup", "Linux 4.8+"),
+            new MapUse("lru_hash", MapType.LRU_HASH, "DNS attribution", "Linux 4.10+"),
+            new MapUse("hash", MapType.HASH, "learned addresses", "Linux 4.4+"),
             new MapUse("percpu_array", MapType.PERCPU_ARRAY, "dropped-event counter", "Linux 4.6+"));
 
     /** Everything {@code cordon doctor} checks, in the order it prints them. */

@@ -33,6 +33,7 @@ public final class BpfObject implements AutoCloseable {
      */
     public static BpfObject open(byte[] elf, String name) {
         Objects.requireNonNull(elf, "elf");
+        LibBpfLoader.require();
         LibBpfLog.installOnce();
         // The ELF buffer must outlive open and load (libbpf keeps pointers into it until load).
         Arena arena = Arena.ofShared();

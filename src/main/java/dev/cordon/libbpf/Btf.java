@@ -38,6 +38,7 @@ public final class Btf implements AutoCloseable {
 
     /** Parses the .BTF section of an ELF file (a compiled BPF object, or vmlinux). */
     public static Btf parseElf(Path elf) {
+        LibBpfLoader.require();
         try (Arena a = Arena.ofConfined()) {
             MemorySegment capture = LibBpf.CAPTURE.get();
             MemorySegment path = a.allocateFrom(elf.toString());

@@ -8,6 +8,11 @@ public final class Errors {
     private Errors() {}
 
     public static String describe(int errno) {
+        try {
+            LibBpfLoader.require();
+        } catch (LibBpfLoader.LibBpfMissingException e) {
+            return "errno " + errno;
+        }
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment buf = arena.allocate(256);
             int rc = (int) LibBpf.STRERROR.invokeExact(errno, buf, 256L);

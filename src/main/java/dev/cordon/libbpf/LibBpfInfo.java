@@ -19,6 +19,7 @@ public final class LibBpfInfo {
     public static final int PROG_TYPE_CGROUP_SOCK_ADDR = 18;
 
     public static String version() {
+        LibBpfLoader.require();
         return BpfObject.call(() -> (int) LibBpf.MAJOR_VERSION.invokeExact() + "." + (int) LibBpf.MINOR_VERSION.invokeExact());
     }
 

@@ -37,6 +37,7 @@ public final class LibBpfLog {
 
     static synchronized void installOnce() {
         if (installed) return;
+        LibBpfLoader.require();
         try {
             Linker linker = LibBpf.LINKER;
             vsnprintf = linker.downcallHandle(linker.defaultLookup().find("vsnprintf").orElseThrow(),
@@ -47,8 +48,10 @@ public final class LibBpfLog {
                     FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS), Arena.global());
             MemorySegment old = (MemorySegment) LibBpf.SET_PRINT.invokeExact(stub);
             installed = old != null;
+        } catch (Error | RuntimeException e) {
+            throw e; // not LibBpf.rethrow: if LibBpf failed to initialise, touching it again hides why
         } catch (Throwable t) {
-            throw LibBpf.rethrow(t);
+            throw new IllegalStateException(t);
         }
     }
 

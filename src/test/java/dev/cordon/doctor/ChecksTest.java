@@ -214,11 +214,14 @@ class ChecksTest {
     @Test
     void programTypesAreTheOnesCordonLoads() {
         assertThat(Checks.PROGRAM_TYPES).extracting(Checks.ProgramType::id)
-                .containsExactly(LibBpfInfo.PROG_TYPE_CGROUP_SOCK_ADDR, LibBpfInfo.PROG_TYPE_RAW_TRACEPOINT);
-        assertThat(Checks.PROGRAM_TYPES.getFirst().usedBy()).isEqualTo("connect4, connect6, sendmsg4, sendmsg6");
+                .containsExactly(LibBpfInfo.PROG_TYPE_CGROUP_SOCK_ADDR, LibBpfInfo.PROG_TYPE_CGROUP_SKB,
+                        LibBpfInfo.PROG_TYPE_RAW_TRACEPOINT);
+        assertThat(Checks.PROGRAM_TYPES.getFirst().usedBy()).isEqualTo(
+                "connect4, connect6, sendmsg4, sendmsg6, recvmsg4, recvmsg6, getpeername4, getpeername6");
         assertThat(LibBpfInfo.PROG_TYPE_RAW_TRACEPOINT).isEqualTo(17);
         assertThat(Checks.MAP_TYPES).extracting(Checks.MapUse::type)
-                .containsExactly(MapType.LPM_TRIE, MapType.RINGBUF, MapType.CGROUP_ARRAY, MapType.PERCPU_ARRAY);
+                .containsExactly(MapType.LPM_TRIE, MapType.RINGBUF, MapType.CGROUP_ARRAY, MapType.LRU_HASH, MapType.HASH,
+                        MapType.PERCPU_ARRAY);
     }
 
     @Test

@@ -104,6 +104,54 @@ class CidrTest {
         assertThat(Cidr.parse("::ffff:0:0/96")).isEqualTo(Cidr.parse("0.0.0.0/0"));
     }
 
+    // --- text form (RFC 5952 for IPv6)
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', quoteCharacter = '"', textBlock = """
+            2001:db8::1              | 2001:db8::1
+            2001:0DB8:0000::0001     | 2001:db8::1
+            ::1                      | ::1
+            ::                       | ::
+            1::                      | 1::
+            fe80::abcd:0:0:1         | fe80::abcd:0:0:1
+            2001:db8:0:1:1:1:1:1     | 2001:db8:0:1:1:1:1:1
+            2001:0:0:1:0:0:0:1       | 2001:0:0:1::1
+            2001:db8:0:0:1:0:0:1     | 2001:db8::1:0:0:1
+            0:0:1:0:0:0:0:0          | 0:0:1::
+            1:2:3:4:5:6:7:8          | 1:2:3:4:5:6:7:8
+            """)
+    void v6IsFormattedTheRfc5952Way(String literal, String expected) {
+        byte[] a = Cidr.parse(literal).address();
+        assertThat(Cidr.format(a)).isEqualTo(expected);
+        assertThat(Cidr.parse(literal)).hasToString(expected + "/128");
+    }
+
+    @Test
+    void formatsV4AndMappedV6() {
+        assertThat(Cidr.format(bytes(192, 0, 2, 255))).isEqualTo("192.0.2.255");
+        assertThat(Cidr.format(bytes(0, 0, 0, 0))).isEqualTo("0.0.0.0");
+        assertThat(Cidr.format(mapped(192, 0, 2, 1))).isEqualTo("::ffff:192.0.2.1");
+        assertThat(Cidr.parse("2001:db8::/32")).hasToString("2001:db8::/32");
+        assertThat(Cidr.parse("::/0")).hasToString("::/0");
+    }
+
+    @Test
+    void v6TextRoundTripsAndIsCanonical() {
+        java.util.Random rnd = new java.util.Random(5952);
+        for (int n = 0; n < 2000; n++) {
+            int[] g = new int[8];
+            for (int i = 0; i < 8; i++) g[i] = rnd.nextInt(3) == 0 ? rnd.nextInt(0x10000) : 0; // many zero runs
+            byte[] a = v6(g);
+            if (Cidr.isV4Mapped(a)) continue;
+            String text = Cidr.format(a);
+            assertThat(Cidr.parse(text).address()).as(text).containsExactly(a);
+            assertThat(text).as(text).doesNotContain(":::").matches("[0-9a-f:]+");
+            assertThat(text.indexOf("::")).as(text).isEqualTo(text.lastIndexOf("::"));
+            for (String group : text.split(":")) assertThat(group).as(text).hasSizeLessThanOrEqualTo(4);
+            for (String group : text.split(":")) if (group.length() > 1) assertThat(group).as(text).doesNotStartWith("0");
+        }
+    }
+
     // --- errors: always a PolicyException naming the input, never a lookup
 
     @ParameterizedTest
@@ -161,6 +209,8 @@ class CidrTest {
             192.168.1.1/24   | host bits are set; did you mean 192.168.1.0/24?
             10.0.0.129/25    | host bits are set; did you mean 10.0.0.128/25?
             ::ffff:10.0.0.1/104 | host bits are set; did you mean 10.0.0.0/8?
+            2001:db8::1/32   | host bits are set; did you mean 2001:db8::/32?
+            fe80::1:0:0:1/64 | host bits are set; did you mean fe80::/64?
             """)
     void badInputIsAnErrorWithAClearMessage(String text, String expected) {
         assertThatThrownBy(() -> Cidr.parse(text))

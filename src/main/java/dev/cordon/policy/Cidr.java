@@ -52,6 +52,10 @@ public record Cidr(byte[] address, int prefixLength) {
 
     private static byte[] parseAddress(String a, String whole) {
         if (a.indexOf(':') >= 0) {
+            if (a.indexOf('%') >= 0) {
+                // ofLiteral accepts fe80::1%eth0 and would drop the zone, widening the rule to every link
+                throw new PolicyException("bad CIDR '" + whole + "': zone ids ('%...') are not supported in a prefix");
+            }
             try {
                 // ofLiteral never resolves names; it only accepts IPv6 literals here.
                 InetAddress ip = Inet6Address.ofLiteral(a);

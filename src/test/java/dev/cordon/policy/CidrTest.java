@@ -205,6 +205,9 @@ class CidrTest {
             10.0.0.0/8/8     | prefix length '8/8' is not a number
             2001:db8::g      | '2001:db8::g' is not an IPv6 address
             2001:db8:::1     | '2001:db8:::1' is not an IPv6 address
+            fe80::1%eth0     | zone ids ('%...') are not supported
+            fe80::1%1/128    | zone ids ('%...') are not supported
+            [::1             | '[::1' is not an IPv6 address
             10.0.0.1/8       | host bits are set; did you mean 10.0.0.0/8?
             192.168.1.1/24   | host bits are set; did you mean 192.168.1.0/24?
             10.0.0.129/25    | host bits are set; did you mean 10.0.0.128/25?

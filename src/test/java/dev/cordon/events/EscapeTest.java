@@ -25,6 +25,10 @@ class EscapeTest {
             char c = out.charAt(i);
             assertThat(dangerous(c)).as("raw U+%04X at %d in %s", (int) c, i, out).isFalse();
         }
+        out.codePoints().forEach(cp -> {
+            assertThat(Character.getType(cp)).as("raw U+%X in %s", cp, out)
+                    .isNotIn((int) Character.FORMAT, (int) Character.SURROGATE, (int) Character.UNASSIGNED);
+        });
     }
 
     // --- logfmt
@@ -63,6 +67,23 @@ class EscapeTest {
         assertThat(Escape.logfmt("a\u2066b\u2069")).isEqualTo("\"a\\u2066b\\u2069\"");
         assertThat(Escape.logfmt("zero\u200bwidth")).isEqualTo("\"zero\\u200bwidth\"");
         assertThat(Escape.logfmt("line\u2028sep")).isEqualTo("\"line\\u2028sep\"");
+    }
+
+    @Test
+    void invisiblesOutsideTheBmpAreEscaped() {
+        String tagged = "ok\uDB40\uDC01\uDB40\uDC41"; // U+E0001 LANGUAGE TAG, U+E0041 TAG LATIN CAPITAL A
+        assertThat(Escape.json(tagged)).isEqualTo("\"ok\\udb40\\udc01\\udb40\\udc41\"");
+        assertThat(Escape.logfmt(tagged)).isEqualTo("\"ok\\udb40\\udc01\\udb40\\udc41\"");
+        assertThat(parseJsonString(Escape.json(tagged))).isEqualTo(tagged);
+        // visible characters outside the BMP stay as they are
+        assertThat(Escape.json("\uD83D\uDE00")).isEqualTo("\"\uD83D\uDE00\"");
+    }
+
+    @Test
+    void loneSurrogatesAreEscaped() {
+        assertThat(Escape.json("a\uD800b")).isEqualTo("\"a\\ud800b\"");
+        assertThat(Escape.json("\uDC00")).isEqualTo("\"\\udc00\"");
+        assertThat(Escape.logfmt("x\uDBFF")).isEqualTo("\"x\\udbff\"");
     }
 
     @Test
@@ -127,10 +148,13 @@ class EscapeTest {
             StringBuilder sb = new StringBuilder();
             int len = 1 + rnd.nextInt(12);
             for (int i = 0; i < len; i++) {
-                if (rnd.nextInt(5) == 0) {
-                    char c;
-                    do c = (char) rnd.nextInt(0x10000); while (Character.isSurrogate(c));
-                    sb.append(c);
+                int pick = rnd.nextInt(10);
+                if (pick < 2) {
+                    sb.append((char) rnd.nextInt(0x10000)); // any UTF-16 unit, lone surrogates included
+                } else if (pick == 2) {
+                    sb.appendCodePoint(0x10000 + rnd.nextInt(0x100000)); // outside the BMP: tags, emoji, unassigned
+                } else if (pick == 3) {
+                    sb.appendCodePoint(0xE0000 + rnd.nextInt(0x80)); // tag characters
                 } else {
                     sb.append(pool[rnd.nextInt(pool.length)]);
                 }

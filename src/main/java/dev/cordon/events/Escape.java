@@ -29,8 +29,11 @@ public final class Escape {
     }
 
     private static void appendEscaped(StringBuilder sb, String s, boolean json) {
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
+        // by code point: format characters also live outside the BMP (U+E0001 and the tag
+        // characters, invisible), and a lone surrogate would not survive encoding as UTF-8
+        for (int i = 0; i < s.length(); ) {
+            int c = s.codePointAt(i);
+            int n = Character.charCount(c);
             switch (c) {
                 case '"' -> sb.append("\\\"");
                 case '\\' -> sb.append("\\\\");
@@ -39,22 +42,27 @@ public final class Escape {
                 case '\t' -> sb.append("\\t");
                 default -> {
                     if (unsafe(c)) {
-                        if (json || c > 0xff) sb.append(String.format("\\u%04x", (int) c));
-                        else sb.append(String.format("\\x%02x", (int) c));
+                        for (int k = i; k < i + n; k++) {
+                            char u = s.charAt(k);
+                            if (json || u > 0xff) sb.append(String.format("\\u%04x", (int) u));
+                            else sb.append(String.format("\\x%02x", (int) u));
+                        }
                     } else {
-                        sb.append(c);
+                        sb.appendCodePoint(c);
                     }
                 }
             }
+            i += n;
         }
     }
 
-    private static boolean unsafe(char c) {
+    private static boolean unsafe(int c) {
         if (c < 0x20 || (c >= 0x7f && c <= 0x9f)) return true; // C0, DEL, C1 (CSI is 0x9b)
         int type = Character.getType(c);
-        return type == Character.FORMAT           // bidi overrides, zero-width joiners
+        return type == Character.FORMAT           // bidi overrides, zero-width joiners, tag characters
                 || type == Character.LINE_SEPARATOR
                 || type == Character.PARAGRAPH_SEPARATOR
+                || type == Character.SURROGATE    // only a lone one gets here
                 || type == Character.UNASSIGNED;
     }
 }

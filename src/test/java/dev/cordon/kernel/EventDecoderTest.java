@@ -1,0 +1,294 @@
+package dev.cordon.kernel;
+
+import dev.cordon.events.ExecEvent;
+import dev.cordon.events.Hook;
+import dev.cordon.events.KernelEvent;
+import dev.cordon.events.NetEvent;
+import dev.cordon.events.Verdict;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.ByteOrder;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.Optional;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.fail;
+
+/**
+ * Ring buffer records written out byte by byte from bpf/cordon.h, little-endian (x86-64, arm64).
+ * Deliberately NOT built from Abi's offsets: if Abi and the header disagreed, a fixture built
+ * from Abi would agree with the decoder and prove nothing.
+ */
+class EventDecoderTest {
+    @BeforeAll
+    static void littleEndianHost() {
+        if (ByteOrder.nativeOrder() != ByteOrder.LITTLE_ENDIAN) {
+            fail("these fixtures are little-endian ring buffer records; this host is " + ByteOrder.nativeOrder());
+        }
+    }
+
+    /** Concatenates hex fields ("01 00 00 00"); spaces are ignored. */
+    private static byte[] rec(String... hexFields) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        for (String f : hexFields) out.writeBytes(HexFormat.of().parseHex(f.replace(" ", "")));
+        return out.toByteArray();
+    }
+
+    private static String zeros(int n) {
+        return "00".repeat(n);
+    }
+
+    private static String ascii(String s) {
+        return HexFormat.of().formatHex(s.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+    }
+
+    // struct cordon_event_header, 48 bytes
+    private static final String[] HDR_CONNECT_CURL = {
+            "01 00 00 00",                      //  0 kind      = CORDON_EVENT_CONNECT (1)
+            "92 10 00 00",                      //  4 tgid      = 4242
+            "93 10 00 00",                      //  8 pid       = 4243 (thread)
+            "00 00 00 00",                      // 12 _pad
+            "89 67 45 23 01 00 00 00",          // 16 ts_ns     = 0x123456789
+            "08 07 06 05 04 03 02 81",          // 24 cgroup_id = 0x8102030405060708 (high bit set: unsigned)
+            ascii("curl") + zeros(12),          // 32 comm[16]  = "curl"
+    };
+
+    /** v4 blocked connect: curl -> 127.0.0.2:8080/tcp, rule 0. */
+    static byte[] v4BlockedConnect() {
+        byte[] r = rec(
+                HDR_CONNECT_CURL[0], HDR_CONNECT_CURL[1], HDR_CONNECT_CURL[2], HDR_CONNECT_CURL[3],
+                HDR_CONNECT_CURL[4], HDR_CONNECT_CURL[5], HDR_CONNECT_CURL[6],
+                "01 00 00 00",                  // 48 verdict   = CORDON_VERDICT_BLOCKED (1)
+                "00 00 00 00",                  // 52 rule_id   = 0
+                "02 00",                        // 56 family    = AF_INET (2)
+                "06 00",                        // 58 protocol  = IPPROTO_TCP (6)
+                "90 1f",                        // 60 port      = 8080 (host order)
+                "00",                           // 62 mapped_v4 = 0
+                "00",                           // 63 _pad
+                "7f 00 00 02" + zeros(12));     // 64 addr[16]  = 127.0.0.2
+        assertThat(r).hasSize(80);
+        return r;
+    }
+
+    @Test
+    void v4BlockedConnectDecodes() {
+        NetEvent e = net(EventDecoder.decode(v4BlockedConnect()));
+        assertThat(e.hook()).isEqualTo(Hook.CONNECT);
+        assertThat(e.verdict()).isEqualTo(Verdict.BLOCKED);
+        assertThat(e.ruleId()).isZero();
+        assertThat(e.ipv6Socket()).isFalse();
+        assertThat(e.mappedV4()).isFalse();
+        assertThat(e.protocol()).isEqualTo(6);
+        assertThat(e.protocolName()).isEqualTo("tcp");
+        assertThat(e.port()).isEqualTo(8080);
+        assertThat(e.address()).containsExactly(127, 0, 0, 2);
+        assertThat(e.ip()).isEqualTo("127.0.0.2");
+        assertThat(e.monotonicNs()).isEqualTo(0x123456789L);
+        assertThat(e.process().pid()).isEqualTo(4242);
+        assertThat(e.process().tid()).isEqualTo(4243);
+        assertThat(e.process().comm()).isEqualTo("curl");
+        assertThat(e.process().cgroupId()).isEqualTo(0x8102030405060708L);
+    }
+
+    @Test
+    void v6AuditedSendmsg() {
+        byte[] r = rec(
+                "02 00 00 00",                      //  0 kind      = CORDON_EVENT_SENDMSG (2)
+                "e8 03 00 00",                      //  4 tgid      = 1000
+                "e9 03 00 00",                      //  8 pid       = 1001
+                "00 00 00 00",                      // 12 _pad
+                "00 ca 9a 3b 00 00 00 00",          // 16 ts_ns     = 1_000_000_000
+                "2a 00 00 00 00 00 00 00",          // 24 cgroup_id = 42
+                ascii("quic-client") + zeros(5),    // 32 comm[16]  = "quic-client"
+                "02 00 00 00",                      // 48 verdict   = CORDON_VERDICT_AUDITED (2)
+                "ff ff ff ff",                      // 52 rule_id   = CORDON_RULE_DEFAULT
+                "0a 00",                            // 56 family    = AF_INET6 (10)
+                "11 00",                            // 58 protocol  = IPPROTO_UDP (17)
+                "e8 fd",                            // 60 port      = 65000 (unsigned 16 bit)
+                "00",                               // 62 mapped_v4 = 0
+                "00",                               // 63 _pad
+                "20 01 0d b8 00 00 00 00 00 00 00 00 00 00 00 01"); // 64 addr = 2001:db8::1
+        assertThat(r).hasSize(80);
+        NetEvent e = net(EventDecoder.decode(r));
+        assertThat(e.hook()).isEqualTo(Hook.SENDMSG);
+        assertThat(e.verdict()).isEqualTo(Verdict.AUDITED);
+        assertThat(e.ruleId()).isEqualTo(Abi.RULE_DEFAULT).isEqualTo(-1);
+        assertThat(e.ipv6Socket()).isTrue();
+        assertThat(e.mappedV4()).isFalse();
+        assertThat(e.protocolName()).isEqualTo("udp");
+        assertThat(e.port()).isEqualTo(65000);
+        assertThat(e.address()).hasSize(16).containsExactly(0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1);
+        assertThat(e.ip()).isEqualTo("2001:db8::1");
+        assertThat(e.monotonicNs()).isEqualTo(1_000_000_000L);
+        assertThat(e.process().pid()).isEqualTo(1000);
+        assertThat(e.process().tid()).isEqualTo(1001);
+        assertThat(e.process().comm()).isEqualTo("quic-client");
+        assertThat(e.process().cgroupId()).isEqualTo(42L);
+    }
+
+    @Test
+    void mappedV4OnAV6Socket() {
+        byte[] r = rec(
+                "01 00 00 00",                      //  0 kind      = CONNECT
+                "f4 01 00 00",                      //  4 tgid      = 500
+                "f4 01 00 00",                      //  8 pid       = 500
+                "00 00 00 00",                      // 12 _pad
+                "01 00 00 00 00 00 00 00",          // 16 ts_ns     = 1
+                "09 00 00 00 00 00 00 00",          // 24 cgroup_id = 9
+                ascii("python3") + zeros(9),        // 32 comm      = "python3"
+                "00 00 00 00",                      // 48 verdict   = CORDON_VERDICT_ALLOWED (0)
+                "03 00 00 00",                      // 52 rule_id   = 3
+                "0a 00",                            // 56 family    = AF_INET6 (10): a v6 socket
+                "06 00",                            // 58 protocol  = TCP
+                "50 c3",                            // 60 port      = 50000
+                "01",                               // 62 mapped_v4 = 1: aimed at ::ffff:10.1.2.3
+                "00",                               // 63 _pad
+                "0a 01 02 03" + zeros(12));         // 64 addr      = 10.1.2.3 in the first 4 bytes
+        assertThat(r).hasSize(80);
+        NetEvent e = net(EventDecoder.decode(r));
+        assertThat(e.verdict()).isEqualTo(Verdict.ALLOWED);
+        assertThat(e.ruleId()).isEqualTo(3);
+        assertThat(e.ipv6Socket()).isTrue();
+        assertThat(e.mappedV4()).isTrue();
+        assertThat(e.address()).containsExactly(10, 1, 2, 3);
+        assertThat(e.ip()).isEqualTo("10.1.2.3");
+        assertThat(e.port()).isEqualTo(50000);
+    }
+
+    @Test
+    void execWithArgv() {
+        String args = ascii("sh") + "00" + ascii("-c") + "00" + ascii("echo hi") + "00"; // 3 + 3 + 8 = 14 bytes
+        byte[] r = rec(
+                "03 00 00 00",                      //  0 kind      = CORDON_EVENT_EXEC (3)
+                "4d 00 00 00",                      //  4 tgid      = 77
+                "4d 00 00 00",                      //  8 pid       = 77
+                "00 00 00 00",                      // 12 _pad
+                "10 00 00 00 00 00 00 00",          // 16 ts_ns     = 16
+                "05 00 00 00 00 00 00 00",          // 24 cgroup_id = 5
+                ascii("sh") + zeros(14),            // 32 comm      = "sh"
+                "68 10 00 00",                      // 48 ppid      = 4200
+                "0e 00 00 00",                      // 52 args_len  = 14
+                args + zeros(512 - 14));            // 56 args[512]
+        assertThat(r).hasSize(568);
+        ExecEvent e = exec(EventDecoder.decode(r));
+        assertThat(e.argv()).containsExactly("sh", "-c", "echo hi");
+        assertThat(e.truncated()).isFalse();
+        assertThat(e.ppid()).isEqualTo(4200);
+        assertThat(e.process().pid()).isEqualTo(77);
+        assertThat(e.process().comm()).isEqualTo("sh");
+        assertThat(e.process().cgroupId()).isEqualTo(5L);
+        assertThat(e.monotonicNs()).isEqualTo(16L);
+    }
+
+    /** An exec record with the given args_len field (LE hex) and args bytes (hex, padded to 512). */
+    private static byte[] execRecord(String argsLenLe, String argsHex) {
+        byte[] r = rec(
+                "03 00 00 00",                      //  0 kind      = EXEC
+                "4e 00 00 00",                      //  4 tgid      = 78
+                "4e 00 00 00",                      //  8 pid       = 78
+                "00 00 00 00",                      // 12 _pad
+                zeros(8),                           // 16 ts_ns
+                zeros(8),                           // 24 cgroup_id
+                ascii("x") + zeros(15),             // 32 comm      = "x"
+                "01 00 00 00",                      // 48 ppid      = 1
+                argsLenLe,                          // 52 args_len
+                argsHex + zeros(512 - argsHex.replace(" ", "").length() / 2)); // 56 args[512]
+        assertThat(r).hasSize(568);
+        return r;
+    }
+
+    @Test
+    void argvCutOffByTheKernelIsMarkedTruncated() {
+        // 300 x 'A', NUL, 211 x 'B' = 512 bytes and no final NUL: the kernel copy stopped mid-argument
+        String args = "41".repeat(300) + "00" + "42".repeat(211);
+        ExecEvent e = exec(EventDecoder.decode(execRecord("00 02 00 00", args))); // args_len = 512
+        assertThat(e.truncated()).isTrue();
+        assertThat(e.argv()).containsExactly("A".repeat(300), "B".repeat(211));
+    }
+
+    @Test
+    void argvExactlyFillingTheBufferWithAFinalNulIsComplete() {
+        String args = "41".repeat(300) + "00" + "42".repeat(210) + "00";
+        ExecEvent e = exec(EventDecoder.decode(execRecord("00 02 00 00", args)));
+        assertThat(e.truncated()).isFalse();
+        assertThat(e.argv()).containsExactly("A".repeat(300), "B".repeat(210));
+    }
+
+    @Test
+    void argsLenBeyondTheBufferIsClamped() {
+        String args = "41".repeat(511) + "43";
+        ExecEvent big = exec(EventDecoder.decode(execRecord("00 10 00 00", args)));      // args_len = 4096
+        assertThat(big.argv()).containsExactly("A".repeat(511) + "C");
+        assertThat(big.truncated()).isTrue();
+        // args_len = 2^32-1 reads as -1 in Java: nonsense from the kernel, so no argv rather than a crash
+        ExecEvent bogus = exec(EventDecoder.decode(execRecord("ff ff ff ff", args)));
+        assertThat(bogus.argv()).isEmpty();
+    }
+
+    @Test
+    void execWithNoArgs() {
+        ExecEvent e = exec(EventDecoder.decode(execRecord("00 00 00 00", "")));
+        assertThat(e.argv()).isEmpty();
+        assertThat(e.truncated()).isFalse();
+    }
+
+    @Test
+    void commFillingAllSixteenBytesIsKept() {
+        byte[] r = v4BlockedConnect();
+        byte[] full = "abcdefghijklmnop".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        System.arraycopy(full, 0, r, 32, 16); // comm at offset 32, no NUL
+        assertThat(net(EventDecoder.decode(r)).process().comm()).isEqualTo("abcdefghijklmnop");
+    }
+
+    @Test
+    void trailingBytesAfterTheRecordAreIgnored() {
+        byte[] padded = Arrays.copyOf(v4BlockedConnect(), 88);
+        padded[87] = 0x55;
+        assertThat(net(EventDecoder.decode(padded)).ip()).isEqualTo("127.0.0.2");
+    }
+
+    @Test
+    void tooShortRecordsAreRejected() {
+        byte[] good = v4BlockedConnect();
+        assertThat(EventDecoder.decode(new byte[0])).isEmpty();
+        assertThat(EventDecoder.decode(Arrays.copyOf(good, 47))).as("shorter than the header").isEmpty();
+        assertThat(EventDecoder.decode(Arrays.copyOf(good, 48))).as("header only").isEmpty();
+        assertThat(EventDecoder.decode(Arrays.copyOf(good, 79))).as("net event one byte short").isEmpty();
+        byte[] exec = execRecord("00 00 00 00", "");
+        assertThat(EventDecoder.decode(Arrays.copyOf(exec, 567))).as("exec event one byte short").isEmpty();
+        assertThat(EventDecoder.decode(Arrays.copyOf(exec, 80))).as("exec kind in a net-sized record").isEmpty();
+    }
+
+    @Test
+    void unknownKindsAreRejected() {
+        for (String kind : new String[] {"00 00 00 00", "04 00 00 00", "ff ff ff ff", "01 00 00 01"}) {
+            byte[] r = v4BlockedConnect();
+            System.arraycopy(HexFormat.of().parseHex(kind.replace(" ", "")), 0, r, 0, 4); // kind at offset 0
+            assertThat(EventDecoder.decode(Arrays.copyOf(r, 600))).as("kind %s", kind).isEmpty();
+        }
+    }
+
+    @Test
+    void unknownVerdictsAreRejected() {
+        for (String verdict : new String[] {"03 00 00 00", "ff ff ff ff", "00 01 00 00"}) {
+            byte[] r = v4BlockedConnect();
+            System.arraycopy(HexFormat.of().parseHex(verdict.replace(" ", "")), 0, r, 48, 4); // verdict at offset 48
+            assertThat(EventDecoder.decode(r)).as("verdict %s", verdict).isEmpty();
+        }
+    }
+
+    private static NetEvent net(Optional<KernelEvent> e) {
+        assertThat(e).isPresent();
+        assertThat(e.get()).isInstanceOf(NetEvent.class);
+        return (NetEvent) e.get();
+    }
+
+    private static ExecEvent exec(Optional<KernelEvent> e) {
+        assertThat(e).isPresent();
+        assertThat(e.get()).isInstanceOf(ExecEvent.class);
+        return (ExecEvent) e.get();
+    }
+}

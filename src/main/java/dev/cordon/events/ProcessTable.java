@@ -12,7 +12,7 @@ import java.util.Map;
  * Who is behind a pid. The kernel captures argv at exec, before a short-lived process can
  * exit, so that comes first; a process that never exec'd inside the session (a fork of a shell)
  * falls back to /proc/PID/cmdline while it still exists, and last to the kernel's comm.
- * Bounded: the oldest entries go first.
+ * Bounded: the least recently used entries go first.
  */
 public final class ProcessTable {
     /** Where a command line came from, worst last. */

@@ -1,7 +1,6 @@
 package dev.cordon.events;
 
-import java.net.InetAddress;
-import java.net.UnknownHostException;
+import dev.cordon.policy.Cidr;
 
 /**
  * A connect() or sendmsg() toward an inet destination. {@code address} is 4 bytes for IPv4
@@ -12,12 +11,9 @@ public record NetEvent(long monotonicNs, ProcessRef process, Hook hook, Verdict 
         implements KernelEvent {
     public static final int IPPROTO_TCP = 6, IPPROTO_UDP = 17, IPPROTO_ICMP = 1, IPPROTO_ICMPV6 = 58;
 
+    /** The destination as text: dotted quad, or RFC 5952 IPv6 ({@code 2001:db8::1}). */
     public String ip() {
-        try {
-            return InetAddress.getByAddress(address).getHostAddress();
-        } catch (UnknownHostException e) {
-            throw new IllegalStateException(e);
-        }
+        return Cidr.format(address);
     }
 
     public String protocolName() {

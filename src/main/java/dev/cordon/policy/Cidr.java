@@ -2,7 +2,6 @@ package dev.cordon.policy;
 
 import java.net.Inet6Address;
 import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.util.Arrays;
 import java.util.HexFormat;
 
@@ -112,12 +111,37 @@ public record Cidr(byte[] address, int prefixLength) {
         return Arrays.equals(mask(a, prefixLength), address);
     }
 
+    /**
+     * The text form of an address: dotted quad, or RFC 5952 for IPv6 ({@code 2001:db8::1}, not
+     * {@code InetAddress}'s {@code 2001:db8:0:0:0:0:0:1}), so logs match what users type and grep for.
+     */
     public static String format(byte[] addr) {
-        try {
-            return InetAddress.getByAddress(addr).getHostAddress();
-        } catch (UnknownHostException e) {
-            return HexFormat.of().formatHex(addr);
+        if (addr.length == 4) {
+            return (addr[0] & 0xff) + "." + (addr[1] & 0xff) + "." + (addr[2] & 0xff) + "." + (addr[3] & 0xff);
         }
+        if (addr.length != 16) return HexFormat.of().formatHex(addr);
+        if (isV4Mapped(addr)) return "::ffff:" + format(Arrays.copyOfRange(addr, 12, 16));
+        int[] g = new int[8];
+        for (int i = 0; i < 8; i++) g[i] = (addr[2 * i] & 0xff) << 8 | (addr[2 * i + 1] & 0xff);
+        int bestStart = -1, bestLen = 1; // a single zero group is not compressed
+        for (int i = 0; i < 8; ) {
+            if (g[i] != 0) { i++; continue; }
+            int j = i;
+            while (j < 8 && g[j] == 0) j++;
+            if (j - i > bestLen) { bestStart = i; bestLen = j - i; }
+            i = j;
+        }
+        StringBuilder sb = new StringBuilder(39);
+        for (int i = 0; i < 8; i++) {
+            if (i == bestStart) {
+                sb.append("::");
+                i += bestLen - 1;
+                continue;
+            }
+            if (sb.length() > 0 && sb.charAt(sb.length() - 1) != ':') sb.append(':');
+            sb.append(Integer.toHexString(g[i]));
+        }
+        return sb.toString();
     }
 
     @Override

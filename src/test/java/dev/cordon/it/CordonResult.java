@@ -9,7 +9,7 @@ import java.util.regex.Pattern;
 
 /** How one `bin/cordon run ...` ended: exit code, what it printed, how long it took. */
 record CordonResult(List<String> args, long pid, int exitCode, String stdout, String stderr, Duration elapsed) {
-    private static final Pattern RESULT = Pattern.compile("^RESULT spec=(\\S+) op=(\\S+) errno=(-?\\d+) elapsed_us=(\\d+)$");
+    private static final Pattern RESULT = Pattern.compile("^RESULT spec=(\\S+) op=(\\S+) errno=(-?\\d+) elapsed_us=(\\d+) strerror=(.*)$");
 
     List<String> stdoutLines() {
         return stdout.lines().toList();
@@ -34,7 +34,7 @@ record CordonResult(List<String> args, long pid, int exitCode, String stdout, St
             Matcher m = RESULT.matcher(line);
             if (m.matches() && m.group(1).equals(spec)) {
                 return new ClientAttempt(spec, m.group(2), Integer.parseInt(m.group(3)),
-                        Duration.ofNanos(Long.parseLong(m.group(4)) * 1000));
+                        Duration.ofNanos(Long.parseLong(m.group(4)) * 1000), m.group(5));
             }
         }
         throw new AssertionError("netclient printed no RESULT for " + spec + "\n" + this);
@@ -51,7 +51,7 @@ record CordonResult(List<String> args, long pid, int exitCode, String stdout, St
         return stdoutLines().stream().filter(l -> l.startsWith("CGROUP ")).map(l -> l.substring(7).trim()).findFirst();
     }
 
-    record ClientAttempt(String spec, String op, int errno, Duration elapsed) {
+    record ClientAttempt(String spec, String op, int errno, Duration elapsed, String strerror) {
         boolean ok() {
             return errno == 0;
         }

@@ -33,6 +33,7 @@ class EnforcementIT {
 
         CordonResult.ClientAttempt a = r.attempt(denied.spec());
         assertThat(a.errno()).as("errno of connect() (1 = EPERM)\n%s", r).isEqualTo(1);
+        assertThat(a.strerror()).isEqualTo("Operation not permitted");
         assertThat(a.op()).isEqualTo("connect");
         assertThat(a.elapsed()).as("time connect() took to fail").isLessThan(FAST);
         assertThat(r.exitCode()).as("netclient exits with the errno; cordon passes it through\n%s", r).isEqualTo(1);

@@ -29,8 +29,9 @@ import java.util.stream.Stream;
  * cgroup or program counts as a leak of <em>this</em> suite when it belongs to a cordon process the
  * suite started ({@code cordon-<pid>-*} names cordon's pid), or when nothing holds it any more (a
  * program no process has an fd of stays only if pinned or attached without a link). A cgroup of a
- * live cordon process the suite did not start is someone else's session in flight and is ignored;
- * one whose owner is dead but not ours is reported on stderr, not failed on.
+ * live cordon process the suite did not start is someone else's session in flight and is ignored
+ * (as is a program attached to such a cgroup); one whose owner is dead but not ours is reported on
+ * stderr, not failed on.
  */
 final class HostState {
     static final Pattern CGROUP_NAME = Pattern.compile("cordon-(\\d+)-[0-9a-f]+");
@@ -130,12 +131,11 @@ final class HostState {
         List<String> notes = new ArrayList<>();
         for (Path p : cordonCgroups(cgroupRoot)) {
             if (baseline.cgroups().contains(p)) continue;
-            Matcher m = CGROUP_NAME.matcher(p.getFileName().toString());
-            if (!m.matches()) {
+            long owner = ownerPid(p);
+            if (owner < 0) {
                 notes.add("cgroup " + p + " does not look like cordon's (cordon-<pid>-<hex>); not ours");
                 continue;
             }
-            long owner = Long.parseLong(m.group(1));
             if (ours.contains(owner)) {
                 cgroups.put(p, "created by cordon pid " + owner + " started by this test suite, "
                         + (alive(owner) ? "which is still running" : "which has exited"));
@@ -148,12 +148,23 @@ final class HostState {
         current.keySet().removeAll(baseline.programs().keySet());
         if (!current.isEmpty()) {
             Map<Integer, Set<Long>> holders = holders(current.keySet());
+            Map<Integer, Path> attachedTo = holders.keySet().containsAll(current.keySet()) ? Map.of() : attachments(cgroupRoot);
             current.forEach((id, line) -> {
                 Set<Long> h = holders.getOrDefault(id, Set.of());
                 Set<Long> ourHolders = new HashSet<>(h);
                 ourHolders.retainAll(ours);
-                if (h.isEmpty()) programs.put(id, line + " [held by no process: pinned or attached without a link]");
-                else if (!ourHolders.isEmpty()) programs.put(id, line + " [held by cordon pid(s) " + ourHolders + " started by this suite]");
+                if (!ourHolders.isEmpty()) {
+                    programs.put(id, line + " [held by cordon pid(s) " + ourHolders + " started by this suite]");
+                } else if (h.isEmpty()) {
+                    Path cg = attachedTo.get(id);
+                    long owner = cg == null ? -1 : ownerPid(cg);
+                    if (owner > 0 && !ours.contains(owner) && alive(owner)) {
+                        notes.add("program " + id + " held by no process but attached to " + cg + " of a live cordon not started by this suite");
+                    } else {
+                        programs.put(id, line + " [held by no process: " + (cg == null ? "pinned, or attached outside the cgroup2 tree"
+                                : "attached without a link to " + cg) + "]");
+                    }
+                }
             });
         }
         return new Leaks(cgroups, programs, notes);
@@ -167,6 +178,27 @@ final class HostState {
         Leaks[] last = new Leaks[1];
         Await.until(timeout, () -> (last[0] = leaks(cgroupRoot, baseline, ours)).isEmpty());
         return last[0];
+    }
+
+    /** The pid in a {@code cordon-<pid>-<hex>} cgroup name, or -1. */
+    static long ownerPid(Path cgroup) {
+        Matcher m = CGROUP_NAME.matcher(cgroup.getFileName().toString());
+        return m.matches() ? Long.parseLong(m.group(1)) : -1;
+    }
+
+    /** program id → the cgroup it is attached to, from {@code bpftool cgroup tree}. */
+    static Map<Integer, Path> attachments(Path cgroupRoot) {
+        Map<Integer, Path> result = new HashMap<>();
+        Path current = null;
+        for (String line : bpftool("cgroup", "tree", cgroupRoot.toString()).lines().toList()) {
+            if (line.startsWith("/")) {
+                current = Path.of(line.strip());
+            } else if (current != null) {
+                String[] f = line.strip().split("\\s+");
+                if (f.length > 0 && f[0].matches("\\d+")) result.put(Integer.parseInt(f[0]), current);
+            }
+        }
+        return result;
     }
 
     /** pid → set of program ids it holds an fd of (a program fd or a link fd). */

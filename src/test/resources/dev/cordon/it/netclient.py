@@ -9,7 +9,7 @@ udp-connected: connect() then send(). An IPv6 HOST (it contains ':') uses an AF_
 so ::ffff:a.b.c.d arrives at the kernel's v6 hooks as a mapped address.
 
 Prints "PID n" and "CGROUP path" first, then per SPEC one line:
-    RESULT spec=SPEC op=connect|sendto|send errno=N elapsed_us=N
+    RESULT spec=SPEC op=connect|sendto|send errno=N elapsed_us=N strerror=TEXT
 errno 0 means success. With --ready/--go it creates FILE --ready after starting and waits (bounded)
 for --go to exist before the first attempt, so tests can make sessions overlap for real.
 Exit status: 0 if every attempt succeeded, else the errno of the first failure (EPERM = 1).
@@ -55,7 +55,8 @@ def attempt(spec):
         err = e.errno if e.errno is not None else -1
     elapsed_us = (time.monotonic_ns() - start) // 1000
     s.close()
-    print("RESULT spec=%s op=%s errno=%d elapsed_us=%d" % (spec, op, err, elapsed_us), flush=True)
+    print("RESULT spec=%s op=%s errno=%d elapsed_us=%d strerror=%s"
+          % (spec, op, err, elapsed_us, os.strerror(err) if err > 0 else "-"), flush=True)
     return err
 
 

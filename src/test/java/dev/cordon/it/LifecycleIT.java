@@ -87,6 +87,24 @@ class LifecycleIT {
                 .as("the daemonised sleep (pid %d) was killed", daemon).isTrue();
     }
 
+    @Test
+    void sigtermWhileTheSessionIsBeingSetUpLeavesNothingBehind() {
+        // Signal cordon as soon as its cgroup exists: it is then loading/attaching programs or
+        // starting the command. Whatever the moment, it must clean up; the extension checks that.
+        Path marker = kernel.dir().resolve("ran");
+        CordonProcess cordon = kernel.start("run", "--", "sh", "-c", "touch " + marker + "; sleep 300");
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (kernel.cgroupsOf(cordon.pid()).isEmpty() && cordon.isAlive() && System.nanoTime() < deadline) {
+            java.util.concurrent.locks.LockSupport.parkNanos(500_000); // a tight poll: the window is short
+        }
+        assertThat(kernel.cgroupsOf(cordon.pid())).as("cordon's cgroup appeared\n%s", cordon).isNotEmpty();
+        cordon.signal("TERM");
+        CordonResult r = cordon.await(WAIT);
+
+        assertThat(r.exitCode()).as("128+SIGTERM, whether or not the command had started\n%s", r).isEqualTo(128 + 15);
+        assertThat(kernel.cgroupsOf(cordon.pid())).as("cgroup removed before cordon exited\n%s", r).isEmpty();
+    }
+
     private static void awaitFile(CordonProcess cordon, Path file) {
         Await.require(WAIT, file.getFileName() + " from the command",
                 () -> Files.exists(file) || !cordon.isAlive(), cordon::toString);

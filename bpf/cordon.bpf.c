@@ -352,7 +352,12 @@ static __always_inline int decide_v4(struct bpf_sock_addr *ctx, __u32 kind)
 {
 	struct destination d = {};
 
-	d.family = AF_INET;
+	/*
+	 * ctx->family is the socket's. AF_INET6 here: a v6 socket aimed at a v4 destination, which the
+	 * kernel hands to the v4 hook (UDP sendto ::ffff:a.b.c.d, or a sockaddr_in): report it as mapped.
+	 */
+	d.family = ctx->family;
+	d.mapped_v4 = ctx->family == AF_INET6;
 	d.is_v4 = 1;
 	d.w[0] = ctx->user_ip4;
 	if (is_dns_destination(ctx, &d))

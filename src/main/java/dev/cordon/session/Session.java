@@ -57,7 +57,15 @@ public final class Session {
         SessionCgroup cgroup = null;
         Throwable failure = null;
         try {
+            // First in, last out: from here until cleanup is done a signal cannot end cordon.
+            java.util.concurrent.atomic.AtomicReference<SessionCgroup> created = new java.util.concurrent.atomic.AtomicReference<>();
+            SignalForwarder signals = new SignalForwarder(() -> {
+                SessionCgroup c = created.get();
+                if (c != null) c.killAll();
+            }, err);
+            cleanup.push(signals);
             cgroup = SessionCgroup.create(root);
+            created.set(cgroup);
             cleanup.push(cgroup);
             long cgroupId = cgroup.id();
 
@@ -117,12 +125,13 @@ public final class Session {
             EventPump pump = new EventPump(guard.events(), List.of(sinks), options.policy(), options.mode(), processes, names);
             cleanup.push(pump);
 
-            Process child = CommandLauncher.start(options.command(), cgroup.procsFile(), options.stdio());
-            int status;
-            SessionCgroup cg = cgroup;
-            try (SignalForwarder ignored = new SignalForwarder(child.pid(), cg::killAll, err)) {
-                status = waitUninterruptibly(child);
+            if (signals.pendingSignal() != 0) {
+                err.println("cordon: signal " + signals.pendingSignal() + " before the command started; not running it");
+                return 128 + signals.pendingSignal();
             }
+            Process child = CommandLauncher.start(options.command(), cgroup.procsFile(), options.stdio());
+            signals.forwardTo(child.pid());
+            int status = waitUninterruptibly(child);
             int leftovers = cgroup.pids().size();
             if (leftovers > 0) {
                 err.println("cordon: the command exited; killing " + leftovers + " process(es) it left in the session");

@@ -1,0 +1,102 @@
+#!/usr/bin/env python3
+"""Network client the kernel tests run inside a cordon session.
+
+    netclient.py [--ready FILE] [--go FILE] SPEC...
+    SPEC = tcp:HOST:PORT | udp:HOST:PORT | udp-connected:HOST:PORT
+
+tcp: connect() and send a line. udp: sendto() on an unconnected socket.
+udp-connected: connect() then send(). An IPv6 HOST (it contains ':') uses an AF_INET6 socket,
+so ::ffff:a.b.c.d arrives at the kernel's v6 hooks as a mapped address.
+
+Prints "PID n" and "CGROUP path" first, then per SPEC one line:
+    RESULT spec=SPEC op=connect|sendto|send errno=N elapsed_us=N strerror=TEXT
+errno 0 means success. With --ready/--go it creates FILE --ready after starting and waits (bounded)
+for --go to exist before the first attempt, so tests can make sessions overlap for real.
+Exit status: 0 if every attempt succeeded, else the errno of the first failure (EPERM = 1).
+"""
+import errno
+import os
+import socket
+import sys
+import time
+
+GO_TIMEOUT_S = 30
+
+
+def attempt(spec):
+    proto, rest = spec.split(":", 1)
+    host, port = rest.rsplit(":", 1)
+    port = int(port)
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    kind = socket.SOCK_STREAM if proto == "tcp" else socket.SOCK_DGRAM
+    payload = ("hello from %d\n" % os.getpid()).encode()
+    s = socket.socket(family, kind)
+    s.settimeout(5)
+    op = "connect"
+    start = time.monotonic_ns()
+    err = 0
+    try:
+        if proto == "tcp":
+            s.connect((host, port))
+            op = "send"
+            s.sendall(payload)
+        elif proto == "udp":
+            op = "sendto"
+            s.sendto(payload, (host, port))
+        elif proto == "udp-connected":
+            s.connect((host, port))
+            op = "send"
+            s.send(payload)
+        else:
+            raise SystemExit("unknown protocol in " + spec)
+    except socket.timeout:
+        err = errno.ETIMEDOUT
+    except OSError as e:
+        err = e.errno if e.errno is not None else -1
+    elapsed_us = (time.monotonic_ns() - start) // 1000
+    s.close()
+    print("RESULT spec=%s op=%s errno=%d elapsed_us=%d strerror=%s"
+          % (spec, op, err, elapsed_us, os.strerror(err) if err > 0 else "-"), flush=True)
+    return err
+
+
+def main(argv):
+    ready = go = None
+    specs = []
+    i = 0
+    while i < len(argv):
+        if argv[i] in ("--ready", "--go"):
+            if argv[i] == "--ready":
+                ready = argv[i + 1]
+            else:
+                go = argv[i + 1]
+            i += 2
+        else:
+            specs.append(argv[i])
+            i += 1
+    print("PID %d" % os.getpid(), flush=True)
+    with open("/proc/self/cgroup") as f:
+        for line in f:
+            if line.startswith("0::"):
+                print("CGROUP " + line.strip()[3:], flush=True)
+    if ready:
+        with open(ready + ".tmp", "w") as f:
+            f.write("%d\n" % os.getpid())
+        os.rename(ready + ".tmp", ready)
+    if go:
+        deadline = time.monotonic() + GO_TIMEOUT_S
+        while not os.path.exists(go):
+            if time.monotonic() > deadline:
+                print("netclient: %s did not appear within %ds" % (go, GO_TIMEOUT_S), file=sys.stderr, flush=True)
+                return 124
+            time.sleep(0.005)
+    status = 0
+    for spec in specs:
+        err = attempt(spec)
+        if err and not status:
+            status = err if 0 < err < 256 else 255
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

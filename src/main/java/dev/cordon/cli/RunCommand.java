@@ -150,36 +150,39 @@ final class RunCommand implements Callable<Integer> {
     /** The seam tests replace to check parsing without root. */
     Function<SessionOptions, Integer> sessionRunner = o -> new Session(o, spec.commandLine().getErr()).run();
 
-    static final class DomainConverter implements ITypeConverter<DomainPattern> {
+    /** Turns a parser's PolicyException into picocli's conversion error (one line, names the value). */
+    private abstract static class PolicyConverter<T> implements ITypeConverter<T> {
+        private final Function<String, T> parse;
+
+        PolicyConverter(Function<String, T> parse) {
+            this.parse = parse;
+        }
+
         @Override
-        public DomainPattern convert(String value) {
+        public T convert(String value) {
             try {
-                return DomainPattern.parse(value);
+                return parse.apply(value);
             } catch (PolicyException e) {
                 throw new TypeConversionException(e.getMessage());
             }
         }
     }
 
-    static final class UpstreamConverter implements ITypeConverter<InetSocketAddress> {
-        @Override
-        public InetSocketAddress convert(String value) {
-            try {
-                return Upstreams.parse(value);
-            } catch (PolicyException e) {
-                throw new TypeConversionException(e.getMessage());
-            }
+    static final class DomainConverter extends PolicyConverter<DomainPattern> {
+        DomainConverter() {
+            super(DomainPattern::parse);
         }
     }
 
-    static final class CidrConverter implements ITypeConverter<Cidr> {
-        @Override
-        public Cidr convert(String value) {
-            try {
-                return Cidr.parse(value);
-            } catch (PolicyException e) {
-                throw new TypeConversionException(e.getMessage());
-            }
+    static final class UpstreamConverter extends PolicyConverter<InetSocketAddress> {
+        UpstreamConverter() {
+            super(Upstreams::parse);
+        }
+    }
+
+    static final class CidrConverter extends PolicyConverter<Cidr> {
+        CidrConverter() {
+            super(Cidr::parse);
         }
     }
 }

@@ -196,11 +196,7 @@ public final class DnsProxy implements AutoCloseable {
                     }
                 }
                 if (answer == null) return;
-                byte[] framed = new byte[answer.length + 2];
-                framed[0] = (byte) (answer.length >>> 8);
-                framed[1] = (byte) answer.length;
-                System.arraycopy(answer, 0, framed, 2, answer.length);
-                out.write(framed);
+                out.write(TcpFraming.frame(answer));
                 out.flush();
             }
         } catch (IOException e) {

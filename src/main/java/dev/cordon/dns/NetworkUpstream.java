@@ -85,11 +85,7 @@ public final class NetworkUpstream implements Upstream {
             s.connect(server, timeoutMs);
             s.setSoTimeout(timeoutMs);
             OutputStream os = s.getOutputStream();
-            byte[] framed = new byte[out.length + 2];
-            framed[0] = (byte) (out.length >>> 8);
-            framed[1] = (byte) out.length;
-            System.arraycopy(out, 0, framed, 2, out.length);
-            os.write(framed);
+            os.write(TcpFraming.frame(out));
             os.flush();
             DataInputStream in = new DataInputStream(s.getInputStream());
             int len = in.readUnsignedShort();

@@ -1,0 +1,154 @@
+package dev.cordon.it;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static dev.cordon.it.DnsWorld.OK_IP;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Where DNS decisions meet connect(): an allowlist where a hard-coded address fails with EPERM,
+ * {@code curl --resolve} to a blocked name's address, an allowed name's address opened before the
+ * answer arrives, and a learned address that expires. Loopback is always allowed by cordon, so the
+ * destinations here are a test host in a network namespace this class creates and removes.
+ */
+class DnsEnforcementIT {
+    @TempDir
+    static Path worldDir;
+    @TempDir
+    static Path scripts;
+    @TempDir
+    Path dir;
+    static NetnsTestHost host;
+    static Dnsmasq dns;
+    static LoopbackWeb ok;
+    static Path connect;
+    static Path resolve;
+
+    @BeforeAll
+    static void start() throws IOException {
+        connect = Host.script(scripts, "connect.py");
+        resolve = Host.script(scripts, "resolve.py");
+        Host.script(scripts, "ttl.py");
+        host = NetnsTestHost.start(worldDir);
+        ok = new LoopbackWeb(OK_IP);
+        dns = new Dnsmasq().host("ok.internal", OK_IP).host("github.com", host.ip()).host("testhost.internal", host.ip())
+                .start(worldDir);
+    }
+
+    @AfterAll
+    static void stop() {
+        if (dns != null) dns.close();
+        if (ok != null) ok.close();
+        if (host != null) host.close();
+    }
+
+    private String hostUrl() {
+        return "http://" + host.ip() + ":" + NetnsTestHost.HTTP_PORT + "/";
+    }
+
+    @Test
+    void anAllowlistFailsAHardCodedAddressWithEpermAtOnce() {
+        // control: the test host answers when cordon is not in the way
+        assertThat(Host.run("curl", "-sS", "--max-time", "5", hostUrl()).out()).contains("hello from " + host.ip());
+
+        GuardedRun.Result r = GuardedRun.cordon(dir, dns).opt("--default", "deny", "--allow", "ok.internal").sh("""
+                echo "== ok"; curl -sS --max-time 10 http://ok.internal:%1$d/; echo "rc=$?"
+                echo "== name"; /usr/bin/python3 %2$s github.com
+                echo "== ip"; /usr/bin/python3 %3$s %4$s %5$d
+                echo "== curl-ip"; curl -sS --max-time 10 %6$s; echo "rc=$?"
+                """.formatted(ok.port(), resolve, connect, host.ip(), NetnsTestHost.HTTP_PORT, hostUrl()));
+
+        assertThat(r.exit()).as(r.toString()).isZero();
+        assertThat(r.section("ok")).contains(ok.body()).contains("rc=0");
+        assertThat(r.section("name")).startsWith("github.com error=EAI_NONAME");
+        assertThat(r.section("ip")).startsWith("connect errno=EPERM");
+        assertThat(ms(r.section("ip"))).as("EPERM at once, no timeout").isLessThan(1000);
+        assertThat(r.section("curl-ip")).contains("rc=7"); // CURLE_COULDNT_CONNECT
+        ViolationLine d = r.dns("BLOCKED", "github.com.").getFirst();
+        assertThat(d.get("rule")).isEqualTo("default:deny");
+        assertThat(d.get("firewallMethod")).isEqualTo("allowlist");
+        assertThat(r.lines("CONNECT", "BLOCKED")).hasSize(2).allSatisfy(c -> {
+            assertThat(c.get("ip")).isEqualTo(host.ip());
+            assertThat(c.get("port")).isEqualTo(Integer.toString(NetnsTestHost.HTTP_PORT));
+            assertThat(c.get("rule")).isEqualTo("default:deny");
+            assertThat(c.get("blocked")).isEqualTo("true");
+        });
+        assertThat(r.lines("CONNECT", "BLOCKED")).extracting(c -> c.get("cmd"))
+                .containsExactly("/usr/bin/python3 " + connect + " " + host.ip() + " " + NetnsTestHost.HTTP_PORT,
+                        "curl -sS --max-time 10 " + hostUrl());
+    }
+
+    @Test
+    void anAllowedNamesAddressIsOpenByTheTimeTheAnswerArrives() {
+        GuardedRun.Result r = GuardedRun.cordon(dir, dns).opt("--default", "deny", "--allow", "testhost.internal").sh("""
+                echo "== name"; curl -sS --max-time 10 http://testhost.internal:%1$d/; echo "rc=$?"
+                echo "== ip"; /usr/bin/python3 %2$s %3$s %1$d; echo "rc=$?"
+                """.formatted(NetnsTestHost.HTTP_PORT, connect, host.ip()));
+
+        assertThat(r.exit()).as(r.toString()).isZero();
+        assertThat(r.section("name")).contains("hello from " + host.ip()).contains("rc=0");
+        assertThat(r.section("ip")).startsWith("connect ok").contains("rc=0");
+        assertThat(r.lines("CONNECT", "BLOCKED")).isEmpty();
+    }
+
+    @Test
+    void curlResolveToABlockedNamesAddressIsCaughtAndNamed() {
+        String url = "http://github.com:" + NetnsTestHost.HTTP_PORT + "/";
+        String resolveArg = "github.com:" + NetnsTestHost.HTTP_PORT + ":" + host.ip();
+        // control: the same command outside cordon reaches the server
+        assertThat(Host.run("curl", "-sS", "--max-time", "5", "--resolve", resolveArg, url).out()).contains("hello from " + host.ip());
+
+        GuardedRun.Result r = GuardedRun.cordon(dir, dns).opt("--deny", "github.com").sh("""
+                echo "== resolve"; curl -sS --max-time 10 --resolve %1$s %2$s; echo "rc=$?"
+                echo "== other"; curl -sS --max-time 10 http://ok.internal:%3$d/; echo "rc=$?"
+                """.formatted(resolveArg, url, ok.port()));
+
+        assertThat(r.exit()).as(r.toString()).isZero();
+        assertThat(r.section("resolve")).contains("rc=7").doesNotContain("hello");
+        assertThat(r.section("other")).contains(ok.body());
+        assertThat(r.lines("DNS", "BLOCKED")).as("curl --resolve never asked DNS").isEmpty();
+        ViolationLine c = r.lines("CONNECT", "BLOCKED").getFirst();
+        assertThat(c.get("ip")).isEqualTo(host.ip());
+        assertThat(c.get("domain")).isEqualTo("github.com.");
+        assertThat(c.get("rule")).isEqualTo("dns:blocked-name");
+        assertThat(c.get("cmd")).isEqualTo("curl -sS --max-time 10 --resolve " + resolveArg + " " + url);
+    }
+
+    @Test
+    void aLearnedAddressExpiresAfterItsTtlPlusGraceButOpenConnectionsStay(@TempDir Path ttlDir) throws IOException {
+        try (Dnsmasq shortTtl = new Dnsmasq().ttl(1).host("ttl.internal", host.ip()).start(ttlDir)) {
+            GuardedRun.Result r = GuardedRun.cordon(dir, shortTtl)
+                    .opt("--default", "deny", "--allow", "ttl.internal", "--dns-ttl-floor", "0", "--dns-ttl-grace", "1")
+                    .run("/usr/bin/python3", scripts.resolve("ttl.py").toString(), "ttl.internal",
+                            Integer.toString(NetnsTestHost.HTTP_PORT), Integer.toString(NetnsTestHost.ECHO_PORT), "15");
+
+            assertThat(r.exit()).as(r.toString()).isZero();
+            assertThat(r.out()).contains("resolved " + host.ip()).contains("first ok");
+            Matcher m = Pattern.compile("expired (\\S+) after_ms=(\\d+) oks=(\\d+)").matcher(r.out());
+            assertThat(m.find()).as(r.toString()).isTrue();
+            assertThat(m.group(1)).as("the connect after expiry").isEqualTo("EPERM");
+            long after = Long.parseLong(m.group(2));
+            // learned for max(TTL 1, floor 0) + grace 1 = 2 s after the answer
+            assertThat(after).as("expiry time in ms").isBetween(1_500L, 6_000L);
+            assertThat(Integer.parseInt(m.group(3))).as("connects that still worked before expiry").isPositive();
+            assertThat(r.out()).contains("held still here");
+            ViolationLine c = r.lines("CONNECT", "BLOCKED").getFirst();
+            assertThat(c.get("ip")).isEqualTo(host.ip());
+            assertThat(c.get("rule")).isEqualTo("default:deny");
+        }
+    }
+
+    private static long ms(String text) {
+        Matcher m = Pattern.compile("ms=(\\d+)").matcher(text);
+        assertThat(m.find()).as(text).isTrue();
+        return Long.parseLong(m.group(1));
+    }
+}

@@ -128,6 +128,17 @@ class DnsClientsIT {
     }
 
     @Test
+    void severalQueriesOnOneTcpConnectionAreAnsweredInOrder() {
+        GuardedRun.Result r = cordon().sh("dig +tcp +keepopen +tries=1 +time=5 @127.0.0.53 ok.internal api.github.com ok.internal big.internal");
+
+        assertThat(r.exit()).as(r.toString()).isZero();
+        assertThat(r.out().lines().filter(l -> l.contains("status: ")).map(l -> l.replaceAll(".*status: (\\w+).*", "$1")).toList())
+                .containsExactly("NOERROR", "NXDOMAIN", "NOERROR", "NOERROR");
+        assertThat(r.out()).contains("ANSWER: " + DnsWorld.BIG_COUNT);
+        assertThat(blocked(r, "api.github.com.").get("cmd")).startsWith("dig +tcp +keepopen");
+    }
+
+    @Test
     void pythonGetaddrinfoResolvesThroughTheProxy(@TempDir Path scripts) {
         Path resolve = Host.script(scripts, "resolve.py");
         GuardedRun.Result r = cordon().run("/usr/bin/python3", resolve.toString(), "ok.internal", "api.github.com");

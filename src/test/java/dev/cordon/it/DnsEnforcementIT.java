@@ -7,6 +7,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -39,8 +40,8 @@ class DnsEnforcementIT {
         Host.script(scripts, "ttl.py");
         host = NetnsTestHost.start(worldDir);
         ok = new LoopbackWeb(OK_IP);
-        dns = new Dnsmasq().host("ok.internal", OK_IP).host("github.com", host.ip()).host("testhost.internal", host.ip())
-                .start(worldDir);
+        dns = new Dnsmasq().host("ok.internal", OK_IP).host("github.com", host.ip(), host.ip6())
+                .host("testhost.internal", host.ip(), host.ip6()).start(worldDir);
     }
 
     @AfterAll
@@ -64,7 +65,10 @@ class DnsEnforcementIT {
                 echo "== name"; /usr/bin/python3 %2$s github.com
                 echo "== ip"; /usr/bin/python3 %3$s %4$s %5$d
                 echo "== curl-ip"; curl -sS --max-time 10 %6$s; echo "rc=$?"
-                """.formatted(ok.port(), resolve, connect, host.ip(), NetnsTestHost.HTTP_PORT, hostUrl()));
+                echo "== ip6"; /usr/bin/python3 %3$s %7$s %5$d
+                echo "== mapped"; /usr/bin/python3 %3$s ::ffff:%4$s %5$d
+                true
+                """.formatted(ok.port(), resolve, connect, host.ip(), NetnsTestHost.HTTP_PORT, hostUrl(), host.ip6()));
 
         assertThat(r.exit()).as(r.toString()).isZero();
         assertThat(r.section("ok")).contains(ok.body()).contains("rc=0");
@@ -72,29 +76,85 @@ class DnsEnforcementIT {
         assertThat(r.section("ip")).startsWith("connect errno=EPERM");
         assertThat(ms(r.section("ip"))).as("EPERM at once, no timeout").isLessThan(1000);
         assertThat(r.section("curl-ip")).contains("rc=7"); // CURLE_COULDNT_CONNECT
+        assertThat(r.section("ip6")).startsWith("connect errno=EPERM");
+        assertThat(r.section("mapped")).startsWith("connect errno=EPERM");
         ViolationLine d = r.dns("BLOCKED", "github.com.").getFirst();
         assertThat(d.get("rule")).isEqualTo("default:deny");
         assertThat(d.get("firewallMethod")).isEqualTo("allowlist");
-        assertThat(r.lines("CONNECT", "BLOCKED")).hasSize(2).allSatisfy(c -> {
-            assertThat(c.get("ip")).isEqualTo(host.ip());
+        assertThat(r.lines("CONNECT", "BLOCKED")).hasSize(4).allSatisfy(c -> {
+            assertThat(c.get("ip")).isIn(host.ip(), v6(host.ip6()));
             assertThat(c.get("port")).isEqualTo(Integer.toString(NetnsTestHost.HTTP_PORT));
             assertThat(c.get("rule")).isEqualTo("default:deny");
             assertThat(c.get("blocked")).isEqualTo("true");
         });
         assertThat(r.lines("CONNECT", "BLOCKED")).extracting(c -> c.get("cmd"))
                 .containsExactly("/usr/bin/python3 " + connect + " " + host.ip() + " " + NetnsTestHost.HTTP_PORT,
-                        "curl -sS --max-time 10 " + hostUrl());
+                        "curl -sS --max-time 10 " + hostUrl(),
+                        "/usr/bin/python3 " + connect + " " + host.ip6() + " " + NetnsTestHost.HTTP_PORT,
+                        "/usr/bin/python3 " + connect + " ::ffff:" + host.ip() + " " + NetnsTestHost.HTTP_PORT);
+        assertThat(r.lines("CONNECT", "BLOCKED").get(3).get("ipv6Mapped")).isEqualTo("true");
+    }
+
+    @Test
+    void inAuditModeAnAllowlistLetsAHardCodedAddressThroughAndReportsIt() {
+        GuardedRun.Result r = GuardedRun.cordon(dir, dns).opt("--mode", "audit", "--default", "deny", "--allow", "ok.internal").sh("""
+                echo "== ip"; /usr/bin/python3 %s %s %d
+                echo "== name"; curl -sS --max-time 10 http://testhost.internal:%3$d/; echo "rc=$?"
+                """.formatted(connect, host.ip(), NetnsTestHost.HTTP_PORT));
+
+        assertThat(r.exit()).as(r.toString()).isZero();
+        assertThat(r.section("ip")).startsWith("connect ok");
+        assertThat(r.section("name")).contains("hello from ").contains("rc=0");
+        assertThat(r.lines("CONNECT", "BLOCKED")).isEmpty();
+        assertThat(r.lines("DNS", "BLOCKED")).isEmpty();
+        ViolationLine c = r.lines("CONNECT", "AUDIT").getFirst();
+        assertThat(c.get("ip")).isEqualTo(host.ip());
+        assertThat(c.get("rule")).isEqualTo("default:deny");
+        assertThat(c.get("blocked")).isEqualTo("false");
+        assertThat(c.get("mode")).isEqualTo("audit");
+        ViolationLine d = r.dns("AUDIT", "testhost.internal.").getFirst();
+        assertThat(d.get("rule")).isEqualTo("default:deny");
+        assertThat(d.get("firewallMethod")).isEqualTo("allowlist");
+    }
+
+    @Test
+    void aBlockedNamesIpv6AndMappedAddressesAreCaughtAndNamedToo() {
+        GuardedRun.Result r = GuardedRun.cordon(dir, dns).opt("--deny", "github.com").sh("""
+                echo "== v6"; /usr/bin/python3 %1$s %2$s %4$d
+                echo "== mapped"; /usr/bin/python3 %1$s ::ffff:%3$s %4$d
+                echo "== other"; curl -sS -6 --max-time 10 http://testhost.internal:%4$d/; echo "rc=$?"
+                """.formatted(connect, host.ip6(), host.ip(), NetnsTestHost.HTTP_PORT));
+
+        assertThat(r.exit()).as(r.toString()).isZero();
+        assertThat(r.section("v6")).startsWith("connect errno=EPERM");
+        assertThat(r.section("mapped")).startsWith("connect errno=EPERM");
+        // same host, another name that is not blocked: the address is shared, and allowed for that name
+        assertThat(r.section("other")).contains("hello from ").contains("rc=0");
+        List<ViolationLine> c = r.lines("CONNECT", "BLOCKED");
+        assertThat(c).hasSize(2);
+        assertThat(c.get(0).get("ip")).isEqualTo(v6(host.ip6()));
+        assertThat(c.get(0).get("domain")).isEqualTo("github.com.");
+        assertThat(c.get(0).get("rule")).isEqualTo("dns:blocked-name");
+        assertThat(c.get(1).get("ip")).isEqualTo(host.ip());
+        assertThat(c.get(1).get("ipv6Mapped")).isEqualTo("true");
+        assertThat(c.get(1).get("domain")).isEqualTo("github.com.");
+    }
+
+    private static String v6(String literal) {
+        return java.net.InetAddress.ofLiteral(literal).getHostAddress();
     }
 
     @Test
     void anAllowedNamesAddressIsOpenByTheTimeTheAnswerArrives() {
         GuardedRun.Result r = GuardedRun.cordon(dir, dns).opt("--default", "deny", "--allow", "testhost.internal").sh("""
-                echo "== name"; curl -sS --max-time 10 http://testhost.internal:%1$d/; echo "rc=$?"
+                echo "== name"; curl -sS -4 --max-time 10 http://testhost.internal:%1$d/; echo "rc=$?"
+                echo "== name6"; curl -sS -6 --max-time 10 http://testhost.internal:%1$d/; echo "rc=$?"
                 echo "== ip"; /usr/bin/python3 %2$s %3$s %1$d; echo "rc=$?"
                 """.formatted(NetnsTestHost.HTTP_PORT, connect, host.ip()));
 
         assertThat(r.exit()).as(r.toString()).isZero();
         assertThat(r.section("name")).contains("hello from " + host.ip()).contains("rc=0");
+        assertThat(r.section("name6")).contains("hello from " + host.ip6()).contains("rc=0");
         assertThat(r.section("ip")).startsWith("connect ok").contains("rc=0");
         assertThat(r.lines("CONNECT", "BLOCKED")).isEmpty();
     }

@@ -6,6 +6,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.regex.Matcher;
@@ -28,7 +30,7 @@ class DnsRobustnessIT {
     @BeforeAll
     static void start() throws IOException {
         world = DnsWorld.start(worldDir);
-        for (String s : List.of("dnslib.py", "garbage.py", "resolve.py", "connect.py")) Host.script(scripts, s);
+        for (String s : List.of("dnslib.py", "garbage.py", "resolve.py", "connect.py", "flood.py")) Host.script(scripts, s);
     }
 
     @AfterAll
@@ -62,6 +64,61 @@ class DnsRobustnessIT {
         assertThat(r.section("dig").strip()).isEqualTo(OK_IP);
         assertThat(r.section("dig-tcp").strip()).isEqualTo(OK_IP);
         assertThat(r.err()).doesNotContain("Exception").doesNotContain("cordon: dns:");
+    }
+
+    @Test
+    void anUpstreamThatIsDownOrSilentGivesServfailWithinTheTimeoutAndIsReported() throws IOException {
+        try (DatagramSocket silent = new DatagramSocket(0, InetAddress.getByName("127.0.0.1"))) {
+            int deadPort;
+            try (DatagramSocket probe = new DatagramSocket(0, InetAddress.getByName("127.0.0.1"))) {
+                deadPort = probe.getLocalPort(); // closed again: queries to it meet ICMP port unreachable
+            }
+            String script = """
+                    ms() { echo $(( ($(date +%s%N) - $1) / 1000000 )); }
+                    s=$(date +%s%N); dig +tries=1 +time=10 @127.0.0.53 ok.internal | grep -o 'status: [A-Z]*'; echo "ms=$(ms $s)"
+                    s=$(date +%s%N); dig +tries=1 +time=10 @127.0.0.53 github.com | grep -o 'status: [A-Z]*'; echo "blocked ms=$(ms $s)"
+                    """;
+            GuardedRun.Result down = GuardedRun.cordon(dir, "127.0.0.1:" + deadPort)
+                    .opt("--deny", "github.com", "--upstream-timeout", "500").sh(script);
+            assertThat(down.exit()).as(down.toString()).isZero();
+            assertThat(down.out()).contains("status: SERVFAIL").contains("status: NXDOMAIN");
+            assertThat(msValues(down.out())).allSatisfy(ms -> assertThat(ms).isLessThan(1000));
+            assertThat(down.err()).contains("cordon: dns: 1 quer(ies) answered SERVFAIL because no upstream answered");
+
+            GuardedRun.Result mute = GuardedRun.cordon(dir, "127.0.0.1:" + silent.getLocalPort())
+                    .opt("--deny", "github.com", "--upstream-timeout", "500").sh(script);
+            assertThat(mute.exit()).as(mute.toString()).isZero();
+            assertThat(mute.out()).contains("status: SERVFAIL").contains("status: NXDOMAIN");
+            List<Long> ms = msValues(mute.out());
+            assertThat(ms.get(0)).as("SERVFAIL after the 500 ms upstream timeout").isBetween(400L, 2000L);
+            assertThat(ms.get(1)).as("a blocked name needs no upstream").isLessThan(400L);
+            assertThat(mute.err()).contains("answered SERVFAIL because no upstream answered");
+        }
+    }
+
+    @Test
+    void aQueryFloodPastTheInFlightCapGetsServfailAtOnceNotAWait() throws IOException {
+        int n = 1600; // the proxy keeps at most 1024 queries in flight
+        try (DatagramSocket silent = new DatagramSocket(0, InetAddress.getByName("127.0.0.1"))) {
+            GuardedRun.Result r = GuardedRun.cordon(dir, "127.0.0.1:" + silent.getLocalPort())
+                    .opt("--upstream-timeout", "1500")
+                    .run("/usr/bin/python3", scripts.resolve("flood.py").toString(), Integer.toString(n));
+
+            assertThat(r.exit()).as(r.toString()).isZero();
+            assertThat(r.out()).as(r.toString()).contains("total SERVFAIL=" + n);
+            Matcher early = Pattern.compile("early SERVFAIL=(\\d+)").matcher(r.out());
+            assertThat(early.find()).as(r.toString()).isTrue();
+            assertThat(Integer.parseInt(early.group(1))).as("answered at once, past the cap").isGreaterThanOrEqualTo(n - 1024);
+            assertThat(r.err()).contains("refused at the in-flight cap");
+        }
+    }
+
+    private static List<Long> msValues(String out) {
+        Matcher m = Pattern.compile("ms=(\\d+)").matcher(out);
+        List<Long> values = new java.util.ArrayList<>();
+        while (m.find()) values.add(Long.parseLong(m.group(1)));
+        assertThat(values).as(out).hasSize(2);
+        return values;
     }
 
     @Test

@@ -47,6 +47,11 @@ final class GuardedRun {
         return new GuardedRun(dir).opt("--upstream", dns.upstream());
     }
 
+    /** A cordon run forwarding to an upstream given as IP:PORT (on loopback). */
+    static GuardedRun cordon(Path dir, String upstream) {
+        return new GuardedRun(dir).opt("--upstream", upstream);
+    }
+
     GuardedRun opt(String... o) {
         options.addAll(Arrays.asList(o));
         return this;

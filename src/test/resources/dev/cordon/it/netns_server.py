@@ -1,16 +1,17 @@
 #!/usr/bin/python3
-"""The netns test host: HTTP on one port, TCP echo on another, both on the given address."""
+"""The netns test host: HTTP on one port, TCP echo on another, on each of the given addresses (comma-separated)."""
 import http.server
+import socket
 import socketserver
 import sys
 import threading
 
-ip, http_port, echo_port = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+ips, http_port, echo_port = sys.argv[1].split(","), int(sys.argv[2]), int(sys.argv[3])
 
 
 class Hello(http.server.BaseHTTPRequestHandler):
     def do_GET(self):
-        body = ("hello from %s\n" % ip).encode()
+        body = ("hello from %s\n" % self.server.server_address[0]).encode()
         self.send_response(200)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
@@ -37,8 +38,13 @@ class ThreadedHttp(socketserver.ThreadingMixIn, http.server.HTTPServer):
     allow_reuse_address = True
 
 
-web = ThreadedHttp((ip, http_port), Hello)
-echo = Threaded((ip, echo_port), Echo)
-threading.Thread(target=echo.serve_forever, daemon=True).start()
+servers = []
+for ip in ips:
+    family = socket.AF_INET6 if ":" in ip else socket.AF_INET
+    for cls, port, handler in ((ThreadedHttp, http_port, Hello), (Threaded, echo_port, Echo)):
+        server_class = type(cls.__name__ + str(family), (cls,), {"address_family": family})
+        servers.append(server_class((ip, port), handler))
+for s in servers:
+    threading.Thread(target=s.serve_forever, daemon=True).start()
 print("ready", flush=True)
-web.serve_forever()
+threading.Event().wait()

@@ -214,6 +214,23 @@ class DnsClientsIT {
     }
 
     @Test
+    void aTcpFastOpenQueryWithoutConnectIsRedirectedToo(@TempDir Path scripts) {
+        Path dnsq = Host.script(scripts, "dnsq.py");
+        Host.script(scripts, "dnslib.py");
+        GuardedRun.Result r = cordon().sh("""
+                /usr/bin/python3 %1$s --tfo --server 198.51.100.53 ok.internal api.github.com
+                /usr/bin/python3 %1$s --tfo --server 2001:db8::53 ok.internal
+                """.formatted(dnsq));
+
+        assertThat(r.exit()).as(r.toString()).isZero();
+        assertThat(r.out()).contains("ok.internal rcode=NOERROR id=8192 ips=" + OK_IP + " from=198.51.100.53:53")
+                .contains("api.github.com rcode=NXDOMAIN id=8193 ips= from=198.51.100.53:53")
+                .contains("ok.internal rcode=NOERROR id=8192 ips=" + OK_IP + " from=2001:db8::53:53");
+        assertThat(blocked(r, "api.github.com.").get("cmd")).contains("dnsq.py --tfo --server 198.51.100.53");
+        assertNothingTriedToLeave(r);
+    }
+
+    @Test
     void glibcWithANonLoopbackOrIpv6NameserverInResolvConfWorksThroughTheProxy() {
         for (String ns : new String[] {"198.51.100.53", "2001:db8::53"}) {
             GuardedRun.Result r = cordon().resolvConf("nameserver " + ns + "\n").sh("""

@@ -187,13 +187,20 @@ class DnsPolicyIT {
                 echo "== udp"; dig +tries=1 +time=5 @127.0.0.1 -p %1$d api.github.com
                 echo "== tcp"; dig +tcp +tries=1 +time=5 @127.0.0.1 -p %1$d api.github.com
                 echo "== ok"; dig +short +tries=1 +time=5 @127.0.0.1 -p %1$d ok.internal
-                """.formatted(world.dns.port()));
+                echo "== mapped"
+                /usr/bin/python3 %2$s --server ::ffff:127.0.0.1 --port %1$d api.github.com
+                /usr/bin/python3 %2$s --unconnected --server ::ffff:127.0.0.1 --port %1$d api.github.com
+                /usr/bin/python3 %2$s --tcp --server ::ffff:127.0.0.1 --port %1$d api.github.com
+                """.formatted(world.dns.port(), dnsq));
 
         assertThat(r.exit()).as(r.toString()).isZero();
         assertThat(r.section("udp")).contains("status: NXDOMAIN").contains("SERVER: 127.0.0.1#" + world.dns.port());
         assertThat(r.section("tcp")).contains("status: NXDOMAIN");
         assertThat(r.section("ok").strip()).isEqualTo(OK_IP);
-        assertThat(r.dns("BLOCKED", "api.github.com.")).hasSize(2);
+        // a v6 socket aimed at the upstream's v4-mapped address, connected, unconnected and TCP
+        assertThat(r.section("mapped").lines().toList()).hasSize(3)
+                .allMatch(l -> l.equals("api.github.com rcode=NXDOMAIN id=8192 ips= from=::ffff:127.0.0.1:" + world.dns.port()));
+        assertThat(r.dns("BLOCKED", "api.github.com.")).hasSize(5);
         assertThat(world.dns.wasAskedFor("api.github.com")).isFalse();
     }
 }

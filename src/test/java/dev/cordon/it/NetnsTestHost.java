@@ -31,6 +31,7 @@ final class NetnsTestHost implements AutoCloseable {
     private final String hostIp6;
     private final String ip6;
     private Process server;
+    private Path serverOut;
 
     private NetnsTestHost(Path dir) throws IOException {
         removeStale();
@@ -57,7 +58,8 @@ final class NetnsTestHost implements AutoCloseable {
             Host.run("ip", "netns", "exec", netns, "ip", "link", "set", nsIf, "up").requireOk("ns link up");
             Host.run("ip", "netns", "exec", netns, "ip", "link", "set", "lo", "up").requireOk("ns lo up");
             Path script = Host.script(dir, "netns_server.py");
-            Path out = dir.resolve("netns-server.out");
+            Path out = dir.resolve("netns-server-" + netns + ".out");
+            serverOut = out;
             server = new ProcessBuilder("ip", "netns", "exec", netns, "/usr/bin/python3", script.toString(), ip + "," + ip6,
                     Integer.toString(HTTP_PORT), Integer.toString(ECHO_PORT))
                     .redirectErrorStream(true).redirectOutput(out.toFile()).start();
@@ -77,6 +79,15 @@ final class NetnsTestHost implements AutoCloseable {
 
     String ip() {
         return ip;
+    }
+
+    /** Datagrams that reached UDP port 53 of the test host so far (each a DNS query that left the session). */
+    List<String> udp53Received() {
+        try {
+            return Files.readAllLines(serverOut).stream().filter(l -> l.startsWith("udp53 ")).toList();
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /** The test host's IPv6 address (ULA, on the veth pair only). */

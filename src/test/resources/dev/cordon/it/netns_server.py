@@ -44,7 +44,19 @@ for ip in ips:
     for cls, port, handler in ((ThreadedHttp, http_port, Hello), (Threaded, echo_port, Echo)):
         server_class = type(cls.__name__ + str(family), (cls,), {"address_family": family})
         servers.append(server_class((ip, port), handler))
+def udp53(ip):
+    """Logs every datagram to port 53: a query that reached this host instead of cordon's proxy."""
+    family = socket.AF_INET6 if ":" in ip else socket.AF_INET
+    u = socket.socket(family, socket.SOCK_DGRAM)
+    u.bind((ip, 53))
+    while True:
+        data, peer = u.recvfrom(65535)
+        print("udp53 %d bytes from %s" % (len(data), peer[0]), flush=True)
+
+
 for s in servers:
     threading.Thread(target=s.serve_forever, daemon=True).start()
+for ip in ips:
+    threading.Thread(target=udp53, args=(ip,), daemon=True).start()
 print("ready", flush=True)
 threading.Event().wait()

@@ -232,8 +232,11 @@ class DnsClientsIT {
 
     @Test
     void glibcWithANonLoopbackOrIpv6NameserverInResolvConfWorksThroughTheProxy() {
-        for (String ns : new String[] {"198.51.100.53", "2001:db8::53"}) {
-            GuardedRun.Result r = cordon().resolvConf("nameserver " + ns + "\n").sh("""
+        // the last one makes glibc ask over TCP from the start (connect redirected, getpeername restored)
+        for (String conf : new String[] {"nameserver 198.51.100.53\n", "nameserver 2001:db8::53\n",
+                "nameserver 198.51.100.53\noptions use-vc\n"}) {
+            String ns = conf;
+            GuardedRun.Result r = cordon().resolvConf(conf).sh("""
                     echo "== ok"; getent ahosts ok.internal; echo "rc=$?"
                     echo "== blocked"; getent ahosts api.github.com; echo "rc=$?"
                     """);

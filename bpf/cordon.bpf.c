@@ -447,6 +447,14 @@ static __always_inline int restore_v6(struct bpf_sock_addr *ctx)
 		ctx->user_ip6[2] = *(__u32 *)&orig->addr[8];
 		ctx->user_ip6[3] = *(__u32 *)&orig->addr[12];
 		ctx->user_port = orig->port;
+	} else if (orig && orig->family == AF_INET && w2 == bpf_htonl(0x0000ffff)) {
+		/*
+		 * A v6 socket's sendto(::ffff:a.b.c.d) runs the sendmsg4 hook, not sendmsg6 (the kernel
+		 * hands mapped destinations to udp_sendmsg), so the original was stored as IPv4; the
+		 * answer reaches this socket as ::ffff:127.0.0.1 and must read ::ffff:a.b.c.d.
+		 */
+		ctx->user_ip6[3] = *(__u32 *)&orig->addr[0];
+		ctx->user_port = orig->port;
 	}
 	return 1;
 }

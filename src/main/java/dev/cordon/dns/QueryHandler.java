@@ -160,12 +160,17 @@ public final class QueryHandler {
                 emit(name, qtype, v, DnsEvent.FROM_CNAME, blockedName, blockedRule, attribute(client, query), client, addresses);
                 if (mode == Mode.ENFORCE) return Responses.error(query, blockedResponse.rcode);
             }
-            return answerBytes;
+            return fitToClient(answerBytes, query, client); // audit: the client gets what it would without cordon
         }
 
         for (Addr a : chain.addresses) learned.learnAllowed(a.ip, a.owner, a.ttl);
         emit(name, qtype, Verdict.ALLOWED, DnsEvent.FROM_REQUEST, null, decision.ruleLabel(), attribute(client, query),
                 client, addresses);
+        return fitToClient(answerBytes, query, client);
+    }
+
+    /** An answer too big for the client's UDP buffer becomes "ask again over TCP". */
+    private static byte[] fitToClient(byte[] answerBytes, Message query, Client client) {
         if (client.transport() == Transport.UDP && answerBytes.length > Responses.maxUdpSize(query)) {
             return Responses.truncated(query);
         }

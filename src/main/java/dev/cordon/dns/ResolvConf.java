@@ -22,7 +22,7 @@ public final class ResolvConf {
             String line = raw.strip();
             if (!line.startsWith("nameserver")) continue;
             String[] f = line.split("\\s+");
-            if (f.length < 2) continue;
+            if (f.length < 2 || !f[0].equals("nameserver")) continue; // "nameservers x" is no nameserver line
             String addr = f[1];
             int pct = addr.indexOf('%'); // link-local zone: keep the address, drop the zone
             if (pct > 0) addr = addr.substring(0, pct);

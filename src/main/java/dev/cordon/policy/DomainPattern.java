@@ -7,7 +7,7 @@ package dev.cordon.policy;
 public record DomainPattern(String suffix, boolean subdomainsOnly) {
     public static DomainPattern parse(String text) {
         String t = text == null ? "" : text.strip();
-        if (t.startsWith("*.")) return new DomainPattern(DomainName.parse(t.substring(2)), true);
+        if (t.startsWith("*.") && !t.substring(2).contains("*")) return new DomainPattern(DomainName.parse(t.substring(2)), true);
         if (t.contains("*")) {
             throw new PolicyException("domain '" + text + "': a wildcard is only allowed as the whole first label, as in *.example.com");
         }

@@ -168,8 +168,9 @@ class DnsEnforcementIT {
         assertThat(host.udp53Received()).as("queries that reached the denied server").hasSize(before);
     }
 
+    /** How cordon prints an IPv6 address: RFC 5952's short form (fdce:d0c5:0:cc::2). */
     private static String v6(String literal) {
-        return java.net.InetAddress.ofLiteral(literal).getHostAddress();
+        return dev.cordon.policy.Cidr.format(java.net.InetAddress.ofLiteral(literal).getAddress());
     }
 
     @Test

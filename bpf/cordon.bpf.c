@@ -29,6 +29,9 @@
 #include <bpf/bpf_core_read.h>
 #include "cordon.h"
 
+#ifndef SOCK_RAW
+#define SOCK_RAW 3 /* linux/net.h enum sock_type; not in the uapi headers we include */
+#endif
 #ifndef AF_INET
 #define AF_INET 2
 #endif
@@ -51,6 +54,7 @@ struct task_struct {
 /* Load-time constants. */
 const volatile __u8 report_all = 0;  /* report every attempt, not only blocked/audited ones (--events) */
 const volatile __u16 proxy_port = 0; /* cordon's DNS proxy on 127.0.0.1 and ::1; 0: no DNS redirect */
+const volatile __u8 allow_raw = 0;   /* --allow-raw-sockets: let raw inet sockets be created in enforce mode */
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -539,6 +543,43 @@ int cordon_egress(struct __sk_buff *skb)
 	rec.ts_ns = bpf_ktime_get_ns();
 	bpf_map_update_elem(&dns_queries, &key, &rec, BPF_ANY);
 	return 1;
+}
+
+/*
+ * A raw inet socket sends whatever it likes, past connect/sendmsg (a hand-made UDP packet to
+ * port 53 of any server, ICMP): refused in enforce mode, reported in audit mode.
+ */
+SEC("cgroup/sock_create")
+int cordon_sock_create(struct bpf_sock *sk)
+{
+	__u32 zero = 0, verdict;
+	struct cordon_config *cfg;
+	struct cordon_net_event *e;
+
+	if (sk->type != SOCK_RAW)
+		return 1;
+	cfg = bpf_map_lookup_elem(&config, &zero);
+	if (!cfg)
+		return 0;
+	verdict = cfg->mode == CORDON_MODE_AUDIT || allow_raw ? CORDON_VERDICT_AUDITED : CORDON_VERDICT_BLOCKED;
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (e) {
+		__u32 *a = (__u32 *)e->addr;
+
+		fill_header(&e->hdr, CORDON_EVENT_SOCKET);
+		e->verdict = verdict;
+		e->rule_id = CORDON_RULE_RAW_SOCKET;
+		e->family = sk->family;
+		e->protocol = sk->protocol;
+		e->port = 0;
+		e->mapped_v4 = 0;
+		e->_pad = 0;
+		a[0] = a[1] = a[2] = a[3] = 0;
+		bpf_ringbuf_submit(e, 0);
+	} else {
+		count_drop();
+	}
+	return verdict == CORDON_VERDICT_BLOCKED ? 0 : 1;
 }
 
 SEC("raw_tp/sched_process_exec")

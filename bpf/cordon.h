@@ -37,12 +37,14 @@ enum cordon_event_kind {
 	CORDON_EVENT_CONNECT = 1,
 	CORDON_EVENT_SENDMSG = 2,
 	CORDON_EVENT_EXEC = 3,
+	CORDON_EVENT_SOCKET = 4, /* a raw inet socket was created; addr and port are zero */
 };
 
 /* rule_id values that are not an index into the session's rule table. */
 enum cordon_rule_special {
 	CORDON_RULE_DEFAULT = 0xffffffffu, /* no prefix matched: the --default action */
 	CORDON_RULE_LEARNED = 0xfffffffeu, /* decided by an address learned from a DNS answer */
+	CORDON_RULE_RAW_SOCKET = 0xfffffffdu, /* raw sockets bypass every address hook: refused in enforce mode */
 };
 
 /* Transport of a DNS query, in the query attribution key. */

@@ -98,6 +98,11 @@ final class RunCommand implements Callable<Integer> {
             description = "Leave DNS alone: no proxy, no domain rules, IP rules only.")
     boolean noDnsProxy;
 
+    @Option(names = "--allow-raw-sockets",
+            description = "Let the command create raw sockets in enforce mode. They bypass every address check "
+                    + "(a hand-made DNS packet to any server), so this opens a hole; each one is still reported.")
+    boolean allowRawSockets;
+
     @Option(names = "--events", paramLabel = "FILE",
             description = "Write every connection attempt and exec of the session to FILE as JSON Lines.")
     Path eventsFile;
@@ -120,7 +125,8 @@ final class RunCommand implements Callable<Integer> {
             });
         }
         IpPolicy policy = IpPolicy.of(allowCidrs, denyCidrs, defaultAction);
-        SessionOptions options = new SessionOptions(command, policy, mode, eventsFile, CommandLauncher.Stdio.INHERIT, dnsOptions());
+        SessionOptions options = new SessionOptions(command, policy, mode, eventsFile, CommandLauncher.Stdio.INHERIT, dnsOptions(),
+                allowRawSockets);
         return sessionRunner.apply(options);
     }
 

@@ -44,9 +44,11 @@ public final class Checks {
 
     public static final List<ProgramType> PROGRAM_TYPES = List.of(
             new ProgramType("cgroup_sock_addr", LibBpfInfo.PROG_TYPE_CGROUP_SOCK_ADDR,
-                    EgressGuard.CGROUP_PROGRAMS.stream().filter(p -> !p.equals("cordon_egress"))
+                    EgressGuard.CGROUP_PROGRAMS.stream().filter(p -> !p.equals("cordon_egress") && !p.equals("cordon_sock_create"))
                             .map(p -> p.replaceFirst("^cordon_", "")).collect(Collectors.joining(", ")),
                     "Linux 5.8+ built with CONFIG_CGROUP_BPF=y (recvmsg and getpeername hooks)"),
+            new ProgramType("cgroup_sock", LibBpfInfo.PROG_TYPE_CGROUP_SOCK,
+                    "sock_create (raw sockets)", "Linux 4.10+ built with CONFIG_CGROUP_BPF=y"),
             new ProgramType("cgroup_skb", LibBpfInfo.PROG_TYPE_CGROUP_SKB,
                     "egress (DNS query attribution)", "Linux 4.10+ built with CONFIG_CGROUP_BPF=y"),
             new ProgramType("raw_tracepoint", LibBpfInfo.PROG_TYPE_RAW_TRACEPOINT,

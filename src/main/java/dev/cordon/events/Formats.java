@@ -21,10 +21,12 @@ public final class Formats {
         StringBuilder sb = new StringBuilder(160)
                 .append(level).append(' ').append(e.hook().name()).append(' ').append(verdict)
                 .append(" blocked=").append(e.verdict() == Verdict.BLOCKED)
-                .append(" blockedAt=").append(e.hook().label)
-                .append(" ip=").append(e.ip())
-                .append(" port=").append(e.port())
-                .append(" proto=").append(e.protocolName());
+                .append(" blockedAt=").append(e.hook().label);
+        if (e.hook() == Hook.SOCKET) {
+            sb.append(" socket=raw family=").append(e.ipv6Socket() ? "ipv6" : "ipv4").append(" proto=").append(e.protocolName());
+        } else {
+            sb.append(" ip=").append(e.ip()).append(" port=").append(e.port()).append(" proto=").append(e.protocolName());
+        }
         if (e.mappedV4()) sb.append(" ipv6Mapped=true");
         if (a.domain() != null) sb.append(" domain=").append(Escape.logfmt(a.domain()));
         sb.append(" pid=").append(e.process().pid())

@@ -36,9 +36,11 @@ public final class Abi {
     public static final int EVENT_CONNECT = 1;
     public static final int EVENT_SENDMSG = 2;
     public static final int EVENT_EXEC = 3;
+    public static final int EVENT_SOCKET = 4;
     // enum cordon_rule_special
     public static final int RULE_DEFAULT = 0xffffffff;
     public static final int RULE_LEARNED = 0xfffffffe;
+    public static final int RULE_RAW_SOCKET = 0xfffffffd;
     // enum cordon_dns_proto
     public static final int DNS_UDP = 17;
     public static final int DNS_TCP = 6;
@@ -128,8 +130,9 @@ public final class Abi {
             "cordon_verdict", ordered("CORDON_VERDICT_ALLOWED", VERDICT_ALLOWED, "CORDON_VERDICT_BLOCKED", VERDICT_BLOCKED,
                     "CORDON_VERDICT_AUDITED", VERDICT_AUDITED),
             "cordon_event_kind", ordered("CORDON_EVENT_CONNECT", EVENT_CONNECT, "CORDON_EVENT_SENDMSG", EVENT_SENDMSG,
-                    "CORDON_EVENT_EXEC", EVENT_EXEC),
-            "cordon_rule_special", ordered("CORDON_RULE_DEFAULT", RULE_DEFAULT, "CORDON_RULE_LEARNED", RULE_LEARNED),
+                    "CORDON_EVENT_EXEC", EVENT_EXEC, "CORDON_EVENT_SOCKET", EVENT_SOCKET),
+            "cordon_rule_special", ordered("CORDON_RULE_DEFAULT", RULE_DEFAULT, "CORDON_RULE_LEARNED", RULE_LEARNED,
+                    "CORDON_RULE_RAW_SOCKET", RULE_RAW_SOCKET),
             "cordon_dns_proto", ordered("CORDON_DNS_UDP", DNS_UDP, "CORDON_DNS_TCP", DNS_TCP));
 
     /** Offset of a (possibly nested) field, e.g. {@code offset(NET_EVENT, "hdr", "tgid")}. */

@@ -33,7 +33,7 @@ public final class EgressGuard implements AutoCloseable {
     public static final List<String> CGROUP_PROGRAMS = List.of(
             "cordon_connect4", "cordon_connect6", "cordon_sendmsg4", "cordon_sendmsg6",
             "cordon_recvmsg4", "cordon_recvmsg6", "cordon_getpeername4", "cordon_getpeername6",
-            "cordon_egress");
+            "cordon_egress", "cordon_sock_create");
     public static final String EXEC_PROGRAM = "cordon_exec";
     static final String OBJECT_RESOURCE = "cordon.bpf.o"; // same package: dev/cordon/kernel/
 
@@ -42,9 +42,10 @@ public final class EgressGuard implements AutoCloseable {
      * @param reportAll  emit an event for every attempt, not only violations (for --events)
      * @param proxyPort  cordon's DNS proxy port on 127.0.0.1 and ::1; 0 turns DNS redirection off
      * @param dnsServers servers the command must not reach directly whatever their port (the upstreams)
+     * @param allowRawSockets let raw inet sockets be created in enforce mode (a hole, reported)
      */
     public record Options(int cgroupFd, IpPolicy policy, Mode mode, boolean reportAll, int proxyPort,
-                          List<InetSocketAddress> dnsServers) {
+                          List<InetSocketAddress> dnsServers, boolean allowRawSockets) {
         public Options {
             dnsServers = List.copyOf(dnsServers);
             if (proxyPort < 0 || proxyPort > 65535) throw new IllegalArgumentException("bad proxy port " + proxyPort);
@@ -52,7 +53,7 @@ public final class EgressGuard implements AutoCloseable {
 
         /** IP policy only, no DNS redirection. */
         public Options(int cgroupFd, IpPolicy policy, Mode mode, boolean reportAll) {
-            this(cgroupFd, policy, mode, reportAll, 0, List.of());
+            this(cgroupFd, policy, mode, reportAll, 0, List.of(), false);
         }
     }
 
@@ -76,6 +77,7 @@ public final class EgressGuard implements AutoCloseable {
         try {
             object.setConstant("report_all", new byte[] {(byte) (o.reportAll() ? 1 : 0)});
             object.setConstant("proxy_port", u16(o.proxyPort()));
+            object.setConstant("allow_raw", new byte[] {(byte) (o.allowRawSockets() ? 1 : 0)});
             object.load();
             guard = new EgressGuard(object, o.policy());
             guard.fill(o);

@@ -50,7 +50,7 @@ public final class EventDecoder {
         if (r.byteSize() < Abi.EVENT_HEADER.byteSize()) return Optional.empty();
         int kind = i32(r, KIND);
         return switch (kind) {
-            case Abi.EVENT_CONNECT, Abi.EVENT_SENDMSG -> r.byteSize() < Abi.NET_EVENT.byteSize()
+            case Abi.EVENT_CONNECT, Abi.EVENT_SENDMSG, Abi.EVENT_SOCKET -> r.byteSize() < Abi.NET_EVENT.byteSize()
                     ? Optional.empty() : net(r, kind);
             case Abi.EVENT_EXEC -> r.byteSize() < Abi.EXEC_EVENT.byteSize()
                     ? Optional.empty() : Optional.of(exec(r));
@@ -76,7 +76,11 @@ public final class EventDecoder {
         byte[] addr = r.asSlice(ADDR, 16).toArray(JAVA_BYTE);
         if (!v6Socket || mapped) addr = Arrays.copyOf(addr, 4);
         return Optional.of(new NetEvent(r.get(JAVA_LONG_UNALIGNED.withOrder(ORDER), TS), header(r),
-                kind == Abi.EVENT_CONNECT ? Hook.CONNECT : Hook.SENDMSG, verdict, i32(r, RULE),
+                switch (kind) {
+                    case Abi.EVENT_CONNECT -> Hook.CONNECT;
+                    case Abi.EVENT_SENDMSG -> Hook.SENDMSG;
+                    default -> Hook.SOCKET;
+                }, verdict, i32(r, RULE),
                 v6Socket, u16(r, PROTOCOL), u16(r, PORT), mapped, addr));
     }
 

@@ -88,6 +88,7 @@ final class EventPump implements AutoCloseable {
     private String ruleLabel(NetEvent n, LearnedNames learned) {
         int ruleId = n.ruleId();
         if (ruleId == Abi.RULE_DEFAULT) return "default:" + policy.defaultAction().label();
+        if (ruleId == Abi.RULE_RAW_SOCKET) return "raw-socket";
         if (ruleId == Abi.RULE_LEARNED) return n.verdict().violation() ? "dns:blocked-name" : "dns:allowed-name";
         return policy.rule(ruleId).map(IpRule::label).orElse("rule#" + ruleId);
     }

@@ -97,7 +97,7 @@ public final class Session {
             try {
                 guard = EgressGuard.attach(new EgressGuard.Options(cgroup.fd(), options.policy(), options.mode(),
                         options.eventsFile() != null, dns == null ? 0 : dns.port(),
-                        dns == null ? List.of() : dns.upstreams()));
+                        dns == null ? List.of() : dns.upstreams(), options.allowRawSockets()));
             } catch (BpfException e) {
                 throw new CordonException("cannot attach the BPF programs, not running the command: " + e.getMessage(), e);
             }

@@ -13,11 +13,17 @@ import java.util.Objects;
  *
  * @param eventsFile JSON Lines of every attempt, or null
  * @param dns        the DNS proxy's options, or null to leave DNS alone (IP rules only)
+ * @param allowRawSockets let the command create raw inet sockets in enforce mode
  */
 public record SessionOptions(List<String> command, IpPolicy policy, Mode mode, Path eventsFile,
-                             CommandLauncher.Stdio stdio, DnsService.Options dns) {
+                             CommandLauncher.Stdio stdio, DnsService.Options dns, boolean allowRawSockets) {
     public SessionOptions(List<String> command, IpPolicy policy, Mode mode, Path eventsFile, CommandLauncher.Stdio stdio) {
-        this(command, policy, mode, eventsFile, stdio, null);
+        this(command, policy, mode, eventsFile, stdio, null, false);
+    }
+
+    public SessionOptions(List<String> command, IpPolicy policy, Mode mode, Path eventsFile, CommandLauncher.Stdio stdio,
+                          DnsService.Options dns) {
+        this(command, policy, mode, eventsFile, stdio, dns, false);
     }
 
     public SessionOptions {

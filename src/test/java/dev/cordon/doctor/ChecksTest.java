@@ -214,7 +214,8 @@ class ChecksTest {
     @Test
     void programTypesAreTheOnesCordonLoads() {
         assertThat(Checks.PROGRAM_TYPES).extracting(Checks.ProgramType::id)
-                .containsExactly(LibBpfInfo.PROG_TYPE_CGROUP_SOCK_ADDR, LibBpfInfo.PROG_TYPE_CGROUP_SKB,
+                .containsExactly(LibBpfInfo.PROG_TYPE_CGROUP_SOCK_ADDR, LibBpfInfo.PROG_TYPE_CGROUP_SOCK,
+                        LibBpfInfo.PROG_TYPE_CGROUP_SKB,
                         LibBpfInfo.PROG_TYPE_RAW_TRACEPOINT);
         assertThat(Checks.PROGRAM_TYPES.getFirst().usedBy()).isEqualTo(
                 "connect4, connect6, sendmsg4, sendmsg6, recvmsg4, recvmsg6, getpeername4, getpeername6");

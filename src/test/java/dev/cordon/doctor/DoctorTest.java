@@ -22,7 +22,7 @@ class DoctorTest {
         List<Result> results = run(new FakeHost(), new FakeProbes());
         assertThat(results).extracting(Result::name).containsExactly(
                 "root", "kernel", "jdk", "libbpf", "bpf()", "btf", "cgroup2", "net_cls/prio", "bpffs",
-                "prog cgroup_sock_addr", "prog cgroup_skb", "prog raw_tracepoint",
+                "prog cgroup_sock_addr", "prog cgroup_sock", "prog cgroup_skb", "prog raw_tracepoint",
                 "map lpm_trie", "map ringbuf", "map cgroup_array", "map lru_hash", "map hash", "map percpu_array",
                 "smoke load");
         assertThat(results).allSatisfy(r -> assertThat(r.status()).as(r.toString()).isEqualTo(Status.OK));
@@ -53,7 +53,7 @@ class DoctorTest {
         assertThat(row(results, "root").status()).isEqualTo(Status.FAIL);
         assertThat(results).filteredOn(r -> r.name().startsWith("prog ") || r.name().startsWith("map ")
                         || r.name().equals("bpf()") || r.name().equals("smoke load"))
-                .hasSize(11)
+                .hasSize(12)
                 .allSatisfy(r -> {
                     assertThat(r.status()).isEqualTo(Status.SKIP);
                     assertThat(r.detail()).isEqualTo("skipped: needs root");

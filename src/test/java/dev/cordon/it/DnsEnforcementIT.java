@@ -2,7 +2,6 @@ package dev.cordon.it;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -143,10 +142,6 @@ class DnsEnforcementIT {
     }
 
     @Test
-    @Disabled("Known gap, no minimal fix: cgroup/sendmsg4/6 do not run for raw sockets and cordon_egress never "
-            + "drops, so a raw socket (the command runs as root) sends a DNS query to any server: not redirected, "
-            + "not blocked, not reported, even under --default deny. Needs a policy check with a drop in "
-            + "cgroup_skb/egress for raw sockets. Enable this test when that exists.")
     void aRawSocketDnsQueryToADeniedServerNeverLeavesTheSession() {
         int before = host.udp53Received().size();
         GuardedRun.Result r = GuardedRun.cordon(dir, dns).opt("--default", "deny").run("/usr/bin/python3", "-c", """
@@ -154,8 +149,8 @@ class DnsEnforcementIT {
                 sys.path.insert(0, %s)
                 import dnslib
                 q = dnslib.query("github.com", "A", 0x5151)
-                s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_UDP)
                 try:
+                    s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_UDP)
                     s.sendto(struct.pack("!HHHH", 40000, 53, 8 + len(q), 0) + q, (%s, 0))
                     print("raw sent")
                 except OSError as e:
@@ -163,7 +158,11 @@ class DnsEnforcementIT {
                 """.formatted("'" + scripts + "'", "'" + host.ip() + "'"));
 
         assertThat(r.exit()).as(r.toString()).isZero();
-        // bounded wait: a datagram that got out arrives within milliseconds on the veth pair
+        // cgroup/sock_create refuses the raw socket itself in enforce mode, and says so
+        assertThat(r.out()).as(r.toString()).contains("raw refused 1");
+        assertThat(r.err()).as(r.toString()).containsPattern(
+                "WARN SOCKET BLOCKED blocked=true blockedAt=socket socket=raw family=ipv4 proto=udp pid=\\d+ cmd=\"/usr/bin/python3 -c ");
+        // bounded wait: a datagram that got out would arrive within milliseconds on the veth pair
         Host.await(java.time.Duration.ofSeconds(2), () -> host.udp53Received().size() > before);
         assertThat(host.udp53Received()).as("queries that reached the denied server").hasSize(before);
     }

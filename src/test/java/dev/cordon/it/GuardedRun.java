@@ -30,7 +30,7 @@ import java.util.stream.Collectors;
  * session attached (and its exec tracepoint program) is unloaded, and none hangs on the cgroup root.
  */
 final class GuardedRun {
-    static final int SESSION_PROGRAMS = 9; // connect4/6, sendmsg4/6, recvmsg4/6, getpeername4/6, egress
+    static final int SESSION_PROGRAMS = dev.cordon.kernel.EgressGuard.CGROUP_PROGRAMS.size(); // all attached to the cgroup
     private static final AtomicInteger RUNS = new AtomicInteger();
 
     private final Path dir;
@@ -211,7 +211,7 @@ final class GuardedRun {
         }
         Set<Integer> mine = r.sessionProgramIds();
         if (!cg.isEmpty() && mine.size() != SESSION_PROGRAMS + 1) {
-            problems.add("could not identify the session's programs (9 on the cgroup + cordon_exec): " + mine);
+            problems.add("could not identify the session's programs (" + SESSION_PROGRAMS + " on the cgroup + cordon_exec): " + mine);
         }
         if (!mine.isEmpty()) {
             if (!Host.await(Duration.ofSeconds(5), () -> liveProgramIds().stream().noneMatch(mine::contains))) {

@@ -263,8 +263,17 @@ class EventDecoderTest {
     }
 
     @Test
+    void aRawSocketRecordIsASocketEvent() {
+        byte[] r = v4BlockedConnect();
+        r[0] = 4; // kind CORDON_EVENT_SOCKET at offset 0
+        NetEvent e = (NetEvent) EventDecoder.decode(r).orElseThrow();
+        assertThat(e.hook()).isEqualTo(dev.cordon.events.Hook.SOCKET);
+        assertThat(e.verdict()).isEqualTo(dev.cordon.events.Verdict.BLOCKED);
+    }
+
+    @Test
     void unknownKindsAreRejected() {
-        for (String kind : new String[] {"00 00 00 00", "04 00 00 00", "ff ff ff ff", "01 00 00 01"}) {
+        for (String kind : new String[] {"00 00 00 00", "05 00 00 00", "ff ff ff ff", "01 00 00 01"}) {
             byte[] r = v4BlockedConnect();
             System.arraycopy(HexFormat.of().parseHex(kind.replace(" ", "")), 0, r, 0, 4); // kind at offset 0
             assertThat(EventDecoder.decode(Arrays.copyOf(r, 600))).as("kind %s", kind).isEmpty();

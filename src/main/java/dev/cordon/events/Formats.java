@@ -80,19 +80,9 @@ public final class Formats {
         field(sb, "pid", Integer.toString(e.who().pid()));
         field(sb, "ppid", Integer.toString(e.who().ppid()));
         field(sb, "cmd", Escape.json(e.who().commandLine()));
-        sb.append("\"argv\":[");
-        for (int i = 0; i < e.who().argv().size(); i++) {
-            if (i > 0) sb.append(',');
-            sb.append(Escape.json(e.who().argv().get(i)));
-        }
-        sb.append("],");
+        array(sb, "argv", e.who().argv());
         field(sb, "cmdSource", Escape.json(e.who().source().name().toLowerCase(Locale.ROOT)));
-        sb.append("\"addresses\":[");
-        for (int i = 0; i < e.addresses().size(); i++) {
-            if (i > 0) sb.append(',');
-            sb.append(Escape.json(e.addresses().get(i)));
-        }
-        sb.append("],");
+        array(sb, "addresses", e.addresses());
         field(sb, "firewallMethod", Escape.json(e.firewallMethod()));
         field(sb, "rule", Escape.json(e.rule()));
         sb.append("\"mode\":").append(Escape.json(e.mode().label()));
@@ -119,12 +109,7 @@ public final class Formats {
         field(sb, "ppid", Integer.toString(a.who().ppid()));
         field(sb, "comm", Escape.json(e.process().comm()));
         field(sb, "cmd", Escape.json(a.who().commandLine()));
-        sb.append("\"argv\":[");
-        for (int i = 0; i < a.who().argv().size(); i++) {
-            if (i > 0) sb.append(',');
-            sb.append(Escape.json(a.who().argv().get(i)));
-        }
-        sb.append("],");
+        array(sb, "argv", a.who().argv());
         field(sb, "cmdSource", Escape.json(a.who().source().name().toLowerCase(Locale.ROOT)));
         field(sb, "rule", Escape.json(a.rule()));
         field(sb, "mode", Escape.json(a.mode().label()));
@@ -141,15 +126,19 @@ public final class Formats {
         field(sb, "ppid", Integer.toString(e.ppid()));
         field(sb, "comm", Escape.json(e.process().comm()));
         field(sb, "cmd", Escape.json(String.join(" ", e.argv())));
-        sb.append("\"argv\":[");
-        for (int i = 0; i < e.argv().size(); i++) {
-            if (i > 0) sb.append(',');
-            sb.append(Escape.json(e.argv().get(i)));
-        }
-        sb.append("],");
+        array(sb, "argv", e.argv());
         field(sb, "argvTruncated", Boolean.toString(e.truncated()));
         sb.append("\"cgroupId\":").append(Long.toUnsignedString(e.process().cgroupId()));
         return sb.append('}').toString();
+    }
+
+    private static void array(StringBuilder sb, String name, java.util.List<String> values) {
+        sb.append('"').append(name).append("\":[");
+        for (int i = 0; i < values.size(); i++) {
+            if (i > 0) sb.append(',');
+            sb.append(Escape.json(values.get(i)));
+        }
+        sb.append("],");
     }
 
     private static void field(StringBuilder sb, String name, String rawValue) {

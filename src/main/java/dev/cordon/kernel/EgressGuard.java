@@ -118,8 +118,8 @@ public final class EgressGuard implements AutoCloseable {
             byte[] a = s.getAddress().getAddress();
             int family = a.length == 4 ? AF_INET : AF_INET6;
             servers.put(new Codecs.DnsServer(a, Short.toUnsignedInt(Short.reverseBytes((short) s.getPort())), family), (byte) 1);
-            if (a.length == 16 && isV4Mapped(a)) {
-                byte[] unmapped = java.util.Arrays.copyOfRange(a, 12, 16);
+            if (Cidr.isV4Mapped(a)) {
+                byte[] unmapped = Cidr.unmapped(a);
                 servers.put(new Codecs.DnsServer(unmapped, Short.toUnsignedInt(Short.reverseBytes((short) s.getPort())), AF_INET), (byte) 1);
             }
         }
@@ -138,12 +138,12 @@ public final class EgressGuard implements AutoCloseable {
      * 0 means "not learned that way". Mapped v6 addresses are stored as IPv4, as the hooks judge them.
      */
     public void learn(byte[] ip, long allowUntilNs, long denyUntilNs) {
-        byte[] a = ip.length == 16 && isV4Mapped(ip) ? java.util.Arrays.copyOfRange(ip, 12, 16) : ip;
+        byte[] a = Cidr.unmapped(ip);
         (a.length == 4 ? learnedV4 : learnedV6).put(a, new Codecs.Learned(allowUntilNs, denyUntilNs));
     }
 
     public void forget(byte[] ip) {
-        byte[] a = ip.length == 16 && isV4Mapped(ip) ? java.util.Arrays.copyOfRange(ip, 12, 16) : ip;
+        byte[] a = Cidr.unmapped(ip);
         (a.length == 4 ? learnedV4 : learnedV6).remove(a);
     }
 
@@ -153,10 +153,6 @@ public final class EgressGuard implements AutoCloseable {
                 .map(o -> new QueryOwner(o.tgid(), o.pid(), o.tsNs(), o.comm()));
     }
 
-    private static boolean isV4Mapped(byte[] a) {
-        for (int i = 0; i < 10; i++) if (a[i] != 0) return false;
-        return a[10] == (byte) 0xff && a[11] == (byte) 0xff;
-    }
 
     private static byte[] u16(int v) {
         // const volatile __u16 in .rodata, native (little-endian) order

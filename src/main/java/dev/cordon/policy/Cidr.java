@@ -88,7 +88,9 @@ public record Cidr(byte[] address, int prefixLength) {
         return out;
     }
 
-    static boolean isV4Mapped(byte[] a) {
+    /** True for a 16-byte ::ffff:a.b.c.d address. */
+    public static boolean isV4Mapped(byte[] a) {
+        if (a.length != 16) return false;
         for (int i = 0; i < 10; i++) if (a[i] != 0) return false;
         return a[10] == (byte) 0xff && a[11] == (byte) 0xff;
     }
@@ -97,6 +99,11 @@ public record Cidr(byte[] address, int prefixLength) {
         byte[] out = addr.clone();
         for (int bit = len; bit < out.length * 8; bit++) out[bit / 8] &= (byte) ~(0x80 >>> (bit % 8));
         return out;
+    }
+
+    /** The IPv4 address inside ::ffff:a.b.c.d, or {@code ip} itself: how the kernel hooks judge it. */
+    public static byte[] unmapped(byte[] ip) {
+        return isV4Mapped(ip) ? Arrays.copyOfRange(ip, 12, 16) : ip;
     }
 
     public boolean isV4() {
@@ -110,7 +117,7 @@ public record Cidr(byte[] address, int prefixLength) {
 
     /** Whether {@code ip} (4 or 16 bytes, mapped v6 taken as v4) lies in this prefix. */
     public boolean contains(byte[] ip) {
-        byte[] a = ip.length == 16 && isV4Mapped(ip) ? Arrays.copyOfRange(ip, 12, 16) : ip;
+        byte[] a = unmapped(ip);
         if (a.length != address.length) return false;
         return Arrays.equals(mask(a, prefixLength), address);
     }

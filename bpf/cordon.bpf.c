@@ -45,16 +45,36 @@ struct mm_struct {
 	unsigned long arg_end;
 } __attribute__((preserve_access_index));
 
+struct signal_struct {
+	struct {
+		int counter;
+	} live; /* atomic_t: threads of the process still running */
+} __attribute__((preserve_access_index));
+
 struct task_struct {
 	struct mm_struct *mm;
 	struct task_struct *real_parent;
+	struct signal_struct *signal;
 	int tgid;
+	int exit_code;
 } __attribute__((preserve_access_index));
+
+#ifndef SOL_TCP
+#define SOL_TCP 6
+#endif
+#ifndef TCP_USER_TIMEOUT
+#define TCP_USER_TIMEOUT 18
+#endif
+#ifndef ECONNREFUSED
+#define ECONNREFUSED 111
+#endif
 
 /* Load-time constants. */
 const volatile __u8 report_all = 0;  /* report every attempt, not only blocked/audited ones (--events) */
 const volatile __u16 proxy_port = 0; /* cordon's DNS proxy on 127.0.0.1 and ::1; 0: no DNS redirect */
 const volatile __u8 allow_raw = 0;   /* --allow-raw-sockets: let raw inet sockets be created in enforce mode */
+const volatile __u8 outage_style = 0; /* enum cordon_outage_style; NONE: no --simulate-outage, no per-packet work */
+const volatile __u32 outage_wait_ms = 0; /* cap on a TCP connect to an outage address (TCP_USER_TIMEOUT) */
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -122,6 +142,14 @@ struct {
 	__type(value, struct cordon_dns_owner);
 } dns_queries SEC(".maps");
 
+/* Sockets that made a simulated-outage attempt, by cookie: when it started, for the wait measured at release. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u64);   /* socket cookie */
+	__type(value, __u64); /* bpf_ktime_get_ns() of the first outage attempt */
+} outage_sockets SEC(".maps");
+
 /* The session's cgroup, so the exec tracepoint (which sees every exec on the host) keeps only ours. */
 struct {
 	__uint(type, BPF_MAP_TYPE_CGROUP_ARRAY);
@@ -146,6 +174,9 @@ struct {
 /* Referenced so the contract types are in the object's BTF for the layout check. */
 struct cordon_net_event *const unused_net_event __attribute__((unused));
 struct cordon_exec_event *const unused_exec_event __attribute__((unused));
+struct cordon_exit_event *const unused_exit_event __attribute__((unused));
+struct cordon_outage_end_event *const unused_outage_end_event __attribute__((unused));
+const enum cordon_outage_style unused_outage_style __attribute__((unused)) = 0;
 const enum cordon_mode unused_mode __attribute__((unused)) = 0;
 const enum cordon_action unused_action __attribute__((unused)) = 0;
 const enum cordon_verdict unused_verdict __attribute__((unused)) = 0;
@@ -186,6 +217,59 @@ struct destination {
 	__u8 is_v4;     /* judged by the v4 trie */
 };
 
+static __always_inline void emit_net(struct bpf_sock_addr *ctx, __u32 kind, struct destination *d, __u32 verdict,
+				     __u32 rule_id, __u64 cookie)
+{
+	struct cordon_net_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	__u32 *a;
+
+	if (!e) {
+		count_drop();
+		return;
+	}
+	a = (__u32 *)e->addr;
+	fill_header(&e->hdr, kind);
+	e->verdict = verdict;
+	e->rule_id = rule_id;
+	e->family = d->family;
+	e->protocol = ctx->protocol;
+	e->port = bpf_ntohs(ctx->user_port);
+	e->mapped_v4 = d->mapped_v4;
+	e->_pad = 0;
+	a[0] = d->w[0];
+	a[1] = d->w[1];
+	a[2] = d->w[2];
+	a[3] = d->w[3];
+	e->cookie = cookie;
+	bpf_ringbuf_submit(e, 0);
+}
+
+/*
+ * A destination a --simulate-outage name resolved to. It should look down, not firewalled: a TCP
+ * connect is refused (style refuse) or let through while cgroup_skb/egress drops its packets, so
+ * it hangs as against a dead host, capped by TCP_USER_TIMEOUT so the run still ends. The socket is
+ * remembered so its release tells userspace how long the command waited.
+ */
+static __always_inline int outage(struct bpf_sock_addr *ctx, __u32 kind, struct destination *d)
+{
+	__u64 cookie = bpf_get_socket_cookie(ctx);
+	__u64 now = bpf_ktime_get_ns();
+
+	if (outage_style == CORDON_OUTAGE_REFUSE && ctx->protocol == IPPROTO_TCP && kind == CORDON_EVENT_CONNECT) {
+		emit_net(ctx, kind, d, CORDON_VERDICT_OUTAGE, CORDON_RULE_OUTAGE_REFUSED, cookie);
+		bpf_set_retval(-ECONNREFUSED);
+		return 0;
+	}
+	if (ctx->protocol == IPPROTO_TCP && kind == CORDON_EVENT_CONNECT && outage_wait_ms) {
+		int timeout = outage_wait_ms;
+
+		bpf_setsockopt(ctx, SOL_TCP, TCP_USER_TIMEOUT, &timeout, sizeof(timeout));
+	}
+	bpf_map_update_elem(&outage_sockets, &cookie, &now, BPF_NOEXIST);
+	emit_net(ctx, kind, d, CORDON_VERDICT_OUTAGE, CORDON_RULE_OUTAGE_DROPPED, cookie);
+	return 1;
+}
+
 static __always_inline int decide(struct bpf_sock_addr *ctx, __u32 kind, struct destination *d)
 {
 	__u32 zero = 0;
@@ -193,7 +277,7 @@ static __always_inline int decide(struct bpf_sock_addr *ctx, __u32 kind, struct 
 	struct cordon_rule *rule;
 	struct cordon_learned *learned;
 	__u32 action, rule_id, verdict;
-	int learned_allow = 0, learned_deny = 0;
+	int learned_allow = 0, learned_deny = 0, learned_outage = 0;
 
 	if (!cfg)
 		return 0; /* cannot happen for an array map; fail closed if it ever does */
@@ -219,12 +303,14 @@ static __always_inline int decide(struct bpf_sock_addr *ctx, __u32 kind, struct 
 
 		learned_allow = learned->allow_until_ns > now;
 		learned_deny = learned->deny_until_ns > now;
+		learned_outage = outage_style && learned->outage_until_ns > now;
 	}
 
 	/*
 	 * Deny wins: an explicit CIDR deny, then an address only a blocked name resolved to.
 	 * An address an allowed answer gave the command is allowed (a shared CDN address is
-	 * reported with both names by userspace). Then CIDR allows (loopback), then the default.
+	 * reported with both names by userspace). A simulated outage comes before any allow, so a
+	 * rehearsal works on loopback too. Then CIDR allows (loopback), then the default.
 	 */
 	if (rule && rule->action == CORDON_ACTION_DENY) {
 		action = CORDON_ACTION_DENY;
@@ -232,6 +318,8 @@ static __always_inline int decide(struct bpf_sock_addr *ctx, __u32 kind, struct 
 	} else if (learned_deny && !learned_allow) {
 		action = CORDON_ACTION_DENY;
 		rule_id = CORDON_RULE_LEARNED;
+	} else if (learned_outage) {
+		return outage(ctx, kind, d);
 	} else if (rule) {
 		action = rule->action;
 		rule_id = rule->rule_id;
@@ -250,29 +338,8 @@ static __always_inline int decide(struct bpf_sock_addr *ctx, __u32 kind, struct 
 	else
 		verdict = CORDON_VERDICT_BLOCKED;
 
-	if (verdict != CORDON_VERDICT_ALLOWED || report_all) {
-		struct cordon_net_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
-
-		if (e) {
-			__u32 *a = (__u32 *)e->addr;
-
-			fill_header(&e->hdr, kind);
-			e->verdict = verdict;
-			e->rule_id = rule_id;
-			e->family = d->family;
-			e->protocol = ctx->protocol;
-			e->port = bpf_ntohs(ctx->user_port);
-			e->mapped_v4 = d->mapped_v4;
-			e->_pad = 0;
-			a[0] = d->w[0];
-			a[1] = d->w[1];
-			a[2] = d->w[2];
-			a[3] = d->w[3];
-			bpf_ringbuf_submit(e, 0);
-		} else {
-			count_drop();
-		}
-	}
+	if (verdict != CORDON_VERDICT_ALLOWED || report_all)
+		emit_net(ctx, kind, d, verdict, rule_id, 0);
 	return verdict == CORDON_VERDICT_BLOCKED ? 0 : 1;
 }
 
@@ -492,6 +559,34 @@ int cordon_getpeername6(struct bpf_sock_addr *ctx)
  * (source port, txid) -> owner. Runs in the sender's egress path, before loopback delivery, so
  * the entry exists when the proxy reads the query. Never drops anything.
  */
+/* Is this packet bound for an address a --simulate-outage name resolved to? */
+static __always_inline int outage_destination(struct __sk_buff *skb)
+{
+	struct cordon_learned *l = 0;
+
+	if (skb->protocol == bpf_htons(ETH_P_IP)) {
+		__u32 daddr;
+
+		if (bpf_skb_load_bytes(skb, __builtin_offsetof(struct iphdr, daddr), &daddr, sizeof(daddr)))
+			return 0;
+		l = bpf_map_lookup_elem(&learned_v4, &daddr);
+	} else if (skb->protocol == bpf_htons(ETH_P_IPV6)) {
+		__u32 daddr[4];
+
+		if (bpf_skb_load_bytes(skb, __builtin_offsetof(struct ipv6hdr, daddr), daddr, sizeof(daddr)))
+			return 0;
+		l = bpf_map_lookup_elem(&learned_v6, daddr);
+	}
+	return l && l->outage_until_ns > bpf_ktime_get_ns();
+}
+
+/*
+ * cgroup_skb/egress return values: 1 sends the packet; 2 drops it but reports congestion rather
+ * than an error, so a UDP sendto still succeeds and a TCP SYN is retransmitted, as toward a dead host.
+ */
+#define EGRESS_PASS 1
+#define EGRESS_DROP_SILENTLY 2
+
 SEC("cgroup_skb/egress")
 int cordon_egress(struct __sk_buff *skb)
 {
@@ -502,6 +597,8 @@ int cordon_egress(struct __sk_buff *skb)
 	__u8 proto;
 	__u16 ports[2], txid;
 
+	if (outage_style && outage_destination(skb))
+		return EGRESS_DROP_SILENTLY;
 	if (!proxy_port)
 		return 1;
 	cookie = bpf_get_socket_cookie(skb);
@@ -610,6 +707,56 @@ int cordon_exec(void *ctx)
 		e->args_len = len;
 	bpf_ringbuf_submit(e, 0);
 	return 0;
+}
+
+/* The last thread of a process of the session exited: its status, for the report's process tree. */
+SEC("raw_tp/sched_process_exit")
+int cordon_exit(void *ctx)
+{
+	struct task_struct *task;
+	struct cordon_exit_event *e;
+
+	if (bpf_current_task_under_cgroup(&session_cgroup, 0) != 1)
+		return 0;
+	task = (struct task_struct *)bpf_get_current_task();
+	if (BPF_CORE_READ(task, signal, live.counter) != 0)
+		return 0; /* other threads still run: the process has not ended */
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		count_drop();
+		return 0;
+	}
+	fill_header(&e->hdr, CORDON_EVENT_EXIT);
+	e->ppid = BPF_CORE_READ(task, real_parent, tgid);
+	e->exit_code = BPF_CORE_READ(task, exit_code);
+	bpf_ringbuf_submit(e, 0);
+	return 0;
+}
+
+/* A socket that waited on a simulated outage is gone: report when, so userspace can say how long it waited. */
+SEC("cgroup/sock_release")
+int cordon_sock_release(struct bpf_sock *sk)
+{
+	struct cordon_outage_end_event *e;
+	__u64 cookie, *start;
+
+	if (!outage_style)
+		return 1;
+	cookie = bpf_get_socket_cookie(sk);
+	start = bpf_map_lookup_elem(&outage_sockets, &cookie);
+	if (!start)
+		return 1;
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (e) {
+		fill_header(&e->hdr, CORDON_EVENT_OUTAGE_END);
+		e->cookie = cookie;
+		e->start_ns = *start;
+		bpf_ringbuf_submit(e, 0);
+	} else {
+		count_drop();
+	}
+	bpf_map_delete_elem(&outage_sockets, &cookie);
+	return 1;
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -30,6 +30,15 @@ enum cordon_verdict {
 	CORDON_VERDICT_ALLOWED = 0,
 	CORDON_VERDICT_BLOCKED = 1, /* enforce + deny: the syscall failed with EPERM */
 	CORDON_VERDICT_AUDITED = 2, /* audit + deny: let through, reported */
+	CORDON_VERDICT_OUTAGE = 3,  /* a simulated outage: refused, or let through and its packets dropped */
+};
+
+/* How a --simulate-outage destination behaves (load-time constant outage_style; NONE: no outage). */
+enum cordon_outage_style {
+	CORDON_OUTAGE_NONE = 0,
+	CORDON_OUTAGE_TIMEOUT = 1,  /* packets dropped: TCP connects hang until TCP_USER_TIMEOUT (the cap) */
+	CORDON_OUTAGE_SERVFAIL = 2, /* DNS fails at once; packets to known addresses dropped as for TIMEOUT */
+	CORDON_OUTAGE_REFUSE = 3,   /* TCP connects fail with ECONNREFUSED at once; UDP packets dropped */
 };
 
 /* Which hook saw the attempt; also the event's type tag. */
@@ -38,6 +47,8 @@ enum cordon_event_kind {
 	CORDON_EVENT_SENDMSG = 2,
 	CORDON_EVENT_EXEC = 3,
 	CORDON_EVENT_SOCKET = 4, /* a raw inet socket was created; addr and port are zero */
+	CORDON_EVENT_EXIT = 5,   /* the last thread of a process of the session exited */
+	CORDON_EVENT_OUTAGE_END = 6, /* a socket that waited on a simulated outage was released */
 };
 
 /* rule_id values that are not an index into the session's rule table. */
@@ -45,6 +56,8 @@ enum cordon_rule_special {
 	CORDON_RULE_DEFAULT = 0xffffffffu, /* no prefix matched: the --default action */
 	CORDON_RULE_LEARNED = 0xfffffffeu, /* decided by an address learned from a DNS answer */
 	CORDON_RULE_RAW_SOCKET = 0xfffffffdu, /* raw sockets bypass every address hook: refused in enforce mode */
+	CORDON_RULE_OUTAGE_REFUSED = 0xfffffffcu, /* simulated outage: connect failed with ECONNREFUSED */
+	CORDON_RULE_OUTAGE_DROPPED = 0xfffffffbu, /* simulated outage: let through, its packets dropped */
 };
 
 /* Transport of a DNS query, in the query attribution key. */
@@ -84,6 +97,7 @@ struct cordon_rule {
 struct cordon_learned {
 	__u64 allow_until_ns; /* 0: never learned from an allowed answer */
 	__u64 deny_until_ns;  /* 0: never learned from a blocked answer */
+	__u64 outage_until_ns; /* 0: never learned from a --simulate-outage name */
 };
 
 struct cordon_ip4 {
@@ -146,6 +160,7 @@ struct cordon_net_event {
 	__u8 mapped_v4; /* 1: a v6 socket aimed at ::ffff:a.b.c.d; addr holds the v4 */
 	__u8 _pad;
 	__u8 addr[16];  /* network order; v4 in the first 4 bytes */
+	__u64 cookie;   /* socket cookie: joins a simulated-outage attempt to its OUTAGE_END */
 };
 
 /* A process of the session called execve(): its argv, captured before it can exit. */
@@ -154,6 +169,20 @@ struct cordon_exec_event {
 	__u32 ppid;
 	__u32 args_len; /* bytes used in args: NUL-separated argv, maybe truncated */
 	char args[CORDON_ARGS_LEN];
+};
+
+/* A process of the session ended (its last thread exited). */
+struct cordon_exit_event {
+	struct cordon_event_header hdr;
+	__u32 ppid;
+	__u32 exit_code; /* as wait(2) encodes it: status << 8, or the signal number (| 0x80 for a core dump) */
+};
+
+/* A socket marked by a simulated-outage attempt was released (closed, or its process exited). */
+struct cordon_outage_end_event {
+	struct cordon_event_header hdr;
+	__u64 cookie;
+	__u64 start_ns; /* the first outage attempt on this socket */
 };
 
 #endif /* CORDON_H */

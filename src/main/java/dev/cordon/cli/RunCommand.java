@@ -13,6 +13,8 @@ import dev.cordon.policy.Action;
 import dev.cordon.policy.Cidr;
 import dev.cordon.policy.IpPolicy;
 import dev.cordon.policy.Mode;
+import dev.cordon.policy.OutagePlan;
+import dev.cordon.policy.OutageStyle;
 import dev.cordon.policy.PolicyException;
 import dev.cordon.session.CommandLauncher;
 import dev.cordon.session.Session;
@@ -103,6 +105,29 @@ final class RunCommand implements Callable<Integer> {
                     + "(a hand-made DNS packet to any server), so this opens a hole; each one is still reported.")
     boolean allowRawSockets;
 
+    @Option(names = "--simulate-outage", paramLabel = "DOMAIN", converter = DomainConverter.class,
+            description = "Rehearse an outage of DOMAIN and its subdomains (repeatable): it behaves as when it is really "
+                    + "down, not as a firewall refusing it. See --outage-style.")
+    List<DomainPattern> outageDomains = new ArrayList<>();
+
+    @Option(names = "--outage-style", paramLabel = "timeout|servfail|refuse", defaultValue = "timeout",
+            description = "timeout: DNS answers SERVFAIL after --outage-wait and connections to the domain's known addresses "
+                    + "get no answer (a TCP connect gives up after --outage-wait); servfail: SERVFAIL at once, connections "
+                    + "dropped; refuse: DNS works, connections are refused at once (default: ${DEFAULT-VALUE}).")
+    OutageStyle outageStyle;
+
+    @Option(names = "--outage-wait", paramLabel = "DURATION", converter = DurationConverter.class, defaultValue = "10s",
+            description = "How long a dead dependency keeps a caller waiting at most, e.g. 10s, 500ms (default: ${DEFAULT-VALUE}).")
+    java.time.Duration outageWait;
+
+    @Option(names = "--fail-on-violation",
+            description = "Exit " + SessionOptions.EXIT_VIOLATION + " if anything was blocked or audited (would-be-blocked), "
+                    + "even when the command succeeded.")
+    boolean failOnViolation;
+
+    @Option(names = "--no-summary", description = "Do not print the end-of-run summary on stderr.")
+    boolean noSummary;
+
     @Option(names = "--events", paramLabel = "FILE",
             description = "Write every connection attempt and exec of the session to FILE as JSON Lines.")
     Path eventsFile;
@@ -125,8 +150,10 @@ final class RunCommand implements Callable<Integer> {
             });
         }
         IpPolicy policy = IpPolicy.of(allowCidrs, denyCidrs, defaultAction);
-        SessionOptions options = new SessionOptions(command, policy, mode, eventsFile, CommandLauncher.Stdio.INHERIT, dnsOptions(),
-                allowRawSockets);
+        DnsService.Options dns = dnsOptions();
+        SessionOptions options = new SessionOptions(command, policy, mode, eventsFile, CommandLauncher.Stdio.INHERIT, dns,
+                allowRawSockets, dns == null ? OutagePlan.NONE : dns.outage(),
+                new SessionOptions.Reporting(failOnViolation, !noSummary, List.of(), null));
         return sessionRunner.apply(options);
     }
 
@@ -135,6 +162,7 @@ final class RunCommand implements Callable<Integer> {
             if (!denyDomains.isEmpty() || !allowDomains.isEmpty()) {
                 throw new PolicyException("--deny/--allow need the DNS proxy; drop --no-dns-proxy");
             }
+            if (!outageDomains.isEmpty()) throw new PolicyException("--simulate-outage needs the DNS proxy; drop --no-dns-proxy");
             return null;
         }
         if (upstreamTimeoutMs < 1) throw new PolicyException("--upstream-timeout must be at least 1 ms");
@@ -150,7 +178,7 @@ final class RunCommand implements Callable<Integer> {
         }
         return new DnsService.Options(DomainPolicy.of(allowDomains, denyDomains, defaultAction), mode, blockedResponse,
                 servers, java.time.Duration.ofMillis(upstreamTimeoutMs), new LearnedAddresses.Ttl(ttlFloor, ttlGrace),
-                131_072, DnsProxy.Options.DEFAULT);
+                131_072, DnsProxy.Options.DEFAULT, new OutagePlan(outageDomains, outageStyle, outageWait));
     }
 
     /** The seam tests replace to check parsing without root. */
@@ -183,6 +211,26 @@ final class RunCommand implements Callable<Integer> {
     static final class UpstreamConverter extends PolicyConverter<InetSocketAddress> {
         UpstreamConverter() {
             super(Upstreams::parse);
+        }
+    }
+
+    /** {@code 10s}, {@code 500ms}, {@code 2m}, or plain seconds ({@code 1.5}). */
+    static final class DurationConverter implements ITypeConverter<java.time.Duration> {
+        @Override
+        public java.time.Duration convert(String value) {
+            String v = value.strip().toLowerCase(java.util.Locale.ROOT);
+            try {
+                if (v.endsWith("ms")) return java.time.Duration.ofMillis(Long.parseLong(v.substring(0, v.length() - 2)));
+                double n;
+                long unitMs;
+                if (v.endsWith("s")) { n = Double.parseDouble(v.substring(0, v.length() - 1)); unitMs = 1000; }
+                else if (v.endsWith("m")) { n = Double.parseDouble(v.substring(0, v.length() - 1)); unitMs = 60_000; }
+                else { n = Double.parseDouble(v); unitMs = 1000; }
+                if (!Double.isFinite(n) || n < 0) throw new NumberFormatException();
+                return java.time.Duration.ofMillis(Math.round(n * unitMs));
+            } catch (NumberFormatException e) {
+                throw new TypeConversionException("'" + value + "' is not a duration; use e.g. 10s, 500ms or 2m");
+            }
         }
     }
 

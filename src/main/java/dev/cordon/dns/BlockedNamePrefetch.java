@@ -2,7 +2,9 @@ package dev.cordon.dns;
 
 import dev.cordon.policy.Action;
 import dev.cordon.policy.DomainPolicy;
+import dev.cordon.policy.DomainPattern;
 import dev.cordon.policy.DomainRule;
+import dev.cordon.policy.OutagePlan;
 import org.xbill.DNS.Flags;
 import org.xbill.DNS.Message;
 import org.xbill.DNS.Name;
@@ -21,6 +23,7 @@ import java.util.concurrent.Future;
  * Resolves the denied names of the policy before the command starts (A and AAAA), and learns
  * their addresses as denied. That is what catches {@code curl --resolve}, an /etc/hosts entry or a
  * hard-coded IP of a blocked service, which never ask DNS. Wildcard rules have no name to ask.
+ * The names of a simulated outage are resolved the same way, so their known addresses look down too.
  */
 public final class BlockedNamePrefetch {
     private BlockedNamePrefetch() {}
@@ -31,6 +34,21 @@ public final class BlockedNamePrefetch {
         for (DomainRule r : policy.rules()) {
             if (r.action() == Action.DENY && !r.pattern().subdomainsOnly()) names.add(r.pattern().suffix() + ".");
         }
+        return resolveAll(names, upstream, learned::learnDenied);
+    }
+
+    /** Learns the addresses of the --simulate-outage names as down. @return the number learned */
+    public static int outage(OutagePlan plan, Upstream upstream, LearnedAddresses learned) {
+        List<String> names = new ArrayList<>();
+        for (DomainPattern p : plan.domains()) if (!p.subdomainsOnly()) names.add(p.suffix() + ".");
+        return resolveAll(names, upstream, learned::learnOutage);
+    }
+
+    private interface Learn {
+        void learn(InetAddress ip, String name, long ttlSeconds);
+    }
+
+    private static int resolveAll(List<String> names, Upstream upstream, Learn learned) {
         if (names.isEmpty()) return 0;
         try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
             List<Future<Integer>> results = new ArrayList<>();
@@ -49,7 +67,7 @@ public final class BlockedNamePrefetch {
         }
     }
 
-    private static int resolve(String name, int type, Upstream upstream, LearnedAddresses learned) throws Exception {
+    private static int resolve(String name, int type, Upstream upstream, Learn learned) throws Exception {
         Message q = Message.newQuery(Record.newRecord(Name.fromString(name), type, org.xbill.DNS.DClass.IN));
         q.getHeader().setFlag(Flags.RD);
         Message answer = new Message(upstream.exchange(q.toWire(), Transport.UDP));
@@ -62,7 +80,7 @@ public final class BlockedNamePrefetch {
                 default -> null;
             };
             if (ip != null) {
-                learned.learnDenied(ip, name, r.getTTL());
+                learned.learn(ip, name, r.getTTL());
                 n++;
             }
         }

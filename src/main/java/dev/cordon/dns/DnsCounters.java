@@ -6,6 +6,8 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class DnsCounters {
     public final AtomicLong queries = new AtomicLong();
     public final AtomicLong blocked = new AtomicLong();
+    /** Queries answered as a --simulate-outage dependency would be. */
+    public final AtomicLong outage = new AtomicLong();
     public final AtomicLong malformed = new AtomicLong();
     public final AtomicLong upstreamFailures = new AtomicLong();
     public final AtomicLong overloaded = new AtomicLong();

@@ -4,6 +4,7 @@ import dev.cordon.events.EventSink;
 import dev.cordon.events.ProcessTable;
 import dev.cordon.policy.DomainPolicy;
 import dev.cordon.policy.Mode;
+import dev.cordon.policy.OutagePlan;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -23,9 +24,15 @@ import java.util.concurrent.atomic.AtomicReference;
 public final class DnsService implements AutoCloseable {
     public record Options(DomainPolicy policy, Mode mode, QueryHandler.BlockedResponse blockedResponse,
                           List<InetSocketAddress> upstreams, Duration upstreamTimeout, LearnedAddresses.Ttl ttl,
-                          int maxLearned, DnsProxy.Options proxy) {
+                          int maxLearned, DnsProxy.Options proxy, OutagePlan outage) {
         public Options {
             upstreams = List.copyOf(upstreams);
+        }
+
+        public Options(DomainPolicy policy, Mode mode, QueryHandler.BlockedResponse blockedResponse,
+                       List<InetSocketAddress> upstreams, Duration upstreamTimeout, LearnedAddresses.Ttl ttl,
+                       int maxLearned, DnsProxy.Options proxy) {
+            this(policy, mode, blockedResponse, upstreams, upstreamTimeout, ttl, maxLearned, proxy, OutagePlan.NONE);
         }
     }
 
@@ -43,9 +50,9 @@ public final class DnsService implements AutoCloseable {
         this.options = options;
         this.upstream = new NetworkUpstream(options.upstreams(), options.upstreamTimeout());
         LearnedAddresses.KernelTable late = new LearnedAddresses.KernelTable() {
-            public void learn(byte[] ip, long allowUntilNs, long denyUntilNs) {
+            public void learn(byte[] ip, LearnedAddresses.Until until) {
                 LearnedAddresses.KernelTable k = kernel.get();
-                if (k != null) k.learn(ip, allowUntilNs, denyUntilNs);
+                if (k != null) k.learn(ip, until);
             }
 
             public void forget(byte[] ip) {
@@ -59,7 +66,7 @@ public final class DnsService implements AutoCloseable {
             return o == null ? Optional.empty() : o.owner(port, txid, transport);
         };
         QueryHandler handler = new QueryHandler(options.policy(), options.mode(), options.blockedResponse(), upstream,
-                learned, lookup, processes, sink, counters);
+                learned, lookup, processes, sink, counters, options.outage());
         this.proxy = DnsProxy.start(handler, options.proxy());
     }
 
@@ -88,6 +95,7 @@ public final class DnsService implements AutoCloseable {
         kernel.set(table);
         owners.set(ownerLookup);
         BlockedNamePrefetch.run(options.policy(), upstream, learned);
+        BlockedNamePrefetch.outage(options.outage(), upstream, learned);
         upkeep = Thread.ofPlatform().name("cordon-dns-upkeep").daemon(true).start(this::upkeepLoop);
     }
 
@@ -103,6 +111,7 @@ public final class DnsService implements AutoCloseable {
             learned.sweep();
             if (System.nanoTime() >= nextRefresh) {
                 BlockedNamePrefetch.run(options.policy(), upstream, learned);
+                BlockedNamePrefetch.outage(options.outage(), upstream, learned);
                 nextRefresh = System.nanoTime() + refreshEveryNs;
             }
         }

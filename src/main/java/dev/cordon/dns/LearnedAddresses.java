@@ -17,17 +17,26 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class LearnedAddresses {
     /** The kernel side (EgressGuard), a seam for tests. Times are CLOCK_MONOTONIC ns. */
     public interface KernelTable {
-        void learn(byte[] ip, long allowUntilNs, long denyUntilNs);
+        void learn(byte[] ip, Until until);
 
         void forget(byte[] ip);
     }
 
-    /** Which names an address was learned from; either list may be empty. */
-    public record Names(List<String> allowed, List<String> denied) {
+    /** Until when (CLOCK_MONOTONIC ns) an address counts as allowed, denied, down (a simulated outage); 0: not at all. */
+    public record Until(long allowNs, long denyNs, long outageNs) {}
+
+    /** Which names an address was learned from; any list may be empty. */
+    public record Names(List<String> allowed, List<String> denied, List<String> outage) {
+        public Names(List<String> allowed, List<String> denied) {
+            this(allowed, denied, List.of());
+        }
+
         public boolean isEmpty() {
-            return allowed.isEmpty() && denied.isEmpty();
+            return allowed.isEmpty() && denied.isEmpty() && outage.isEmpty();
         }
     }
+
+    private enum Kind { ALLOWED, DENIED, OUTAGE }
 
     public record Ttl(long floorSeconds, long graceSeconds) {
         public static final Ttl DEFAULT = new Ttl(30, 60);
@@ -40,13 +49,26 @@ public final class LearnedAddresses {
     private static final class Entry {
         final Map<String, Long> allowedUntil = new LinkedHashMap<>();
         final Map<String, Long> deniedUntil = new LinkedHashMap<>();
+        final Map<String, Long> outageUntil = new LinkedHashMap<>();
 
-        long maxAllowed() {
-            return allowedUntil.values().stream().mapToLong(Long::longValue).max().orElse(0);
+        Map<String, Long> of(Kind k) {
+            return switch (k) {
+                case ALLOWED -> allowedUntil;
+                case DENIED -> deniedUntil;
+                case OUTAGE -> outageUntil;
+            };
         }
 
-        long maxDenied() {
-            return deniedUntil.values().stream().mapToLong(Long::longValue).max().orElse(0);
+        Until until() {
+            return new Until(max(allowedUntil), max(deniedUntil), max(outageUntil));
+        }
+
+        boolean isEmpty() {
+            return allowedUntil.isEmpty() && deniedUntil.isEmpty() && outageUntil.isEmpty();
+        }
+
+        private static long max(Map<String, Long> m) {
+            return m.values().stream().mapToLong(Long::longValue).max().orElse(0);
         }
     }
 
@@ -69,14 +91,19 @@ public final class LearnedAddresses {
     }
 
     public void learnAllowed(InetAddress ip, String name, long ttlSeconds) {
-        learn(ip, name, ttlSeconds, true);
+        learn(ip, name, ttlSeconds, Kind.ALLOWED);
     }
 
     public void learnDenied(InetAddress ip, String name, long ttlSeconds) {
-        learn(ip, name, ttlSeconds, false);
+        learn(ip, name, ttlSeconds, Kind.DENIED);
     }
 
-    private synchronized void learn(InetAddress ip, String name, long ttlSeconds, boolean allowed) {
+    /** An address of a --simulate-outage name: the kernel makes it look down. */
+    public void learnOutage(InetAddress ip, String name, long ttlSeconds) {
+        learn(ip, name, ttlSeconds, Kind.OUTAGE);
+    }
+
+    private synchronized void learn(InetAddress ip, String name, long ttlSeconds, Kind kind) {
         Entry e = entries.get(ip);
         if (e == null) {
             if (entries.size() >= capacity) {
@@ -87,8 +114,8 @@ public final class LearnedAddresses {
             entries.put(ip, e);
         }
         long until = clock.getAsLong() + ttl.lifetimeNs(ttlSeconds);
-        (allowed ? e.allowedUntil : e.deniedUntil).merge(name, until, Math::max);
-        kernel.learn(ip.getAddress(), e.maxAllowed(), e.maxDenied());
+        e.of(kind).merge(name, until, Math::max);
+        kernel.learn(ip.getAddress(), e.until());
     }
 
     /** Names for an address, live or expired (an expired name still explains an old event). */
@@ -96,7 +123,8 @@ public final class LearnedAddresses {
         try {
             Entry e = entries.get(InetAddress.getByAddress(ip));
             if (e == null) return new Names(List.of(), List.of());
-            return new Names(new ArrayList<>(e.allowedUntil.keySet()), new ArrayList<>(e.deniedUntil.keySet()));
+            return new Names(new ArrayList<>(e.allowedUntil.keySet()), new ArrayList<>(e.deniedUntil.keySet()),
+                    new ArrayList<>(e.outageUntil.keySet()));
         } catch (java.net.UnknownHostException ex) {
             return new Names(List.of(), List.of());
         }
@@ -110,13 +138,14 @@ public final class LearnedAddresses {
         while (it.hasNext()) {
             var me = it.next();
             Entry e = me.getValue();
-            boolean changed = e.allowedUntil.values().removeIf(t -> t <= now) | e.deniedUntil.values().removeIf(t -> t <= now);
-            if (e.allowedUntil.isEmpty() && e.deniedUntil.isEmpty()) {
+            boolean changed = e.allowedUntil.values().removeIf(t -> t <= now) | e.deniedUntil.values().removeIf(t -> t <= now)
+                    | e.outageUntil.values().removeIf(t -> t <= now);
+            if (e.isEmpty()) {
                 kernel.forget(me.getKey().getAddress());
                 it.remove();
                 removed++;
             } else if (changed) {
-                kernel.learn(me.getKey().getAddress(), e.maxAllowed(), e.maxDenied());
+                kernel.learn(me.getKey().getAddress(), e.until());
             }
         }
         return removed;

@@ -2,12 +2,16 @@ package dev.cordon.dns;
 
 import dev.cordon.events.DnsEvent;
 import dev.cordon.events.EventSink;
+import dev.cordon.events.OutageWait;
 import dev.cordon.events.ProcessRef;
 import dev.cordon.events.ProcessTable;
 import dev.cordon.events.Verdict;
 import dev.cordon.policy.DomainName;
 import dev.cordon.policy.DomainPolicy;
+import dev.cordon.policy.DomainPattern;
 import dev.cordon.policy.Mode;
+import dev.cordon.policy.OutagePlan;
+import dev.cordon.policy.OutageStyle;
 import org.xbill.DNS.AAAARecord;
 import org.xbill.DNS.ARecord;
 import org.xbill.DNS.CNAMERecord;
@@ -28,6 +32,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -61,10 +66,18 @@ public final class QueryHandler {
     private final ProcessTable processes;
     private final EventSink sink;
     private final DnsCounters counters;
+    private final OutagePlan outage;
 
     public QueryHandler(DomainPolicy policy, Mode mode, BlockedResponse blockedResponse, Upstream upstream,
                         LearnedAddresses learned, QueryOwnerLookup owners, ProcessTable processes, EventSink sink,
                         DnsCounters counters) {
+        this(policy, mode, blockedResponse, upstream, learned, owners, processes, sink, counters, OutagePlan.NONE);
+    }
+
+    public QueryHandler(DomainPolicy policy, Mode mode, BlockedResponse blockedResponse, Upstream upstream,
+                        LearnedAddresses learned, QueryOwnerLookup owners, ProcessTable processes, EventSink sink,
+                        DnsCounters counters, OutagePlan outage) {
+        this.outage = outage;
         this.policy = policy;
         this.mode = mode;
         this.blockedResponse = blockedResponse;
@@ -82,6 +95,7 @@ public final class QueryHandler {
 
     /** @return the reply to send, or null to send nothing (not even a header to answer) */
     public byte[] handle(byte[] raw, Client client) {
+        long startNs = System.nanoTime();
         counters.queries.incrementAndGet();
         Message query;
         try {
@@ -110,6 +124,10 @@ public final class QueryHandler {
             Verdict v = mode == Mode.ENFORCE ? Verdict.BLOCKED : Verdict.AUDITED;
             emit(name, qtype, v, DnsEvent.FROM_REQUEST, name, decision.ruleLabel(), who, client, List.of());
             if (mode == Mode.ENFORCE) return Responses.error(query, blockedResponse.rcode);
+        }
+        Optional<DomainPattern> down = outage.match(name);
+        if (down.isPresent() && outage.style() != OutageStyle.REFUSE) {
+            return unreachable(query, name, qtype, name, down.get(), client, startNs);
         }
 
         byte[] answerBytes;
@@ -163,10 +181,54 @@ public final class QueryHandler {
             return fitToClient(answerBytes, query, client); // audit: the client gets what it would without cordon
         }
 
+        String downName = down.isPresent() ? name : null;
+        for (var it = chain.names.iterator(); downName == null && it.hasNext(); ) {
+            String n = it.next();
+            if (outage.match(n).isPresent()) downName = n;
+        }
+        if (downName != null) {
+            DomainPattern pattern = outage.match(downName).orElseThrow();
+            if (outage.style() != OutageStyle.REFUSE) { // a CNAME into a dead domain fails to resolve, as it would
+                return unreachable(query, name, qtype, downName, pattern, client, startNs);
+            }
+            // refuse: the name resolves; the kernel refuses connections to these addresses
+            for (Addr a : chain.addresses) learned.learnOutage(a.ip, downName, a.ttl);
+            counters.outage.incrementAndGet();
+            emit(name, qtype, Verdict.OUTAGE, DnsEvent.SIMULATED_OUTAGE, downName, "outage:" + pattern,
+                    attribute(client, query), client, addresses,
+                    new OutageWait(outage.style().label(), elapsedMs(startNs), OutageWait.ANSWERED));
+            return fitToClient(answerBytes, query, client);
+        }
+
         for (Addr a : chain.addresses) learned.learnAllowed(a.ip, a.owner, a.ttl);
         emit(name, qtype, Verdict.ALLOWED, DnsEvent.FROM_REQUEST, null, decision.ruleLabel(), attribute(client, query),
                 client, addresses);
         return fitToClient(answerBytes, query, client);
+    }
+
+    /**
+     * A query for a --simulate-outage name: SERVFAIL, after the wait in timeout style, as a resolver
+     * answers when the name's servers are gone. Holds only this query's virtual thread.
+     */
+    private byte[] unreachable(Message query, String name, String qtype, String downName, DomainPattern pattern,
+                               Client client, long startNs) {
+        counters.outage.incrementAndGet();
+        ProcessTable.Attribution who = attribute(client, query);
+        if (outage.style() == OutageStyle.TIMEOUT) {
+            long remainingNs = outage.maxWait().toNanos() - (System.nanoTime() - startNs);
+            try {
+                if (remainingNs > 0) Thread.sleep(java.time.Duration.ofNanos(remainingNs));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt(); // the proxy is closing: answer now
+            }
+        }
+        emit(name, qtype, Verdict.OUTAGE, DnsEvent.SIMULATED_OUTAGE, downName, "outage:" + pattern, who, client,
+                List.of(), new OutageWait(outage.style().label(), elapsedMs(startNs), OutageWait.ANSWERED));
+        return Responses.error(query, Rcode.SERVFAIL);
+    }
+
+    private static long elapsedMs(long startNs) {
+        return (System.nanoTime() - startNs) / 1_000_000;
     }
 
     /** An answer too big for the client's UDP buffer becomes "ask again over TCP". */
@@ -224,7 +286,13 @@ public final class QueryHandler {
 
     private void emit(String name, String qtype, Verdict v, String reason, String blockedName, String rule,
                       ProcessTable.Attribution who, Client client, List<String> addresses) {
-        sink.dns(new DnsEvent(Instant.now(), name, qtype, v, reason, blockedName, rule, who, mode,
-                policy.firewallMethod(), client.transport().label(), addresses));
+        emit(name, qtype, v, reason, blockedName, rule, who, client, addresses, null);
+    }
+
+    private void emit(String name, String qtype, Verdict v, String reason, String blockedName, String rule,
+                      ProcessTable.Attribution who, Client client, List<String> addresses, OutageWait wait) {
+        Instant time = wait == null ? Instant.now() : Instant.now().minusMillis(wait.waitedMs());
+        sink.dns(new DnsEvent(time, name, qtype, v, reason, blockedName, rule, who, mode,
+                policy.firewallMethod(), client.transport().label(), addresses, wait));
     }
 }

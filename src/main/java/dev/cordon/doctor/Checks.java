@@ -44,15 +44,16 @@ public final class Checks {
 
     public static final List<ProgramType> PROGRAM_TYPES = List.of(
             new ProgramType("cgroup_sock_addr", LibBpfInfo.PROG_TYPE_CGROUP_SOCK_ADDR,
-                    EgressGuard.CGROUP_PROGRAMS.stream().filter(p -> !p.equals("cordon_egress") && !p.equals("cordon_sock_create"))
+                    EgressGuard.CGROUP_PROGRAMS.stream()
+                            .filter(p -> !p.equals("cordon_egress") && !p.equals("cordon_sock_create") && !p.equals("cordon_sock_release"))
                             .map(p -> p.replaceFirst("^cordon_", "")).collect(Collectors.joining(", ")),
                     "Linux 5.8+ built with CONFIG_CGROUP_BPF=y (recvmsg and getpeername hooks)"),
             new ProgramType("cgroup_sock", LibBpfInfo.PROG_TYPE_CGROUP_SOCK,
-                    "sock_create (raw sockets)", "Linux 4.10+ built with CONFIG_CGROUP_BPF=y"),
+                    "sock_create (raw sockets), sock_release (outage waits)", "Linux 5.9+ built with CONFIG_CGROUP_BPF=y"),
             new ProgramType("cgroup_skb", LibBpfInfo.PROG_TYPE_CGROUP_SKB,
-                    "egress (DNS query attribution)", "Linux 4.10+ built with CONFIG_CGROUP_BPF=y"),
+                    "egress (DNS query attribution, outage drops)", "Linux 4.10+ built with CONFIG_CGROUP_BPF=y"),
             new ProgramType("raw_tracepoint", LibBpfInfo.PROG_TYPE_RAW_TRACEPOINT,
-                    "sched_process_exec", "Linux 4.17+ built with CONFIG_BPF_EVENTS=y"));
+                    "sched_process_exec, sched_process_exit", "Linux 4.17+ built with CONFIG_BPF_EVENTS=y"));
 
     public static final List<MapUse> MAP_TYPES = List.of(
             new MapUse("lpm_trie", MapType.LPM_TRIE, "CIDR rules", "Linux 4.11+"),

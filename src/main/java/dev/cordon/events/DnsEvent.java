@@ -12,14 +12,22 @@ import java.util.List;
  * @param reason      FromDNSRequest (the name itself), FromDNSResponseCNAME (a name in the answer chain)
  * @param blockedName the name that matched a deny rule (differs from domain for CNAME chains), or null
  * @param addresses   addresses in the answer (learned), empty when the query was not forwarded
+ * @param outage      how a --simulate-outage name was answered and after how long, or null
  */
 public record DnsEvent(Instant time, String domain, String qtype, Verdict verdict, String reason, String blockedName,
                        String rule, ProcessTable.Attribution who, Mode mode, String firewallMethod, String transport,
-                       List<String> addresses) {
+                       List<String> addresses, OutageWait outage) {
     public static final String FROM_REQUEST = "FromDNSRequest";
     public static final String FROM_CNAME = "FromDNSResponseCNAME";
+    public static final String SIMULATED_OUTAGE = "SimulatedOutage";
 
     public DnsEvent {
         addresses = List.copyOf(addresses);
+    }
+
+    public DnsEvent(Instant time, String domain, String qtype, Verdict verdict, String reason, String blockedName,
+                    String rule, ProcessTable.Attribution who, Mode mode, String firewallMethod, String transport,
+                    List<String> addresses) {
+        this(time, domain, qtype, verdict, reason, blockedName, rule, who, mode, firewallMethod, transport, addresses, null);
     }
 }

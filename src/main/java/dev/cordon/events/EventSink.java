@@ -10,6 +10,15 @@ public interface EventSink extends AutoCloseable {
 
     default void dns(DnsEvent event) {}
 
+    /** A process of the session ended. */
+    default void exit(Instant time, ExitEvent event) {}
+
+    /** Before the command starts. */
+    default void runStarted(RunStart start) {}
+
+    /** After every process of the session is gone and every event is delivered. */
+    default void runEnded(RunEnd end) {}
+
     @Override
     default void close() {}
 }

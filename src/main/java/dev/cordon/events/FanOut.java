@@ -25,4 +25,19 @@ public final class FanOut implements EventSink {
     public void dns(DnsEvent e) {
         for (EventSink s : sinks) s.dns(e);
     }
+
+    @Override
+    public void exit(Instant time, ExitEvent e) {
+        for (EventSink s : sinks) s.exit(time, e);
+    }
+
+    @Override
+    public void runStarted(RunStart start) {
+        for (EventSink s : sinks) s.runStarted(start);
+    }
+
+    @Override
+    public void runEnded(RunEnd end) {
+        for (EventSink s : sinks) s.runEnded(end);
+    }
 }

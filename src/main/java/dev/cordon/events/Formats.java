@@ -12,12 +12,8 @@ public final class Formats {
      */
     public static String logfmt(NetAttempt a) {
         NetEvent e = a.event();
-        String level = e.verdict().violation() ? "WARN" : "INFO";
-        String verdict = switch (e.verdict()) {
-            case BLOCKED -> "BLOCKED";
-            case AUDITED -> "AUDIT";
-            case ALLOWED -> "ALLOWED";
-        };
+        String level = level(e.verdict());
+        String verdict = label(e.verdict());
         StringBuilder sb = new StringBuilder(160)
                 .append(level).append(' ').append(e.hook().name()).append(' ').append(verdict)
                 .append(" blocked=").append(e.verdict() == Verdict.BLOCKED)
@@ -33,7 +29,33 @@ public final class Formats {
                 .append(" cmd=").append(Escape.logfmt(a.who().commandLine()))
                 .append(" rule=").append(Escape.logfmt(a.rule()))
                 .append(" mode=").append(a.mode().label());
+        outage(sb, a.outage());
         return sb.toString();
+    }
+
+    private static String level(Verdict v) {
+        return v == Verdict.ALLOWED ? "INFO" : "WARN";
+    }
+
+    private static String label(Verdict v) {
+        return switch (v) {
+            case BLOCKED -> "BLOCKED";
+            case AUDITED -> "AUDIT";
+            case ALLOWED -> "ALLOWED";
+            case OUTAGE -> "OUTAGE";
+        };
+    }
+
+    private static void outage(StringBuilder sb, OutageWait w) {
+        if (w == null) return;
+        sb.append(" outage=").append(w.style())
+                .append(" waited=").append(seconds(w.waitedMs()))
+                .append(" waitEnd=").append(w.end());
+    }
+
+    /** {@code 1.250s}: milliseconds as seconds, for people. */
+    public static String seconds(long ms) {
+        return String.format(Locale.ROOT, "%d.%03ds", ms / 1000, ms % 1000);
     }
 
     /**
@@ -41,12 +63,8 @@ public final class Formats {
      * pid=266767 cmd="curl github.com" firewallMethod=blocklist}, then qtype, rule and mode.
      */
     public static String logfmt(DnsEvent e) {
-        String level = e.verdict().violation() ? "WARN" : "INFO";
-        String verdict = switch (e.verdict()) {
-            case BLOCKED -> "BLOCKED";
-            case AUDITED -> "AUDIT";
-            case ALLOWED -> "ALLOWED";
-        };
+        String level = level(e.verdict());
+        String verdict = label(e.verdict());
         StringBuilder sb = new StringBuilder(200)
                 .append(level).append(" DNS ").append(verdict)
                 .append(" reason=").append(e.reason())
@@ -62,6 +80,7 @@ public final class Formats {
                 .append(" qtype=").append(Escape.logfmt(e.qtype()))
                 .append(" rule=").append(Escape.logfmt(e.rule()))
                 .append(" mode=").append(e.mode().label());
+        outage(sb, e.outage());
         return sb.toString();
     }
 
@@ -85,6 +104,7 @@ public final class Formats {
         array(sb, "addresses", e.addresses());
         field(sb, "firewallMethod", Escape.json(e.firewallMethod()));
         field(sb, "rule", Escape.json(e.rule()));
+        outageFields(sb, e.outage());
         sb.append("\"mode\":").append(Escape.json(e.mode().label()));
         return sb.append('}').toString();
     }
@@ -113,6 +133,7 @@ public final class Formats {
         field(sb, "cmdSource", Escape.json(a.who().source().name().toLowerCase(Locale.ROOT)));
         field(sb, "rule", Escape.json(a.rule()));
         field(sb, "mode", Escape.json(a.mode().label()));
+        outageFields(sb, a.outage());
         sb.append("\"cgroupId\":").append(Long.toUnsignedString(e.process().cgroupId()));
         return sb.append('}').toString();
     }
@@ -130,6 +151,62 @@ public final class Formats {
         field(sb, "argvTruncated", Boolean.toString(e.truncated()));
         sb.append("\"cgroupId\":").append(Long.toUnsignedString(e.process().cgroupId()));
         return sb.append('}').toString();
+    }
+
+    /** A process of the session ended. */
+    public static String json(java.time.Instant time, ExitEvent e) {
+        StringBuilder sb = new StringBuilder(160).append('{');
+        field(sb, "time", Escape.json(time.toString()));
+        field(sb, "type", Escape.json("exit"));
+        field(sb, "pid", Integer.toString(e.process().pid()));
+        field(sb, "ppid", Integer.toString(e.ppid()));
+        field(sb, "comm", Escape.json(e.process().comm()));
+        field(sb, "exitCode", e.signal() == 0 ? Integer.toString(e.status()) : "null");
+        field(sb, "signal", e.signal() == 0 ? "null" : Integer.toString(e.signal()));
+        sb.append("\"cgroupId\":").append(Long.toUnsignedString(e.process().cgroupId()));
+        return sb.append('}').toString();
+    }
+
+    public static String json(RunStart s) {
+        StringBuilder sb = new StringBuilder(256).append('{');
+        field(sb, "time", Escape.json(s.time().toString()));
+        field(sb, "type", Escape.json("run-start"));
+        field(sb, "cordonVersion", Escape.json(s.cordonVersion()));
+        array(sb, "argv", s.argv());
+        field(sb, "cmd", Escape.json(String.join(" ", s.argv())));
+        field(sb, "mode", Escape.json(s.mode()));
+        field(sb, "default", Escape.json(s.defaultAction()));
+        field(sb, "firewallMethod", Escape.json(s.firewallMethod()));
+        field(sb, "policy", s.policyFile() == null ? "null" : Escape.json(s.policyFile()));
+        sb.append("\"outages\":[");
+        for (int i = 0; i < s.outages().size(); i++) {
+            if (i > 0) sb.append(',');
+            sb.append("{\"domain\":").append(Escape.json(s.outages().get(i)))
+                    .append(",\"style\":").append(Escape.json(s.outageStyle())).append('}');
+        }
+        sb.append("],");
+        sb.append("\"outageWaitMs\":").append(s.outageWaitMs());
+        return sb.append('}').toString();
+    }
+
+    public static String json(RunEnd e) {
+        StringBuilder sb = new StringBuilder(200).append('{');
+        field(sb, "time", Escape.json(e.time().toString()));
+        field(sb, "type", Escape.json("run-end"));
+        field(sb, "exitStatus", Integer.toString(e.exitStatus()));
+        field(sb, "commandStatus", Integer.toString(e.commandStatus()));
+        field(sb, "rootPid", Integer.toString(e.rootPid()));
+        field(sb, "durationMs", Long.toString(e.durationMs()));
+        field(sb, "violations", Long.toString(e.violations()));
+        sb.append("\"droppedEvents\":").append(e.droppedEvents());
+        return sb.append('}').toString();
+    }
+
+    private static void outageFields(StringBuilder sb, OutageWait w) {
+        if (w == null) return;
+        field(sb, "outageStyle", Escape.json(w.style()));
+        field(sb, "waitedMs", Long.toString(w.waitedMs()));
+        field(sb, "waitEnd", Escape.json(w.end()));
     }
 
     private static void array(StringBuilder sb, String name, java.util.List<String> values) {

@@ -31,6 +31,21 @@ public final class JsonLinesFile implements EventSink {
         write(Formats.json(e));
     }
 
+    @Override
+    public void exit(Instant time, ExitEvent e) {
+        write(Formats.json(time, e));
+    }
+
+    @Override
+    public void runStarted(RunStart start) {
+        write(Formats.json(start));
+    }
+
+    @Override
+    public void runEnded(RunEnd end) {
+        write(Formats.json(end));
+    }
+
     private synchronized void write(String line) {
         try {
             out.write(line);

@@ -7,9 +7,11 @@ public enum Verdict {
     /** Denied and stopped (enforce mode). */
     BLOCKED,
     /** Denied by policy but let through and reported (audit mode). */
-    AUDITED;
+    AUDITED,
+    /** Hit a simulated outage (--simulate-outage): refused, or left waiting. Not a policy violation. */
+    OUTAGE;
 
     public boolean violation() {
-        return this != ALLOWED;
+        return this == BLOCKED || this == AUDITED;
     }
 }

@@ -32,15 +32,25 @@ public final class Abi {
     public static final int VERDICT_ALLOWED = 0;
     public static final int VERDICT_BLOCKED = 1;
     public static final int VERDICT_AUDITED = 2;
+    public static final int VERDICT_OUTAGE = 3;
+    // enum cordon_outage_style
+    public static final int OUTAGE_NONE = 0;
+    public static final int OUTAGE_TIMEOUT = 1;
+    public static final int OUTAGE_SERVFAIL = 2;
+    public static final int OUTAGE_REFUSE = 3;
     // enum cordon_event_kind
     public static final int EVENT_CONNECT = 1;
     public static final int EVENT_SENDMSG = 2;
     public static final int EVENT_EXEC = 3;
     public static final int EVENT_SOCKET = 4;
+    public static final int EVENT_EXIT = 5;
+    public static final int EVENT_OUTAGE_END = 6;
     // enum cordon_rule_special
     public static final int RULE_DEFAULT = 0xffffffff;
     public static final int RULE_LEARNED = 0xfffffffe;
     public static final int RULE_RAW_SOCKET = 0xfffffffd;
+    public static final int RULE_OUTAGE_REFUSED = 0xfffffffc;
+    public static final int RULE_OUTAGE_DROPPED = 0xfffffffb;
     // enum cordon_dns_proto
     public static final int DNS_UDP = 17;
     public static final int DNS_TCP = 6;
@@ -63,7 +73,8 @@ public final class Abi {
 
     public static final StructLayout LEARNED = structLayout(
             JAVA_LONG.withName("allow_until_ns"),
-            JAVA_LONG.withName("deny_until_ns")).withName("cordon_learned");
+            JAVA_LONG.withName("deny_until_ns"),
+            JAVA_LONG.withName("outage_until_ns")).withName("cordon_learned");
 
     public static final StructLayout IP4 = structLayout(
             sequenceLayout(4, JAVA_BYTE).withName("addr")).withName("cordon_ip4");
@@ -111,7 +122,8 @@ public final class Abi {
             JAVA_SHORT.withName("port"),
             JAVA_BYTE.withName("mapped_v4"),
             JAVA_BYTE.withName("_pad"),
-            sequenceLayout(16, JAVA_BYTE).withName("addr")).withName("cordon_net_event");
+            sequenceLayout(16, JAVA_BYTE).withName("addr"),
+            JAVA_LONG.withName("cookie")).withName("cordon_net_event");
 
     public static final StructLayout EXEC_EVENT = structLayout(
             EVENT_HEADER.withName("hdr"),
@@ -119,20 +131,34 @@ public final class Abi {
             JAVA_INT.withName("args_len"),
             sequenceLayout(ARGS_LEN, JAVA_BYTE).withName("args")).withName("cordon_exec_event");
 
+    public static final StructLayout EXIT_EVENT = structLayout(
+            EVENT_HEADER.withName("hdr"),
+            JAVA_INT.withName("ppid"),
+            JAVA_INT.withName("exit_code")).withName("cordon_exit_event");
+
+    public static final StructLayout OUTAGE_END_EVENT = structLayout(
+            EVENT_HEADER.withName("hdr"),
+            JAVA_LONG.withName("cookie"),
+            JAVA_LONG.withName("start_ns")).withName("cordon_outage_end_event");
+
     /** Every mirrored struct, by its C name. */
     public static final Map<String, StructLayout> STRUCTS = byName(CONFIG, LPM_V4, LPM_V6, RULE, LEARNED, IP4, IP6,
-            DNS_SERVER, DNS_ORIG, DNS_OWNER, DNS_QUERY_KEY, EVENT_HEADER, NET_EVENT, EXEC_EVENT);
+            DNS_SERVER, DNS_ORIG, DNS_OWNER, DNS_QUERY_KEY, EVENT_HEADER, NET_EVENT, EXEC_EVENT, EXIT_EVENT, OUTAGE_END_EVENT);
 
     /** Every mirrored enum, by its C name: constant name to value. */
     public static final Map<String, Map<String, Long>> ENUMS = Map.of(
             "cordon_mode", ordered("CORDON_MODE_ENFORCE", MODE_ENFORCE, "CORDON_MODE_AUDIT", MODE_AUDIT),
             "cordon_action", ordered("CORDON_ACTION_ALLOW", ACTION_ALLOW, "CORDON_ACTION_DENY", ACTION_DENY),
             "cordon_verdict", ordered("CORDON_VERDICT_ALLOWED", VERDICT_ALLOWED, "CORDON_VERDICT_BLOCKED", VERDICT_BLOCKED,
-                    "CORDON_VERDICT_AUDITED", VERDICT_AUDITED),
+                    "CORDON_VERDICT_AUDITED", VERDICT_AUDITED, "CORDON_VERDICT_OUTAGE", VERDICT_OUTAGE),
+            "cordon_outage_style", ordered("CORDON_OUTAGE_NONE", OUTAGE_NONE, "CORDON_OUTAGE_TIMEOUT", OUTAGE_TIMEOUT,
+                    "CORDON_OUTAGE_SERVFAIL", OUTAGE_SERVFAIL, "CORDON_OUTAGE_REFUSE", OUTAGE_REFUSE),
             "cordon_event_kind", ordered("CORDON_EVENT_CONNECT", EVENT_CONNECT, "CORDON_EVENT_SENDMSG", EVENT_SENDMSG,
-                    "CORDON_EVENT_EXEC", EVENT_EXEC, "CORDON_EVENT_SOCKET", EVENT_SOCKET),
+                    "CORDON_EVENT_EXEC", EVENT_EXEC, "CORDON_EVENT_SOCKET", EVENT_SOCKET, "CORDON_EVENT_EXIT", EVENT_EXIT,
+                    "CORDON_EVENT_OUTAGE_END", EVENT_OUTAGE_END),
             "cordon_rule_special", ordered("CORDON_RULE_DEFAULT", RULE_DEFAULT, "CORDON_RULE_LEARNED", RULE_LEARNED,
-                    "CORDON_RULE_RAW_SOCKET", RULE_RAW_SOCKET),
+                    "CORDON_RULE_RAW_SOCKET", RULE_RAW_SOCKET, "CORDON_RULE_OUTAGE_REFUSED", RULE_OUTAGE_REFUSED,
+                    "CORDON_RULE_OUTAGE_DROPPED", RULE_OUTAGE_DROPPED),
             "cordon_dns_proto", ordered("CORDON_DNS_UDP", DNS_UDP, "CORDON_DNS_TCP", DNS_TCP));
 
     /** Offset of a (possibly nested) field, e.g. {@code offset(NET_EVENT, "hdr", "tgid")}. */

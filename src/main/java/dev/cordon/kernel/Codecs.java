@@ -47,7 +47,7 @@ final class Codecs {
         public RuleValue read(MemorySegment s) { return new RuleValue(s.get(JAVA_INT, action), s.get(JAVA_INT, id)); }
     };
 
-    record Learned(long allowUntilNs, long denyUntilNs) {}
+    record Learned(long allowUntilNs, long denyUntilNs, long outageUntilNs) {}
 
     record QueryKey(int sport, int txid, int proto) {}
 
@@ -58,12 +58,16 @@ final class Codecs {
     static final MapCodec<Learned> LEARNED = new MapCodec<>() {
         private final long allow = Abi.offset(Abi.LEARNED, "allow_until_ns");
         private final long deny = Abi.offset(Abi.LEARNED, "deny_until_ns");
+        private final long outage = Abi.offset(Abi.LEARNED, "outage_until_ns");
         public long size() { return Abi.LEARNED.byteSize(); }
         public void write(Learned v, MemorySegment t) {
             t.set(JAVA_LONG, allow, v.allowUntilNs());
             t.set(JAVA_LONG, deny, v.denyUntilNs());
+            t.set(JAVA_LONG, outage, v.outageUntilNs());
         }
-        public Learned read(MemorySegment s) { return new Learned(s.get(JAVA_LONG, allow), s.get(JAVA_LONG, deny)); }
+        public Learned read(MemorySegment s) {
+            return new Learned(s.get(JAVA_LONG, allow), s.get(JAVA_LONG, deny), s.get(JAVA_LONG, outage));
+        }
     };
 
     /** An exact address key (cordon_ip4 / cordon_ip6). */

@@ -9,6 +9,7 @@ import dev.cordon.policy.Cidr;
 import dev.cordon.policy.IpPolicy;
 import dev.cordon.policy.IpRule;
 import dev.cordon.policy.Mode;
+import dev.cordon.policy.OutageStyle;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -33,8 +34,9 @@ public final class EgressGuard implements AutoCloseable {
     public static final List<String> CGROUP_PROGRAMS = List.of(
             "cordon_connect4", "cordon_connect6", "cordon_sendmsg4", "cordon_sendmsg6",
             "cordon_recvmsg4", "cordon_recvmsg6", "cordon_getpeername4", "cordon_getpeername6",
-            "cordon_egress", "cordon_sock_create");
-    public static final String EXEC_PROGRAM = "cordon_exec";
+            "cordon_egress", "cordon_sock_create", "cordon_sock_release");
+    /** The raw tracepoints (exec for argv, exit for status), attached before the cgroup programs. */
+    public static final List<String> TRACE_PROGRAMS = List.of("cordon_exec", "cordon_exit");
     static final String OBJECT_RESOURCE = "cordon.bpf.o"; // same package: dev/cordon/kernel/
 
     /**
@@ -43,17 +45,26 @@ public final class EgressGuard implements AutoCloseable {
      * @param proxyPort  cordon's DNS proxy port on 127.0.0.1 and ::1; 0 turns DNS redirection off
      * @param dnsServers servers the command must not reach directly whatever their port (the upstreams)
      * @param allowRawSockets let raw inet sockets be created in enforce mode (a hole, reported)
+     * @param outageStyle how addresses learned as down behave, or null when nothing is rehearsed as down
+     * @param outageWaitMs cap on a TCP connect to such an address (TCP_USER_TIMEOUT)
      */
     public record Options(int cgroupFd, IpPolicy policy, Mode mode, boolean reportAll, int proxyPort,
-                          List<InetSocketAddress> dnsServers, boolean allowRawSockets) {
+                          List<InetSocketAddress> dnsServers, boolean allowRawSockets, OutageStyle outageStyle,
+                          long outageWaitMs) {
         public Options {
             dnsServers = List.copyOf(dnsServers);
             if (proxyPort < 0 || proxyPort > 65535) throw new IllegalArgumentException("bad proxy port " + proxyPort);
+            if (outageWaitMs < 0 || outageWaitMs > Integer.MAX_VALUE) throw new IllegalArgumentException("bad outage wait " + outageWaitMs);
+        }
+
+        public Options(int cgroupFd, IpPolicy policy, Mode mode, boolean reportAll, int proxyPort,
+                       List<InetSocketAddress> dnsServers, boolean allowRawSockets) {
+            this(cgroupFd, policy, mode, reportAll, proxyPort, dnsServers, allowRawSockets, null, 0);
         }
 
         /** IP policy only, no DNS redirection. */
         public Options(int cgroupFd, IpPolicy policy, Mode mode, boolean reportAll) {
-            this(cgroupFd, policy, mode, reportAll, 0, List.of(), false);
+            this(cgroupFd, policy, mode, reportAll, 0, List.of(), false, null, 0);
         }
     }
 
@@ -78,11 +89,13 @@ public final class EgressGuard implements AutoCloseable {
             object.setConstant("report_all", new byte[] {(byte) (o.reportAll() ? 1 : 0)});
             object.setConstant("proxy_port", u16(o.proxyPort()));
             object.setConstant("allow_raw", new byte[] {(byte) (o.allowRawSockets() ? 1 : 0)});
+            object.setConstant("outage_style", new byte[] {(byte) outageStyle(o.outageStyle())});
+            object.setConstant("outage_wait_ms", u32((int) o.outageWaitMs()));
             object.load();
             guard = new EgressGuard(object, o.policy());
             guard.fill(o);
-            // The exec tracepoint first, so the command's first exec is already captured.
-            guard.links.add(object.program(EXEC_PROGRAM).attach());
+            // The tracepoints first, so the command's first exec is already captured.
+            for (String p : TRACE_PROGRAMS) guard.links.add(object.program(p).attach());
             for (String p : CGROUP_PROGRAMS) guard.links.add(object.program(p).attachCgroup(o.cgroupFd()));
             return guard;
         } catch (RuntimeException e) {
@@ -137,9 +150,9 @@ public final class EgressGuard implements AutoCloseable {
      * Records an address learned from a DNS answer. Times are CLOCK_MONOTONIC ns (System.nanoTime);
      * 0 means "not learned that way". Mapped v6 addresses are stored as IPv4, as the hooks judge them.
      */
-    public void learn(byte[] ip, long allowUntilNs, long denyUntilNs) {
+    public void learn(byte[] ip, long allowUntilNs, long denyUntilNs, long outageUntilNs) {
         byte[] a = Cidr.unmapped(ip);
-        (a.length == 4 ? learnedV4 : learnedV6).put(a, new Codecs.Learned(allowUntilNs, denyUntilNs));
+        (a.length == 4 ? learnedV4 : learnedV6).put(a, new Codecs.Learned(allowUntilNs, denyUntilNs, outageUntilNs));
     }
 
     public void forget(byte[] ip) {
@@ -153,6 +166,21 @@ public final class EgressGuard implements AutoCloseable {
                 .map(o -> new QueryOwner(o.tgid(), o.pid(), o.tsNs(), o.comm()));
     }
 
+
+    private static int outageStyle(OutageStyle s) {
+        if (s == null) return Abi.OUTAGE_NONE;
+        return switch (s) {
+            case TIMEOUT -> Abi.OUTAGE_TIMEOUT;
+            case SERVFAIL -> Abi.OUTAGE_SERVFAIL;
+            case REFUSE -> Abi.OUTAGE_REFUSE;
+        };
+    }
+
+    private static byte[] u32(int v) {
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(4).order(java.nio.ByteOrder.nativeOrder());
+        b.putInt(v);
+        return b.array();
+    }
 
     private static byte[] u16(int v) {
         // const volatile __u16 in .rodata, native (little-endian) order

@@ -1,6 +1,8 @@
 package dev.cordon.kernel;
 
 import dev.cordon.events.ExecEvent;
+import dev.cordon.events.ExitEvent;
+import dev.cordon.events.OutageEndEvent;
 import dev.cordon.events.Hook;
 import dev.cordon.events.KernelEvent;
 import dev.cordon.events.NetEvent;
@@ -41,6 +43,11 @@ public final class EventDecoder {
     private static final long PORT = Abi.offset(Abi.NET_EVENT, "port");
     private static final long MAPPED = Abi.offset(Abi.NET_EVENT, "mapped_v4");
     private static final long ADDR = Abi.offset(Abi.NET_EVENT, "addr");
+    private static final long COOKIE = Abi.offset(Abi.NET_EVENT, "cookie");
+    private static final long EXIT_PPID = Abi.offset(Abi.EXIT_EVENT, "ppid");
+    private static final long EXIT_CODE = Abi.offset(Abi.EXIT_EVENT, "exit_code");
+    private static final long END_COOKIE = Abi.offset(Abi.OUTAGE_END_EVENT, "cookie");
+    private static final long END_START = Abi.offset(Abi.OUTAGE_END_EVENT, "start_ns");
     private static final long PPID = Abi.offset(Abi.EXEC_EVENT, "ppid");
     private static final long ARGS_LEN = Abi.offset(Abi.EXEC_EVENT, "args_len");
     private static final long ARGS = Abi.offset(Abi.EXEC_EVENT, "args");
@@ -54,6 +61,10 @@ public final class EventDecoder {
                     ? Optional.empty() : net(r, kind);
             case Abi.EVENT_EXEC -> r.byteSize() < Abi.EXEC_EVENT.byteSize()
                     ? Optional.empty() : Optional.of(exec(r));
+            case Abi.EVENT_EXIT -> r.byteSize() < Abi.EXIT_EVENT.byteSize()
+                    ? Optional.empty() : Optional.of(new ExitEvent(i64(r, TS), header(r), i32(r, EXIT_PPID), i32(r, EXIT_CODE)));
+            case Abi.EVENT_OUTAGE_END -> r.byteSize() < Abi.OUTAGE_END_EVENT.byteSize()
+                    ? Optional.empty() : Optional.of(new OutageEndEvent(i64(r, TS), header(r), i64(r, END_COOKIE), i64(r, END_START)));
             default -> Optional.empty();
         };
     }
@@ -68,6 +79,7 @@ public final class EventDecoder {
             case Abi.VERDICT_ALLOWED -> Verdict.ALLOWED;
             case Abi.VERDICT_BLOCKED -> Verdict.BLOCKED;
             case Abi.VERDICT_AUDITED -> Verdict.AUDITED;
+            case Abi.VERDICT_OUTAGE -> Verdict.OUTAGE;
             default -> null;
         };
         if (verdict == null) return Optional.empty();
@@ -81,7 +93,7 @@ public final class EventDecoder {
                     case Abi.EVENT_SENDMSG -> Hook.SENDMSG;
                     default -> Hook.SOCKET;
                 }, verdict, i32(r, RULE),
-                v6Socket, u16(r, PROTOCOL), u16(r, PORT), mapped, addr));
+                v6Socket, u16(r, PROTOCOL), u16(r, PORT), mapped, addr, i64(r, COOKIE)));
     }
 
     private static ExecEvent exec(MemorySegment r) {
@@ -103,6 +115,10 @@ public final class EventDecoder {
 
     private static int i32(MemorySegment r, long off) {
         return r.get(JAVA_INT_UNALIGNED.withOrder(ORDER), off);
+    }
+
+    private static long i64(MemorySegment r, long off) {
+        return r.get(JAVA_LONG_UNALIGNED.withOrder(ORDER), off);
     }
 
     private static int u16(MemorySegment r, long off) {

@@ -2,6 +2,10 @@ package dev.cordon.session;
 
 import dev.cordon.events.EventSink;
 import dev.cordon.events.ExecEvent;
+import dev.cordon.events.ExitEvent;
+import dev.cordon.events.OutageEndEvent;
+import dev.cordon.events.OutageWait;
+import dev.cordon.events.Verdict;
 import dev.cordon.events.KernelEvent;
 import dev.cordon.events.NetAttempt;
 import dev.cordon.events.NetEvent;
@@ -36,16 +40,29 @@ final class EventPump implements AutoCloseable {
     private final Thread thread;
     private final AtomicLong undecodable = new AtomicLong();
     private final AtomicLong violations = new AtomicLong();
+    private final String outageStyle;
+    /** Outage attempts still waiting, by socket cookie: reported when the socket is released. */
+    private final java.util.Map<Long, java.util.List<NetAttempt>> waiting = new java.util.HashMap<>();
+    /** Processes seen exiting, so a socket released after its process died reads "exited", not "closed". */
+    private final java.util.Set<Integer> exited = java.util.Collections.newSetFromMap(new java.util.LinkedHashMap<>() {
+        @Override
+        protected boolean removeEldestEntry(java.util.Map.Entry<Integer, Boolean> eldest) {
+            return size() > 65_536;
+        }
+    });
     private volatile boolean stopping;
+    private boolean closed;
     private static final Duration POLL = Duration.ofMillis(20);
 
     /** Names an address was learned from (DNS), to name the domain behind a connect. */
-    record LearnedNames(List<String> allowed, List<String> denied) {
-        static final LearnedNames NONE = new LearnedNames(List.of(), List.of());
+    record LearnedNames(List<String> allowed, List<String> denied, List<String> outage) {
+        static final LearnedNames NONE = new LearnedNames(List.of(), List.of(), List.of());
     }
 
+    /** @param outageStyle the --outage-style label for outage records, or null when nothing is rehearsed */
     EventPump(BpfMap events, List<EventSink> sinks, IpPolicy policy, Mode mode, ProcessTable processes,
-              java.util.function.Function<byte[], LearnedNames> names) {
+              java.util.function.Function<byte[], LearnedNames> names, String outageStyle) {
+        this.outageStyle = outageStyle;
         this.sinks = sinks;
         this.processes = processes;
         this.names = names;
@@ -80,15 +97,39 @@ final class EventPump implements AutoCloseable {
                 LearnedNames learned = names.apply(n.address());
                 String domain = domain(n, learned);
                 NetAttempt a = new NetAttempt(time, n, processes.lookup(n.process()), ruleLabel(n, learned), mode, domain);
-                for (EventSink s : sinks) s.attempt(a);
+                if (n.verdict() != Verdict.OUTAGE) {
+                    deliver(a);
+                } else if (n.ruleId() == Abi.RULE_OUTAGE_REFUSED) {
+                    deliver(a.withOutage(new OutageWait(outageStyle, 0, OutageWait.REFUSED)));
+                } else {
+                    waiting.computeIfAbsent(n.cookie(), c -> new java.util.ArrayList<>()).add(a);
+                }
+            }
+            case ExitEvent x -> {
+                exited.add(x.process().pid());
+                for (EventSink s : sinks) s.exit(time, x);
+            }
+            case OutageEndEvent end -> {
+                List<NetAttempt> done = waiting.remove(end.cookie());
+                if (done == null) return;
+                for (NetAttempt a : done) {
+                    String how = exited.contains(a.event().process().pid()) ? OutageWait.EXITED : OutageWait.CLOSED;
+                    long waitedMs = Math.max(0, end.monotonicNs() - a.event().monotonicNs()) / 1_000_000;
+                    deliver(a.withOutage(new OutageWait(outageStyle, waitedMs, how)));
+                }
             }
         }
+    }
+
+    private void deliver(NetAttempt a) {
+        for (EventSink s : sinks) s.attempt(a);
     }
 
     private String ruleLabel(NetEvent n, LearnedNames learned) {
         int ruleId = n.ruleId();
         if (ruleId == Abi.RULE_DEFAULT) return "default:" + policy.defaultAction().label();
         if (ruleId == Abi.RULE_RAW_SOCKET) return "raw-socket";
+        if (ruleId == Abi.RULE_OUTAGE_REFUSED || ruleId == Abi.RULE_OUTAGE_DROPPED) return "outage";
         if (ruleId == Abi.RULE_LEARNED) return n.verdict().violation() ? "dns:blocked-name" : "dns:allowed-name";
         return policy.rule(ruleId).map(IpRule::label).orElse("rule#" + ruleId);
     }
@@ -96,6 +137,7 @@ final class EventPump implements AutoCloseable {
     /** The names behind an address, blocked ones first; both kinds when a shared address serves both. */
     private static String domain(NetEvent n, LearnedNames learned) {
         java.util.LinkedHashSet<String> all = new java.util.LinkedHashSet<>();
+        if (n.verdict() == Verdict.OUTAGE) all.addAll(learned.outage());
         if (n.verdict().violation()) {
             all.addAll(learned.denied());
             all.addAll(learned.allowed());
@@ -103,6 +145,7 @@ final class EventPump implements AutoCloseable {
             all.addAll(learned.allowed());
             all.addAll(learned.denied());
         }
+        all.addAll(learned.outage());
         return all.isEmpty() ? null : String.join(",", all);
     }
 
@@ -119,9 +162,14 @@ final class EventPump implements AutoCloseable {
         return undecodable.get();
     }
 
-    /** Stops the thread after the records already queued are handled. */
+    /**
+     * Stops the thread after the records already queued are handled; outage attempts still waiting
+     * are reported as waiting until now. Idempotent: the session closes it before writing the run's end.
+     */
     @Override
     public void close() {
+        if (closed) return;
+        closed = true;
         stopping = true;
         try {
             thread.join(Duration.ofSeconds(5));
@@ -131,6 +179,14 @@ final class EventPump implements AutoCloseable {
         if (!thread.isAlive()) {
             ring.consume(); // whatever arrived between the last poll and now
             ring.close();
+            long now = System.nanoTime();
+            for (List<NetAttempt> left : waiting.values()) {
+                for (NetAttempt a : left) {
+                    long waitedMs = Math.max(0, now - a.event().monotonicNs()) / 1_000_000;
+                    deliver(a.withOutage(new OutageWait(outageStyle, waitedMs, OutageWait.SESSION_END)));
+                }
+            }
+            waiting.clear();
         }
         ring.firstFailure().ifPresent(t -> {
             throw new CordonException("event handling failed: " + t, t);

@@ -10,6 +10,10 @@ import dev.cordon.events.ProcessTable;
 import dev.cordon.kernel.Abi;
 import dev.cordon.events.JsonLinesFile;
 import dev.cordon.events.ViolationLog;
+import dev.cordon.events.RunEnd;
+import dev.cordon.events.RunStart;
+import dev.cordon.policy.Action;
+import dev.cordon.policy.OutagePlan;
 import dev.cordon.kernel.EgressGuard;
 import dev.cordon.libbpf.BpfException;
 import dev.cordon.sys.Capabilities;
@@ -18,6 +22,7 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -94,10 +99,12 @@ public final class Session {
             }
 
             EgressGuard guard;
+            OutagePlan outage = options.outage();
             try {
                 guard = EgressGuard.attach(new EgressGuard.Options(cgroup.fd(), options.policy(), options.mode(),
-                        options.eventsFile() != null, dns == null ? 0 : dns.port(),
-                        dns == null ? List.of() : dns.upstreams(), options.allowRawSockets()));
+                        reportAll(), dns == null ? 0 : dns.port(),
+                        dns == null ? List.of() : dns.upstreams(), options.allowRawSockets(),
+                        outage.active() ? outage.style() : null, outage.maxWait().toMillis()));
             } catch (BpfException e) {
                 throw new CordonException("cannot attach the BPF programs, not running the command: " + e.getMessage(), e);
             }
@@ -106,8 +113,8 @@ public final class Session {
             java.util.function.Function<byte[], EventPump.LearnedNames> names = ip -> EventPump.LearnedNames.NONE;
             if (dns != null) {
                 dns.attachKernel(new LearnedAddresses.KernelTable() {
-                    public void learn(byte[] ip, long allowUntilNs, long denyUntilNs) {
-                        guard.learn(ip, allowUntilNs, denyUntilNs);
+                    public void learn(byte[] ip, LearnedAddresses.Until until) {
+                        guard.learn(ip, until.allowNs(), until.denyNs(), until.outageNs());
                     }
 
                     public void forget(byte[] ip) {
@@ -119,16 +126,19 @@ public final class Session {
                 LearnedAddresses learned = dns.learned();
                 names = ip -> {
                     LearnedAddresses.Names n = learned.namesFor(ip);
-                    return new EventPump.LearnedNames(n.allowed(), n.denied());
+                    return new EventPump.LearnedNames(n.allowed(), n.denied(), n.outage());
                 };
             }
-            EventPump pump = new EventPump(guard.events(), List.of(sinks), options.policy(), options.mode(), processes, names);
+            EventPump pump = new EventPump(guard.events(), List.of(sinks), options.policy(), options.mode(), processes, names,
+                    outage.active() ? outage.style().label() : null);
             cleanup.push(pump);
 
             if (signals.pendingSignal() != 0) {
                 err.println("cordon: signal " + signals.pendingSignal() + " before the command started; not running it");
                 return 128 + signals.pendingSignal();
             }
+            Instant started = Instant.now();
+            sinks.runStarted(runStart(started));
             Process child = CommandLauncher.start(options.command(), cgroup.procsFile(), options.stdio());
             signals.forwardTo(child.pid());
             int status = waitUninterruptibly(child);
@@ -141,7 +151,16 @@ public final class Session {
             long dropped = guard.droppedEvents();
             if (dropped > 0) err.println("cordon: " + dropped + " event(s) dropped because the ring buffer was full");
             if (dns != null) reportDnsTrouble(dns);
-            return status;
+            pump.close(); // every kernel event delivered, outage waits settled, before the run's last record
+            long violations = pump.violations() + (dns == null ? 0 : dns.counters().blocked.get());
+            int exitStatus = options.report().failOnViolation() && violations > 0 ? SessionOptions.EXIT_VIOLATION : status;
+            if (exitStatus != status) {
+                err.println("cordon: " + violations + " violation(s); exiting " + exitStatus + " (--fail-on-violation; the command's status was " + status + ")");
+            }
+            Instant ended = Instant.now();
+            sinks.runEnded(new RunEnd(ended, exitStatus, status, (int) child.pid(), Duration.between(started, ended).toMillis(),
+                    violations, dropped));
+            return exitStatus;
         } catch (Throwable t) {
             failure = t;
             throw t;
@@ -154,6 +173,25 @@ public final class Session {
             closeAll(cleanup, failure);
             err.flush();
         }
+    }
+
+    /** Allowed attempts are worth the ring buffer only when something records them. */
+    private boolean reportAll() {
+        return options.eventsFile() != null || !options.report().reports().isEmpty();
+    }
+
+    private RunStart runStart(Instant time) {
+        OutagePlan o = options.outage();
+        Action def = options.policy().defaultAction();
+        return new RunStart(time, cordonVersion(), options.command(), options.mode().label(), def.label(),
+                def == Action.DENY ? "allowlist" : "blocklist", options.report().policyFile(),
+                o.domains().stream().map(p -> p.toString().endsWith(".") ? p.toString() : p + ".").toList(),
+                o.active() ? o.style().label() : null, o.active() ? o.maxWait().toMillis() : 0);
+    }
+
+    private static String cordonVersion() {
+        String v = Session.class.getPackage().getImplementationVersion();
+        return v == null ? "dev" : v;
     }
 
     private void reportDnsTrouble(DnsService dns) {

@@ -3,6 +3,7 @@ package dev.cordon.session;
 import dev.cordon.dns.DnsService;
 import dev.cordon.policy.IpPolicy;
 import dev.cordon.policy.Mode;
+import dev.cordon.policy.OutagePlan;
 
 import java.nio.file.Path;
 import java.util.List;
@@ -14,9 +15,29 @@ import java.util.Objects;
  * @param eventsFile JSON Lines of every attempt, or null
  * @param dns        the DNS proxy's options, or null to leave DNS alone (IP rules only)
  * @param allowRawSockets let the command create raw inet sockets in enforce mode
+ * @param outage     what to rehearse as down (--simulate-outage); {@link OutagePlan#NONE} for nothing
+ * @param report     what to report and how to exit
  */
 public record SessionOptions(List<String> command, IpPolicy policy, Mode mode, Path eventsFile,
-                             CommandLauncher.Stdio stdio, DnsService.Options dns, boolean allowRawSockets) {
+                             CommandLauncher.Stdio stdio, DnsService.Options dns, boolean allowRawSockets,
+                             OutagePlan outage, Reporting report) {
+    /**
+     * @param failOnViolation exit {@link #EXIT_VIOLATION} when anything was blocked or audited, even if the command succeeded
+     * @param summary         print the end-of-run summary on stderr
+     * @param reports         --report files (format by extension)
+     * @param policyFile      the --policy file, for the record, or null
+     */
+    public record Reporting(boolean failOnViolation, boolean summary, List<Path> reports, String policyFile) {
+        public static final Reporting DEFAULT = new Reporting(false, true, List.of(), null);
+
+        public Reporting {
+            reports = List.copyOf(reports);
+        }
+    }
+
+    /** cordon run's exit status under --fail-on-violation when the run had a violation. */
+    public static final int EXIT_VIOLATION = 120;
+
     public SessionOptions(List<String> command, IpPolicy policy, Mode mode, Path eventsFile, CommandLauncher.Stdio stdio) {
         this(command, policy, mode, eventsFile, stdio, null, false);
     }
@@ -26,11 +47,20 @@ public record SessionOptions(List<String> command, IpPolicy policy, Mode mode, P
         this(command, policy, mode, eventsFile, stdio, dns, false);
     }
 
+    public SessionOptions(List<String> command, IpPolicy policy, Mode mode, Path eventsFile, CommandLauncher.Stdio stdio,
+                          DnsService.Options dns, boolean allowRawSockets) {
+        this(command, policy, mode, eventsFile, stdio, dns, allowRawSockets, dns == null ? OutagePlan.NONE : dns.outage(),
+                Reporting.DEFAULT);
+    }
+
     public SessionOptions {
         command = List.copyOf(command);
         if (command.isEmpty()) throw new IllegalArgumentException("no command");
         Objects.requireNonNull(policy, "policy");
         Objects.requireNonNull(mode, "mode");
         Objects.requireNonNull(stdio, "stdio");
+        Objects.requireNonNull(outage, "outage");
+        Objects.requireNonNull(report, "report");
+        if (outage.active() && dns == null) throw new IllegalArgumentException("--simulate-outage needs the DNS proxy");
     }
 }

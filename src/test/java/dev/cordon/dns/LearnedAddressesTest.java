@@ -21,8 +21,8 @@ class LearnedAddressesTest {
         final List<Call> calls = new ArrayList<>();
 
         @Override
-        public synchronized void learn(byte[] ip, long allowUntilNs, long denyUntilNs) {
-            calls.add(new Call("learn", str(ip), allowUntilNs, denyUntilNs));
+        public synchronized void learn(byte[] ip, LearnedAddresses.Until until) {
+            calls.add(new Call("learn", str(ip), until.allowNs(), until.denyNs()));
         }
 
         @Override
@@ -195,7 +195,7 @@ class LearnedAddressesTest {
     void ipv6AddressesAreHandedToTheKernelAsSixteenBytes() {
         byte[][] seen = new byte[1][];
         LearnedAddresses l = new LearnedAddresses(new LearnedAddresses.KernelTable() {
-            public void learn(byte[] ip, long a, long d) {
+            public void learn(byte[] ip, LearnedAddresses.Until until) {
                 seen[0] = ip;
             }
 

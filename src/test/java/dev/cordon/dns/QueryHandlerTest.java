@@ -95,8 +95,8 @@ class QueryHandlerTest {
         final List<Learned> learned = new ArrayList<>();
 
         @Override
-        public synchronized void learn(byte[] ip, long allowUntilNs, long denyUntilNs) {
-            learned.add(new Learned(str(ip), allowUntilNs, denyUntilNs, Thread.currentThread()));
+        public synchronized void learn(byte[] ip, LearnedAddresses.Until until) {
+            learned.add(new Learned(str(ip), until.allowNs(), until.denyNs(), Thread.currentThread()));
         }
 
         @Override

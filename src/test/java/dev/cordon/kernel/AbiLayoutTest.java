@@ -85,10 +85,10 @@ class AbiLayoutTest {
         for (String e : Abi.ENUMS.keySet()) assertThat(btf().enumValues(e)).as(e).get().asInstanceOf(
                 org.assertj.core.api.InstanceOfAssertFactories.MAP).isNotEmpty();
         // spot values straight from bpf/cordon.h, so a wrong BTF reader cannot agree with Abi by accident
-        assertThat(cStruct("cordon_net_event").size()).isEqualTo(80);
+        assertThat(cStruct("cordon_net_event").size()).isEqualTo(88);
         assertThat(cStruct("cordon_exec_event").size()).isEqualTo(568);
         assertThat(cStruct("cordon_net_event").members()).extracting(Btf.Member::name).containsExactly(
-                "hdr", "verdict", "rule_id", "family", "protocol", "port", "mapped_v4", "_pad", "addr");
+                "hdr", "verdict", "rule_id", "family", "protocol", "port", "mapped_v4", "_pad", "addr", "cookie");
         assertThat(cStruct("cordon_net_event").members().get(8)).isEqualTo(new Btf.Member("addr", 64, 16));
         assertThat(btf().enumValues("cordon_rule_special")).get()
                 .asInstanceOf(org.assertj.core.api.InstanceOfAssertFactories.map(String.class, Long.class))
@@ -130,11 +130,11 @@ class AbiLayoutTest {
                 sequenceLayout(4, JAVA_BYTE).withName("addr"));
         List<String> d = AbiDiff.diff(cStruct("cordon_net_event"), drifted);
         assertThat(d).contains(
-                "struct cordon_net_event: size is 80 bytes in C but 68 in Java",
+                "struct cordon_net_event: size is 88 bytes in C but 68 in Java",
                 "struct cordon_net_event: member #4 is 'protocol' in C but 'port' in Java",
                 "struct cordon_net_event: member #5 is 'port' in C but 'protocol' in Java",
                 "struct cordon_net_event.mapped_v4: size is 1 in C but 2 in Java");
-        assertThat(d).anyMatch(s -> s.contains("9 members in C") && s.contains("8 in Java"));
+        assertThat(d).anyMatch(s -> s.contains("10 members in C") && s.contains("8 in Java"));
         assertThat(d).anyMatch(s -> s.contains("'addr'") && s.contains("exists only in C"));
     }
 
@@ -191,6 +191,7 @@ class AbiLayoutTest {
         missingAndExtra.put("CORDON_VERDICT_ALLOWED", 0L);
         missingAndExtra.put("CORDON_VERDICT_BLOCKED", 1L);
         missingAndExtra.put("CORDON_VERDICT_DROPPED", 2L);
+        missingAndExtra.put("CORDON_VERDICT_OUTAGE", 3L);
         assertThat(AbiDiff.diffEnum("cordon_verdict", c, missingAndExtra)).containsExactly(
                 "enum cordon_verdict: CORDON_VERDICT_AUDITED = 2 is missing in Java",
                 "enum cordon_verdict: CORDON_VERDICT_DROPPED = 2 exists only in Java");
@@ -199,6 +200,7 @@ class AbiLayoutTest {
         reordered.put("CORDON_VERDICT_BLOCKED", 1L);
         reordered.put("CORDON_VERDICT_ALLOWED", 0L);
         reordered.put("CORDON_VERDICT_AUDITED", 2L);
+        reordered.put("CORDON_VERDICT_OUTAGE", 3L);
         assertThat(AbiDiff.diffEnum("cordon_verdict", c, reordered)).singleElement().asString().contains("in order");
     }
 

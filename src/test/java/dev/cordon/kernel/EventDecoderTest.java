@@ -68,8 +68,9 @@ class EventDecoderTest {
                 "90 1f",                        // 60 port      = 8080 (host order)
                 "00",                           // 62 mapped_v4 = 0
                 "00",                           // 63 _pad
-                "7f 00 00 02" + zeros(12));     // 64 addr[16]  = 127.0.0.2
-        assertThat(r).hasSize(80);
+                "7f 00 00 02" + zeros(12),      // 64 addr[16]  = 127.0.0.2
+                "2a 00 00 00 00 00 00 80");     // 80 cookie    = 0x800000000000002a
+        assertThat(r).hasSize(88);
         return r;
     }
 
@@ -91,6 +92,50 @@ class EventDecoderTest {
         assertThat(e.process().tid()).isEqualTo(4243);
         assertThat(e.process().comm()).isEqualTo("curl");
         assertThat(e.process().cgroupId()).isEqualTo(0x8102030405060708L);
+        assertThat(e.cookie()).isEqualTo(0x800000000000002aL);
+    }
+
+    @Test
+    void anOutageConnectCarriesItsVerdictRuleAndCookie() {
+        byte[] r = v4BlockedConnect();
+        System.arraycopy(HexFormat.of().parseHex("03000000fbffffff"), 0, r, 48, 8); // OUTAGE, RULE_OUTAGE_DROPPED
+        NetEvent e = net(EventDecoder.decode(r));
+        assertThat(e.verdict()).isEqualTo(Verdict.OUTAGE);
+        assertThat(e.verdict().violation()).isFalse();
+        assertThat(e.ruleId()).isEqualTo(Abi.RULE_OUTAGE_DROPPED);
+        assertThat(e.cookie()).isEqualTo(0x800000000000002aL);
+    }
+
+    @Test
+    void exitRecordsDecodeStatusAndSignal() {
+        byte[] exited = rec("05 00 00 00", HDR_CONNECT_CURL[1], HDR_CONNECT_CURL[2], HDR_CONNECT_CURL[3],
+                HDR_CONNECT_CURL[4], HDR_CONNECT_CURL[5], HDR_CONNECT_CURL[6],
+                "01 00 00 00",                  // 48 ppid      = 1
+                "00 07 00 00");                 // 52 exit_code = 7 << 8 (exit(7))
+        assertThat(exited).hasSize((int) Abi.EXIT_EVENT.byteSize());
+        var e = (dev.cordon.events.ExitEvent) EventDecoder.decode(exited).orElseThrow();
+        assertThat(e.process().pid()).isEqualTo(4242);
+        assertThat(e.ppid()).isEqualTo(1);
+        assertThat(e.signal()).isZero();
+        assertThat(e.status()).isEqualTo(7);
+
+        System.arraycopy(HexFormat.of().parseHex("09000000"), 0, exited, 52, 4); // killed by SIGKILL
+        var killed = (dev.cordon.events.ExitEvent) EventDecoder.decode(exited).orElseThrow();
+        assertThat(killed.signal()).isEqualTo(9);
+        assertThat(EventDecoder.decode(Arrays.copyOf(exited, exited.length - 1))).isEmpty();
+    }
+
+    @Test
+    void outageEndRecordsDecodeCookieAndStart() {
+        byte[] r = rec("06 00 00 00", HDR_CONNECT_CURL[1], HDR_CONNECT_CURL[2], HDR_CONNECT_CURL[3],
+                HDR_CONNECT_CURL[4], HDR_CONNECT_CURL[5], HDR_CONNECT_CURL[6],
+                "2a 00 00 00 00 00 00 80",      // 48 cookie
+                "00 ca 9a 3b 00 00 00 00");     // 56 start_ns  = 1_000_000_000
+        assertThat(r).hasSize((int) Abi.OUTAGE_END_EVENT.byteSize());
+        var e = (dev.cordon.events.OutageEndEvent) EventDecoder.decode(r).orElseThrow();
+        assertThat(e.cookie()).isEqualTo(0x800000000000002aL);
+        assertThat(e.startNs()).isEqualTo(1_000_000_000L);
+        assertThat(e.monotonicNs()).isEqualTo(0x123456789L);
     }
 
     @Test
@@ -110,8 +155,9 @@ class EventDecoderTest {
                 "e8 fd",                            // 60 port      = 65000 (unsigned 16 bit)
                 "00",                               // 62 mapped_v4 = 0
                 "00",                               // 63 _pad
-                "20 01 0d b8 00 00 00 00 00 00 00 00 00 00 00 01"); // 64 addr = 2001:db8::1
-        assertThat(r).hasSize(80);
+                "20 01 0d b8 00 00 00 00 00 00 00 00 00 00 00 01", // 64 addr = 2001:db8::1
+                zeros(8));                          // 80 cookie
+        assertThat(r).hasSize(88);
         NetEvent e = net(EventDecoder.decode(r));
         assertThat(e.hook()).isEqualTo(Hook.SENDMSG);
         assertThat(e.verdict()).isEqualTo(Verdict.AUDITED);
@@ -146,8 +192,9 @@ class EventDecoderTest {
                 "50 c3",                            // 60 port      = 50000
                 "01",                               // 62 mapped_v4 = 1: aimed at ::ffff:10.1.2.3
                 "00",                               // 63 _pad
-                "0a 01 02 03" + zeros(12));         // 64 addr      = 10.1.2.3 in the first 4 bytes
-        assertThat(r).hasSize(80);
+                "0a 01 02 03" + zeros(12),          // 64 addr      = 10.1.2.3 in the first 4 bytes
+                zeros(8));                          // 80 cookie
+        assertThat(r).hasSize(88);
         NetEvent e = net(EventDecoder.decode(r));
         assertThat(e.verdict()).isEqualTo(Verdict.ALLOWED);
         assertThat(e.ruleId()).isEqualTo(3);
@@ -273,7 +320,7 @@ class EventDecoderTest {
 
     @Test
     void unknownKindsAreRejected() {
-        for (String kind : new String[] {"00 00 00 00", "05 00 00 00", "ff ff ff ff", "01 00 00 01"}) {
+        for (String kind : new String[] {"00 00 00 00", "07 00 00 00", "ff ff ff ff", "01 00 00 01"}) {
             byte[] r = v4BlockedConnect();
             System.arraycopy(HexFormat.of().parseHex(kind.replace(" ", "")), 0, r, 0, 4); // kind at offset 0
             assertThat(EventDecoder.decode(Arrays.copyOf(r, 600))).as("kind %s", kind).isEmpty();
@@ -282,7 +329,7 @@ class EventDecoderTest {
 
     @Test
     void unknownVerdictsAreRejected() {
-        for (String verdict : new String[] {"03 00 00 00", "ff ff ff ff", "00 01 00 00"}) {
+        for (String verdict : new String[] {"04 00 00 00", "ff ff ff ff", "00 01 00 00"}) {
             byte[] r = v4BlockedConnect();
             System.arraycopy(HexFormat.of().parseHex(verdict.replace(" ", "")), 0, r, 48, 4); // verdict at offset 48
             assertThat(EventDecoder.decode(r)).as("verdict %s", verdict).isEmpty();

@@ -22,22 +22,6 @@ class EventsFileIT {
     @RegisterExtension
     static final KernelTestSupport kernel = new KernelTestSupport();
 
-    /**
-     * Parses each line with Python's json module (an independent, strict parser) and prints it as
-     * key US value RS ..., strings as they are, everything else as JSON.
-     */
-    private static final String FLATTEN = """
-            import json, sys
-            for n, line in enumerate(open(sys.argv[1], encoding="utf-8"), 1):
-                try:
-                    o = json.loads(line)
-                except ValueError as e:
-                    sys.exit("line %d is not JSON: %s: %r" % (n, e, line))
-                if not isinstance(o, dict):
-                    sys.exit("line %d is not a JSON object: %r" % (n, line))
-                print("\\x1e".join("%s\\x1f%s" % (k, v if isinstance(v, str) else json.dumps(v)) for k, v in o.items()))
-            """;
-
     @Test
     void eventsFileHoldsAllowedAndBlockedAttemptsAndExecRecords() throws Exception {
         TcpListener allowed = kernel.tcp("127.0.0.3");
@@ -55,7 +39,7 @@ class EventsFileIT {
         assertThat(r.attemptLines()).as("stderr still has only the violation").singleElement()
                 .satisfies(l -> assertThat(l.raw()).startsWith("WARN CONNECT BLOCKED "));
 
-        List<Map<String, String>> records = readJsonLines(events);
+        List<Map<String, String>> records = JsonLines.read(events);
         List<String> pids = r.stdoutLines().stream().filter(l -> l.startsWith("PID ")).map(l -> l.substring(4)).toList();
         assertThat(pids).hasSize(2);
 
@@ -79,8 +63,13 @@ class EventsFileIT {
                 .containsEntry("ip", "127.0.0.2").containsEntry("port", Integer.toString(denied.port()))
                 .containsEntry("pid", pids.get(1)).containsEntry("cmd", String.join(" ", second))
                 .containsEntry("rule", "127.0.0.2/32");
-        // Every record names the session's cgroup.
-        assertThat(records).extracting(m -> m.get("cgroupId")).doesNotContainNull().containsOnly(records.getFirst().get("cgroupId"));
+        // The run's first and last records frame it; every kernel record between names the session's cgroup.
+        assertThat(records.getFirst()).containsEntry("type", "run-start");
+        assertThat(records.getLast()).containsEntry("type", "run-end").containsEntry("commandStatus", "1")
+                .containsEntry("exitStatus", "1").containsEntry("violations", "1");
+        List<Map<String, String>> kernelRecords = records.subList(1, records.size() - 1);
+        assertThat(kernelRecords).extracting(m -> m.get("cgroupId")).doesNotContainNull()
+                .containsOnly(kernelRecords.getFirst().get("cgroupId"));
     }
 
     @Test
@@ -95,7 +84,7 @@ class EventsFileIT {
         assertThat(r.exitCode()).as("%s", r).isZero();
         assertThat(target.receivedBeforeSentinel()).hasSize(1);
         assertThat(other.receivedBeforeSentinel()).hasSize(1);
-        List<Map<String, String>> sends = readJsonLines(events).stream().filter(m -> "sendmsg".equals(m.get("type"))).toList();
+        List<Map<String, String>> sends = JsonLines.read(events).stream().filter(m -> "sendmsg".equals(m.get("type"))).toList();
         assertThat(sends).hasSize(2);
         assertThat(sends.get(0)).containsEntry("verdict", "audited").containsEntry("blocked", "false")
                 .containsEntry("ip", "127.0.0.2").containsEntry("proto", "udp").containsEntry("mode", "audit");
@@ -103,22 +92,4 @@ class EventsFileIT {
                 .containsEntry("family", "ipv6").containsEntry("ipv6Mapped", "false");
     }
 
-    private static List<Map<String, String>> readJsonLines(Path file) throws IOException, InterruptedException {
-        assertThat(file).exists();
-        Process p = new ProcessBuilder("python3", "-c", FLATTEN, file.toString()).redirectErrorStream(true).start();
-        String out;
-        try (InputStream in = p.getInputStream()) {
-            out = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        }
-        assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
-        assertThat(p.exitValue()).as("every line of %s is a JSON object:\n%s\n--- file ---\n%s", file, out, Files.readString(file)).isZero();
-        return out.lines().map(line -> {
-            Map<String, String> m = new HashMap<>();
-            for (String kv : line.split("\u001e")) {
-                int sep = kv.indexOf('\u001f');
-                m.put(kv.substring(0, sep), kv.substring(sep + 1));
-            }
-            return m;
-        }).toList();
-    }
 }

@@ -210,8 +210,10 @@ final class GuardedRun {
             problems.add("the command ran with " + r.attachedProgramNames() + " attached, not all " + SESSION_PROGRAMS + " programs");
         }
         Set<Integer> mine = r.sessionProgramIds();
-        if (!cg.isEmpty() && mine.size() != SESSION_PROGRAMS + 1) {
-            problems.add("could not identify the session's programs (" + SESSION_PROGRAMS + " on the cgroup + cordon_exec): " + mine);
+        int expected = SESSION_PROGRAMS + dev.cordon.kernel.EgressGuard.TRACE_PROGRAMS.size();
+        if (!cg.isEmpty() && mine.size() != expected) {
+            problems.add("could not identify the session's programs (" + SESSION_PROGRAMS + " on the cgroup + "
+                    + dev.cordon.kernel.EgressGuard.TRACE_PROGRAMS + "): " + mine);
         }
         if (!mine.isEmpty()) {
             if (!Host.await(Duration.ofSeconds(5), () -> liveProgramIds().stream().noneMatch(mine::contains))) {
@@ -268,7 +270,9 @@ final class GuardedRun {
             Set<Integer> maps = new HashSet<>();
             for (int id : ids) if (all.containsKey(id)) maps.addAll(all.get(id).maps());
             for (Prog p : all.values()) {
-                if (p.name().equals("cordon_exec") && p.maps().stream().anyMatch(maps::contains)) ids.add(p.id());
+                if (dev.cordon.kernel.EgressGuard.TRACE_PROGRAMS.contains(p.name()) && p.maps().stream().anyMatch(maps::contains)) {
+                    ids.add(p.id());
+                }
             }
             return ids;
         }

@@ -39,14 +39,23 @@ final class DemoWorld implements AutoCloseable {
     private final int dnsPort;
     private final Path dir;
 
-    private DemoWorld(Path dir) throws IOException {
+    private DemoWorld(Path dir, int httpPort, int dnsPort) throws IOException {
         this.dir = dir;
-        this.httpPort = startHttp();
-        this.dnsPort = startDns();
+        this.httpPort = startHttp(httpPort);
+        this.dnsPort = startDns(dnsPort);
     }
 
     static DemoWorld start(Path dir) throws IOException {
-        return new DemoWorld(dir);
+        return new DemoWorld(dir, 0, 0);
+    }
+
+    /** With fixed ports (0: any free one), for `cordon demo world`. */
+    static DemoWorld start(Path dir, int httpPort, int dnsPort) throws IOException {
+        try {
+            return new DemoWorld(dir, httpPort, dnsPort);
+        } catch (java.net.BindException e) {
+            throw new IOException("port " + httpPort + " is taken on 127.0.0.10-12; choose another with --http-port", e);
+        }
     }
 
     int httpPort() {
@@ -57,12 +66,12 @@ final class DemoWorld implements AutoCloseable {
         return dnsPort;
     }
 
-    private int startHttp() throws IOException {
+    private int startHttp(int fixedPort) throws IOException {
         IOException last = null;
-        for (int attempt = 0; attempt < 20; attempt++) {
+        for (int attempt = 0; attempt < (fixedPort == 0 ? 20 : 1); attempt++) {
             closeHttp();
             try {
-                int port = 0;
+                int port = fixedPort;
                 for (String ip : HOSTS.values().stream().distinct().toList()) {
                     HttpServer s = HttpServer.create(new InetSocketAddress(InetAddress.getByName(ip), port), 16);
                     port = s.getAddress().getPort();
@@ -81,17 +90,20 @@ final class DemoWorld implements AutoCloseable {
                 last = e;
             }
         }
+        if (fixedPort != 0) throw last;
         throw new IOException("cannot bind the demo HTTP servers", last);
     }
 
-    private int startDns() throws IOException {
+    private int startDns(int fixedPort) throws IOException {
         Path dnsmasqBin = Path.of("/usr/sbin/dnsmasq");
         if (!Files.isExecutable(dnsmasqBin)) {
             throw new IOException("the demo needs dnsmasq (/usr/sbin/dnsmasq): install it with bin/setup or apt-get install dnsmasq-base");
         }
-        int port;
-        try (DatagramSocket probe = new DatagramSocket(0, InetAddress.getByName("127.0.0.1"))) {
-            port = probe.getLocalPort();
+        int port = fixedPort;
+        if (port == 0) {
+            try (DatagramSocket probe = new DatagramSocket(0, InetAddress.getByName("127.0.0.1"))) {
+                port = probe.getLocalPort();
+            }
         }
         List<String> cmd = new ArrayList<>(List.of(dnsmasqBin.toString(), "--keep-in-foreground", "--conf-file=/dev/null",
                 "--no-resolv", "--no-hosts", "--bind-interfaces", "--listen-address=127.0.0.1", "--port=" + port,
@@ -112,7 +124,10 @@ final class DemoWorld implements AutoCloseable {
             s.setSoTimeout(100);
             s.connect(new InetSocketAddress("127.0.0.1", port));
             while (System.nanoTime() < deadline) {
-                if (!dnsmasq.isAlive()) throw new IOException("dnsmasq exited: see " + dir.resolve("dnsmasq.log"));
+                if (!dnsmasq.isAlive()) {
+                    throw new IOException("dnsmasq could not serve 127.0.0.1:" + port + ": "
+                            + Files.readString(dir.resolve("dnsmasq.log")).strip());
+                }
                 try {
                     s.send(new java.net.DatagramPacket(q, q.length));
                     byte[] buf = new byte[512];

@@ -1,22 +1,25 @@
 package dev.cordon.demo;
 
-/** The example deploy script, modelled on GitHub's MySQL incident scenario. */
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * The example deploy script, modelled on GitHub's MySQL incident scenario: examples/deploy.sh,
+ * shipped in the jar. It reads the web servers' port from DEMO_HTTP_PORT (default 8080).
+ */
 final class DeployScript {
     private DeployScript() {}
 
-    static String text(int port) {
-        return """
-                #!/bin/sh
-                # Apply a MySQL config change to the replicas during an incident.
-                # Hidden dependency: it fetches a tool from github.com, the very thing that may be down.
-                set -e
-                echo "deploy: applying my.cnf change to mysql-replica-{1..3}"
-                echo "deploy: fetching the latest orchestrator release from github.com"
-                curl -fsS --max-time 30 -o /dev/null http://api.github.com:%1$d/repos/openark/orchestrator/releases/latest
-                curl -fsS --max-time 30 -o /dev/null http://%2$s:%1$d/orchestrator-3.2.6-linux-amd64.tar.gz
-                echo "deploy: taking the rollout lock from deploy-api.internal"
-                curl -fsS --max-time 30 -o /dev/null http://deploy-api.internal:%1$d/v1/locks/mysql-replicas
-                echo "deploy: config applied"
-                """.formatted(port, DemoWorld.CNAME_ALIAS);
+    static final String PORT_VARIABLE = "DEMO_HTTP_PORT";
+
+    static String text() {
+        try (InputStream in = DeployScript.class.getResourceAsStream("deploy.sh")) {
+            if (in == null) throw new IllegalStateException("deploy.sh is missing from the jar; rebuild with mvn package");
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 }

@@ -17,7 +17,11 @@ final class DemoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        return new Demo(spec.commandLine().getOut(), spec.commandLine().getErr()).run();
+        try {
+            return new Demo(spec.commandLine().getOut(), spec.commandLine().getErr()).run();
+        } catch (java.io.IOException e) {
+            throw new dev.cordon.session.CordonException("the demo failed: " + e.getMessage(), e);
+        }
     }
 
     @Command(name = "world", mixinStandardHelpOptions = true,
@@ -39,7 +43,11 @@ final class DemoCommand implements Callable<Integer> {
             if (dnsPort < 1 || dnsPort > 65535 || httpPort < 1 || httpPort > 65535) {
                 throw new picocli.CommandLine.ParameterException(spec.commandLine(), "ports must be 1-65535");
             }
-            return new Demo(spec.commandLine().getOut(), spec.commandLine().getErr()).serveWorld(httpPort, dnsPort);
+            try {
+                return new Demo(spec.commandLine().getOut(), spec.commandLine().getErr()).serveWorld(httpPort, dnsPort);
+            } catch (java.io.IOException e) {
+                throw new dev.cordon.session.CordonException("cannot start the demo world: " + e.getMessage(), e);
+            }
         }
     }
 }

@@ -39,6 +39,22 @@ public final class IpPolicy {
     /** One trie entry: ranges that differ from {@code otherRuleId}, which decides every other port. */
     public record Entry(Cidr prefix, int otherRuleId, List<Segment> ranges) {}
 
+    /** A prefix whose effective port map does not fit one kernel entry. */
+    public static final class TooManyPortRanges extends PolicyException {
+        private static final long serialVersionUID = 1L;
+        private final transient Cidr prefix;
+
+        TooManyPortRanges(Cidr prefix, int needed) {
+            super("prefix " + prefix + " needs " + needed + " port ranges once merged with the prefixes that contain it; "
+                    + "the kernel holds at most " + MAX_PORT_RANGES + ": join ports into ranges or use fewer port rules on it");
+            this.prefix = prefix;
+        }
+
+        public Cidr prefix() {
+            return prefix;
+        }
+    }
+
     private final List<IpRule> rules;
     private final Action defaultAction;
     private final Map<Cidr, List<Integer>> byPrefix = new LinkedHashMap<>(); // rule ids by prefix, in rule order
@@ -164,9 +180,7 @@ public final class IpPolicy {
         int o = other;
         List<Segment> ranges = segments.stream().filter(s -> s.ruleId() != o).toList();
         if (ranges.size() > MAX_PORT_RANGES) {
-            throw new PolicyException("prefix " + prefix + " needs " + ranges.size() + " port ranges once merged with the "
-                    + "prefixes that contain it; the kernel holds at most " + MAX_PORT_RANGES
-                    + ": join ports into ranges or use fewer port rules on it");
+            throw new TooManyPortRanges(prefix, ranges.size());
         }
         return new Entry(prefix, other, ranges);
     }

@@ -8,7 +8,7 @@ import java.util.concurrent.Callable;
 
 @Command(name = "policy", mixinStandardHelpOptions = true,
         description = "Work with policy files (YAML, for cordon run --policy).",
-        subcommands = {PolicyCheckCommand.class})
+        subcommands = {PolicyCheckCommand.class, PolicySchemaCommand.class})
 final class PolicyCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;

@@ -58,7 +58,8 @@ final class RuleChecks {
                 }
                 continue;
             }
-            redundantDomain(d, all, def).ifPresent(out::add);
+            boolean contradicted = all.stream().anyMatch(e -> e.pattern().equals(d.pattern()) && e.action() != d.action());
+            if (!contradicted) redundantDomain(d, all, def).ifPresent(out::add);
         }
     }
 

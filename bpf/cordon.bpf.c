@@ -270,6 +270,24 @@ static __always_inline int outage(struct bpf_sock_addr *ctx, __u32 kind, struct 
 	return 1;
 }
 
+/* What a prefix's rule says about one destination port (host order): a bounded scan of its ranges. */
+static __always_inline void port_decision(const struct cordon_rule *rule, __u16 port, __u32 *action, __u32 *rule_id)
+{
+	__u32 i;
+
+	*action = rule->action;
+	*rule_id = rule->rule_id;
+	for (i = 0; i < CORDON_PORT_RANGES; i++) {
+		if (i >= rule->nranges)
+			break;
+		if (port >= rule->ranges[i].lo && port <= rule->ranges[i].hi) {
+			*action = rule->ranges[i].action;
+			*rule_id = rule->ranges[i].rule_id;
+			break;
+		}
+	}
+}
+
 static __always_inline int decide(struct bpf_sock_addr *ctx, __u32 kind, struct destination *d)
 {
 	__u32 zero = 0;
@@ -277,6 +295,7 @@ static __always_inline int decide(struct bpf_sock_addr *ctx, __u32 kind, struct 
 	struct cordon_rule *rule;
 	struct cordon_learned *learned;
 	__u32 action, rule_id, verdict;
+	__u32 cidr_action = CORDON_ACTION_NONE, cidr_rule_id = CORDON_RULE_DEFAULT;
 	int learned_allow = 0, learned_deny = 0, learned_outage = 0;
 
 	if (!cfg)
@@ -306,23 +325,26 @@ static __always_inline int decide(struct bpf_sock_addr *ctx, __u32 kind, struct 
 		learned_outage = outage_style && learned->outage_until_ns > now;
 	}
 
+	if (rule)
+		port_decision(rule, bpf_ntohs(ctx->user_port), &cidr_action, &cidr_rule_id);
+
 	/*
 	 * Deny wins: an explicit CIDR deny, then an address only a blocked name resolved to.
 	 * An address an allowed answer gave the command is allowed (a shared CDN address is
 	 * reported with both names by userspace). A simulated outage comes before any allow, so a
 	 * rehearsal works on loopback too. Then CIDR allows (loopback), then the default.
 	 */
-	if (rule && rule->action == CORDON_ACTION_DENY) {
+	if (cidr_action == CORDON_ACTION_DENY) {
 		action = CORDON_ACTION_DENY;
-		rule_id = rule->rule_id;
+		rule_id = cidr_rule_id;
 	} else if (learned_deny && !learned_allow) {
 		action = CORDON_ACTION_DENY;
 		rule_id = CORDON_RULE_LEARNED;
 	} else if (learned_outage) {
 		return outage(ctx, kind, d);
-	} else if (rule) {
-		action = rule->action;
-		rule_id = rule->rule_id;
+	} else if (cidr_action != CORDON_ACTION_NONE) {
+		action = cidr_action;
+		rule_id = cidr_rule_id;
 	} else if (learned_allow) {
 		action = CORDON_ACTION_ALLOW;
 		rule_id = CORDON_RULE_LEARNED;

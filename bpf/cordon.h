@@ -12,6 +12,7 @@
 
 #define CORDON_COMM_LEN 16
 #define CORDON_ARGS_LEN 512
+#define CORDON_PORT_RANGES 8 /* port ranges one prefix can carry; userspace rejects policies needing more */
 
 /* What the session does with a violation. Stored in the config map. */
 enum cordon_mode {
@@ -23,6 +24,7 @@ enum cordon_mode {
 enum cordon_action {
 	CORDON_ACTION_ALLOW = 0,
 	CORDON_ACTION_DENY = 1,
+	CORDON_ACTION_NONE = 2, /* no CIDR rule covers this port: fall through to learned addresses, then the default */
 };
 
 /* What the kernel did with one attempt. */
@@ -83,10 +85,26 @@ struct cordon_lpm_v6 {
 	__u8 addr[16];
 };
 
-/* LPM trie value: the decision and which rule made it (for the report). */
-struct cordon_rule {
+/* Destination ports lo..hi (host order, inclusive) of one prefix, with their own decision. */
+struct cordon_port_range {
+	__u16 lo;
+	__u16 hi;
 	__u32 action;  /* enum cordon_action */
 	__u32 rule_id; /* index into the session's rule table */
+};
+
+/*
+ * LPM trie value: the decision for every port of the prefix, already merged by userspace with
+ * what less specific prefixes say (the longest match is the only one the kernel looks up).
+ * The first of ranges[0..nranges) that holds the port decides (they do not overlap); any other
+ * port gets action/rule_id, where CORDON_ACTION_NONE means no CIDR rule applies.
+ */
+struct cordon_rule {
+	__u32 action;  /* enum cordon_action, for ports no range holds */
+	__u32 rule_id; /* index into the session's rule table */
+	__u32 nranges; /* used entries of ranges */
+	__u32 _pad;
+	struct cordon_port_range ranges[CORDON_PORT_RANGES];
 };
 
 /*

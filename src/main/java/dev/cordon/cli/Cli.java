@@ -1,6 +1,9 @@
 package dev.cordon.cli;
 
+import dev.cordon.events.Escape;
 import dev.cordon.policy.PolicyException;
+import dev.cordon.policy.file.PolicyFileException;
+import dev.cordon.policy.file.PolicyProblem;
 import dev.cordon.session.CordonException;
 import picocli.CommandLine;
 
@@ -33,6 +36,17 @@ public final class Cli {
         return m == null ? c.toString() : m;
     }
 
+    /** "no such file" rather than NoSuchFileException's bare path. */
+    static String ioMessage(Exception e) {
+        Throwable c = e instanceof java.io.UncheckedIOException u ? u.getCause() : e;
+        return switch (c) {
+            case java.nio.file.NoSuchFileException n -> "no such file";
+            case java.nio.file.AccessDeniedException a -> "permission denied";
+            case java.nio.charset.CharacterCodingException x -> "not UTF-8 text";
+            default -> rootMessage(c);
+        };
+    }
+
     static CommandLine create(PrintWriter out, PrintWriter err) {
         CommandLine cl = new CommandLine(new CordonCommand());
         cl.setOut(out);
@@ -48,7 +62,10 @@ public final class Cli {
         });
         cl.setExecutionExceptionHandler((ex, c, parsed) -> {
             PrintWriter e = c.getErr();
-            if (ex instanceof CordonException || ex instanceof PolicyException) {
+            if (ex instanceof PolicyFileException f) {
+                for (PolicyProblem p : f.problems()) e.println(Escape.text(p.format(f.source())));
+                e.println("cordon: " + Escape.text(f.getMessage()) + "; nothing was run");
+            } else if (ex instanceof CordonException || ex instanceof PolicyException) {
                 e.println("cordon: " + ex.getMessage());
             } else if (ex instanceof dev.cordon.libbpf.BpfException || ex instanceof dev.cordon.libbpf.LibBpfLoader.LibBpfMissingException) {
                 e.println("cordon: " + ex.getMessage());

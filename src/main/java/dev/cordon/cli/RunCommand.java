@@ -11,7 +11,7 @@ import dev.cordon.policy.DomainPattern;
 import dev.cordon.policy.DomainPolicy;
 import dev.cordon.policy.Action;
 import dev.cordon.policy.Cidr;
-import dev.cordon.policy.IpPolicy;
+import dev.cordon.policy.Loopback;
 import dev.cordon.policy.Mode;
 import dev.cordon.policy.OutagePlan;
 import dev.cordon.policy.OutageStyle;
@@ -46,11 +46,21 @@ import java.util.function.Function;
                         + "The most specific domain rule or prefix decides; the same one both allowed and denied is denied. "
                         + "Loopback (127.0.0.0/8, ::1) is allowed unless a rule names it or a part of it.",
                 "",
+                "With --policy FILE: settings given as options (--mode, --default, --loopback, --blocked-response, "
+                        + "--upstream-timeout, --allow-raw-sockets) override the file's; --upstream replaces the file's "
+                        + "upstreams; --allow, --deny, --allow-cidr and --deny-cidr add to the file's rules. A file with "
+                        + "errors is reported line by line and nothing runs (exit 125).",
+                "",
                 "Exit status: the command's own (128+N if signal N killed it); 125 if cordon failed or was "
                         + "used wrongly; 126 if the command cannot be executed; 127 if it was not found."})
 final class RunCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
+
+    @Option(names = "--policy", paramLabel = "FILE",
+            description = "Read settings and rules from a YAML policy file (see cordon policy check). Options given here "
+                    + "override its settings, --upstream replaces its upstreams, and rule options add to its rules.")
+    Path policyFile;
 
     @Option(names = "--deny-cidr", paramLabel = "CIDR", converter = CidrConverter.class,
             description = "Deny this prefix or address (repeatable), e.g. 10.0.0.0/8, 2001:db8::/32, 192.0.2.7.")
@@ -68,25 +78,31 @@ final class RunCommand implements Callable<Integer> {
             description = "Allow this domain and its subdomains (repeatable); the most specific rule wins.")
     List<DomainPattern> allowDomains = new ArrayList<>();
 
-    @Option(names = "--default", paramLabel = "allow|deny", defaultValue = "allow",
-            description = "What happens to domains and destinations no rule matches (default: ${DEFAULT-VALUE}).")
+    // Settings without defaultValue: null means "not given", so a policy file's value stands (PolicyMerge).
+    @Option(names = "--default", paramLabel = "allow|deny",
+            description = "What happens to domains and destinations no rule matches (default: allow).")
     Action defaultAction;
 
-    @Option(names = "--mode", paramLabel = "enforce|audit", defaultValue = "enforce",
-            description = "enforce: denied attempts fail with EPERM; audit: they succeed and are reported (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--mode", paramLabel = "enforce|audit",
+            description = "enforce: denied attempts fail with EPERM; audit: they succeed and are reported (default: enforce).")
     Mode mode;
+
+    @Option(names = "--loopback", paramLabel = "allow|rules",
+            description = "allow: 127.0.0.0/8 and ::1 are allowed unless a rule names them; rules: loopback follows the "
+                    + "rules and the default like any address (default: allow).")
+    Loopback loopback;
 
     @Option(names = "--upstream", paramLabel = "IP[:PORT]", converter = UpstreamConverter.class,
             description = "DNS server the proxy forwards to (repeatable; default: the nameservers of /etc/resolv.conf).")
     List<InetSocketAddress> upstreams = new ArrayList<>();
 
-    @Option(names = "--blocked-response", paramLabel = "nxdomain|refused", defaultValue = "nxdomain",
-            description = "How a blocked name is answered (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--blocked-response", paramLabel = "nxdomain|refused",
+            description = "How a blocked name is answered (default: nxdomain).")
     QueryHandler.BlockedResponse blockedResponse;
 
-    @Option(names = "--upstream-timeout", paramLabel = "MS", defaultValue = "2000",
-            description = "Give up on the upstreams after MS milliseconds and answer SERVFAIL (default: ${DEFAULT-VALUE}).")
-    long upstreamTimeoutMs;
+    @Option(names = "--upstream-timeout", paramLabel = "MS",
+            description = "Give up on the upstreams after MS milliseconds and answer SERVFAIL (default: 2000).")
+    Long upstreamTimeoutMs;
 
     @Option(names = "--dns-ttl-floor", paramLabel = "SECONDS", defaultValue = "30",
             description = "Keep a learned address at least this long, whatever its TTL (default: ${DEFAULT-VALUE}).")
@@ -103,7 +119,7 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--allow-raw-sockets",
             description = "Let the command create raw sockets in enforce mode. They bypass every address check "
                     + "(a hand-made DNS packet to any server), so this opens a hole; each one is still reported.")
-    boolean allowRawSockets;
+    Boolean allowRawSockets;
 
     @Option(names = "--simulate-outage", paramLabel = "DOMAIN", converter = DomainConverter.class,
             description = "Rehearse an outage of DOMAIN and its subdomains (repeatable): it behaves as when it is really "
@@ -149,25 +165,28 @@ final class RunCommand implements Callable<Integer> {
                 err.flush();
             });
         }
-        IpPolicy policy = IpPolicy.of(allowCidrs, denyCidrs, defaultAction);
-        DnsService.Options dns = dnsOptions();
-        SessionOptions options = new SessionOptions(command, policy, mode, eventsFile, CommandLauncher.Stdio.INHERIT, dns,
-                allowRawSockets, dns == null ? OutagePlan.NONE : dns.outage(),
-                new SessionOptions.Reporting(failOnViolation, !noSummary, List.of(), null));
+        PolicyMerge.Merged p = PolicyMerge.merge(policyFile == null ? null : PolicyMerge.load(policyFile, err),
+                new PolicyMerge.Flags(mode, defaultAction, loopback, allowRawSockets, upstreams, blockedResponse, upstreamTimeoutMs,
+                        allowDomains, denyDomains, allowCidrs, denyCidrs));
+        DnsService.Options dns = dnsOptions(p);
+        SessionOptions options = new SessionOptions(command, p.ipPolicy(), p.mode(), eventsFile, CommandLauncher.Stdio.INHERIT,
+                dns, p.allowRawSockets(), dns == null ? OutagePlan.NONE : dns.outage(),
+                new SessionOptions.Reporting(failOnViolation, !noSummary, List.of(),
+                        policyFile == null ? null : policyFile.toString()));
         return sessionRunner.apply(options);
     }
 
-    private DnsService.Options dnsOptions() {
+    private DnsService.Options dnsOptions(PolicyMerge.Merged p) {
         if (noDnsProxy) {
-            if (!denyDomains.isEmpty() || !allowDomains.isEmpty()) {
-                throw new PolicyException("--deny/--allow need the DNS proxy; drop --no-dns-proxy");
+            if (!p.domainRules().isEmpty()) {
+                throw new PolicyException("domain rules (--deny/--allow or the policy file's domains) need the DNS proxy; drop --no-dns-proxy");
             }
             if (!outageDomains.isEmpty()) throw new PolicyException("--simulate-outage needs the DNS proxy; drop --no-dns-proxy");
             return null;
         }
-        if (upstreamTimeoutMs < 1) throw new PolicyException("--upstream-timeout must be at least 1 ms");
+        if (p.upstreamTimeoutMs() < 1) throw new PolicyException("--upstream-timeout must be at least 1 ms");
         if (ttlFloor < 0 || ttlGrace < 0) throw new PolicyException("--dns-ttl-floor and --dns-ttl-grace cannot be negative");
-        List<InetSocketAddress> servers = upstreams;
+        List<InetSocketAddress> servers = p.upstreams();
         if (servers.isEmpty()) {
             try {
                 servers = ResolvConf.nameservers(Path.of("/etc/resolv.conf"));
@@ -176,9 +195,10 @@ final class RunCommand implements Callable<Integer> {
             }
             if (servers.isEmpty()) throw new PolicyException("/etc/resolv.conf names no nameserver; give --upstream IP[:PORT]");
         }
-        return new DnsService.Options(DomainPolicy.of(allowDomains, denyDomains, defaultAction), mode, blockedResponse,
-                servers, java.time.Duration.ofMillis(upstreamTimeoutMs), new LearnedAddresses.Ttl(ttlFloor, ttlGrace),
-                131_072, DnsProxy.Options.DEFAULT, new OutagePlan(outageDomains, outageStyle, outageWait));
+        return new DnsService.Options(DomainPolicy.of(p.domainRules(), p.defaultAction()), p.mode(), p.blockedResponse(),
+                servers, java.time.Duration.ofMillis(p.upstreamTimeoutMs()), new LearnedAddresses.Ttl(ttlFloor, ttlGrace),
+                131_072, DnsProxy.Options.DEFAULT,
+                new OutagePlan(outageDomains, outageStyle, outageWait));
     }
 
     /** The seam tests replace to check parsing without root. */

@@ -28,6 +28,24 @@ public final class Escape {
         return sb.append('"').toString();
     }
 
+    /** Text for a terminal as it is, quotes and all, with only unsafe characters and line breaks escaped. */
+    public static String text(String value) {
+        StringBuilder sb = new StringBuilder(value.length());
+        for (int i = 0; i < value.length(); ) {
+            int c = value.codePointAt(i);
+            int n = Character.charCount(c);
+            if (c == '\n' || c == '\r' || c == '\t' || unsafe(c)) {
+                StringBuilder one = new StringBuilder();
+                appendEscaped(one, value.substring(i, i + n), false);
+                sb.append(one);
+            } else {
+                sb.appendCodePoint(c);
+            }
+            i += n;
+        }
+        return sb.toString();
+    }
+
     private static void appendEscaped(StringBuilder sb, String s, boolean json) {
         // by code point: format characters also live outside the BMP (U+E0001 and the tag
         // characters, invisible), and a lone surrogate would not survive encoding as UTF-8

@@ -21,6 +21,7 @@ public final class Abi {
 
     public static final int COMM_LEN = 16;
     public static final int ARGS_LEN = 512;
+    public static final int PORT_RANGES = 8;
 
     // enum cordon_mode
     public static final int MODE_ENFORCE = 0;
@@ -28,6 +29,7 @@ public final class Abi {
     // enum cordon_action
     public static final int ACTION_ALLOW = 0;
     public static final int ACTION_DENY = 1;
+    public static final int ACTION_NONE = 2;
     // enum cordon_verdict
     public static final int VERDICT_ALLOWED = 0;
     public static final int VERDICT_BLOCKED = 1;
@@ -67,9 +69,18 @@ public final class Abi {
             JAVA_INT.withName("prefixlen"),
             sequenceLayout(16, JAVA_BYTE).withName("addr")).withName("cordon_lpm_v6");
 
+    public static final StructLayout PORT_RANGE = structLayout(
+            JAVA_SHORT.withName("lo"),
+            JAVA_SHORT.withName("hi"),
+            JAVA_INT.withName("action"),
+            JAVA_INT.withName("rule_id")).withName("cordon_port_range");
+
     public static final StructLayout RULE = structLayout(
             JAVA_INT.withName("action"),
-            JAVA_INT.withName("rule_id")).withName("cordon_rule");
+            JAVA_INT.withName("rule_id"),
+            JAVA_INT.withName("nranges"),
+            JAVA_INT.withName("_pad"),
+            sequenceLayout(PORT_RANGES, PORT_RANGE).withName("ranges")).withName("cordon_rule");
 
     public static final StructLayout LEARNED = structLayout(
             JAVA_LONG.withName("allow_until_ns"),
@@ -142,13 +153,14 @@ public final class Abi {
             JAVA_LONG.withName("start_ns")).withName("cordon_outage_end_event");
 
     /** Every mirrored struct, by its C name. */
-    public static final Map<String, StructLayout> STRUCTS = byName(CONFIG, LPM_V4, LPM_V6, RULE, LEARNED, IP4, IP6,
+    public static final Map<String, StructLayout> STRUCTS = byName(CONFIG, LPM_V4, LPM_V6, PORT_RANGE, RULE, LEARNED, IP4, IP6,
             DNS_SERVER, DNS_ORIG, DNS_OWNER, DNS_QUERY_KEY, EVENT_HEADER, NET_EVENT, EXEC_EVENT, EXIT_EVENT, OUTAGE_END_EVENT);
 
     /** Every mirrored enum, by its C name: constant name to value. */
     public static final Map<String, Map<String, Long>> ENUMS = Map.of(
             "cordon_mode", ordered("CORDON_MODE_ENFORCE", MODE_ENFORCE, "CORDON_MODE_AUDIT", MODE_AUDIT),
-            "cordon_action", ordered("CORDON_ACTION_ALLOW", ACTION_ALLOW, "CORDON_ACTION_DENY", ACTION_DENY),
+            "cordon_action", ordered("CORDON_ACTION_ALLOW", ACTION_ALLOW, "CORDON_ACTION_DENY", ACTION_DENY,
+                    "CORDON_ACTION_NONE", ACTION_NONE),
             "cordon_verdict", ordered("CORDON_VERDICT_ALLOWED", VERDICT_ALLOWED, "CORDON_VERDICT_BLOCKED", VERDICT_BLOCKED,
                     "CORDON_VERDICT_AUDITED", VERDICT_AUDITED, "CORDON_VERDICT_OUTAGE", VERDICT_OUTAGE),
             "cordon_outage_style", ordered("CORDON_OUTAGE_NONE", OUTAGE_NONE, "CORDON_OUTAGE_TIMEOUT", OUTAGE_TIMEOUT,

@@ -5,6 +5,7 @@ import dev.cordon.policy.Cidr;
 
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
+import java.util.List;
 
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
@@ -15,7 +16,16 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 final class Codecs {
     private Codecs() {}
 
-    record RuleValue(int action, int ruleId) {}
+    /** One cordon_port_range: ports lo..hi (host order) and their decision. */
+    record PortRangeValue(int lo, int hi, int action, int ruleId) {}
+
+    /** A cordon_rule: the decision for ports no range holds, and up to Abi.PORT_RANGES ranges. */
+    record RuleValue(int action, int ruleId, List<PortRangeValue> ranges) {
+        RuleValue {
+            ranges = List.copyOf(ranges);
+            if (ranges.size() > Abi.PORT_RANGES) throw new IllegalArgumentException(ranges.size() + " port ranges, at most " + Abi.PORT_RANGES);
+        }
+    }
 
     record Config(int mode, int defaultAction) {}
 
@@ -39,12 +49,37 @@ final class Codecs {
     static final MapCodec<RuleValue> RULE = new MapCodec<>() {
         private final long action = Abi.offset(Abi.RULE, "action");
         private final long id = Abi.offset(Abi.RULE, "rule_id");
+        private final long nranges = Abi.offset(Abi.RULE, "nranges");
+        private final long ranges = Abi.offset(Abi.RULE, "ranges");
+        private final long size = Abi.PORT_RANGE.byteSize();
+        private final long lo = Abi.offset(Abi.PORT_RANGE, "lo");
+        private final long hi = Abi.offset(Abi.PORT_RANGE, "hi");
+        private final long rAction = Abi.offset(Abi.PORT_RANGE, "action");
+        private final long rId = Abi.offset(Abi.PORT_RANGE, "rule_id");
         public long size() { return Abi.RULE.byteSize(); }
         public void write(RuleValue v, MemorySegment t) {
+            t.fill((byte) 0);
             t.set(JAVA_INT, action, v.action());
             t.set(JAVA_INT, id, v.ruleId());
+            t.set(JAVA_INT, nranges, v.ranges().size());
+            for (int i = 0; i < v.ranges().size(); i++) {
+                PortRangeValue r = v.ranges().get(i);
+                long at = ranges + i * size;
+                t.set(JAVA_SHORT, at + lo, (short) r.lo());
+                t.set(JAVA_SHORT, at + hi, (short) r.hi());
+                t.set(JAVA_INT, at + rAction, r.action());
+                t.set(JAVA_INT, at + rId, r.ruleId());
+            }
         }
-        public RuleValue read(MemorySegment s) { return new RuleValue(s.get(JAVA_INT, action), s.get(JAVA_INT, id)); }
+        public RuleValue read(MemorySegment s) {
+            List<PortRangeValue> out = new java.util.ArrayList<>();
+            for (int i = 0; i < s.get(JAVA_INT, nranges); i++) {
+                long at = ranges + i * size;
+                out.add(new PortRangeValue(Short.toUnsignedInt(s.get(JAVA_SHORT, at + lo)), Short.toUnsignedInt(s.get(JAVA_SHORT, at + hi)),
+                        s.get(JAVA_INT, at + rAction), s.get(JAVA_INT, at + rId)));
+            }
+            return new RuleValue(s.get(JAVA_INT, action), s.get(JAVA_INT, id), out);
+        }
     };
 
     record Learned(long allowUntilNs, long denyUntilNs, long outageUntilNs) {}

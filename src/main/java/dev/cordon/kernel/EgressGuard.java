@@ -7,7 +7,6 @@ import dev.cordon.libbpf.TypedMap;
 import dev.cordon.policy.Action;
 import dev.cordon.policy.Cidr;
 import dev.cordon.policy.IpPolicy;
-import dev.cordon.policy.IpRule;
 import dev.cordon.policy.Mode;
 import dev.cordon.policy.OutageStyle;
 
@@ -119,12 +118,7 @@ public final class EgressGuard implements AutoCloseable {
         setMode(o.mode());
         TypedMap<Cidr, Codecs.RuleValue> v4 = object.map("rules_v4").typed(Codecs.LPM_V4, Codecs.RULE);
         TypedMap<Cidr, Codecs.RuleValue> v6 = object.map("rules_v6").typed(Codecs.LPM_V6, Codecs.RULE);
-        List<IpRule> rules = o.policy().rules();
-        for (int id = 0; id < rules.size(); id++) {
-            IpRule r = rules.get(id);
-            Codecs.RuleValue value = new Codecs.RuleValue(action(r.action()), id);
-            (r.cidr().isV4() ? v4 : v6).put(r.cidr(), value);
-        }
+        for (IpPolicy.Entry e : o.policy().entries()) (e.prefix().isV4() ? v4 : v6).put(e.prefix(), ruleValue(o.policy(), e));
         object.map("session_cgroup").typed(Codecs.U32, Codecs.U32).put(0, o.cgroupFd());
         TypedMap<Codecs.DnsServer, Byte> servers = object.map("dns_servers").typed(Codecs.DNS_SERVER, Codecs.U8);
         for (InetSocketAddress s : o.dnsServers()) {
@@ -211,6 +205,21 @@ public final class EgressGuard implements AutoCloseable {
     /** Names of the programs currently attached, in attach order. */
     public List<String> attachedPrograms() {
         return links.stream().map(BpfLink::programName).toList();
+    }
+
+    /** A trie entry as the kernel reads it; NO_RULE becomes CORDON_ACTION_NONE (fall through). */
+    static Codecs.RuleValue ruleValue(IpPolicy policy, IpPolicy.Entry e) {
+        List<Codecs.PortRangeValue> ranges = new ArrayList<>();
+        for (IpPolicy.Segment s : e.ranges()) ranges.add(new Codecs.PortRangeValue(s.lo(), s.hi(), action(policy, s.ruleId()), ruleId(s.ruleId())));
+        return new Codecs.RuleValue(action(policy, e.otherRuleId()), ruleId(e.otherRuleId()), ranges);
+    }
+
+    private static int action(IpPolicy policy, int ruleId) {
+        return policy.rule(ruleId).map(r -> action(r.action())).orElse(Abi.ACTION_NONE);
+    }
+
+    private static int ruleId(int id) {
+        return id == IpPolicy.NO_RULE ? Abi.RULE_DEFAULT : id;
     }
 
     private static int action(Action a) {

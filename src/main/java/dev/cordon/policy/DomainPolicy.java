@@ -31,9 +31,18 @@ public final class DomainPolicy {
     }
 
     public static DomainPolicy of(List<DomainPattern> allow, List<DomainPattern> deny, Action defaultAction) {
+        List<DomainRule> rules = new ArrayList<>();
+        for (DomainPattern p : allow) rules.add(new DomainRule(p, Action.ALLOW, "--allow"));
+        for (DomainPattern p : deny) rules.add(new DomainRule(p, Action.DENY, "--deny"));
+        return of(rules, defaultAction);
+    }
+
+    /** One rule per pattern: the first, unless a later one denies it (deny wins a tie). */
+    public static DomainPolicy of(List<DomainRule> rules, Action defaultAction) {
         Map<DomainPattern, DomainRule> byPattern = new LinkedHashMap<>();
-        for (DomainPattern p : allow) byPattern.putIfAbsent(p, new DomainRule(p, Action.ALLOW, "--allow"));
-        for (DomainPattern p : deny) byPattern.put(p, new DomainRule(p, Action.DENY, "--deny"));
+        for (DomainRule r : rules) {
+            byPattern.merge(r.pattern(), r, (old, neu) -> old.action() == Action.ALLOW && neu.action() == Action.DENY ? neu : old);
+        }
         return new DomainPolicy(new ArrayList<>(byPattern.values()), defaultAction);
     }
 

@@ -1,40 +1,99 @@
 package dev.cordon.policy;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeSet;
 
 /**
  * The IP part of a session's policy, compiled to what the kernel's LPM tries hold.
  *
- * <p>Semantics (the tries implement the first, this class the rest):
+ * <p>Semantics, for a destination address and port:
  * <ul>
- *   <li>the most specific prefix that contains the destination decides;</li>
- *   <li>the same prefix both allowed and denied is denied (deny wins a tie);</li>
- *   <li>loopback (127.0.0.0/8, ::1/128) is allowed unless a rule names a prefix at least as specific;</li>
- *   <li>no prefix matches: the default action.</li>
+ *   <li>the most specific prefix that contains the address <em>and has a rule for that port</em>
+ *       decides: a {@code /16} denying port 22 inside an allowed {@code /8} leaves port 443 of the
+ *       {@code /16} to the {@code /8};</li>
+ *   <li>rules of the same prefix that both cover the port: deny wins;</li>
+ *   <li>{@link Loopback#ALLOW}: loopback (127.0.0.0/8, ::1/128) is allowed unless a rule names a
+ *       prefix at least as specific (for the ports it names);</li>
+ *   <li>no rule covers the port: no CIDR decision (the kernel then tries learned addresses, then
+ *       the default action).</li>
  * </ul>
+ * The kernel looks up only the longest matching prefix, so each trie entry carries its
+ * {@linkplain #entries() effective port map}, merged here with what its less specific prefixes say.
  * Rule ids are indexes into {@link #rules()}; the kernel reports them back in events.
  */
 public final class IpPolicy {
+    /** Port ranges one trie entry can carry (CORDON_PORT_RANGES in bpf/cordon.h). */
+    public static final int MAX_PORT_RANGES = 8;
+    public static final List<Cidr> LOOPBACK_PREFIXES = List.of(Cidr.parse("127.0.0.0/8"), Cidr.parse("::1"));
+    /** A port decided by no rule of an entry ({@link Segment#ruleId}). */
+    public static final int NO_RULE = -1;
+
+    /** Ports {@code lo..hi} (0..65535) of an entry and the rule that decides them, or {@link #NO_RULE}. */
+    public record Segment(int lo, int hi, int ruleId) {}
+
+    /** One trie entry: ranges that differ from {@code otherRuleId}, which decides every other port. */
+    public record Entry(Cidr prefix, int otherRuleId, List<Segment> ranges) {}
+
+    /** A prefix whose effective port map does not fit one kernel entry. */
+    public static final class TooManyPortRanges extends PolicyException {
+        private static final long serialVersionUID = 1L;
+        private final transient Cidr prefix;
+
+        TooManyPortRanges(Cidr prefix, int needed) {
+            super("prefix " + prefix + " needs " + needed + " port ranges once merged with the prefixes that contain it; "
+                    + "the kernel holds at most " + MAX_PORT_RANGES + ": join ports into ranges or use fewer port rules on it");
+            this.prefix = prefix;
+        }
+
+        public Cidr prefix() {
+            return prefix;
+        }
+    }
+
     private final List<IpRule> rules;
     private final Action defaultAction;
+    private final Map<Cidr, List<Integer>> byPrefix = new LinkedHashMap<>(); // rule ids by prefix, in rule order
+    private final List<Entry> entries = new ArrayList<>();
 
     private IpPolicy(List<IpRule> rules, Action defaultAction) {
         this.rules = List.copyOf(rules);
         this.defaultAction = defaultAction;
+        for (int id = 0; id < this.rules.size(); id++) {
+            byPrefix.computeIfAbsent(this.rules.get(id).cidr(), k -> new ArrayList<>()).add(id);
+        }
+        for (Cidr prefix : byPrefix.keySet()) entries.add(compile(prefix));
     }
 
+    /** Command-line rules (every port), loopback allowed. */
     public static IpPolicy of(List<Cidr> allow, List<Cidr> deny, Action defaultAction) {
-        Map<Cidr, IpRule> byPrefix = new LinkedHashMap<>();
-        for (Cidr c : allow) byPrefix.putIfAbsent(c, new IpRule(c, Action.ALLOW, "--allow-cidr"));
-        for (Cidr c : deny) byPrefix.put(c, new IpRule(c, Action.DENY, "--deny-cidr")); // deny wins a tie
-        for (Cidr loop : List.of(Cidr.parse("127.0.0.0/8"), Cidr.parse("::1"))) {
-            byPrefix.putIfAbsent(loop, new IpRule(loop, Action.ALLOW, IpRule.LOOPBACK));
+        List<IpRule> rules = new ArrayList<>();
+        for (Cidr c : allow) rules.add(new IpRule(c, Action.ALLOW, "--allow-cidr"));
+        for (Cidr c : deny) rules.add(new IpRule(c, Action.DENY, "--deny-cidr"));
+        return of(rules, defaultAction, Loopback.ALLOW);
+    }
+
+    /**
+     * Rules in order (ids follow it). Rules with the same prefix and ports collapse into one: the
+     * first, unless a later one denies (deny wins a tie). With {@link Loopback#ALLOW} an allow of
+     * each loopback prefix is added unless a rule already names that prefix on every port.
+     *
+     * @throws PolicyException if a prefix would need more than {@link #MAX_PORT_RANGES} port ranges
+     */
+    public static IpPolicy of(List<IpRule> rules, Action defaultAction, Loopback loopback) {
+        record Key(Cidr cidr, List<PortRange> ports) {}
+        Map<Key, IpRule> unique = new LinkedHashMap<>();
+        for (IpRule r : rules) {
+            unique.merge(new Key(r.cidr(), r.ports()), r, (old, neu) -> old.action() == Action.ALLOW && neu.action() == Action.DENY ? neu : old);
         }
-        return new IpPolicy(new ArrayList<>(byPrefix.values()), defaultAction);
+        if (loopback == Loopback.ALLOW) {
+            for (Cidr loop : LOOPBACK_PREFIXES) unique.putIfAbsent(new Key(loop, List.of()), new IpRule(loop, Action.ALLOW, IpRule.LOOPBACK));
+        }
+        return new IpPolicy(new ArrayList<>(unique.values()), defaultAction);
     }
 
     public List<IpRule> rules() {
@@ -49,17 +108,85 @@ public final class IpPolicy {
         return id >= 0 && id < rules.size() ? Optional.of(rules.get(id)) : Optional.empty();
     }
 
-    /** The rule that decides {@code ip} (longest prefix), or empty for the default. */
-    public Optional<IpRule> match(byte[] ip) {
-        IpRule best = null;
-        for (IpRule r : rules) {
-            if (r.cidr().contains(ip) && (best == null || r.cidr().prefixLength() > best.cidr().prefixLength())) best = r;
-        }
-        return Optional.ofNullable(best);
+    /** What the kernel's tries hold: one entry per distinct prefix, in rule order. */
+    public List<Entry> entries() {
+        return entries;
     }
 
-    /** What the kernel will decide for {@code ip}; the reference the kernel tests compare against. */
+    /** The rule that decides {@code ip} on {@code port}, or empty when no rule covers it. */
+    public Optional<IpRule> match(byte[] ip, int port) {
+        byte[] a = Cidr.unmapped(ip);
+        int id = pick(a, a.length * 8, port);
+        return rule(id);
+    }
+
+    /** The kernel's CIDR-and-default decision for {@code ip} on {@code port}; the reference kernel tests compare against. */
+    public Action decide(byte[] ip, int port) {
+        return match(ip, port).map(IpRule::action).orElse(defaultAction);
+    }
+
+    /** {@link #match(byte[], int)} for a port no port-restricted rule names (rules without ports only). */
+    public Optional<IpRule> match(byte[] ip) {
+        return match(ip, 0);
+    }
+
+    /** {@link #decide(byte[], int)} for a port no port-restricted rule names. */
     public Action decide(byte[] ip) {
-        return match(ip).map(IpRule::action).orElse(defaultAction);
+        return decide(ip, 0);
+    }
+
+    /** The rule id deciding {@code port} for addresses in {@code addr/len}: walk from there to /0. */
+    private int pick(byte[] addr, int len, int port) {
+        for (int l = len; l >= 0; l--) {
+            List<Integer> ids = byPrefix.get(new Cidr(Cidr.mask(addr, l), l));
+            if (ids == null) continue;
+            int allow = NO_RULE;
+            for (int id : ids) {
+                IpRule r = rules.get(id);
+                if (!r.coversPort(port)) continue;
+                if (r.action() == Action.DENY) return id;
+                if (allow == NO_RULE) allow = id;
+            }
+            if (allow != NO_RULE) return allow;
+        }
+        return NO_RULE;
+    }
+
+    private Entry compile(Cidr prefix) {
+        byte[] addr = prefix.address();
+        // every port where the decision can change: the edges of the ranges of this prefix and its ancestors
+        TreeSet<Integer> edges = new TreeSet<>(List.of(0, PortRange.MAX + 1));
+        for (int l = prefix.prefixLength(); l >= 0; l--) {
+            for (int id : byPrefix.getOrDefault(new Cidr(Cidr.mask(addr, l), l), List.of())) {
+                for (PortRange r : rules.get(id).ports()) {
+                    edges.add(r.lo());
+                    edges.add(r.hi() + 1);
+                }
+            }
+        }
+        List<Segment> segments = new ArrayList<>();
+        Integer[] e = edges.toArray(Integer[]::new);
+        for (int i = 0; i + 1 < e.length; i++) {
+            int id = pick(addr, prefix.prefixLength(), e[i]);
+            Segment last = segments.isEmpty() ? null : segments.getLast();
+            if (last != null && last.ruleId() == id) segments.set(segments.size() - 1, new Segment(last.lo(), e[i + 1] - 1, id));
+            else segments.add(new Segment(e[i], e[i + 1] - 1, id));
+        }
+        // the decision covering the most ports needs no range; ties go to the one port 0 has
+        Map<Integer, Long> coverage = new LinkedHashMap<>();
+        for (Segment s : segments) coverage.merge(s.ruleId(), (long) s.hi() - s.lo() + 1, Long::sum);
+        int other = segments.getFirst().ruleId();
+        for (var c : coverage.entrySet()) if (c.getValue() > coverage.get(other)) other = c.getKey();
+        int o = other;
+        List<Segment> ranges = segments.stream().filter(s -> s.ruleId() != o).toList();
+        if (ranges.size() > MAX_PORT_RANGES) {
+            throw new TooManyPortRanges(prefix, ranges.size());
+        }
+        return new Entry(prefix, other, ranges);
+    }
+
+    @Override
+    public String toString() {
+        return "IpPolicy" + Arrays.toString(rules.toArray()) + " default " + defaultAction.label();
     }
 }

@@ -1,9 +1,44 @@
 package dev.cordon.policy;
 
-/** One prefix with its action; {@code origin} says where it came from (for reports). */
-public record IpRule(Cidr cidr, Action action, String origin) {
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+
+/**
+ * One prefix with its action, on every port or only on {@code ports}; {@code origin} says where it
+ * came from ({@code policy.yaml:12}, {@code --deny-cidr}, {@code loopback}) for reports.
+ */
+public record IpRule(Cidr cidr, Action action, String origin, List<PortRange> ports) {
     public static final String LOOPBACK = "loopback";
 
+    /** Sorts the ranges and joins those that overlap or touch, so equal port sets compare equal. */
+    public IpRule {
+        List<PortRange> sorted = new ArrayList<>(ports);
+        sorted.sort(Comparator.comparingInt(PortRange::lo));
+        List<PortRange> merged = new ArrayList<>();
+        for (PortRange r : sorted) {
+            PortRange last = merged.isEmpty() ? null : merged.getLast();
+            if (last != null && r.lo() <= last.hi() + 1) merged.set(merged.size() - 1, new PortRange(last.lo(), Math.max(last.hi(), r.hi())));
+            else merged.add(r);
+        }
+        if (merged.size() == 1 && merged.getFirst().lo() == 1 && merged.getFirst().hi() == PortRange.MAX) merged.clear();
+        ports = List.copyOf(merged);
+    }
+
+    /** A rule for every port. */
+    public IpRule(Cidr cidr, Action action, String origin) {
+        this(cidr, action, origin, List.of());
+    }
+
+    public boolean allPorts() {
+        return ports.isEmpty();
+    }
+
+    public boolean coversPort(int port) {
+        return ports.isEmpty() || ports.stream().anyMatch(r -> r.contains(port));
+    }
+
+    /** What log lines print as {@code rule=}: the prefix (or {@code loopback}), never the ports or origin. */
     public String label() {
         return origin.equals(LOOPBACK) ? LOOPBACK : cidr.toString();
     }

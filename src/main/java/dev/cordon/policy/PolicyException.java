@@ -1,7 +1,7 @@
 package dev.cordon.policy;
 
 /** Bad policy input; the message is one line meant for the user. */
-public final class PolicyException extends IllegalArgumentException {
+public class PolicyException extends IllegalArgumentException {
     private static final long serialVersionUID = 1L;
 
     public PolicyException(String message) {

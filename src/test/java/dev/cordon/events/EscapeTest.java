@@ -250,4 +250,10 @@ class EscapeTest {
         assertThatThrownBy(() -> unLogfmt("\"a\"b\"")).hasMessageContaining("raw quote");
         assertThat(parseJsonString("\"\\u0041\\n\"")).isEqualTo("A\n");
     }
+
+    @Test
+    void textKeepsQuotesButEscapesWhatATerminalWouldInterpret() {
+        assertThat(Escape.text("p.yaml:1:1: error: 'a\"b' ok")).isEqualTo("p.yaml:1:1: error: 'a\"b' ok");
+        assertThat(Escape.text("x\u001b[31my\nz\u202e\u009b")).isEqualTo("x\\x1b[31my\\nz\\u202e\\x9b");
+    }
 }

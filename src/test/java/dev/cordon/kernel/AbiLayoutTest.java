@@ -77,7 +77,7 @@ class AbiLayoutTest {
     @Test
     void everythingIsActuallyCompared() {
         // guards against a vacuous pass: the BTF has real members and values for what Abi mirrors
-        assertThat(Abi.STRUCTS).containsKeys("cordon_config", "cordon_lpm_v4", "cordon_lpm_v6", "cordon_rule",
+        assertThat(Abi.STRUCTS).containsKeys("cordon_config", "cordon_lpm_v4", "cordon_lpm_v6", "cordon_rule", "cordon_port_range",
                 "cordon_event_header", "cordon_net_event", "cordon_exec_event");
         assertThat(Abi.ENUMS).containsKeys("cordon_mode", "cordon_action", "cordon_verdict", "cordon_event_kind",
                 "cordon_rule_special");
@@ -86,6 +86,13 @@ class AbiLayoutTest {
                 org.assertj.core.api.InstanceOfAssertFactories.MAP).isNotEmpty();
         // spot values straight from bpf/cordon.h, so a wrong BTF reader cannot agree with Abi by accident
         assertThat(cStruct("cordon_net_event").size()).isEqualTo(88);
+        // 4 words, then CORDON_PORT_RANGES (8) ranges of 12 bytes: Abi.PORT_RANGES must match the header's array
+        assertThat(cStruct("cordon_port_range").size()).isEqualTo(12);
+        assertThat(cStruct("cordon_rule").size()).isEqualTo(16 + 8 * 12).isEqualTo(16 + Abi.PORT_RANGES * 12);
+        assertThat(cStruct("cordon_rule").members().get(4)).isEqualTo(new Btf.Member("ranges", 16, 96));
+        assertThat(btf().enumValues("cordon_action")).get()
+                .asInstanceOf(org.assertj.core.api.InstanceOfAssertFactories.map(String.class, Long.class))
+                .containsEntry("CORDON_ACTION_NONE", 2L);
         assertThat(cStruct("cordon_exec_event").size()).isEqualTo(568);
         assertThat(cStruct("cordon_net_event").members()).extracting(Btf.Member::name).containsExactly(
                 "hdr", "verdict", "rule_id", "family", "protocol", "port", "mapped_v4", "_pad", "addr", "cookie");

@@ -1,0 +1,367 @@
+package dev.cordon.policy.file;
+
+import dev.cordon.dns.QueryHandler.BlockedResponse;
+import dev.cordon.dns.Upstreams;
+import dev.cordon.policy.Action;
+import dev.cordon.policy.Cidr;
+import dev.cordon.policy.DomainPattern;
+import dev.cordon.policy.Loopback;
+import dev.cordon.policy.Mode;
+import dev.cordon.policy.PolicyException;
+import dev.cordon.policy.PortRange;
+import org.snakeyaml.engine.v2.api.LoadSettings;
+import org.snakeyaml.engine.v2.api.lowlevel.Compose;
+import org.snakeyaml.engine.v2.exceptions.Mark;
+import org.snakeyaml.engine.v2.exceptions.MarkedYamlEngineException;
+import org.snakeyaml.engine.v2.exceptions.YamlEngineException;
+import org.snakeyaml.engine.v2.nodes.MappingNode;
+import org.snakeyaml.engine.v2.nodes.Node;
+import org.snakeyaml.engine.v2.nodes.NodeTuple;
+import org.snakeyaml.engine.v2.nodes.ScalarNode;
+import org.snakeyaml.engine.v2.nodes.SequenceNode;
+import org.snakeyaml.engine.v2.nodes.Tag;
+import org.snakeyaml.engine.v2.schema.CoreSchema;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Pattern;
+
+/**
+ * Reads a policy file (format version 1) through snakeyaml's node API, so every value keeps its
+ * line and column. Collects every problem instead of stopping at the first, then runs
+ * {@link RuleChecks} on the rules it could read.
+ */
+public final class PolicyFileParser {
+    public static final int VERSION = 1;
+
+    /** @param policy null when there are errors */
+    public record Result(PolicyFile policy, List<PolicyProblem> problems) {
+        public boolean valid() {
+            return problems.stream().noneMatch(PolicyProblem::isError);
+        }
+    }
+
+    private static final Pattern NAME_WITH_PORT = Pattern.compile("[^:\\[\\]]+:[0-9]+(-[0-9]+)?");
+
+    private final List<PolicyProblem> problems = new ArrayList<>();
+
+    private PolicyFileParser() {}
+
+    public static Result read(Path file) throws IOException {
+        return parse(Files.readString(file, StandardCharsets.UTF_8), file.toString());
+    }
+
+    public static Result parse(String text, String source) {
+        return new PolicyFileParser().run(text, source);
+    }
+
+    private Result run(String text, String source) {
+        LoadSettings settings = LoadSettings.builder().setLabel(source).setSchema(new CoreSchema())
+                .setAllowDuplicateKeys(true) // reported below, with both positions
+                .build();
+        Optional<Node> root;
+        try {
+            root = new Compose(settings).composeString(text);
+        } catch (MarkedYamlEngineException e) {
+            Optional<Mark> m = e.getProblemMark().or(e::getContextMark);
+            problems.add(PolicyProblem.error(m.map(k -> k.getLine() + 1).orElse(1), m.map(k -> k.getColumn() + 1).orElse(1),
+                    "YAML syntax: " + e.getProblem() + (e.getContext() == null ? "" : " (" + e.getContext() + ")")));
+            return done(null);
+        } catch (YamlEngineException e) {
+            problems.add(PolicyProblem.error(1, 1, "YAML: " + e.getMessage()));
+            return done(null);
+        }
+        if (root.isEmpty() || isNull(root.get())) {
+            problems.add(PolicyProblem.error(1, 1, "the file is empty; a policy needs at least 'version: " + VERSION + "'"));
+            return done(null);
+        }
+        if (!(root.get() instanceof MappingNode top)) {
+            error(root.get(), "the top level must be a mapping of keys such as version, mode, default, allow and deny");
+            return done(null);
+        }
+        Map<String, NodeTuple> keys = keys(top, PolicyKeys.TOP, "");
+        version(keys.get("version"), top);
+        Mode mode = choice(keys.get("mode"), Mode.class, "");
+        Action defaultAction = choice(keys.get("default"), Action.class, "");
+        Loopback loopback = choice(keys.get("loopback"), Loopback.class, "");
+        Boolean raw = bool(keys.get("allowRawSockets"));
+        List<InetSocketAddress> upstreams = null;
+        BlockedResponse blocked = null;
+        Long timeout = null;
+        NodeTuple dnsTuple = keys.get("dns");
+        if (dnsTuple != null && !isNull(dnsTuple.getValueNode())) {
+            if (dnsTuple.getValueNode() instanceof MappingNode dns) {
+                Map<String, NodeTuple> d = keys(dns, PolicyKeys.DNS, "dns.");
+                upstreams = upstreams(d.get("upstreams"));
+                blocked = choice(d.get("blockedResponse"), BlockedResponse.class, "dns.");
+                timeout = timeout(d.get("upstreamTimeoutMs"));
+            } else {
+                error(dnsTuple.getValueNode(), "'dns' must be a mapping with upstreams, blockedResponse or upstreamTimeoutMs");
+            }
+        }
+        List<PolicyFile.DomainEntry> domains = new ArrayList<>();
+        List<PolicyFile.CidrEntry> cidrs = new ArrayList<>();
+        rules(keys.get("allow"), Action.ALLOW, domains, cidrs);
+        rules(keys.get("deny"), Action.DENY, domains, cidrs);
+
+        PolicyFile policy = new PolicyFile(source, mode, defaultAction, loopback, raw, upstreams, blocked, timeout, domains, cidrs);
+        problems.addAll(RuleChecks.check(policy));
+        return done(policy);
+    }
+
+    private Result done(PolicyFile policy) {
+        List<PolicyProblem> sorted = new ArrayList<>(problems);
+        sorted.sort(Comparator.comparingInt(PolicyProblem::line).thenComparingInt(PolicyProblem::column));
+        boolean ok = sorted.stream().noneMatch(PolicyProblem::isError);
+        return new Result(ok ? policy : null, List.copyOf(sorted));
+    }
+
+    // ---- sections
+
+    private void version(NodeTuple t, MappingNode top) {
+        if (t == null) {
+            error(top, "'version' is missing: add 'version: " + VERSION + "' at the top");
+            return;
+        }
+        Node v = t.getValueNode();
+        if (!(v instanceof ScalarNode s) || !Tag.INT.equals(v.getTag())) {
+            error(v, "'version' must be the number " + VERSION + ", not " + describe(v));
+        } else if (!s.getValue().equals(Integer.toString(VERSION))) {
+            error(v, "unsupported version " + s.getValue() + ": this cordon reads version " + VERSION);
+        }
+    }
+
+    private void rules(NodeTuple t, Action action, List<PolicyFile.DomainEntry> domains, List<PolicyFile.CidrEntry> cidrs) {
+        if (t == null || isNull(t.getValueNode())) return;
+        String section = action.label();
+        if (!(t.getValueNode() instanceof MappingNode m)) {
+            error(t.getValueNode(), "'" + section + "' must be a mapping with 'domains' and/or 'cidrs'");
+            return;
+        }
+        Map<String, NodeTuple> k = keys(m, PolicyKeys.RULES, section + ".");
+        for (Node item : list(k.get("domains"), section + ".domains", "domain names")) {
+            domain(item, action).ifPresent(domains::add);
+        }
+        for (Node item : list(k.get("cidrs"), section + ".cidrs", "prefixes")) {
+            cidr(item, action, section).ifPresent(cidrs::add);
+        }
+    }
+
+    private Optional<PolicyFile.DomainEntry> domain(Node item, Action action) {
+        if (item instanceof MappingNode m) {
+            boolean ports = m.getValue().stream().anyMatch(t -> "ports".equals(scalar(t.getKeyNode())));
+            error(item, ports
+                    ? "ports on a domain rule are not supported: ports apply to CIDR rules; a domain rule covers every port"
+                    : "a domain rule is a plain string such as github.com or \"*.github.com\"");
+            return Optional.empty();
+        }
+        String text = string(item, "a domain name");
+        if (text == null) return Optional.empty();
+        if (NAME_WITH_PORT.matcher(text).matches() && !text.contains("*:")) {
+            error(item, "ports on a domain rule are not supported ('" + text + "'): ports apply to CIDR rules; "
+                    + "a domain rule covers every port");
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(new PolicyFile.DomainEntry(DomainPattern.parse(text), action, line(item), column(item)));
+        } catch (PolicyException e) {
+            error(item, e.getMessage());
+            return Optional.empty();
+        }
+    }
+
+    private Optional<PolicyFile.CidrEntry> cidr(Node item, Action action, String section) {
+        Node cidrNode = item;
+        List<PortRange> ports = List.of();
+        if (item instanceof MappingNode m) {
+            Map<String, NodeTuple> k = keys(m, PolicyKeys.CIDR, section + ".cidrs[].");
+            NodeTuple c = k.get("cidr");
+            if (c == null) {
+                error(item, "a CIDR rule with ports needs 'cidr', e.g. {cidr: 192.0.2.0/24, ports: [443]}");
+                return Optional.empty();
+            }
+            cidrNode = c.getValueNode();
+            NodeTuple p = k.get("ports");
+            if (p != null) {
+                Optional<List<PortRange>> parsed = ports(p.getValueNode());
+                if (parsed.isEmpty()) return Optional.empty();
+                ports = parsed.get();
+            }
+        }
+        String text = string(cidrNode, "a prefix such as 10.0.0.0/8");
+        if (text == null) return Optional.empty();
+        try {
+            return Optional.of(new PolicyFile.CidrEntry(Cidr.parse(text), ports, action, line(cidrNode), column(cidrNode)));
+        } catch (PolicyException e) {
+            error(cidrNode, e.getMessage());
+            return Optional.empty();
+        }
+    }
+
+    private Optional<List<PortRange>> ports(Node n) {
+        if (!(n instanceof SequenceNode seq)) {
+            error(n, "'ports' must be a list such as [443, \"8000-8100\"], not " + describe(n));
+            return Optional.empty();
+        }
+        if (seq.getValue().isEmpty()) {
+            error(n, "'ports' is empty: list ports, or leave 'ports' out for every port");
+            return Optional.empty();
+        }
+        List<PortRange> out = new ArrayList<>();
+        boolean ok = true;
+        for (Node p : seq.getValue()) {
+            if (!(p instanceof ScalarNode s) || !(Tag.INT.equals(p.getTag()) || Tag.STR.equals(p.getTag()))) {
+                error(p, "a port is a number (443) or a range (\"8000-8100\"), not " + describe(p));
+                ok = false;
+                continue;
+            }
+            try {
+                out.add(PortRange.parse(s.getValue()));
+            } catch (PolicyException e) {
+                error(p, e.getMessage());
+                ok = false;
+            }
+        }
+        return ok ? Optional.of(out) : Optional.empty();
+    }
+
+    private List<InetSocketAddress> upstreams(NodeTuple t) {
+        if (t == null) return null;
+        List<Node> items = list(t, "dns.upstreams", "IP[:PORT] addresses");
+        if (items.isEmpty()) {
+            if (t.getValueNode() instanceof SequenceNode) {
+                error(t.getValueNode(), "'dns.upstreams' is empty: list servers, or leave it out for /etc/resolv.conf");
+            }
+            return null;
+        }
+        List<InetSocketAddress> out = new ArrayList<>();
+        for (Node n : items) {
+            String text = string(n, "IP[:PORT]");
+            if (text == null) continue;
+            try {
+                out.add(Upstreams.parse(text));
+            } catch (PolicyException e) {
+                error(n, e.getMessage());
+            }
+        }
+        return out.size() == items.size() ? out : null;
+    }
+
+    private Long timeout(NodeTuple t) {
+        if (t == null) return null;
+        Node v = t.getValueNode();
+        if (!(v instanceof ScalarNode s) || !Tag.INT.equals(v.getTag())) {
+            error(v, "'dns.upstreamTimeoutMs' must be a number of milliseconds, not " + describe(v));
+            return null;
+        }
+        try {
+            long ms = Long.parseLong(s.getValue());
+            if (ms >= 1 && ms <= 600_000) return ms;
+        } catch (NumberFormatException e) {
+            // out of range for a long: reported below
+        }
+        error(v, "'dns.upstreamTimeoutMs' must be from 1 to 600000 ms, not " + s.getValue());
+        return null;
+    }
+
+    // ---- value helpers
+
+    /** The mapping's keys (unknown and duplicate ones reported), in file order. */
+    private Map<String, NodeTuple> keys(MappingNode m, String mapping, String prefix) {
+        List<String> known = PolicyKeys.BY_MAPPING.get(mapping);
+        Map<String, NodeTuple> out = new LinkedHashMap<>();
+        for (NodeTuple t : m.getValue()) {
+            Node k = t.getKeyNode();
+            String name = scalar(k);
+            if (name == null) {
+                error(k, "keys must be plain words such as " + known.getFirst());
+                continue;
+            }
+            if (!known.contains(name)) {
+                String near = PolicyKeys.nearest(name, known);
+                error(k, "unknown key '" + prefix + name + "'" + (near != null ? "; did you mean '" + near + "'?"
+                        : "; known here: " + String.join(", ", known)));
+                continue;
+            }
+            NodeTuple first = out.get(name);
+            if (first != null) {
+                error(k, "duplicate key '" + prefix + name + "' (first at line " + line(first.getKeyNode()) + ")");
+                continue;
+            }
+            out.put(name, t);
+        }
+        return out;
+    }
+
+    private List<Node> list(NodeTuple t, String key, String what) {
+        if (t == null || isNull(t.getValueNode())) return List.of();
+        if (t.getValueNode() instanceof SequenceNode s) return s.getValue();
+        error(t.getValueNode(), "'" + key + "' must be a list of " + what + ", not " + describe(t.getValueNode()));
+        return List.of();
+    }
+
+    private <E extends Enum<E>> E choice(NodeTuple t, Class<E> type, String prefix) {
+        if (t == null) return null;
+        String key = prefix + scalar(t.getKeyNode());
+        Node v = t.getValueNode();
+        String allowed = String.join(" | ", Arrays.stream(type.getEnumConstants()).map(c -> c.name().toLowerCase(Locale.ROOT)).toList());
+        String text = v instanceof ScalarNode s && Tag.STR.equals(v.getTag()) ? s.getValue() : null;
+        for (E c : type.getEnumConstants()) if (c.name().equalsIgnoreCase(text)) return c;
+        error(v, "'" + key + "' must be " + allowed + ", not " + describe(v));
+        return null;
+    }
+
+    private Boolean bool(NodeTuple t) {
+        if (t == null) return null;
+        Node v = t.getValueNode();
+        if (v instanceof ScalarNode s && Tag.BOOL.equals(v.getTag())) return Boolean.parseBoolean(s.getValue().toLowerCase(Locale.ROOT));
+        error(v, "'" + scalar(t.getKeyNode()) + "' must be true or false, not " + describe(v));
+        return null;
+    }
+
+    private String string(Node n, String what) {
+        if (n instanceof ScalarNode s && !Tag.NULL.equals(n.getTag())) return s.getValue();
+        error(n, "expected " + what + ", not " + describe(n));
+        return null;
+    }
+
+    private static String scalar(Node n) {
+        return n instanceof ScalarNode s ? s.getValue() : null;
+    }
+
+    private static boolean isNull(Node n) {
+        return n instanceof ScalarNode && Tag.NULL.equals(n.getTag());
+    }
+
+    /** What the user wrote, for "must be X, not Y" messages. */
+    private static String describe(Node n) {
+        if (n instanceof SequenceNode) return "a list";
+        if (n instanceof MappingNode) return "a mapping";
+        if (isNull(n)) return "nothing";
+        String v = ((ScalarNode) n).getValue();
+        return "'" + (v.length() > 60 ? v.substring(0, 60) + "..." : v) + "'";
+    }
+
+    private void error(Node n, String message) {
+        problems.add(PolicyProblem.error(line(n), column(n), message));
+    }
+
+    static int line(Node n) {
+        return n.getStartMark().map(m -> m.getLine() + 1).orElse(1);
+    }
+
+    static int column(Node n) {
+        return n.getStartMark().map(m -> m.getColumn() + 1).orElse(1);
+    }
+}

@@ -28,6 +28,23 @@ public final class Escape {
         return sb.append('"').toString();
     }
 
+    /**
+     * The string with every control, format and line-break character written as an escape
+     * ({@code \x1b}, {@code \u202e}, {@code \n}) and backslashes doubled, but no quoting: for
+     * text shown inside a table, a Markdown code span or an HTML page.
+     */
+    public static String visible(String value) {
+        StringBuilder sb = new StringBuilder(value.length() + 8);
+        for (int i = 0; i < value.length(); ) {
+            int c = value.codePointAt(i);
+            int n = Character.charCount(c);
+            if (c == '"') sb.append('"');
+            else appendEscaped(sb, value.substring(i, i + n), false);
+            i += n;
+        }
+        return sb.toString();
+    }
+
     private static void appendEscaped(StringBuilder sb, String s, boolean json) {
         // by code point: format characters also live outside the BMP (U+E0001 and the tag
         // characters, invisible), and a lone surrogate would not survive encoding as UTF-8

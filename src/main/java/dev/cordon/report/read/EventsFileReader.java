@@ -11,9 +11,8 @@ import dev.cordon.report.model.Verdict;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.Reader;
+import java.io.InputStream;
 import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -31,39 +30,49 @@ public final class EventsFileReader {
     private EventsFileReader() {}
 
     public static RunModel read(Path file) throws IOException, EventsFormatException {
-        var decoder = StandardCharsets.UTF_8.newDecoder()
-                .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT);
-        try (Reader r = new java.io.InputStreamReader(Files.newInputStream(file), decoder)) {
-            return read(r, file.toString());
+        try (InputStream in = Files.newInputStream(file)) {
+            Utf8Lines lines = new Utf8Lines(in);
+            return read(() -> {
+                try {
+                    return lines.next();
+                } catch (CharacterCodingException e) {
+                    throw new EventsFormatException(file.toString(), lines.number(), "not UTF-8");
+                }
+            }, file.toString());
         }
     }
 
     /** @param source how to name the input in errors (a path) */
     public static RunModel read(Reader in, String source) throws IOException, EventsFormatException {
-        RunModelBuilder b = new RunModelBuilder();
         BufferedReader r = in instanceof BufferedReader br ? br : new BufferedReader(in, 1 << 16);
+        return read(r::readLine, source);
+    }
+
+    /** The next line without its terminator, or null at the end. */
+    private interface LineSource {
+        String next() throws IOException, EventsFormatException;
+    }
+
+    private static RunModel read(LineSource lines, String source) throws IOException, EventsFormatException {
+        RunModelBuilder b = new RunModelBuilder();
         int n = 0;
-        try {
-            for (String line; (line = r.readLine()) != null; ) {
-                n++;
-                if (line.isBlank()) continue;
-                Object v;
-                try {
-                    v = JsonParser.parse(line);
-                } catch (JsonParser.JsonException e) {
-                    throw new EventsFormatException(source, n, "not valid JSON: " + e.getMessage() + " (column " + e.column + ")");
-                }
-                if (!(v instanceof Map<?, ?> m)) throw new EventsFormatException(source, n, "not a JSON object");
-                @SuppressWarnings("unchecked")
-                Map<String, Object> o = (Map<String, Object>) m;
-                try {
-                    record(b, new Fields(o));
-                } catch (FieldException e) {
-                    throw new EventsFormatException(source, n, e.getMessage());
-                }
+        for (String line; (line = lines.next()) != null; ) {
+            n++;
+            if (line.isBlank()) continue;
+            Object v;
+            try {
+                v = JsonParser.parse(line);
+            } catch (JsonParser.JsonException e) {
+                throw new EventsFormatException(source, n, "not valid JSON: " + e.getMessage() + " (column " + e.column + ")");
             }
-        } catch (CharacterCodingException e) {
-            throw new EventsFormatException(source, n + 1, "not UTF-8");
+            if (!(v instanceof Map<?, ?> m)) throw new EventsFormatException(source, n, "not a JSON object");
+            @SuppressWarnings("unchecked")
+            Map<String, Object> o = (Map<String, Object>) m;
+            try {
+                record(b, new Fields(o));
+            } catch (FieldException e) {
+                throw new EventsFormatException(source, n, e.getMessage());
+            }
         }
         return b.build();
     }
@@ -126,7 +135,7 @@ public final class EventsFileReader {
         Instant time() throws FieldException {
             String t = requiredString("time");
             try {
-                return Instant.parse(t);
+                return Timestamps.parse(t);
             } catch (DateTimeParseException e) {
                 throw new FieldException("\"time\" is not an ISO-8601 instant: \"" + t + "\"");
             }

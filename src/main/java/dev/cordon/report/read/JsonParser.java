@@ -88,7 +88,8 @@ final class JsonParser {
         }
         while (true) {
             ws();
-            if (i >= s.length() || s.charAt(i) != '"') throw error("expected a string key");
+            if (i >= s.length()) throw error("unexpected end of line");
+            if (s.charAt(i) != '"') throw error("expected a string key");
             String key = string();
             ws();
             if (i >= s.length() || s.charAt(i) != ':') throw error("expected ':' after key \"" + key + "\"");

@@ -63,8 +63,8 @@ public final class Cli {
         cl.setExecutionExceptionHandler((ex, c, parsed) -> {
             PrintWriter e = c.getErr();
             if (ex instanceof PolicyFileException f) {
-                for (PolicyProblem p : f.problems()) e.println(Escape.text(p.format(f.source())));
-                e.println("cordon: " + Escape.text(f.getMessage()) + "; nothing was run");
+                for (PolicyProblem p : f.problems()) e.println(Escape.visible(p.format(f.source())));
+                e.println("cordon: " + Escape.visible(f.getMessage()) + "; nothing was run");
             } else if (ex instanceof CordonException || ex instanceof PolicyException) {
                 e.println("cordon: " + ex.getMessage());
             } else if (ex instanceof dev.cordon.libbpf.BpfException || ex instanceof dev.cordon.libbpf.LibBpfLoader.LibBpfMissingException) {

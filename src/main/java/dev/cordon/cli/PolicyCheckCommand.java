@@ -38,12 +38,12 @@ final class PolicyCheckCommand implements Callable<Integer> {
             try {
                 r = PolicyFileParser.read(f);
             } catch (IOException | java.io.UncheckedIOException e) {
-                err.println("cordon: cannot read " + Escape.text(f + ": " + Cli.ioMessage(e)));
+                err.println("cordon: cannot read " + Escape.visible(f + ": " + Cli.ioMessage(e)));
                 unreadable++;
                 continue;
             }
             for (PolicyProblem p : r.problems()) {
-                out.println(Escape.text(p.format(f.toString())));
+                out.println(Escape.visible(p.format(f.toString())));
                 if (p.isError()) errors++;
                 else warnings++;
             }

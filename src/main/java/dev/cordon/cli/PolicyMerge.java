@@ -53,7 +53,7 @@ final class PolicyMerge {
             throw new PolicyException("cannot read policy file " + file + ": " + Cli.ioMessage(e));
         }
         if (!r.valid()) throw new PolicyFileException(file.toString(), r.problems());
-        for (PolicyProblem p : r.problems()) err.println(Escape.text(p.format(file.toString())));
+        for (PolicyProblem p : r.problems()) err.println(Escape.visible(p.format(file.toString())));
         err.flush();
         return r.policy();
     }

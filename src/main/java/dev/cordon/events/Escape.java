@@ -28,19 +28,18 @@ public final class Escape {
         return sb.append('"').toString();
     }
 
-    /** Text for a terminal as it is, quotes and all, with only unsafe characters and line breaks escaped. */
-    public static String text(String value) {
-        StringBuilder sb = new StringBuilder(value.length());
+    /**
+     * The string with every control, format and line-break character written as an escape
+     * ({@code \x1b}, {@code \u202e}, {@code \n}) and backslashes doubled, but no quoting: for
+     * text shown inside a table, a Markdown code span or an HTML page.
+     */
+    public static String visible(String value) {
+        StringBuilder sb = new StringBuilder(value.length() + 8);
         for (int i = 0; i < value.length(); ) {
             int c = value.codePointAt(i);
             int n = Character.charCount(c);
-            if (c == '\n' || c == '\r' || c == '\t' || unsafe(c)) {
-                StringBuilder one = new StringBuilder();
-                appendEscaped(one, value.substring(i, i + n), false);
-                sb.append(one);
-            } else {
-                sb.appendCodePoint(c);
-            }
+            if (c == '"') sb.append('"');
+            else appendEscaped(sb, value.substring(i, i + n), false);
             i += n;
         }
         return sb.toString();

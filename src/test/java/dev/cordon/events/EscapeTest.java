@@ -253,7 +253,7 @@ class EscapeTest {
 
     @Test
     void textKeepsQuotesButEscapesWhatATerminalWouldInterpret() {
-        assertThat(Escape.text("p.yaml:1:1: error: 'a\"b' ok")).isEqualTo("p.yaml:1:1: error: 'a\"b' ok");
-        assertThat(Escape.text("x\u001b[31my\nz\u202e\u009b")).isEqualTo("x\\x1b[31my\\nz\\u202e\\x9b");
+        assertThat(Escape.visible("p.yaml:1:1: error: 'a\"b' ok")).isEqualTo("p.yaml:1:1: error: 'a\"b' ok");
+        assertThat(Escape.visible("x\u001b[31my\nz\u202e\u009b")).isEqualTo("x\\x1b[31my\\nz\\u202e\\x9b");
     }
 }

@@ -1,0 +1,19 @@
+package dev.cordon.report.analysis;
+
+import dev.cordon.report.model.Verdict;
+
+import java.util.List;
+
+/**
+ * Every attempt of the run at one destination with one verdict.
+ *
+ * @param firstCmd  the command line of the first process that tried it
+ * @param processes ids of the processes that tried it, in the order they first did
+ * @param waitedMs  total time simulated outages held these attempts (0 if none)
+ */
+public record Destination(String name, Verdict verdict, int count, String firstCmd, List<Integer> processes,
+                          long waitedMs) {
+    public Destination {
+        processes = List.copyOf(processes);
+    }
+}

@@ -1,0 +1,64 @@
+package dev.cordon.report.analysis;
+
+import dev.cordon.report.model.Attempt;
+import dev.cordon.report.model.ProcessNode;
+import dev.cordon.report.model.RunModel;
+import dev.cordon.report.model.Verdict;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/** Attempts grouped by destination and verdict; blocked first, then outage, audited, allowed. */
+public final class Destinations {
+    private Destinations() {}
+
+    /** Most important first: what stopped the run, then what will stop it once enforced. */
+    public static int rank(Verdict v) {
+        return switch (v) {
+            case BLOCKED -> 0;
+            case OUTAGE -> 1;
+            case AUDITED -> 2;
+            case ALLOWED -> 3;
+        };
+    }
+
+    public static final Comparator<Destination> ORDER = Comparator
+            .comparingInt((Destination d) -> rank(d.verdict()))
+            .thenComparing(Comparator.comparingInt(Destination::count).reversed())
+            .thenComparing(Destination::name);
+
+    public static List<Destination> of(RunModel model) {
+        record Key(String name, Verdict verdict) {}
+        final class Acc {
+            int count;
+            Attempt first;
+            final Set<Integer> processes = new LinkedHashSet<>();
+            long waited;
+        }
+        Map<Key, Acc> byKey = new LinkedHashMap<>();
+        for (ProcessNode p : model.processes()) {
+            for (Attempt a : p.attempts()) {
+                Acc acc = byKey.computeIfAbsent(new Key(a.destination(), a.verdict()), k -> new Acc());
+                acc.count++;
+                if (acc.first == null || a.time().isBefore(acc.first.time())) acc.first = a;
+                acc.processes.add(p.id());
+                if (a.waitedMs() > 0) acc.waited += a.waitedMs();
+            }
+        }
+        List<Destination> out = new ArrayList<>(byKey.size());
+        byKey.forEach((k, acc) -> out.add(new Destination(k.name(), k.verdict(), acc.count, acc.first.cmd(),
+                new ArrayList<>(acc.processes), acc.waited)));
+        out.sort(ORDER);
+        return out;
+    }
+
+    /** Only blocked, audited and outage destinations. */
+    public static List<Destination> notable(RunModel model) {
+        return of(model).stream().filter(d -> d.verdict().notable()).toList();
+    }
+}

@@ -1,0 +1,42 @@
+package dev.cordon.report.live;
+
+import dev.cordon.events.DnsEvent;
+import dev.cordon.events.NetAttempt;
+import dev.cordon.events.NetEvent;
+import dev.cordon.policy.DomainName;
+import dev.cordon.report.model.Attempt;
+import dev.cordon.report.model.AttemptKind;
+import dev.cordon.report.model.Verdict;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/** The live event records as report attempts: the same fields the events file carries. */
+final class LiveAttempts {
+    private LiveAttempts() {}
+
+    /** By name, so a verdict the event package adds later (outage) maps without a code change here. */
+    static Verdict verdict(dev.cordon.events.Verdict v) {
+        Verdict r = Verdict.parse(v.name().toLowerCase(java.util.Locale.ROOT));
+        return r == null ? Verdict.BLOCKED : r;
+    }
+
+    static Attempt of(DnsEvent e, Verdict verdict, String outageStyle, long waitedMs) {
+        return new Attempt(e.time(), AttemptKind.DNS, verdict, e.who().pid(), e.who().commandLine(),
+                List.of(DomainName.canonical(e.domain())), null, 0, e.transport(), e.qtype(), e.rule(), e.reason(),
+                e.addresses(), outageStyle, waitedMs, null);
+    }
+
+    static Attempt of(NetAttempt a, Verdict verdict, String outageStyle, long waitedMs, String waitEnd) {
+        NetEvent e = a.event();
+        AttemptKind kind = switch (e.hook()) {
+            case CONNECT -> AttemptKind.CONNECT;
+            case SENDMSG -> AttemptKind.SENDMSG;
+            case SOCKET -> AttemptKind.SOCKET;
+        };
+        List<String> domains = new ArrayList<>();
+        if (a.domain() != null) for (String d : a.domain().split(",")) if (!d.isBlank()) domains.add(DomainName.canonical(d));
+        return new Attempt(a.time(), kind, verdict, e.process().pid(), a.who().commandLine(), domains, e.ip(), e.port(),
+                e.protocolName(), null, a.rule(), null, List.of(), outageStyle, waitedMs, waitEnd);
+    }
+}

@@ -1,0 +1,119 @@
+package dev.cordon.report.live;
+
+import dev.cordon.events.DnsEvent;
+import dev.cordon.events.EventSink;
+import dev.cordon.events.ExecEvent;
+import dev.cordon.events.NetAttempt;
+import dev.cordon.policy.Action;
+import dev.cordon.policy.Mode;
+import dev.cordon.report.model.Attempt;
+import dev.cordon.report.model.OutageSpec;
+import dev.cordon.report.model.RunModel;
+import dev.cordon.report.model.RunModelBuilder;
+import dev.cordon.report.model.Verdict;
+
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * Collects a live session's events in memory for the end-of-run summary and {@code --report}.
+ * Bounded: past {@code capacity} records it keeps only blocked, audited and outage ones (what
+ * the summary is about), up to a quarter more, and counts what it dropped.
+ *
+ * <p>Outage records come through {@link #dnsOutage} and {@link #netOutage}, which carry the wait;
+ * {@link #dns} and {@link #attempt} ignore outage verdicts so no outage is counted twice.
+ */
+public final class RunRecorder implements EventSink {
+    public static final int DEFAULT_CAPACITY = 200_000;
+
+    private final int capacity;
+    private final RunModelBuilder builder = new RunModelBuilder();
+    private long dropped;
+
+    public RunRecorder() {
+        this(DEFAULT_CAPACITY);
+    }
+
+    public RunRecorder(int capacity) {
+        this.capacity = capacity;
+    }
+
+    /** Call once the command line and policy are known, before the command starts. */
+    public synchronized void runStarted(Instant time, String cordonVersion, List<String> argv, Mode mode,
+                                        Action defaultAction, String policyFile, List<OutageSpec> outages,
+                                        long outageWaitMs) {
+        builder.runStart(time, cordonVersion, argv, mode.label(), defaultAction.label(),
+                defaultAction == Action.ALLOW ? "blocklist" : "allowlist", policyFile, outages, outageWaitMs);
+    }
+
+    /**
+     * Call when the session is over (before rendering).
+     *
+     * @param exitStatus    what {@code cordon run} exits with
+     * @param commandStatus the command's own status, 128+N for signal N
+     */
+    public synchronized void runEnded(Instant time, int exitStatus, int commandStatus, int rootPid, long durationMs,
+                                      long violations, long droppedEvents) {
+        builder.runEnd(time, exitStatus, commandStatus, rootPid, durationMs, violations, droppedEvents);
+    }
+
+    /** A process of the session ended; exitCode null if a signal killed it. */
+    public synchronized void processExited(Instant time, int pid, int ppid, String comm, Integer exitCode, Integer signal) {
+        if (room(false)) builder.exit(time, pid, ppid, comm, exitCode, signal);
+    }
+
+    @Override
+    public synchronized void exec(Instant time, ExecEvent e) {
+        if (room(false)) builder.exec(time, e.process().pid(), e.ppid(), e.process().comm(), e.argv());
+    }
+
+    @Override
+    public synchronized void attempt(NetAttempt a) {
+        Verdict v = LiveAttempts.verdict(a.event().verdict());
+        if (v == Verdict.OUTAGE) return;
+        add(LiveAttempts.of(a, v, null, -1, null), a.who().ppid(), a.who().argv(), a.event().process().comm());
+    }
+
+    @Override
+    public synchronized void dns(DnsEvent e) {
+        Verdict v = LiveAttempts.verdict(e.verdict());
+        if (v == Verdict.OUTAGE) return;
+        add(LiveAttempts.of(e, v, null, -1), e.who().ppid(), e.who().argv(), null);
+    }
+
+    /** A query held for a simulated outage, when the proxy answered it. */
+    public synchronized void dnsOutage(DnsEvent e, String style, long waitedMs) {
+        add(LiveAttempts.of(e, Verdict.OUTAGE, style, waitedMs), e.who().ppid(), e.who().argv(), null);
+    }
+
+    /**
+     * A connect or send held for a simulated outage, when the wait ended.
+     *
+     * @param waitEnd closed | exited | session-end | refused
+     */
+    public synchronized void netOutage(NetAttempt a, String style, long waitedMs, String waitEnd) {
+        add(LiveAttempts.of(a, Verdict.OUTAGE, style, waitedMs, waitEnd), a.who().ppid(), a.who().argv(),
+                a.event().process().comm());
+    }
+
+    private void add(Attempt a, int ppid, List<String> argv, String comm) {
+        if (room(a.verdict().notable())) builder.attempt(a, ppid, argv, comm);
+    }
+
+    private boolean room(boolean notable) {
+        int size = builder.size();
+        if (size < capacity || (notable && size < capacity + capacity / 4)) return true;
+        dropped++;
+        return false;
+    }
+
+    public synchronized long dropped() {
+        return dropped;
+    }
+
+    /** The run so far (a snapshot: recording may go on). */
+    public synchronized RunModel model() {
+        RunModel m = builder.build();
+        return new RunModel(m.run(), m.processes(), m.root(), dropped);
+    }
+}

@@ -1,0 +1,53 @@
+package dev.cordon.report.model;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Everything a report shows about one run: the run, its processes as a tree (parents before
+ * children in {@code processes}), and per process its attempts in time order.
+ *
+ * @param root            id of the root process, or -1 when no process was seen
+ * @param droppedRecords  records a bounded recorder had no room for (the model is incomplete when > 0)
+ */
+public record RunModel(RunInfo run, List<ProcessNode> processes, int root, long droppedRecords) {
+    public RunModel {
+        processes = List.copyOf(processes);
+    }
+
+    public ProcessNode process(int id) {
+        return processes.get(id);
+    }
+
+    public ProcessNode rootProcess() {
+        return root < 0 ? null : processes.get(root);
+    }
+
+    /** Every attempt of the run in time order. */
+    public List<Attempt> attempts() {
+        List<Attempt> all = new ArrayList<>();
+        for (ProcessNode p : processes) all.addAll(p.attempts());
+        all.sort(java.util.Comparator.comparing(Attempt::time));
+        return all;
+    }
+
+    /** When the process was first seen: its exec, else its first attempt. */
+    public static Instant firstSeen(ProcessNode p) {
+        if (p.execTime() != null) return p.execTime();
+        return p.attempts().isEmpty() ? null : p.attempts().getFirst().time();
+    }
+
+    /** The processes from the root down to {@code id}, root first. */
+    public List<ProcessNode> pathTo(int id) {
+        List<ProcessNode> path = new ArrayList<>();
+        for (int i = id; i >= 0; i = processes.get(i).parent()) path.addFirst(processes.get(i));
+        return path;
+    }
+
+    /** Whether the command's result is known and a failure. */
+    public boolean failed() {
+        Integer s = run.exitStatus() != null ? run.exitStatus() : run.commandStatus();
+        return s != null && s != 0;
+    }
+}

@@ -1,0 +1,83 @@
+package dev.cordon.report;
+
+import dev.cordon.events.DnsEvent;
+import dev.cordon.events.ExecEvent;
+import dev.cordon.events.Hook;
+import dev.cordon.events.NetAttempt;
+import dev.cordon.events.NetEvent;
+import dev.cordon.events.ProcessRef;
+import dev.cordon.events.ProcessTable;
+import dev.cordon.events.Verdict;
+import dev.cordon.policy.Action;
+import dev.cordon.policy.Mode;
+import dev.cordon.report.live.RunRecorder;
+import dev.cordon.report.model.OutageSpec;
+import dev.cordon.report.model.RunModel;
+import dev.cordon.report.render.SummaryRenderer;
+import org.junit.jupiter.api.Test;
+
+import java.time.Instant;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The live path: the session's events into the same model the events file gives. */
+class RunRecorderTest {
+    private static final Instant T = Instant.parse("2026-11-21T10:00:00Z");
+
+    private static ProcessTable.Attribution who(int pid, int ppid, String... argv) {
+        return new ProcessTable.Attribution(pid, ppid, List.of(argv), ProcessTable.Source.EXEC);
+    }
+
+    private static NetAttempt connect(int pid, Verdict v, int port) {
+        NetEvent e = new NetEvent(0, new ProcessRef(pid, pid, "curl", 1), Hook.CONNECT, v, 0, false, NetEvent.IPPROTO_TCP,
+                port, false, new byte[]{(byte) 192, 0, 2, 1});
+        return new NetAttempt(T.plusSeconds(2), e, who(pid, 10, "curl", "x"), "192.0.2.0/24", Mode.ENFORCE);
+    }
+
+    @Test
+    void recordsARunAsTheEventsFileWould() {
+        RunRecorder r = new RunRecorder();
+        r.runStarted(T, "0.1.0", List.of("./deploy.sh"), Mode.ENFORCE, Action.ALLOW, null,
+                List.of(new OutageSpec("api.internal", "timeout")), 5000);
+        r.exec(T, new ExecEvent(0, new ProcessRef(10, 10, "sh", 1), 1, List.of("sh", "./deploy.sh"), false));
+        r.exec(T.plusSeconds(1), new ExecEvent(0, new ProcessRef(11, 11, "curl", 1), 10, List.of("curl", "x"), false));
+        r.dns(new DnsEvent(T.plusSeconds(1), "GitHub.com.", "A", Verdict.BLOCKED, DnsEvent.FROM_REQUEST, "github.com.",
+                "github.com", who(11, 10, "curl", "x"), Mode.ENFORCE, "blocklist", "udp", List.of()));
+        r.attempt(connect(11, Verdict.BLOCKED, 443));
+        r.dnsOutage(new DnsEvent(T.plusSeconds(3), "api.internal.", "A", Verdict.ALLOWED, "SimulatedOutage", null,
+                "outage", who(11, 10, "curl", "x"), Mode.ENFORCE, "blocklist", "udp", List.of()), "timeout", 5000);
+        r.processExited(T.plusSeconds(8), 11, 10, "curl", 6, null);
+        r.processExited(T.plusSeconds(9), 10, 1, "sh", null, 9);
+        r.runEnded(T.plusSeconds(9), 137, 137, 10, 9000, 3, 0);
+
+        RunModel m = r.model();
+        assertThat(m.run().firewallMethod()).isEqualTo("blocklist");
+        assertThat(m.rootProcess().signal()).isEqualTo(9);
+        assertThat(m.process(1).attempts()).hasSize(3);
+        assertThat(SummaryRenderer.render(m)).isEqualTo("""
+                cordon: 3 destinations: 2 blocked, 1 down (simulated outage)
+                  blocked  192.0.2.1:443  1×              curl x
+                  blocked  github.com     1×              curl x
+                  outage   api.internal   1×  waited 5 s  curl x
+                """);
+    }
+
+    @Test
+    void pastCapacityKeepsViolationsForAWhileAndCountsWhatItDropped() {
+        RunRecorder r = new RunRecorder(8);
+        for (int i = 0; i < 20; i++) r.attempt(connect(11, Verdict.ALLOWED, 1000 + i));
+        for (int i = 0; i < 5; i++) r.attempt(connect(11, Verdict.BLOCKED, 2000 + i));
+        RunModel m = r.model();
+        assertThat(m.rootProcess().attempts()).hasSize(8 + 2);
+        assertThat(m.droppedRecords()).isEqualTo(12 + 3);
+        assertThat(SummaryRenderer.render(m)).endsWith("cordon: 15 events were dropped; this summary is incomplete\n");
+    }
+
+    @Test
+    void nothingToSayPrintsNothing() {
+        RunRecorder r = new RunRecorder();
+        r.attempt(connect(11, Verdict.ALLOWED, 443));
+        assertThat(SummaryRenderer.render(r.model())).isEmpty();
+    }
+}

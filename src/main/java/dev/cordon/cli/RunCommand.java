@@ -144,6 +144,11 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--no-summary", description = "Do not print the end-of-run summary on stderr.")
     boolean noSummary;
 
+    @Option(names = "--report", paramLabel = "FILE", converter = ReportFileConverter.class,
+            description = "Write a report of the run to FILE (repeatable); the format follows the extension: .md, .html, .json. "
+                    + "When $GITHUB_STEP_SUMMARY is set, the Markdown report is appended to it as well.")
+    List<Path> reports = new ArrayList<>();
+
     @Option(names = "--events", paramLabel = "FILE",
             description = "Write every connection attempt and exec of the session to FILE as JSON Lines.")
     Path eventsFile;
@@ -171,7 +176,7 @@ final class RunCommand implements Callable<Integer> {
         DnsService.Options dns = dnsOptions(p);
         SessionOptions options = new SessionOptions(command, p.ipPolicy(), p.mode(), eventsFile, CommandLauncher.Stdio.INHERIT,
                 dns, p.allowRawSockets(), dns == null ? OutagePlan.NONE : dns.outage(),
-                new SessionOptions.Reporting(failOnViolation, !noSummary, List.of(),
+                new SessionOptions.Reporting(failOnViolation, !noSummary, reports,
                         policyFile == null ? null : policyFile.toString()));
         return sessionRunner.apply(options);
     }
@@ -251,6 +256,20 @@ final class RunCommand implements Callable<Integer> {
             } catch (NumberFormatException e) {
                 throw new TypeConversionException("'" + value + "' is not a duration; use e.g. 10s, 500ms or 2m");
             }
+        }
+    }
+
+    /** Checks the extension up front, so a bad --report fails before the command runs. */
+    static final class ReportFileConverter implements ITypeConverter<Path> {
+        @Override
+        public Path convert(String value) {
+            Path p = Path.of(value);
+            try {
+                dev.cordon.report.ReportFormat.forFile(p);
+            } catch (IllegalArgumentException e) {
+                throw new TypeConversionException(e.getMessage());
+            }
+            return p;
         }
     }
 

@@ -11,6 +11,10 @@ import dev.cordon.kernel.Abi;
 import dev.cordon.events.JsonLinesFile;
 import dev.cordon.events.ViolationLog;
 import dev.cordon.events.RunEnd;
+import dev.cordon.events.Escape;
+import dev.cordon.report.Reports;
+import dev.cordon.report.live.RunRecorder;
+import dev.cordon.report.model.RunModel;
 import dev.cordon.events.RunStart;
 import dev.cordon.policy.Action;
 import dev.cordon.policy.OutagePlan;
@@ -86,6 +90,11 @@ public final class Session {
                     throw new CordonException("cannot write events to " + options.eventsFile() + ": " + e.getMessage(), e);
                 }
             }
+            RunRecorder recorder = null;
+            if (options.report().summary() || !options.report().reports().isEmpty() || stepSummary()) {
+                recorder = new RunRecorder();
+                sinkList.add(recorder);
+            }
             FanOut sinks = new FanOut(sinkList);
 
             DnsService dns = null;
@@ -160,6 +169,7 @@ public final class Session {
             Instant ended = Instant.now();
             sinks.runEnded(new RunEnd(ended, exitStatus, status, (int) child.pid(), Duration.between(started, ended).toMillis(),
                     violations, dropped));
+            if (recorder != null) report(recorder.model());
             return exitStatus;
         } catch (Throwable t) {
             failure = t;
@@ -177,7 +187,34 @@ public final class Session {
 
     /** Allowed attempts are worth the ring buffer only when something records them. */
     private boolean reportAll() {
-        return options.eventsFile() != null || !options.report().reports().isEmpty();
+        return options.eventsFile() != null || !options.report().reports().isEmpty() || stepSummary();
+    }
+
+    private static boolean stepSummary() {
+        String f = System.getenv(Reports.STEP_SUMMARY_ENV);
+        return f != null && !f.isBlank();
+    }
+
+    /** The end-of-run summary, --report files, and GitHub's step summary. A report that fails to write is said, not fatal. */
+    private void report(RunModel model) {
+        if (options.report().summary()) {
+            String summary = Reports.summary(model);
+            if (!summary.isEmpty()) err.print(summary.endsWith("\n") ? summary : summary + "\n");
+        }
+        for (Path file : options.report().reports()) {
+            try {
+                Reports.write(model, file);
+                err.println("cordon: report written to " + Escape.visible(file.toString()));
+            } catch (IOException | RuntimeException e) {
+                err.println("cordon: cannot write the report " + Escape.visible(file.toString()) + ": " + Escape.visible(String.valueOf(e.getMessage())));
+            }
+        }
+        try {
+            Reports.appendStepSummary(model, System.getenv());
+        } catch (IOException | RuntimeException e) {
+            err.println("cordon: cannot append to $" + Reports.STEP_SUMMARY_ENV + ": " + Escape.visible(String.valueOf(e.getMessage())));
+        }
+        err.flush();
     }
 
     private RunStart runStart(Instant time) {

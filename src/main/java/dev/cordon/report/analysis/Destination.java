@@ -9,7 +9,7 @@ import java.util.List;
  *
  * @param firstCmd  the command line of the first process that tried it
  * @param processes ids of the processes that tried it, in the order they first did
- * @param waitedMs  total time simulated outages held these attempts (0 if none)
+ * @param waitedMs  wall-clock time simulated outages held these attempts (overlapping waits count once; 0 if none)
  */
 public record Destination(String name, Verdict verdict, int count, String firstCmd, List<Integer> processes,
                           long waitedMs) {

@@ -38,7 +38,7 @@ public final class Destinations {
             int count;
             Attempt first;
             final Set<Integer> processes = new LinkedHashSet<>();
-            long waited;
+            final List<Attempt> attempts = new ArrayList<>();
         }
         Map<Key, Acc> byKey = new LinkedHashMap<>();
         for (ProcessNode p : model.processes()) {
@@ -47,12 +47,12 @@ public final class Destinations {
                 acc.count++;
                 if (acc.first == null || a.time().isBefore(acc.first.time())) acc.first = a;
                 acc.processes.add(p.id());
-                if (a.waitedMs() > 0) acc.waited += a.waitedMs();
+                acc.attempts.add(a);
             }
         }
         List<Destination> out = new ArrayList<>(byKey.size());
         byKey.forEach((k, acc) -> out.add(new Destination(k.name(), k.verdict(), acc.count, acc.first.cmd(),
-                new ArrayList<>(acc.processes), acc.waited)));
+                new ArrayList<>(acc.processes), WaitTime.of(acc.attempts))));
         out.sort(ORDER);
         return out;
     }

@@ -32,13 +32,13 @@ public record OutageImpact(int process, List<String> destinations, int attempts,
         for (ProcessNode p : model.processes()) {
             Set<String> dests = new LinkedHashSet<>();
             int n = 0;
-            long waited = 0;
+            List<Attempt> held = new ArrayList<>();
             Instant firstEnd = null;
             for (Attempt a : p.attempts()) {
                 if (a.verdict() != Verdict.OUTAGE) continue;
                 n++;
                 dests.add(a.destination());
-                waited += Math.max(0, a.waitedMs());
+                held.add(a);
                 if (firstEnd == null || a.end().isBefore(firstEnd)) firstEnd = a.end();
             }
             if (n == 0) continue;
@@ -51,7 +51,7 @@ public record OutageImpact(int process, List<String> destinations, int attempts,
                 Instant seen = RunModel.firstSeen(model.process(c));
                 if (seen != null && !seen.isBefore(firstEnd)) children++;
             }
-            out.add(new OutageImpact(p.id(), new ArrayList<>(dests), n, waited, later, children, Outcome.of(p),
+            out.add(new OutageImpact(p.id(), new ArrayList<>(dests), n, WaitTime.of(held), later, children, Outcome.of(p),
                     Outcome.failed(p)));
         }
         return out;

@@ -3,7 +3,11 @@ package dev.cordon.report.live;
 import dev.cordon.events.DnsEvent;
 import dev.cordon.events.EventSink;
 import dev.cordon.events.ExecEvent;
+import dev.cordon.events.ExitEvent;
 import dev.cordon.events.NetAttempt;
+import dev.cordon.events.OutageWait;
+import dev.cordon.events.RunEnd;
+import dev.cordon.events.RunStart;
 import dev.cordon.policy.Action;
 import dev.cordon.policy.Mode;
 import dev.cordon.report.model.Attempt;
@@ -20,8 +24,8 @@ import java.util.List;
  * Bounded: past {@code capacity} records it keeps only blocked, audited and outage ones (what
  * the summary is about), up to a quarter more, and counts what it dropped.
  *
- * <p>Outage records come through {@link #dnsOutage} and {@link #netOutage}, which carry the wait;
- * {@link #dns} and {@link #attempt} ignore outage verdicts so no outage is counted twice.
+ * <p>Outage records carry their wait ({@link NetAttempt#outage()}, {@link DnsEvent#outage()}), and
+ * the session delivers each once, when its wait has ended.
  */
 public final class RunRecorder implements EventSink {
     public static final int DEFAULT_CAPACITY = 200_000;
@@ -68,16 +72,42 @@ public final class RunRecorder implements EventSink {
     }
 
     @Override
+    public synchronized void runStarted(RunStart s) {
+        List<OutageSpec> outages = s.outages().stream().map(d -> new OutageSpec(d, s.outageStyle())).toList();
+        builder.runStart(s.time(), s.cordonVersion(), s.argv(), s.mode(), s.defaultAction(), s.firewallMethod(),
+                s.policyFile(), outages, s.outageWaitMs());
+    }
+
+    @Override
+    public synchronized void runEnded(RunEnd e) {
+        runEnded(e.time(), e.exitStatus(), e.commandStatus(), e.rootPid(), e.durationMs(), e.violations(), e.droppedEvents());
+    }
+
+    @Override
+    public synchronized void exit(Instant time, ExitEvent e) {
+        processExited(time, e.process().pid(), e.ppid(), e.process().comm(), e.signal() == 0 ? e.status() : null,
+                e.signal() == 0 ? null : e.signal());
+    }
+
+    @Override
     public synchronized void attempt(NetAttempt a) {
         Verdict v = LiveAttempts.verdict(a.event().verdict());
-        if (v == Verdict.OUTAGE) return;
+        if (v == Verdict.OUTAGE) {
+            OutageWait w = a.outage();
+            if (w != null) netOutage(a, w.style(), w.waitedMs(), w.end());
+            return;
+        }
         add(LiveAttempts.of(a, v, null, -1, null), a.who().ppid(), a.who().argv(), a.event().process().comm());
     }
 
     @Override
     public synchronized void dns(DnsEvent e) {
         Verdict v = LiveAttempts.verdict(e.verdict());
-        if (v == Verdict.OUTAGE) return;
+        if (v == Verdict.OUTAGE) {
+            OutageWait w = e.outage();
+            if (w != null) dnsOutage(e, w.style(), w.waitedMs());
+            return;
+        }
         add(LiveAttempts.of(e, v, null, -1), e.who().ppid(), e.who().argv(), null);
     }
 

@@ -21,7 +21,7 @@ class WaitTimeTest {
     @Test
     void parallelQueriesCountOnceAndRetriesAddUp() {
         // A and AAAA at once, held 2 s each; then the retry of both, 2 s more
-        assertThat(WaitTime.of(List.of(held(0, 2000), held(3, 2000), held(2005, 2000), held(2006, 2000)))).isEqualTo(4006);
+        assertThat(WaitTime.of(List.of(held(0, 2000), held(3, 2000), held(2005, 2000), held(2006, 2000)))).isEqualTo(2003 + 2001);
     }
 
     @Test

@@ -118,15 +118,21 @@ public final class QueryHandler {
         String qtype = Type.string(question.getType());
 
         DomainPolicy.Decision decision = policy.decide(name);
+        // Audit mode reports a denied request once its answer is in, so the record names what the
+        // answer led to (CNAME targets) as well; until then it is pending here.
+        ProcessTable.Attribution audited = null;
         if (decision.denied()) {
             ProcessTable.Attribution who = attribute(client, query);
             counters.blocked.incrementAndGet();
-            Verdict v = mode == Mode.ENFORCE ? Verdict.BLOCKED : Verdict.AUDITED;
-            emit(name, qtype, v, DnsEvent.FROM_REQUEST, name, decision.ruleLabel(), who, client, List.of());
-            if (mode == Mode.ENFORCE) return Responses.error(query, blockedResponse.rcode);
+            if (mode == Mode.ENFORCE) {
+                emit(name, qtype, Verdict.BLOCKED, DnsEvent.FROM_REQUEST, name, decision.ruleLabel(), who, client, List.of());
+                return Responses.error(query, blockedResponse.rcode);
+            }
+            audited = who;
         }
         Optional<DomainPattern> down = outage.match(name);
         if (down.isPresent() && outage.style() != OutageStyle.REFUSE) {
+            if (audited != null) emitAudited(name, qtype, decision, audited, client, List.of(), List.of());
             return unreachable(query, name, qtype, name, down.get(), client, startNs);
         }
 
@@ -146,11 +152,13 @@ public final class QueryHandler {
             }
         } catch (IOException | RuntimeException e) {
             counters.upstreamFailures.incrementAndGet();
+            if (audited != null) emitAudited(name, qtype, decision, audited, client, List.of(), List.of());
             return Responses.error(query, Rcode.SERVFAIL);
         }
         if (answer.getQuestion() == null || !answer.getQuestion().getName().equals(question.getName())
                 || answer.getQuestion().getType() != question.getType()) {
             counters.upstreamFailures.incrementAndGet();
+            if (audited != null) emitAudited(name, qtype, decision, audited, client, List.of(), List.of());
             return Responses.error(query, Rcode.SERVFAIL);
         }
 
@@ -169,13 +177,16 @@ public final class QueryHandler {
         }
 
         List<String> addresses = chain.addresses.stream().map(a -> a.ip.getHostAddress()).toList();
+        List<String> others = chain.names.stream().filter(n -> !n.equals(name)).toList();
         if (blockedName != null) {
             // The addresses serve a blocked name: a later connect to them is caught and named.
             for (Addr a : chain.addresses) learned.learnDenied(a.ip, blockedName, a.ttl);
+            if (audited != null) emitAudited(name, qtype, decision, audited, client, addresses, others);
             if (!decision.denied()) { // a CNAME led here; the request itself was reported above otherwise
                 counters.blocked.incrementAndGet();
                 Verdict v = mode == Mode.ENFORCE ? Verdict.BLOCKED : Verdict.AUDITED;
-                emit(name, qtype, v, DnsEvent.FROM_CNAME, blockedName, blockedRule, attribute(client, query), client, addresses);
+                emit(name, qtype, v, DnsEvent.FROM_CNAME, blockedName, blockedRule, attribute(client, query), client, addresses,
+                        null, others);
                 if (mode == Mode.ENFORCE) return Responses.error(query, blockedResponse.rcode);
             }
             return fitToClient(answerBytes, query, client); // audit: the client gets what it would without cordon
@@ -196,13 +207,13 @@ public final class QueryHandler {
             counters.outage.incrementAndGet();
             emit(name, qtype, Verdict.OUTAGE, DnsEvent.SIMULATED_OUTAGE, downName, "outage:" + pattern,
                     attribute(client, query), client, addresses,
-                    new OutageWait(outage.style().label(), elapsedMs(startNs), OutageWait.ANSWERED));
+                    new OutageWait(outage.style().label(), elapsedMs(startNs), OutageWait.ANSWERED), others);
             return fitToClient(answerBytes, query, client);
         }
 
         for (Addr a : chain.addresses) learned.learnAllowed(a.ip, a.owner, a.ttl);
         emit(name, qtype, Verdict.ALLOWED, DnsEvent.FROM_REQUEST, null, decision.ruleLabel(), attribute(client, query),
-                client, addresses);
+                client, addresses, null, others);
         return fitToClient(answerBytes, query, client);
     }
 
@@ -223,12 +234,17 @@ public final class QueryHandler {
             }
         }
         emit(name, qtype, Verdict.OUTAGE, DnsEvent.SIMULATED_OUTAGE, downName, "outage:" + pattern, who, client,
-                List.of(), new OutageWait(outage.style().label(), elapsedMs(startNs), OutageWait.ANSWERED));
+                List.of(), new OutageWait(outage.style().label(), elapsedMs(startNs), OutageWait.ANSWERED), List.of());
         return Responses.error(query, Rcode.SERVFAIL);
     }
 
     private static long elapsedMs(long startNs) {
         return (System.nanoTime() - startNs) / 1_000_000;
+    }
+
+    private void emitAudited(String name, String qtype, DomainPolicy.Decision decision, ProcessTable.Attribution who,
+                             Client client, List<String> addresses, List<String> chain) {
+        emit(name, qtype, Verdict.AUDITED, DnsEvent.FROM_REQUEST, name, decision.ruleLabel(), who, client, addresses, null, chain);
     }
 
     /** An answer too big for the client's UDP buffer becomes "ask again over TCP". */
@@ -286,13 +302,14 @@ public final class QueryHandler {
 
     private void emit(String name, String qtype, Verdict v, String reason, String blockedName, String rule,
                       ProcessTable.Attribution who, Client client, List<String> addresses) {
-        emit(name, qtype, v, reason, blockedName, rule, who, client, addresses, null);
+        emit(name, qtype, v, reason, blockedName, rule, who, client, addresses, null, List.of());
     }
 
     private void emit(String name, String qtype, Verdict v, String reason, String blockedName, String rule,
-                      ProcessTable.Attribution who, Client client, List<String> addresses, OutageWait wait) {
+                      ProcessTable.Attribution who, Client client, List<String> addresses, OutageWait wait,
+                      List<String> chain) {
         Instant time = wait == null ? Instant.now() : Instant.now().minusMillis(wait.waitedMs());
         sink.dns(new DnsEvent(time, name, qtype, v, reason, blockedName, rule, who, mode,
-                policy.firewallMethod(), client.transport().label(), addresses, wait));
+                policy.firewallMethod(), client.transport().label(), addresses, wait, chain));
     }
 }

@@ -102,6 +102,7 @@ public final class Formats {
         array(sb, "argv", e.who().argv());
         field(sb, "cmdSource", Escape.json(e.who().source().name().toLowerCase(Locale.ROOT)));
         array(sb, "addresses", e.addresses());
+        if (!e.chain().isEmpty()) array(sb, "chain", e.chain());
         field(sb, "firewallMethod", Escape.json(e.firewallMethod()));
         field(sb, "rule", Escape.json(e.rule()));
         outageFields(sb, e.outage());

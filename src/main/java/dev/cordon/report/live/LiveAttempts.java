@@ -21,9 +21,20 @@ final class LiveAttempts {
         return r == null ? Verdict.BLOCKED : r;
     }
 
+    /** The queried name first (the destination), then the answer's other names, which the query needed as well. */
+    private static List<String> names(DnsEvent e) {
+        List<String> out = new java.util.ArrayList<>();
+        out.add(DomainName.canonical(e.domain()));
+        for (String c : e.chain()) {
+            String n = DomainName.canonical(c);
+            if (!out.contains(n)) out.add(n);
+        }
+        return out;
+    }
+
     static Attempt of(DnsEvent e, Verdict verdict, String outageStyle, long waitedMs) {
         return new Attempt(e.time(), AttemptKind.DNS, verdict, e.who().pid(), e.who().commandLine(),
-                List.of(DomainName.canonical(e.domain())), null, 0, e.transport(), e.qtype(), e.rule(), e.reason(),
+                names(e), null, 0, e.transport(), e.qtype(), e.rule(), e.reason(),
                 e.addresses(), outageStyle, waitedMs, null);
     }
 

@@ -96,6 +96,7 @@ public final class EventsFileReader {
                 List<String> domains = new ArrayList<>();
                 String d = f.string("domain");
                 if (d != null) for (String one : d.split(",")) if (!one.isBlank()) domains.add(DomainName.canonical(one.strip()));
+                for (String c : f.strings("chain")) if (!c.isBlank()) domains.add(DomainName.canonical(c)); // CNAME targets: needed too
                 List<String> argv = f.strings("argv");
                 String cmd = f.string("cmd");
                 if (cmd == null) cmd = String.join(" ", argv);

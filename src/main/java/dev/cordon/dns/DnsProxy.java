@@ -230,6 +230,11 @@ public final class DnsProxy implements AutoCloseable {
                 Thread.currentThread().interrupt();
             }
         }
-        workers.shutdownNow();
+        workers.shutdownNow(); // interrupts queries still held for a simulated outage: they answer and report now
+        try {
+            workers.awaitTermination(2, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }

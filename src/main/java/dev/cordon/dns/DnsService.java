@@ -117,8 +117,10 @@ public final class DnsService implements AutoCloseable {
         }
     }
 
+    /** Idempotent: the session closes it as soon as the command is gone, so held queries are reported in time. */
     @Override
-    public void close() {
+    public synchronized void close() {
+        if (closed) return;
         closed = true;
         if (upkeep != null) upkeep.interrupt();
         proxy.close();

@@ -225,16 +225,18 @@ public final class QueryHandler {
                                Client client, long startNs) {
         counters.outage.incrementAndGet();
         ProcessTable.Attribution who = attribute(client, query);
+        String end = OutageWait.ANSWERED;
         if (outage.style() == OutageStyle.TIMEOUT) {
             long remainingNs = outage.maxWait().toNanos() - (System.nanoTime() - startNs);
             try {
                 if (remainingNs > 0) Thread.sleep(java.time.Duration.ofNanos(remainingNs));
             } catch (InterruptedException e) {
-                Thread.currentThread().interrupt(); // the proxy is closing: answer now
+                Thread.currentThread().interrupt(); // the session is over: report the wait so far
+                end = OutageWait.SESSION_END;
             }
         }
         emit(name, qtype, Verdict.OUTAGE, DnsEvent.SIMULATED_OUTAGE, downName, "outage:" + pattern, who, client,
-                List.of(), new OutageWait(outage.style().label(), elapsedMs(startNs), OutageWait.ANSWERED), List.of());
+                List.of(), new OutageWait(outage.style().label(), elapsedMs(startNs), end), List.of());
         return Responses.error(query, Rcode.SERVFAIL);
     }
 

@@ -159,7 +159,10 @@ public final class Session {
             cgroup.awaitEmpty(Duration.ofSeconds(10));
             long dropped = guard.droppedEvents();
             if (dropped > 0) err.println("cordon: " + dropped + " event(s) dropped because the ring buffer was full");
-            if (dns != null) reportDnsTrouble(dns);
+            if (dns != null) {
+                dns.close(); // queries still held for an outage report their wait before the run's end is written
+                reportDnsTrouble(dns);
+            }
             pump.close(); // every kernel event delivered, outage waits settled, before the run's last record
             long violations = pump.violations() + (dns == null ? 0 : dns.counters().blocked.get());
             int exitStatus = options.report().failOnViolation() && violations > 0 ? SessionOptions.EXIT_VIOLATION : status;

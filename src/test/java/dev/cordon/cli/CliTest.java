@@ -264,4 +264,70 @@ class CliTest {
         assertThat(r.err()).contains("Usage:").contains("run");
         assertThat(r.out()).isEmpty();
     }
+
+    // --- outage, reports, exit policy
+
+    @Test
+    void outageOptionsReachTheSessionWithTheirDefaults() {
+        Result r = run("run", "--upstream", "127.0.0.1:5353", "--simulate-outage", "github.com", "--simulate-outage", "*.example.org",
+                "--", "true");
+        assertThat(r.code()).as(r.err()).isZero();
+        var plan = r.options().outage();
+        assertThat(plan.domains()).extracting(Object::toString).containsExactly("github.com", "*.example.org");
+        assertThat(plan.style()).isEqualTo(dev.cordon.policy.OutageStyle.TIMEOUT);
+        assertThat(plan.maxWait()).isEqualTo(java.time.Duration.ofSeconds(10));
+        assertThat(r.options().dns().outage()).isEqualTo(plan);
+        assertThat(plan.match("api.github.com.")).isPresent();
+        assertThat(plan.match("example.org")).as("*. covers subdomains only").isEmpty();
+    }
+
+    @Test
+    void outageWaitAcceptsSecondsMillisecondsAndMinutes() {
+        for (String[] c : new String[][] {{"500ms", "500"}, {"1.5", "1500"}, {"2s", "2000"}, {"1m", "60000"}}) {
+            Result r = run("run", "--upstream", "127.0.0.1:5353", "--simulate-outage", "github.com", "--outage-style", "refuse",
+                    "--outage-wait", c[0], "--", "true");
+            assertThat(r.code()).as(c[0] + ": " + r.err()).isZero();
+            assertThat(r.options().outage().maxWait().toMillis()).as(c[0]).isEqualTo(Long.parseLong(c[1]));
+            assertThat(r.options().outage().style()).isEqualTo(dev.cordon.policy.OutageStyle.REFUSE);
+        }
+    }
+
+    @Test
+    void badOutageOptionsAreUsageErrors() {
+        Result wait = run("run", "--upstream", "127.0.0.1:5353", "--simulate-outage", "github.com", "--outage-wait", "soon", "--", "true");
+        assertUsageError(wait);
+        assertThat(wait.err()).contains("'soon' is not a duration");
+        Result zero = run("run", "--upstream", "127.0.0.1:5353", "--simulate-outage", "github.com", "--outage-wait", "0s", "--", "true");
+        assertThat(zero.code()).isEqualTo(125);
+        assertThat(zero.err()).contains("--outage-wait must be more than 0");
+        Result style = run("run", "--upstream", "127.0.0.1:5353", "--simulate-outage", "github.com", "--outage-style", "slow", "--", "true");
+        assertUsageError(style);
+        Result noProxy = run("run", "--no-dns-proxy", "--simulate-outage", "github.com", "--", "true");
+        assertThat(noProxy.code()).isEqualTo(125);
+        assertThat(noProxy.options()).isNull();
+        assertThat(noProxy.err()).contains("--simulate-outage needs the DNS proxy");
+    }
+
+    @Test
+    void reportsAndExitPolicyReachTheSession() {
+        Result r = run("run", "--upstream", "127.0.0.1:5353", "--report", "out.md", "--report", "out.html", "--fail-on-violation",
+                "--no-summary", "--", "true");
+        assertThat(r.code()).as(r.err()).isZero();
+        SessionOptions.Reporting rep = r.options().report();
+        assertThat(rep.reports()).containsExactly(Path.of("out.md"), Path.of("out.html"));
+        assertThat(rep.failOnViolation()).isTrue();
+        assertThat(rep.summary()).isFalse();
+        assertThat(SessionOptions.EXIT_VIOLATION).isEqualTo(120);
+
+        Result plain = run("run", "--upstream", "127.0.0.1:5353", "--", "true");
+        assertThat(plain.options().report().summary()).as("the summary is on by default").isTrue();
+        assertThat(plain.options().report().failOnViolation()).isFalse();
+    }
+
+    @Test
+    void aReportWithAnUnknownExtensionFailsBeforeTheCommandRuns() {
+        Result r = run("run", "--upstream", "127.0.0.1:5353", "--report", "out.pdf", "--", "true");
+        assertUsageError(r);
+        assertThat(r.err()).contains("out.pdf");
+    }
 }

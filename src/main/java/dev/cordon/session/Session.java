@@ -225,7 +225,7 @@ public final class Session {
         Action def = options.policy().defaultAction();
         return new RunStart(time, cordonVersion(), options.command(), options.mode().label(), def.label(),
                 def == Action.DENY ? "allowlist" : "blocklist", options.report().policyFile(),
-                o.domains().stream().map(p -> p.toString().endsWith(".") ? p.toString() : p + ".").toList(),
+                o.domains().stream().map(p -> p + ".").toList(),
                 o.active() ? o.style().label() : null, o.active() ? o.maxWait().toMillis() : 0);
     }
 

@@ -2,16 +2,18 @@ package dev.cordon.report;
 
 import dev.cordon.events.DnsEvent;
 import dev.cordon.events.ExecEvent;
+import dev.cordon.events.ExitEvent;
+import dev.cordon.events.OutageWait;
+import dev.cordon.events.RunEnd;
+import dev.cordon.events.RunStart;
 import dev.cordon.events.Hook;
 import dev.cordon.events.NetAttempt;
 import dev.cordon.events.NetEvent;
 import dev.cordon.events.ProcessRef;
 import dev.cordon.events.ProcessTable;
 import dev.cordon.events.Verdict;
-import dev.cordon.policy.Action;
 import dev.cordon.policy.Mode;
 import dev.cordon.report.live.RunRecorder;
-import dev.cordon.report.model.OutageSpec;
 import dev.cordon.report.model.RunModel;
 import dev.cordon.report.render.SummaryRenderer;
 import org.junit.jupiter.api.Test;
@@ -38,18 +40,19 @@ class RunRecorderTest {
     @Test
     void recordsARunAsTheEventsFileWould() {
         RunRecorder r = new RunRecorder();
-        r.runStarted(T, "0.1.0", List.of("./deploy.sh"), Mode.ENFORCE, Action.ALLOW, null,
-                List.of(new OutageSpec("api.internal", "timeout")), 5000);
+        r.runStarted(new RunStart(T, "0.1.0", List.of("./deploy.sh"), "enforce", "allow", "blocklist", null,
+                List.of("api.internal"), "timeout", 5000));
         r.exec(T, new ExecEvent(0, new ProcessRef(10, 10, "sh", 1), 1, List.of("sh", "./deploy.sh"), false));
         r.exec(T.plusSeconds(1), new ExecEvent(0, new ProcessRef(11, 11, "curl", 1), 10, List.of("curl", "x"), false));
         r.dns(new DnsEvent(T.plusSeconds(1), "GitHub.com.", "A", Verdict.BLOCKED, DnsEvent.FROM_REQUEST, "github.com.",
                 "github.com", who(11, 10, "curl", "x"), Mode.ENFORCE, "blocklist", "udp", List.of()));
         r.attempt(connect(11, Verdict.BLOCKED, 443));
-        r.dnsOutage(new DnsEvent(T.plusSeconds(3), "api.internal.", "A", Verdict.ALLOWED, "SimulatedOutage", null,
-                "outage", who(11, 10, "curl", "x"), Mode.ENFORCE, "blocklist", "udp", List.of()), "timeout", 5000);
-        r.processExited(T.plusSeconds(8), 11, 10, "curl", 6, null);
-        r.processExited(T.plusSeconds(9), 10, 1, "sh", null, 9);
-        r.runEnded(T.plusSeconds(9), 137, 137, 10, 9000, 3, 0);
+        r.dns(new DnsEvent(T.plusSeconds(3), "api.internal.", "A", Verdict.OUTAGE, DnsEvent.SIMULATED_OUTAGE, null,
+                "outage", who(11, 10, "curl", "x"), Mode.ENFORCE, "blocklist", "udp", List.of(),
+                new OutageWait("timeout", 5000, OutageWait.ANSWERED)));
+        r.exit(T.plusSeconds(8), new ExitEvent(0, new ProcessRef(11, 11, "curl", 1), 10, 6 << 8));
+        r.exit(T.plusSeconds(9), new ExitEvent(0, new ProcessRef(10, 10, "sh", 1), 1, 9));
+        r.runEnded(new RunEnd(T.plusSeconds(9), 137, 137, 10, 9000, 3, 0));
 
         RunModel m = r.model();
         assertThat(m.run().firewallMethod()).isEqualTo("blocklist");

@@ -8,8 +8,6 @@ import dev.cordon.events.NetAttempt;
 import dev.cordon.events.OutageWait;
 import dev.cordon.events.RunEnd;
 import dev.cordon.events.RunStart;
-import dev.cordon.policy.Action;
-import dev.cordon.policy.Mode;
 import dev.cordon.report.model.Attempt;
 import dev.cordon.report.model.OutageSpec;
 import dev.cordon.report.model.RunModel;
@@ -42,30 +40,6 @@ public final class RunRecorder implements EventSink {
         this.capacity = capacity;
     }
 
-    /** Call once the command line and policy are known, before the command starts. */
-    public synchronized void runStarted(Instant time, String cordonVersion, List<String> argv, Mode mode,
-                                        Action defaultAction, String policyFile, List<OutageSpec> outages,
-                                        long outageWaitMs) {
-        builder.runStart(time, cordonVersion, argv, mode.label(), defaultAction.label(),
-                defaultAction == Action.ALLOW ? "blocklist" : "allowlist", policyFile, outages, outageWaitMs);
-    }
-
-    /**
-     * Call when the session is over (before rendering).
-     *
-     * @param exitStatus    what {@code cordon run} exits with
-     * @param commandStatus the command's own status, 128+N for signal N
-     */
-    public synchronized void runEnded(Instant time, int exitStatus, int commandStatus, int rootPid, long durationMs,
-                                      long violations, long droppedEvents) {
-        builder.runEnd(time, exitStatus, commandStatus, rootPid, durationMs, violations, droppedEvents);
-    }
-
-    /** A process of the session ended; exitCode null if a signal killed it. */
-    public synchronized void processExited(Instant time, int pid, int ppid, String comm, Integer exitCode, Integer signal) {
-        if (room(false)) builder.exit(time, pid, ppid, comm, exitCode, signal);
-    }
-
     @Override
     public synchronized void exec(Instant time, ExecEvent e) {
         if (room(false)) builder.exec(time, e.process().pid(), e.ppid(), e.process().comm(), e.argv());
@@ -80,13 +54,15 @@ public final class RunRecorder implements EventSink {
 
     @Override
     public synchronized void runEnded(RunEnd e) {
-        runEnded(e.time(), e.exitStatus(), e.commandStatus(), e.rootPid(), e.durationMs(), e.violations(), e.droppedEvents());
+        builder.runEnd(e.time(), e.exitStatus(), e.commandStatus(), e.rootPid(), e.durationMs(), e.violations(), e.droppedEvents());
     }
 
     @Override
     public synchronized void exit(Instant time, ExitEvent e) {
-        processExited(time, e.process().pid(), e.ppid(), e.process().comm(), e.signal() == 0 ? e.status() : null,
-                e.signal() == 0 ? null : e.signal());
+        if (room(false)) {
+            builder.exit(time, e.process().pid(), e.ppid(), e.process().comm(), e.signal() == 0 ? e.status() : null,
+                    e.signal() == 0 ? null : e.signal());
+        }
     }
 
     @Override
@@ -94,8 +70,9 @@ public final class RunRecorder implements EventSink {
         Verdict v = LiveAttempts.verdict(a.event().verdict());
         if (v == Verdict.OUTAGE) {
             OutageWait w = a.outage();
-            if (w != null) netOutage(a, w.style(), w.waitedMs(), w.end());
-            return;
+            if (w != null) add(LiveAttempts.of(a, v, w.style(), w.waitedMs(), w.end()), a.who().ppid(), a.who().argv(),
+                    a.event().process().comm());
+            return; // delivered once, when its wait has ended: never without one
         }
         add(LiveAttempts.of(a, v, null, -1, null), a.who().ppid(), a.who().argv(), a.event().process().comm());
     }
@@ -105,25 +82,10 @@ public final class RunRecorder implements EventSink {
         Verdict v = LiveAttempts.verdict(e.verdict());
         if (v == Verdict.OUTAGE) {
             OutageWait w = e.outage();
-            if (w != null) dnsOutage(e, w.style(), w.waitedMs());
+            if (w != null) add(LiveAttempts.of(e, v, w.style(), w.waitedMs()), e.who().ppid(), e.who().argv(), null);
             return;
         }
         add(LiveAttempts.of(e, v, null, -1), e.who().ppid(), e.who().argv(), null);
-    }
-
-    /** A query held for a simulated outage, when the proxy answered it. */
-    public synchronized void dnsOutage(DnsEvent e, String style, long waitedMs) {
-        add(LiveAttempts.of(e, Verdict.OUTAGE, style, waitedMs), e.who().ppid(), e.who().argv(), null);
-    }
-
-    /**
-     * A connect or send held for a simulated outage, when the wait ended.
-     *
-     * @param waitEnd closed | exited | session-end | refused
-     */
-    public synchronized void netOutage(NetAttempt a, String style, long waitedMs, String waitEnd) {
-        add(LiveAttempts.of(a, Verdict.OUTAGE, style, waitedMs, waitEnd), a.who().ppid(), a.who().argv(),
-                a.event().process().comm());
     }
 
     private void add(Attempt a, int ppid, List<String> argv, String comm) {

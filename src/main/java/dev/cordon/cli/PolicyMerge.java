@@ -6,6 +6,7 @@ import dev.cordon.policy.Action;
 import dev.cordon.policy.Cidr;
 import dev.cordon.policy.DomainPattern;
 import dev.cordon.policy.DomainRule;
+import dev.cordon.policy.EncryptedDns;
 import dev.cordon.policy.IpPolicy;
 import dev.cordon.policy.IpRule;
 import dev.cordon.policy.Loopback;
@@ -33,11 +34,31 @@ final class PolicyMerge {
 
     record Flags(Mode mode, Action defaultAction, Loopback loopback, Boolean allowRawSockets, List<InetSocketAddress> upstreams,
                  BlockedResponse blockedResponse, Long upstreamTimeoutMs, List<DomainPattern> allow, List<DomainPattern> deny,
-                 List<Cidr> allowCidrs, List<Cidr> denyCidrs) {}
+                 List<Cidr> allowCidrs, List<Cidr> denyCidrs, Boolean allowEncryptedDns, List<Path> encryptedDnsLists,
+                 Boolean blockPrivateAnswers) {
+        Flags(Mode mode, Action defaultAction, Loopback loopback, Boolean allowRawSockets, List<InetSocketAddress> upstreams,
+              BlockedResponse blockedResponse, Long upstreamTimeoutMs, List<DomainPattern> allow, List<DomainPattern> deny,
+              List<Cidr> allowCidrs, List<Cidr> denyCidrs) {
+            this(mode, defaultAction, loopback, allowRawSockets, upstreams, blockedResponse, upstreamTimeoutMs, allow, deny,
+                    allowCidrs, denyCidrs, null, List.of(), null);
+        }
+    }
 
-    /** @param upstreams empty: use /etc/resolv.conf */
+    /**
+     * @param upstreams   empty: use /etc/resolv.conf
+     * @param domainRules the user's rules (file and options)
+     * @param encryptedDnsNames the encrypted-DNS list's names the user's rules leave blocked (empty when allowed)
+     */
     record Merged(Mode mode, Action defaultAction, IpPolicy ipPolicy, List<DomainRule> domainRules, boolean allowRawSockets,
-                  List<InetSocketAddress> upstreams, BlockedResponse blockedResponse, long upstreamTimeoutMs) {}
+                  List<InetSocketAddress> upstreams, BlockedResponse blockedResponse, long upstreamTimeoutMs,
+                  List<DomainRule> encryptedDnsNames, boolean blockPrivateAnswers) {
+        /** What the DNS proxy decides names by. */
+        List<DomainRule> allDomainRules() {
+            List<DomainRule> all = new ArrayList<>(domainRules);
+            all.addAll(encryptedDnsNames);
+            return all;
+        }
+    }
 
     /**
      * Reads and checks a policy file; warnings go to {@code err}, errors throw.
@@ -74,7 +95,30 @@ final class PolicyMerge {
         List<DomainRule> domainRules = new ArrayList<>(file == null ? List.of() : file.domainRules());
         for (DomainPattern p : f.allow()) domainRules.add(new DomainRule(p, Action.ALLOW, "--allow"));
         for (DomainPattern p : f.deny()) domainRules.add(new DomainRule(p, Action.DENY, "--deny"));
-        return new Merged(mode, def, IpPolicy.of(ipRules, def, loopback), domainRules, raw, upstreams, blocked, timeout);
+        boolean privateAnswers = first(f.blockPrivateAnswers(), file == null ? null : file.blockPrivateAnswers(), false);
+
+        EncryptedDns.Setting encrypted = Boolean.TRUE.equals(f.allowEncryptedDns()) ? EncryptedDns.Setting.ALLOW
+                : first(file == null ? null : file.encryptedDns(), null, EncryptedDns.Setting.BLOCK);
+        List<DomainRule> encryptedNames = List.of();
+        List<IpRule> userIpRules = List.copyOf(ipRules);
+        if (encrypted == EncryptedDns.Setting.BLOCK) {
+            List<EncryptedDns.EndpointList> lists = new ArrayList<>();
+            lists.add(EncryptedDns.builtIn());
+            for (Path p : f.encryptedDnsLists()) lists.add(EncryptedDns.read(p));
+            encryptedNames = EncryptedDns.domainRules(lists, domainRules);
+            ipRules.addAll(EncryptedDns.ipRules(lists, userIpRules, loopback));
+        } else if (!f.encryptedDnsLists().isEmpty()) {
+            throw new PolicyException("--encrypted-dns-list has no effect when encrypted DNS is allowed (--allow-encrypted-dns or encryptedDns: allow)");
+        }
+        IpPolicy ipPolicy;
+        try {
+            ipPolicy = IpPolicy.of(ipRules, def, loopback);
+        } catch (IpPolicy.TooManyPortRanges e) {
+            if (encrypted != EncryptedDns.Setting.BLOCK) throw e;
+            throw new PolicyException(e.getMessage() + " (port " + EncryptedDns.DOT_PORT + " is denied on every allowed prefix "
+                    + "to block DNS over TLS; name port 853 in a rule of that prefix, or allow encrypted DNS)");
+        }
+        return new Merged(mode, def, ipPolicy, domainRules, raw, upstreams, blocked, timeout, encryptedNames, privateAnswers);
     }
 
     private static <T> T first(T flag, T file, T builtIn) {

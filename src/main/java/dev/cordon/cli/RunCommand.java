@@ -121,6 +121,22 @@ final class RunCommand implements Callable<Integer> {
                     + "(a hand-made DNS packet to any server), so this opens a hole; each one is still reported.")
     Boolean allowRawSockets;
 
+    @Option(names = "--allow-encrypted-dns",
+            description = "Do not block well-known public DoH/DoT/DoQ resolvers and port 853 (blocked by default, reported "
+                    + "as reason=EncryptedDNS). Encrypted DNS bypasses cordon's proxy: its names are never checked.")
+    Boolean allowEncryptedDns;
+
+    @Option(names = "--encrypted-dns-list", paramLabel = "FILE",
+            description = "More encrypted-DNS endpoints to block (repeatable): one name or address/prefix per line, # comments, "
+                    + "as the built-in list.")
+    List<Path> encryptedDnsLists = new ArrayList<>();
+
+    @Option(names = "--block-private-answers",
+            description = "Refuse DNS answers that give a public name a private, loopback, link-local, ULA or CGNAT address "
+                    + "(DNS rebinding, e.g. to 169.254.169.254); reported as reason=PrivateAnswer. Names under localhost, "
+                    + "local, internal, home.arpa, lan, intranet, corp and private may have them.")
+    Boolean blockPrivateAnswers;
+
     @Option(names = "--simulate-outage", paramLabel = "DOMAIN", converter = DomainConverter.class,
             description = "Rehearse an outage of DOMAIN and its subdomains (repeatable): it behaves as when it is really "
                     + "down, not as a firewall refusing it. See --outage-style.")
@@ -172,7 +188,8 @@ final class RunCommand implements Callable<Integer> {
         }
         PolicyMerge.Merged p = PolicyMerge.merge(policyFile == null ? null : PolicyMerge.load(policyFile, err),
                 new PolicyMerge.Flags(mode, defaultAction, loopback, allowRawSockets, upstreams, blockedResponse, upstreamTimeoutMs,
-                        allowDomains, denyDomains, allowCidrs, denyCidrs));
+                        allowDomains, denyDomains, allowCidrs, denyCidrs, allowEncryptedDns, encryptedDnsLists,
+                        blockPrivateAnswers));
         DnsService.Options dns = dnsOptions(p);
         SessionOptions options = new SessionOptions(command, p.ipPolicy(), p.mode(), eventsFile, CommandLauncher.Stdio.INHERIT,
                 dns, p.allowRawSockets(), dns == null ? OutagePlan.NONE : dns.outage(),
@@ -187,6 +204,7 @@ final class RunCommand implements Callable<Integer> {
                 throw new PolicyException("domain rules (--deny/--allow or the policy file's domains) need the DNS proxy; drop --no-dns-proxy");
             }
             if (!outageDomains.isEmpty()) throw new PolicyException("--simulate-outage needs the DNS proxy; drop --no-dns-proxy");
+            if (p.blockPrivateAnswers()) throw new PolicyException("--block-private-answers needs the DNS proxy; drop --no-dns-proxy");
             return null;
         }
         if (p.upstreamTimeoutMs() < 1) throw new PolicyException("--upstream-timeout must be at least 1 ms");
@@ -200,10 +218,10 @@ final class RunCommand implements Callable<Integer> {
             }
             if (servers.isEmpty()) throw new PolicyException("/etc/resolv.conf names no nameserver; give --upstream IP[:PORT]");
         }
-        return new DnsService.Options(DomainPolicy.of(p.domainRules(), p.defaultAction()), p.mode(), p.blockedResponse(),
+        return new DnsService.Options(DomainPolicy.of(p.allDomainRules(), p.defaultAction()), p.mode(), p.blockedResponse(),
                 servers, java.time.Duration.ofMillis(p.upstreamTimeoutMs()), new LearnedAddresses.Ttl(ttlFloor, ttlGrace),
                 131_072, DnsProxy.Options.DEFAULT,
-                new OutagePlan(outageDomains, outageStyle, outageWait));
+                new OutagePlan(outageDomains, outageStyle, outageWait), p.blockPrivateAnswers());
     }
 
     /** The seam tests replace to check parsing without root. */

@@ -24,9 +24,15 @@ import java.util.concurrent.atomic.AtomicReference;
 public final class DnsService implements AutoCloseable {
     public record Options(DomainPolicy policy, Mode mode, QueryHandler.BlockedResponse blockedResponse,
                           List<InetSocketAddress> upstreams, Duration upstreamTimeout, LearnedAddresses.Ttl ttl,
-                          int maxLearned, DnsProxy.Options proxy, OutagePlan outage) {
+                          int maxLearned, DnsProxy.Options proxy, OutagePlan outage, boolean blockPrivateAnswers) {
         public Options {
             upstreams = List.copyOf(upstreams);
+        }
+
+        public Options(DomainPolicy policy, Mode mode, QueryHandler.BlockedResponse blockedResponse,
+                       List<InetSocketAddress> upstreams, Duration upstreamTimeout, LearnedAddresses.Ttl ttl,
+                       int maxLearned, DnsProxy.Options proxy, OutagePlan outage) {
+            this(policy, mode, blockedResponse, upstreams, upstreamTimeout, ttl, maxLearned, proxy, outage, false);
         }
 
         public Options(DomainPolicy policy, Mode mode, QueryHandler.BlockedResponse blockedResponse,
@@ -66,7 +72,7 @@ public final class DnsService implements AutoCloseable {
             return o == null ? Optional.empty() : o.owner(port, txid, transport);
         };
         QueryHandler handler = new QueryHandler(options.policy(), options.mode(), options.blockedResponse(), upstream,
-                learned, lookup, processes, sink, counters, options.outage());
+                learned, lookup, processes, sink, counters, options.outage(), options.blockPrivateAnswers());
         this.proxy = DnsProxy.start(handler, options.proxy());
     }
 

@@ -9,6 +9,7 @@ import dev.cordon.events.Verdict;
 import dev.cordon.policy.DomainName;
 import dev.cordon.policy.DomainPolicy;
 import dev.cordon.policy.DomainPattern;
+import dev.cordon.policy.EncryptedDns;
 import dev.cordon.policy.Mode;
 import dev.cordon.policy.OutagePlan;
 import dev.cordon.policy.OutageStyle;
@@ -54,6 +55,9 @@ public final class QueryHandler {
         }
     }
 
+    /** The rule= label of an answer refused by --block-private-answers. */
+    public static final String PRIVATE_ANSWER_RULE = "dns:private-answer";
+
     /** Where the query came from. */
     public record Client(int sourcePort, Transport transport) {}
 
@@ -67,6 +71,7 @@ public final class QueryHandler {
     private final EventSink sink;
     private final DnsCounters counters;
     private final OutagePlan outage;
+    private final boolean blockPrivateAnswers;
 
     public QueryHandler(DomainPolicy policy, Mode mode, BlockedResponse blockedResponse, Upstream upstream,
                         LearnedAddresses learned, QueryOwnerLookup owners, ProcessTable processes, EventSink sink,
@@ -77,6 +82,14 @@ public final class QueryHandler {
     public QueryHandler(DomainPolicy policy, Mode mode, BlockedResponse blockedResponse, Upstream upstream,
                         LearnedAddresses learned, QueryOwnerLookup owners, ProcessTable processes, EventSink sink,
                         DnsCounters counters, OutagePlan outage) {
+        this(policy, mode, blockedResponse, upstream, learned, owners, processes, sink, counters, outage, false);
+    }
+
+    /** @param blockPrivateAnswers refuse answers that give a public name a private address (DNS rebinding) */
+    public QueryHandler(DomainPolicy policy, Mode mode, BlockedResponse blockedResponse, Upstream upstream,
+                        LearnedAddresses learned, QueryOwnerLookup owners, ProcessTable processes, EventSink sink,
+                        DnsCounters counters, OutagePlan outage, boolean blockPrivateAnswers) {
+        this.blockPrivateAnswers = blockPrivateAnswers;
         this.outage = outage;
         this.policy = policy;
         this.mode = mode;
@@ -125,7 +138,8 @@ public final class QueryHandler {
             ProcessTable.Attribution who = attribute(client, query);
             counters.blocked.incrementAndGet();
             if (mode == Mode.ENFORCE) {
-                emit(name, qtype, Verdict.BLOCKED, DnsEvent.FROM_REQUEST, name, decision.ruleLabel(), who, client, List.of());
+                emit(name, qtype, Verdict.BLOCKED, reason(decision, DnsEvent.FROM_REQUEST), name, decision.ruleLabel(), who, client,
+                        List.of());
                 return Responses.error(query, blockedResponse.rcode);
             }
             audited = who;
@@ -165,12 +179,14 @@ public final class QueryHandler {
         Chain chain = chain(answer);
         String blockedName = decision.denied() ? name : null;
         String blockedRule = decision.ruleLabel();
+        String blockedReason = DnsEvent.FROM_CNAME;
         if (blockedName == null) {
             for (String n : chain.names) {
                 DomainPolicy.Decision d = policy.decide(n);
                 if (d.denied()) {
                     blockedName = n;
                     blockedRule = d.ruleLabel();
+                    blockedReason = reason(d, DnsEvent.FROM_CNAME);
                     break;
                 }
             }
@@ -185,7 +201,7 @@ public final class QueryHandler {
             if (!decision.denied()) { // a CNAME led here; the request itself was reported above otherwise
                 counters.blocked.incrementAndGet();
                 Verdict v = mode == Mode.ENFORCE ? Verdict.BLOCKED : Verdict.AUDITED;
-                emit(name, qtype, v, DnsEvent.FROM_CNAME, blockedName, blockedRule, attribute(client, query), client, addresses,
+                emit(name, qtype, v, blockedReason, blockedName, blockedRule, attribute(client, query), client, addresses,
                         null, others);
                 if (mode == Mode.ENFORCE) return Responses.error(query, blockedResponse.rcode);
             }
@@ -211,6 +227,19 @@ public final class QueryHandler {
             return fitToClient(answerBytes, query, client);
         }
 
+        if (blockPrivateAnswers && !PrivateAnswers.privateName(name)) {
+            List<String> inside = chain.addresses.stream().filter(a -> PrivateAnswers.isPrivate(a.ip))
+                    .map(a -> a.ip.getHostAddress()).toList();
+            if (!inside.isEmpty()) {
+                // Rebinding: never learned, so a later connect is judged as if the name had not answered.
+                counters.blocked.incrementAndGet();
+                Verdict v = mode == Mode.ENFORCE ? Verdict.BLOCKED : Verdict.AUDITED;
+                emit(name, qtype, v, DnsEvent.PRIVATE_ANSWER, name, PRIVATE_ANSWER_RULE, attribute(client, query), client,
+                        addresses, null, others);
+                if (mode == Mode.ENFORCE) return Responses.error(query, blockedResponse.rcode);
+                return fitToClient(answerBytes, query, client);
+            }
+        }
         for (Addr a : chain.addresses) learned.learnAllowed(a.ip, a.owner, a.ttl);
         emit(name, qtype, Verdict.ALLOWED, DnsEvent.FROM_REQUEST, null, decision.ruleLabel(), attribute(client, query),
                 client, addresses, null, others);
@@ -246,7 +275,13 @@ public final class QueryHandler {
 
     private void emitAudited(String name, String qtype, DomainPolicy.Decision decision, ProcessTable.Attribution who,
                              Client client, List<String> addresses, List<String> chain) {
-        emit(name, qtype, Verdict.AUDITED, DnsEvent.FROM_REQUEST, name, decision.ruleLabel(), who, client, addresses, null, chain);
+        emit(name, qtype, Verdict.AUDITED, reason(decision, DnsEvent.FROM_REQUEST), name, decision.ruleLabel(), who, client,
+                addresses, null, chain);
+    }
+
+    /** {@code EncryptedDNS} when the deciding rule is one of the encrypted-DNS list's, else {@code otherwise}. */
+    private static String reason(DomainPolicy.Decision d, String otherwise) {
+        return d.rule().filter(r -> EncryptedDns.isOrigin(r.origin())).isPresent() ? EncryptedDns.REASON : otherwise;
     }
 
     /** An answer too big for the client's UDP buffer becomes "ask again over TCP". */

@@ -15,8 +15,9 @@ public final class Formats {
         String level = level(e.verdict());
         String verdict = label(e.verdict());
         StringBuilder sb = new StringBuilder(160)
-                .append(level).append(' ').append(e.hook().name()).append(' ').append(verdict)
-                .append(" blocked=").append(e.verdict() == Verdict.BLOCKED)
+                .append(level).append(' ').append(e.hook().name()).append(' ').append(verdict);
+        if (a.reason() != null) sb.append(" reason=").append(Escape.logfmt(a.reason()));
+        sb.append(" blocked=").append(e.verdict() == Verdict.BLOCKED)
                 .append(" blockedAt=").append(e.hook().label);
         if (e.hook() == Hook.SOCKET) {
             sb.append(" socket=raw family=").append(e.ipv6Socket() ? "ipv6" : "ipv4").append(" proto=").append(e.protocolName());
@@ -117,6 +118,7 @@ public final class Formats {
         field(sb, "time", Escape.json(a.time().toString()));
         field(sb, "type", Escape.json(e.hook().label));
         field(sb, "verdict", Escape.json(e.verdict().name().toLowerCase(Locale.ROOT)));
+        if (a.reason() != null) field(sb, "reason", Escape.json(a.reason()));
         field(sb, "blocked", Boolean.toString(e.verdict() == Verdict.BLOCKED));
         field(sb, "blockedAt", Escape.json(e.hook().label));
         field(sb, "ip", Escape.json(e.ip()));

@@ -38,8 +38,13 @@ public record IpRule(Cidr cidr, Action action, String origin, List<PortRange> po
         return ports.isEmpty() || ports.stream().anyMatch(r -> r.contains(port));
     }
 
-    /** What log lines print as {@code rule=}: the prefix (or {@code loopback}), never the ports or origin. */
+    /**
+     * What log lines print as {@code rule=}: the prefix (or {@code loopback}), never the ports or
+     * origin; the encrypted-DNS port rule, added on many prefixes, reads {@code port:853}.
+     */
     public String label() {
-        return origin.equals(LOOPBACK) ? LOOPBACK : cidr.toString();
+        if (origin.equals(LOOPBACK)) return LOOPBACK;
+        if (EncryptedDns.isOrigin(origin) && !ports.isEmpty()) return "port:" + EncryptedDns.DOT_PORT;
+        return cidr.toString();
     }
 }

@@ -14,6 +14,7 @@ import dev.cordon.kernel.Abi;
 import dev.cordon.kernel.EventDecoder;
 import dev.cordon.libbpf.BpfMap;
 import dev.cordon.libbpf.RingBuffer;
+import dev.cordon.policy.EncryptedDns;
 import dev.cordon.policy.IpPolicy;
 import dev.cordon.policy.IpRule;
 import dev.cordon.policy.Mode;
@@ -96,7 +97,8 @@ final class EventPump implements AutoCloseable {
                 if (n.verdict().violation()) violations.incrementAndGet();
                 LearnedNames learned = names.apply(n.address());
                 String domain = domain(n, learned);
-                NetAttempt a = new NetAttempt(time, n, processes.lookup(n.process()), ruleLabel(n, learned), mode, domain);
+                NetAttempt a = new NetAttempt(time, n, processes.lookup(n.process()), ruleLabel(n, learned), mode, domain)
+                        .withReason(reason(n));
                 if (n.verdict() != Verdict.OUTAGE) {
                     deliver(a);
                 } else if (n.ruleId() == Abi.RULE_OUTAGE_REFUSED) {
@@ -132,6 +134,11 @@ final class EventPump implements AutoCloseable {
         if (ruleId == Abi.RULE_OUTAGE_REFUSED || ruleId == Abi.RULE_OUTAGE_DROPPED) return "outage";
         if (ruleId == Abi.RULE_LEARNED) return n.verdict().violation() ? "dns:blocked-name" : "dns:allowed-name";
         return policy.rule(ruleId).map(IpRule::label).orElse("rule#" + ruleId);
+    }
+
+    /** {@code EncryptedDNS} for the built-in encrypted-DNS rules; null for the user's own. */
+    private String reason(NetEvent n) {
+        return policy.rule(n.ruleId()).filter(r -> EncryptedDns.isOrigin(r.origin())).map(r -> EncryptedDns.REASON).orElse(null);
     }
 
     /** The names behind an address, blocked ones first; both kinds when a shared address serves both. */

@@ -2,6 +2,7 @@ package dev.cordon.cli;
 
 import dev.cordon.policy.Action;
 import dev.cordon.policy.Cidr;
+import dev.cordon.policy.EncryptedDns;
 import dev.cordon.policy.IpRule;
 import dev.cordon.policy.Mode;
 import dev.cordon.policy.PolicyException;
@@ -136,7 +137,7 @@ class CliTest {
         assertThat(o.policy().defaultAction()).isEqualTo(Action.ALLOW);
         assertThat(o.eventsFile()).isNull();
         assertThat(o.stdio()).isEqualTo(CommandLauncher.Stdio.INHERIT);
-        assertThat(o.policy().rules()).extracting(IpRule::origin).containsOnly(IpRule.LOOPBACK);
+        assertThat(o.policy().rules()).extracting(IpRule::origin).containsOnly(IpRule.LOOPBACK, EncryptedDns.ORIGIN);
         assertThat(r.err()).isEmpty();
     }
 
@@ -163,7 +164,7 @@ class CliTest {
         SessionOptions o = r.options();
         assertThat(o.command()).containsExactly("curl", "-sS", "http://x");
         assertThat(o.eventsFile()).isEqualTo(Path.of("/tmp/cordon-events.jsonl"));
-        assertThat(o.policy().rules()).filteredOn(rule -> !rule.origin().equals(IpRule.LOOPBACK))
+        assertThat(o.policy().rules()).filteredOn(rule -> !rule.origin().equals(IpRule.LOOPBACK) && !EncryptedDns.isOrigin(rule.origin()))
                 .extracting(IpRule::cidr, IpRule::action)
                 .containsExactly(
                         org.assertj.core.groups.Tuple.tuple(Cidr.parse("10.1.0.0/16"), Action.ALLOW),
@@ -329,5 +330,54 @@ class CliTest {
         Result r = run("run", "--upstream", "127.0.0.1:5353", "--report", "out.pdf", "--", "true");
         assertUsageError(r);
         assertThat(r.err()).contains("out.pdf");
+    }
+
+    // --- encrypted DNS and rebinding
+
+    @Test
+    void encryptedDnsIsBlockedByDefaultAndTheFlagDropsIt() {
+        SessionOptions o = run("run", "--upstream", "127.0.0.1:5353", "--", "true").options();
+        assertThat(o.policy().decide(Cidr.parse("1.1.1.1").address(), 443)).isEqualTo(Action.DENY);
+        assertThat(o.policy().decide(Cidr.parse("127.0.0.1").address(), 853)).isEqualTo(Action.DENY);
+        assertThat(o.dns().policy().decide("dns.google.").action()).isEqualTo(Action.DENY);
+        assertThat(o.dns().blockPrivateAnswers()).isFalse();
+
+        SessionOptions off = run("run", "--allow-encrypted-dns", "--upstream", "127.0.0.1:5353", "--", "true").options();
+        assertThat(off.policy().rules()).noneMatch(r -> EncryptedDns.isOrigin(r.origin()));
+        assertThat(off.dns().policy().decide("dns.google.").action()).isEqualTo(Action.ALLOW);
+    }
+
+    @Test
+    void anExtraListAndBlockPrivateAnswersReachTheSession() throws java.io.IOException {
+        Path list = java.nio.file.Files.createTempFile("cordon-edns", ".txt");
+        try {
+            java.nio.file.Files.writeString(list, "# ours\ndoh.example.net\n192.0.2.53\n");
+            SessionOptions o = run("run", "--encrypted-dns-list", list.toString(), "--block-private-answers",
+                    "--upstream", "127.0.0.1:5353", "--", "true").options();
+            assertThat(o.policy().decide(Cidr.parse("192.0.2.53").address(), 443)).isEqualTo(Action.DENY);
+            assertThat(o.dns().policy().decide("doh.example.net.").action()).isEqualTo(Action.DENY);
+            assertThat(o.dns().blockPrivateAnswers()).isTrue();
+
+            java.nio.file.Files.writeString(list, "doh.example.net\n10.1.2.3/8\n");
+            Result bad = run("run", "--encrypted-dns-list", list.toString(), "--upstream", "127.0.0.1:5353", "--", "true");
+            assertThat(bad.code()).isEqualTo(125);
+            assertThat(bad.err()).contains(list + ":2: bad CIDR");
+        } finally {
+            java.nio.file.Files.deleteIfExists(list);
+        }
+    }
+
+    @Test
+    void thePolicyFileKeysWork() throws java.io.IOException {
+        Path file = java.nio.file.Files.createTempFile("cordon-policy", ".yaml");
+        try {
+            java.nio.file.Files.writeString(file, "version: 1\nencryptedDns: allow\ndns:\n  upstreams: [127.0.0.1:5353]\n"
+                    + "  blockPrivateAnswers: true\n");
+            SessionOptions o = run("run", "--policy", file.toString(), "--", "true").options();
+            assertThat(o.policy().rules()).noneMatch(r -> EncryptedDns.isOrigin(r.origin()));
+            assertThat(o.dns().blockPrivateAnswers()).isTrue();
+        } finally {
+            java.nio.file.Files.deleteIfExists(file);
+        }
     }
 }

@@ -871,4 +871,127 @@ class QueryHandlerTest {
         h.handle(query("github.com.", Type.A, 0xBEEF).toWire(), new QueryHandler.Client(53_002, Transport.UDP));
         assertThat(ownerQueries).containsExactly(new OwnerQuery(53_001, 0xBEEF, Transport.UDP), new OwnerQuery(53_002, 0xBEEF, Transport.UDP));
     }
+
+    // ---- --block-private-answers (DNS rebinding) ----
+
+    QueryHandler rebindingGuard(Mode mode) {
+        QueryOwnerLookup owners = (port, txid, transport) -> Optional.of(new ProcessRef(PID, PID + 1, "curl", 99));
+        return new QueryHandler(DomainPolicy.of(List.of(), List.of(), Action.ALLOW), mode, QueryHandler.BlockedResponse.NXDOMAIN,
+                upstream, learned, owners, processes, sink, counters, dev.cordon.policy.OutagePlan.NONE, true);
+    }
+
+    @Test
+    void withBlockPrivateAnswersAPublicNameResolvingToAPrivateAddressIsRefusedAndNotLearned() throws IOException {
+        QueryHandler h = rebindingGuard(Mode.ENFORCE);
+        for (String ip : List.of("169.254.169.254", "127.0.0.2", "10.1.2.3", "172.16.0.1", "192.168.1.1", "100.64.0.1", "0.0.0.0")) {
+            Message q = query("rebind.example.", Type.A, 7);
+            upstream.on("rebind.example.", Type.A, qq -> reply(qq, a("rebind.example.", "192.0.2.9", 60), a("rebind.example.", ip, 60)));
+            sink.dns.clear();
+
+            assertErrorReply(h.handle(q.toWire(), udp()), q, Rcode.NXDOMAIN);
+
+            DnsEvent e = sink.only();
+            assertThat(e.verdict()).as(ip).isEqualTo(Verdict.BLOCKED);
+            assertThat(e.reason()).isEqualTo(DnsEvent.PRIVATE_ANSWER);
+            assertThat(e.rule()).isEqualTo(QueryHandler.PRIVATE_ANSWER_RULE);
+            assertThat(e.domain()).isEqualTo("rebind.example.");
+            assertThat(e.addresses()).contains(ip);
+            assertThat(e.who().pid()).isEqualTo(PID);
+        }
+        assertThat(kernel.learned).as("nothing of a refused answer is learned, not even its public address").isEmpty();
+        assertThat(counters.blocked.get()).isEqualTo(7);
+    }
+
+    @Test
+    void privateIpv6AndMappedAnswersAreRefusedToo() throws IOException {
+        QueryHandler h = rebindingGuard(Mode.ENFORCE);
+        for (String ip : List.of("::1", "fd00::1", "fe80::1", "::ffff:127.0.0.1", "64:ff9b::a9fe:a9fe", "2002:a9fe:a9fe::1")) {
+            Message q = query("rebind6.example.", Type.AAAA, 8);
+            upstream.on("rebind6.example.", Type.AAAA, qq -> reply(qq, new AAAARecord(n("rebind6.example."), DClass.IN, 60,
+                    InetAddress.getByAddress("rebind6.example", toV6(ip)))));
+            assertErrorReply(h.handle(q.toWire(), udp()), q, Rcode.NXDOMAIN);
+        }
+        assertThat(kernel.learned).isEmpty();
+    }
+
+    /** 16 bytes even for ::ffff:a.b.c.d, which InetAddress would turn into an Inet4Address. */
+    static byte[] toV6(String ip) {
+        if (!ip.startsWith("::ffff:")) return dev.cordon.policy.Cidr.parse(ip).address();
+        byte[] b = new byte[16];
+        b[10] = (byte) 0xff;
+        b[11] = (byte) 0xff;
+        System.arraycopy(InetAddress.ofLiteral(ip.substring(7)).getAddress(), 0, b, 12, 4);
+        return b;
+    }
+
+    @Test
+    void withBlockPrivateAnswersPublicAnswersAndPrivateNamesResolveAsUsual() throws IOException {
+        QueryHandler h = rebindingGuard(Mode.ENFORCE);
+        upstream.on("ok.example.", Type.A, q -> reply(q, a("ok.example.", "192.0.2.1", 60)));
+        upstream.on("db.internal.", Type.A, q -> reply(q, a("db.internal.", "10.0.0.5", 60)));
+        upstream.on("localhost.", Type.A, q -> reply(q, a("localhost.", "127.0.0.1", 60)));
+        upstream.on("printer.home.arpa.", Type.A, q -> reply(q, a("printer.home.arpa.", "192.168.1.9", 60)));
+        for (String name : List.of("ok.example.", "db.internal.", "localhost.", "printer.home.arpa.")) {
+            Message r = parse(h.handle(query(name, Type.A, 9).toWire(), udp()));
+            assertThat(r.getRcode()).as(name).isEqualTo(Rcode.NOERROR);
+            assertThat(addresses(r)).as(name).hasSize(1);
+        }
+        assertThat(kernel.latest("10.0.0.5")).isPresent();
+        assertThat(sink.dns).allMatch(e -> e.verdict() == Verdict.ALLOWED);
+    }
+
+    @Test
+    void aCnameFromAPublicNameIntoAPrivateNamesAddressIsStillRefused() throws IOException {
+        // the name asked is what counts: evil.example -> CNAME db.internal -> 10.0.0.5 is rebinding too
+        QueryHandler h = rebindingGuard(Mode.ENFORCE);
+        Message q = query("evil.example.", Type.A, 10);
+        upstream.on("evil.example.", Type.A, qq -> reply(qq, cname("evil.example.", "db.internal."), a("db.internal.", "10.0.0.5", 60)));
+        assertErrorReply(h.handle(q.toWire(), udp()), q, Rcode.NXDOMAIN);
+        assertThat(sink.only().reason()).isEqualTo(DnsEvent.PRIVATE_ANSWER);
+    }
+
+    @Test
+    void inAuditModeAPrivateAnswerIsReturnedAndReportedButNotLearned() throws IOException {
+        QueryHandler h = rebindingGuard(Mode.AUDIT);
+        Message q = query("rebind.example.", Type.A, 11);
+        upstream.on("rebind.example.", Type.A, qq -> reply(qq, a("rebind.example.", "169.254.169.254", 60)));
+        Message r = parse(h.handle(q.toWire(), udp()));
+        assertThat(addresses(r)).containsExactly("169.254.169.254");
+        DnsEvent e = sink.only();
+        assertThat(e.verdict()).isEqualTo(Verdict.AUDITED);
+        assertThat(e.reason()).isEqualTo(DnsEvent.PRIVATE_ANSWER);
+        assertThat(kernel.learned).isEmpty();
+    }
+
+    @Test
+    void withoutTheFlagPrivateAnswersResolve() throws IOException {
+        QueryHandler h = enforceDenying("github.com");
+        upstream.on("rebind.example.", Type.A, qq -> reply(qq, a("rebind.example.", "169.254.169.254", 60)));
+        Message r = parse(h.handle(query("rebind.example.", Type.A, 12).toWire(), udp()));
+        assertThat(addresses(r)).containsExactly("169.254.169.254");
+        assertThat(kernel.latest("169.254.169.254")).isPresent();
+    }
+
+    // ---- encrypted-DNS names ----
+
+    @Test
+    void aNameOfTheEncryptedDnsListIsBlockedWithReasonEncryptedDns() throws IOException {
+        var list = dev.cordon.policy.EncryptedDns.builtIn();
+        var rules = new ArrayList<>(dev.cordon.policy.EncryptedDns.domainRules(List.of(list), List.of()));
+        QueryHandler h = handler(Mode.ENFORCE, QueryHandler.BlockedResponse.NXDOMAIN, DomainPolicy.of(rules, Action.ALLOW));
+        Message q = query("dns.google.", Type.A, 13);
+        assertErrorReply(h.handle(q.toWire(), udp()), q, Rcode.NXDOMAIN);
+        DnsEvent e = sink.only();
+        assertThat(e.reason()).isEqualTo("EncryptedDNS");
+        assertThat(e.rule()).isEqualTo("dns.google");
+        assertThat(upstream.calls).isEmpty();
+
+        // a CNAME into a listed name carries the same reason
+        sink.dns.clear();
+        Message q2 = query("my-doh.example.", Type.A, 14);
+        upstream.on("my-doh.example.", Type.A, qq -> reply(qq, cname("my-doh.example.", "mozilla.cloudflare-dns.com."),
+                a("mozilla.cloudflare-dns.com.", "192.0.2.44", 60)));
+        assertErrorReply(h.handle(q2.toWire(), udp()), q2, Rcode.NXDOMAIN);
+        assertThat(sink.only().reason()).isEqualTo("EncryptedDNS");
+    }
 }

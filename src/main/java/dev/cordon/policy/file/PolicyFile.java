@@ -5,6 +5,7 @@ import dev.cordon.policy.Action;
 import dev.cordon.policy.Cidr;
 import dev.cordon.policy.DomainPattern;
 import dev.cordon.policy.DomainRule;
+import dev.cordon.policy.EncryptedDns;
 import dev.cordon.policy.IpRule;
 import dev.cordon.policy.Loopback;
 import dev.cordon.policy.Mode;
@@ -20,10 +21,13 @@ import java.util.List;
  *
  * @param source    the file as the user named it; rules' origins read {@code source:line}
  * @param upstreams the DNS servers, or null for /etc/resolv.conf
+ * @param encryptedDns whether well-known encrypted-DNS endpoints are blocked (null: not given, block)
+ * @param blockPrivateAnswers refuse public names' private addresses (null: not given, off)
  */
 public record PolicyFile(String source, Mode mode, Action defaultAction, Loopback loopback, Boolean allowRawSockets,
                          List<InetSocketAddress> upstreams, BlockedResponse blockedResponse, Long upstreamTimeoutMs,
-                         List<DomainEntry> domains, List<CidrEntry> cidrs) {
+                         List<DomainEntry> domains, List<CidrEntry> cidrs, EncryptedDns.Setting encryptedDns,
+                         Boolean blockPrivateAnswers) {
     public record DomainEntry(DomainPattern pattern, Action action, int line, int column) {}
 
     /** @param ports empty for every port */
@@ -31,6 +35,13 @@ public record PolicyFile(String source, Mode mode, Action defaultAction, Loopbac
         public CidrEntry {
             ports = List.copyOf(ports);
         }
+    }
+
+    public PolicyFile(String source, Mode mode, Action defaultAction, Loopback loopback, Boolean allowRawSockets,
+                      List<InetSocketAddress> upstreams, BlockedResponse blockedResponse, Long upstreamTimeoutMs,
+                      List<DomainEntry> domains, List<CidrEntry> cidrs) {
+        this(source, mode, defaultAction, loopback, allowRawSockets, upstreams, blockedResponse, upstreamTimeoutMs, domains, cidrs,
+                null, null);
     }
 
     public PolicyFile {

@@ -5,6 +5,7 @@ import dev.cordon.dns.Upstreams;
 import dev.cordon.policy.Action;
 import dev.cordon.policy.Cidr;
 import dev.cordon.policy.DomainPattern;
+import dev.cordon.policy.EncryptedDns;
 import dev.cordon.policy.Loopback;
 import dev.cordon.policy.Mode;
 import dev.cordon.policy.PolicyException;
@@ -96,6 +97,8 @@ public final class PolicyFileParser {
         Action defaultAction = choice(keys.get("default"), Action.class, "");
         Loopback loopback = choice(keys.get("loopback"), Loopback.class, "");
         Boolean raw = bool(keys.get("allowRawSockets"));
+        EncryptedDns.Setting encryptedDns = choice(keys.get("encryptedDns"), EncryptedDns.Setting.class, "");
+        Boolean privateAnswers = null;
         List<InetSocketAddress> upstreams = null;
         BlockedResponse blocked = null;
         Long timeout = null;
@@ -106,8 +109,9 @@ public final class PolicyFileParser {
                 upstreams = upstreams(d.get("upstreams"));
                 blocked = choice(d.get("blockedResponse"), BlockedResponse.class, "dns.");
                 timeout = timeout(d.get("upstreamTimeoutMs"));
+                privateAnswers = bool(d.get("blockPrivateAnswers"));
             } else {
-                error(dnsTuple.getValueNode(), "'dns' must be a mapping with upstreams, blockedResponse or upstreamTimeoutMs");
+                error(dnsTuple.getValueNode(), "'dns' must be a mapping with upstreams, blockedResponse, upstreamTimeoutMs or blockPrivateAnswers");
             }
         }
         List<PolicyFile.DomainEntry> domains = new ArrayList<>();
@@ -115,7 +119,8 @@ public final class PolicyFileParser {
         rules(keys.get("allow"), Action.ALLOW, domains, cidrs);
         rules(keys.get("deny"), Action.DENY, domains, cidrs);
 
-        PolicyFile policy = new PolicyFile(source, mode, defaultAction, loopback, raw, upstreams, blocked, timeout, domains, cidrs);
+        PolicyFile policy = new PolicyFile(source, mode, defaultAction, loopback, raw, upstreams, blocked, timeout, domains, cidrs,
+                encryptedDns, privateAnswers);
         problems.addAll(RuleChecks.check(policy));
         return done(policy);
     }

@@ -14,8 +14,9 @@ public final class PolicyKeys {
     public static final String TOP = "", DNS = "dns", RULES = "allow/deny", CIDR = "cidr rule";
 
     public static final Map<String, List<String>> BY_MAPPING = Map.of(
-            TOP, List.of("version", "mode", "default", "loopback", "allowRawSockets", "dns", "allow", "deny"),
-            DNS, List.of("upstreams", "blockedResponse", "upstreamTimeoutMs"),
+            TOP, List.of("version", "mode", "default", "loopback", "allowRawSockets", "encryptedDns", "dns", "allow",
+                    "deny"),
+            DNS, List.of("upstreams", "blockedResponse", "upstreamTimeoutMs", "blockPrivateAnswers"),
             RULES, List.of("domains", "cidrs"),
             CIDR, List.of("cidr", "ports"));
 

@@ -3,6 +3,7 @@ package dev.cordon.policy.file;
 import dev.cordon.policy.Action;
 import dev.cordon.policy.DomainName;
 import dev.cordon.policy.DomainPattern;
+import dev.cordon.policy.EncryptedDns;
 import dev.cordon.policy.IpPolicy;
 import dev.cordon.policy.IpRule;
 import dev.cordon.policy.Loopback;
@@ -29,10 +30,17 @@ final class RuleChecks {
         domains(p.domains(), def, out);
         cidrs(p.cidrs(), loopback, out);
         try {
-            IpPolicy.of(p.ipRules(), def, loopback);
+            List<IpRule> rules = new ArrayList<>(p.ipRules());
+            if (p.encryptedDns() != EncryptedDns.Setting.ALLOW) {
+                rules.addAll(EncryptedDns.ipRules(List.of(EncryptedDns.builtIn()), p.ipRules(), loopback));
+            }
+            IpPolicy.of(rules, def, loopback);
         } catch (IpPolicy.TooManyPortRanges e) {
             p.cidrs().stream().filter(c -> c.cidr().equals(e.prefix())).findFirst()
-                    .ifPresent(c -> out.add(PolicyProblem.error(c.line(), c.column(), e.getMessage())));
+                    .ifPresent(c -> out.add(PolicyProblem.error(c.line(), c.column(), e.getMessage()
+                            + (p.encryptedDns() == EncryptedDns.Setting.ALLOW ? "" : " (port " + EncryptedDns.DOT_PORT
+                            + " is denied on every prefix to block DNS over TLS and counts; name port 853 in a rule of "
+                            + "this prefix, or set encryptedDns: allow)"))));
         }
         return out;
     }

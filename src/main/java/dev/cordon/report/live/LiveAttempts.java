@@ -48,6 +48,6 @@ final class LiveAttempts {
         List<String> domains = new ArrayList<>();
         if (a.domain() != null) for (String d : a.domain().split(",")) if (!d.isBlank()) domains.add(DomainName.canonical(d));
         return new Attempt(a.time(), kind, verdict, e.process().pid(), a.who().commandLine(), domains, e.ip(), e.port(),
-                e.protocolName(), null, a.rule(), null, List.of(), outageStyle, waitedMs, waitEnd);
+                e.protocolName(), null, a.rule(), a.reason(), List.of(), outageStyle, waitedMs, waitEnd);
     }
 }

@@ -157,7 +157,7 @@ class PolicyFileParserTest {
                 "p.yaml:3:10: error: 'default' must be allow | deny, not a list",
                 "p.yaml:4:11: error: 'loopback' must be allow | rules, not 'yes'",
                 "p.yaml:5:18: error: 'allowRawSockets' must be true or false, not 'no'",
-                "p.yaml:6:6: error: 'dns' must be a mapping with upstreams, blockedResponse or upstreamTimeoutMs",
+                "p.yaml:6:6: error: 'dns' must be a mapping with upstreams, blockedResponse, upstreamTimeoutMs or blockPrivateAnswers",
                 "p.yaml:7:8: error: 'allow' must be a mapping with 'domains' and/or 'cidrs'",
                 "p.yaml:9:12: error: 'deny.domains' must be a list of domain names, not 'github.com'",
                 "p.yaml:10:10: error: 'deny.cidrs' must be a list of prefixes, not a mapping");
@@ -328,10 +328,10 @@ class PolicyFileParserTest {
 
     @Test
     void aPrefixNeedingMoreThanEightPortRangesIsAnError() {
-        StringBuilder y = new StringBuilder("version: 1\ndeny:\n  cidrs:\n    - cidr: 10.0.0.0/8\n      ports: [");
+        StringBuilder y = new StringBuilder("version: 1\nencryptedDns: allow\ndeny:\n  cidrs:\n    - cidr: 10.0.0.0/8\n      ports: [");
         for (int i = 1; i <= 9; i++) y.append(i * 100).append(i < 9 ? ", " : "]\n");
         assertThat(problems(y.toString())).containsExactly(
-                "p.yaml:4:13: error: prefix 10.0.0.0/8 needs 9 port ranges once merged with the prefixes that contain it; "
+                "p.yaml:5:13: error: prefix 10.0.0.0/8 needs 9 port ranges once merged with the prefixes that contain it; "
                         + "the kernel holds at most 8: join ports into ranges or use fewer port rules on it");
         // eight fit
         assertThat(problems(y.toString().replace(", 900]", "]"))).isEmpty();

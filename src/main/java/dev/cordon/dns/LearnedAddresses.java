@@ -77,6 +77,9 @@ public final class LearnedAddresses {
     private final int capacity;
     private final Map<InetAddress, Entry> entries = new HashMap<>();
     private final AtomicLong refusedAtCapacity = new AtomicLong();
+    private final AtomicLong namesDropped = new AtomicLong();
+    /** Names kept per address and kind (a shared CDN address can serve thousands). */
+    public static final int MAX_NAMES_PER_ADDRESS = 64;
     private final java.util.function.LongSupplier clock;
 
     public LearnedAddresses(KernelTable kernel, Ttl ttl, int capacity) {
@@ -114,7 +117,16 @@ public final class LearnedAddresses {
             entries.put(ip, e);
         }
         long until = clock.getAsLong() + ttl.lifetimeNs(ttlSeconds);
-        e.of(kind).merge(name, until, Math::max);
+        Map<String, Long> names = e.of(kind);
+        if (!names.containsKey(name) && names.size() >= MAX_NAMES_PER_ADDRESS) {
+            // Bounded against floods of names sharing one address: the name ending first goes; the
+            // longest time stays, so the kernel's verdict is unchanged. Only reports lose a name.
+            String first = null;
+            for (var n : names.entrySet()) if (first == null || n.getValue() < names.get(first)) first = n.getKey();
+            names.remove(first);
+            namesDropped.incrementAndGet();
+        }
+        names.merge(name, until, Math::max);
         kernel.learn(ip.getAddress(), e.until());
     }
 
@@ -153,6 +165,11 @@ public final class LearnedAddresses {
 
     public synchronized int size() {
         return entries.size();
+    }
+
+    /** Names forgotten because an address had {@link #MAX_NAMES_PER_ADDRESS} already. */
+    public long namesDropped() {
+        return namesDropped.get();
     }
 
     public long refusedAtCapacity() {

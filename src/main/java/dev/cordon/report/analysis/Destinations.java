@@ -15,6 +15,9 @@ import java.util.Set;
 
 /** Attempts grouped by destination and verdict; blocked first, then outage, audited, allowed. */
 public final class Destinations {
+    /** Distinct destinations a live run keeps for its report (report.live.RunRecorder); more are counted only. */
+    public static final int MAX_KEPT = 10_000;
+
     private Destinations() {}
 
     /** Most important first: what stopped the run, then what will stop it once enforced. */

@@ -20,15 +20,20 @@ import java.util.List;
 /**
  * Collects a live session's events in memory for the end-of-run summary and {@code --report}.
  * Bounded: past {@code capacity} records it keeps only blocked, audited and outage ones (what
- * the summary is about), up to a quarter more, and counts what it dropped.
+ * the summary is about), up to a quarter more, and counts what it dropped. It also keeps at most
+ * {@code maxDestinations} distinct destinations: attempts to further ones (a flood of random
+ * names) are counted, and the summary says "N more" (the events file keeps every one).
  *
  * <p>Outage records carry their wait ({@link NetAttempt#outage()}, {@link DnsEvent#outage()}), and
  * the session delivers each once, when its wait has ended.
  */
 public final class RunRecorder implements EventSink {
-    public static final int DEFAULT_CAPACITY = 200_000;
+    public static final int DEFAULT_CAPACITY = 200_000, DEFAULT_MAX_DESTINATIONS = dev.cordon.report.analysis.Destinations.MAX_KEPT;
 
     private final int capacity;
+    private final int maxDestinations;
+    private final java.util.Set<String> destinations = new java.util.HashSet<>();
+    private long omitted;
     private final RunModelBuilder builder = new RunModelBuilder();
     private long dropped;
 
@@ -37,7 +42,12 @@ public final class RunRecorder implements EventSink {
     }
 
     public RunRecorder(int capacity) {
+        this(capacity, DEFAULT_MAX_DESTINATIONS);
+    }
+
+    public RunRecorder(int capacity, int maxDestinations) {
         this.capacity = capacity;
+        this.maxDestinations = maxDestinations;
     }
 
     @Override
@@ -89,6 +99,14 @@ public final class RunRecorder implements EventSink {
     }
 
     private void add(Attempt a, int ppid, List<String> argv, String comm) {
+        String destination = a.destination();
+        if (destination != null && !destinations.contains(destination)) {
+            if (destinations.size() >= maxDestinations) {
+                omitted++;
+                return;
+            }
+            destinations.add(destination);
+        }
         if (room(a.verdict().notable())) builder.attempt(a, ppid, argv, comm);
     }
 
@@ -99,6 +117,11 @@ public final class RunRecorder implements EventSink {
         return false;
     }
 
+    /** Attempts to destinations past the cap on distinct destinations. */
+    public synchronized long omitted() {
+        return omitted;
+    }
+
     public synchronized long dropped() {
         return dropped;
     }
@@ -106,6 +129,6 @@ public final class RunRecorder implements EventSink {
     /** The run so far (a snapshot: recording may go on). */
     public synchronized RunModel model() {
         RunModel m = builder.build();
-        return new RunModel(m.run(), m.processes(), m.root(), dropped);
+        return new RunModel(m.run(), m.processes(), m.root(), dropped, omitted);
     }
 }

@@ -10,10 +10,16 @@ import java.util.List;
  *
  * @param root            id of the root process, or -1 when no process was seen
  * @param droppedRecords  records a bounded recorder had no room for (the model is incomplete when > 0)
+ * @param omittedAttempts attempts to destinations past a live recorder's cap on distinct destinations
+ *                        (a flood of random names): counted, not kept
  */
-public record RunModel(RunInfo run, List<ProcessNode> processes, int root, long droppedRecords) {
+public record RunModel(RunInfo run, List<ProcessNode> processes, int root, long droppedRecords, long omittedAttempts) {
     public RunModel {
         processes = List.copyOf(processes);
+    }
+
+    public RunModel(RunInfo run, List<ProcessNode> processes, int root, long droppedRecords) {
+        this(run, processes, root, droppedRecords, 0);
     }
 
     public ProcessNode process(int id) {

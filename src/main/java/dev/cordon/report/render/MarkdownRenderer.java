@@ -38,6 +38,11 @@ public final class MarkdownRenderer {
             long n = model.droppedRecords() + (model.run().droppedEvents() == null ? 0 : model.run().droppedEvents());
             sb.append("\n> **Incomplete:** ").append(Text.plural(n, "event was", "events were")).append(" dropped.\n");
         }
+        if (model.omittedAttempts() > 0) {
+            sb.append("\n> **Incomplete:** ").append(Text.plural(model.omittedAttempts(), "more attempt", "more attempts"))
+                    .append(" to destinations past the first ").append(dev.cordon.report.analysis.Destinations.MAX_KEPT)
+                    .append(" were counted, not kept; the events file records every one.\n");
+        }
         return sb.toString();
     }
 

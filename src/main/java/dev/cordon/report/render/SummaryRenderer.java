@@ -22,7 +22,7 @@ public final class SummaryRenderer {
     public static String render(RunModel model) {
         List<Destination> notable = Destinations.notable(model);
         long dropped = model.droppedRecords() + (model.run().droppedEvents() == null ? 0 : model.run().droppedEvents());
-        if (notable.isEmpty() && dropped == 0) return "";
+        if (notable.isEmpty() && dropped == 0 && model.omittedAttempts() == 0) return "";
         StringBuilder sb = new StringBuilder();
         if (!notable.isEmpty()) {
             sb.append("cordon: ").append(headline(notable)).append('\n');
@@ -49,6 +49,11 @@ public final class SummaryRenderer {
             if (notable.size() > shown.size()) {
                 sb.append("  … and ").append(notable.size() - shown.size()).append(" more (--report FILE.md lists all)\n");
             }
+        }
+        if (model.omittedAttempts() > 0) {
+            sb.append("  … and ").append(Text.plural(model.omittedAttempts(), "more attempt", "more attempts"))
+                    .append(" to destinations past the first ").append(Destinations.MAX_KEPT)
+                    .append(" (not kept; --events FILE records every one)\n");
         }
         if (dropped > 0) {
             sb.append("cordon: ").append(Text.plural(dropped, "event was", "events were"))

@@ -206,4 +206,19 @@ class LearnedAddressesTest {
         l.learnAllowed(ip("10.0.0.5"), "v4.example.", 30);
         assertThat(seen[0]).hasSize(4);
     }
+
+    @Test
+    void anAddressKeepsABoundedNumberOfNamesAndTheLongestTimeSurvives() {
+        LearnedAddresses l = learned(30, 60, 16);
+        InetAddress cdn = ip("192.0.2.11");
+        l.learnAllowed(cdn, "long.example.", 10_000);
+        for (int i = 0; i < 10 * LearnedAddresses.MAX_NAMES_PER_ADDRESS; i++) {
+            now.addAndGet(S);
+            l.learnAllowed(cdn, "n" + i + ".flood.example.", 1);
+        }
+        LearnedAddresses.Names names = l.namesFor(cdn.getAddress());
+        assertThat(names.allowed()).hasSize(LearnedAddresses.MAX_NAMES_PER_ADDRESS).contains("long.example.");
+        assertThat(l.namesDropped()).isEqualTo(10 * LearnedAddresses.MAX_NAMES_PER_ADDRESS - LearnedAddresses.MAX_NAMES_PER_ADDRESS + 1);
+        assertThat(kernel.last().allowUntil()).as("the kernel keeps the longest time").isEqualTo(1_000 * S + 10_060 * S);
+    }
 }

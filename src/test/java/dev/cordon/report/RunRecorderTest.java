@@ -83,4 +83,21 @@ class RunRecorderTest {
         r.attempt(connect(11, Verdict.ALLOWED, 443));
         assertThat(SummaryRenderer.render(r.model())).isEmpty();
     }
+
+    @Test
+    void distinctDestinationsAreCappedAndTheRestCounted() {
+        RunRecorder r = new RunRecorder(1_000, 50);
+        for (int i = 0; i < 500; i++) {
+            r.dns(new DnsEvent(T.plusMillis(i), "n" + i + ".flood.test.", "A", Verdict.BLOCKED, DnsEvent.FROM_REQUEST,
+                    "n" + i + ".flood.test.", "flood.test", who(11, 10, "python3", "flood.py"), Mode.ENFORCE, "blocklist", "udp",
+                    List.of()));
+        }
+        r.dns(new DnsEvent(T.plusSeconds(9), "n1.flood.test.", "A", Verdict.BLOCKED, DnsEvent.FROM_REQUEST, "n1.flood.test.",
+                "flood.test", who(11, 10, "python3", "flood.py"), Mode.ENFORCE, "blocklist", "udp", List.of()));
+        RunModel m = r.model();
+        assertThat(m.omittedAttempts()).isEqualTo(450);
+        assertThat(m.attempts()).hasSize(51); // a known destination is still recorded
+        assertThat(SummaryRenderer.render(m)).contains("50 destinations: 50 blocked")
+                .contains("… and 450 more attempts to destinations past the first");
+    }
 }

@@ -36,6 +36,8 @@ public final class DnsProxy implements AutoCloseable {
     private final List<Thread> threads = new ArrayList<>();
     private final ExecutorService workers = Executors.newVirtualThreadPerTaskExecutor();
     private final Semaphore inFlight;
+    /** Open TCP connections, capped like queries: each holds a virtual thread and a socket. */
+    private final Semaphore tcpConnections;
     private final int port;
     private volatile boolean closed;
 
@@ -43,6 +45,7 @@ public final class DnsProxy implements AutoCloseable {
         this.handler = handler;
         this.options = options;
         this.inFlight = new Semaphore(options.maxInFlight());
+        this.tcpConnections = new Semaphore(options.maxInFlight());
         this.port = bindAll(ipv6);
         for (DatagramChannel c : udp) start("cordon-dns-udp", () -> serveUdp(c));
         for (ServerSocketChannel s : tcp) start("cordon-dns-tcp", () -> acceptTcp(s));
@@ -162,7 +165,18 @@ public final class DnsProxy implements AutoCloseable {
             } catch (IOException e) {
                 continue;
             }
-            workers.execute(() -> serveTcp(conn));
+            if (!tcpConnections.tryAcquire()) { // closed at once: the client fails fast and may retry
+                handler.counters().overloaded.incrementAndGet();
+                closeQuietly(conn);
+                continue;
+            }
+            workers.execute(() -> {
+                try {
+                    serveTcp(conn);
+                } finally {
+                    tcpConnections.release();
+                }
+            });
         }
     }
 

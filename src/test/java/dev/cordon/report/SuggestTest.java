@@ -58,4 +58,20 @@ class SuggestTest {
             assertThat(line).as("every line is a comment, a key or a list item").matches("(#.*|[a-z]+:.*|  [a-z]+:.*|    - .*)");
         }
     }
+
+    @Test
+    void encryptedDnsAndRebindingAttemptsAreLeftOutAndSaidSo() throws Exception {
+        String events = """
+                {"time":"2026-11-21T09:00:00.001Z","type":"run-start","cordonVersion":"0.1.0","argv":["./b.sh"],"cmd":"./b.sh","mode":"audit","default":"deny","firewallMethod":"allowlist","policy":null,"outages":[],"outageWaitMs":5000}
+                {"time":"2026-11-21T09:00:00.002Z","type":"exec","pid":100,"ppid":1,"comm":"b.sh","cmd":"/bin/sh ./b.sh","argv":["/bin/sh","./b.sh"],"argvTruncated":false,"cgroupId":1}
+                {"time":"2026-11-21T09:00:00.003Z","type":"dns","verdict":"audited","reason":"EncryptedDNS","blocked":false,"blockedAt":"dns","domain":"dns.google.","qtype":"A","transport":"udp","pid":100,"ppid":1,"cmd":"/bin/sh ./b.sh","argv":["/bin/sh","./b.sh"],"cmdSource":"exec","addresses":[],"firewallMethod":"allowlist","rule":"encrypted-dns","mode":"audit"}
+                {"time":"2026-11-21T09:00:00.004Z","type":"dns","verdict":"audited","reason":"PrivateAnswer","blocked":false,"blockedAt":"dns","domain":"meta.example.com.","qtype":"A","transport":"udp","pid":100,"ppid":1,"cmd":"/bin/sh ./b.sh","argv":["/bin/sh","./b.sh"],"cmdSource":"exec","addresses":["169.254.169.254"],"firewallMethod":"allowlist","rule":"dns:private-answer","mode":"audit"}
+                {"time":"2026-11-21T09:00:00.005Z","type":"connect","verdict":"audited","reason":"EncryptedDNS","blocked":false,"blockedAt":"connect","ip":"192.0.2.9","port":853,"proto":"tcp","family":"ipv4","ipv6Mapped":false,"pid":100,"tid":100,"ppid":1,"comm":"b.sh","cmd":"/bin/sh ./b.sh","argv":["/bin/sh","./b.sh"],"cmdSource":"exec","rule":"port:853","mode":"audit","cgroupId":1}
+                {"time":"2026-11-21T09:00:00.006Z","type":"dns","verdict":"audited","reason":"FromDNSRequest","blocked":false,"blockedAt":"dns","domain":"registry.npmjs.org.","qtype":"A","transport":"udp","pid":100,"ppid":1,"cmd":"/bin/sh ./b.sh","argv":["/bin/sh","./b.sh"],"cmdSource":"exec","addresses":[],"firewallMethod":"allowlist","rule":"default:deny","mode":"audit"}
+                """;
+        String yaml = PolicySuggester.suggest(EventsFileReader.read(new java.io.StringReader(events), "test"), PolicySuggester.DEFAULT_GROUP_MIN);
+
+        assertThat(yaml).contains("    - registry.npmjs.org").doesNotContain("- dns.google", "- meta.example.com", "- 192.0.2.9");
+        assertThat(yaml).containsPattern("# left out on purpose, allowing them would bypass the guard: .*dns\\.google.*EncryptedDNS.*meta\\.example\\.com.*PrivateAnswer.*192\\.0\\.2\\.9.*EncryptedDNS");
+    }
 }

@@ -53,15 +53,24 @@ public final class PolicySuggester {
     /**
      * @param groupMin collapse names onto {@code *.parent} when at least this many distinct ones share it
      */
+    /** Reasons that mark an attempt as a way around the guard (see docs/THREAT-MODEL.md), never a dependency to allow. */
+    static final Set<String> GUARD_REASONS = Set.of("EncryptedDNS", "PrivateAnswer");
+
     public static String suggest(RunModel model, int groupMin) {
         Map<String, Use> names = new TreeMap<>();
         Map<String, Use> ips = new TreeMap<>();
-        Set<String> skipped = new LinkedHashSet<>(), blocked = new LinkedHashSet<>(), rawSockets = new LinkedHashSet<>();
+        Set<String> skipped = new LinkedHashSet<>(), blocked = new LinkedHashSet<>(), rawSockets = new LinkedHashSet<>(),
+                guarded = new LinkedHashSet<>();
         Set<String> named = new HashSet<>(); // addresses some answer gave: their name covers them
         for (ProcessNode p : model.processes()) for (Attempt a : p.attempts()) named.addAll(a.addresses());
         for (Attempt a : model.attempts()) {
             if (a.verdict() == Verdict.BLOCKED) {
                 blocked.add(a.destination());
+                continue;
+            }
+            if (a.reason() != null && GUARD_REASONS.contains(a.reason())) {
+                // An encrypted-DNS resolver or a rebinding answer: allowing it would open a hole, not a dependency.
+                guarded.add(a.destination() + " (" + a.reason() + ")");
                 continue;
             }
             if (a.kind() == AttemptKind.SOCKET) {
@@ -114,6 +123,9 @@ public final class PolicySuggester {
         }
         if (!blocked.isEmpty()) {
             sb.append("# blocked in this run, so not allowed above: ").append(YamlText.comment(String.join(", ", blocked))).append('\n');
+        }
+        if (!guarded.isEmpty()) {
+            sb.append("# left out on purpose, allowing them would bypass the guard: ").append(YamlText.comment(String.join(", ", guarded))).append('\n');
         }
         if (!skipped.isEmpty()) {
             sb.append("# not valid domain names, left out: ").append(YamlText.comment(String.join(", ", skipped))).append('\n');

@@ -61,7 +61,7 @@ class BypassIT {
             if (in == null) throw new IllegalStateException("bypass.c is missing from the test classpath");
             Files.copy(in, src);
         }
-        Host.Out out = Host.run("cc", "-O1", "-Wall", "-o", bin.toString(), src.toString());
+        Host.Out out = Host.run("clang", "-O1", "-Wall", "-o", bin.toString(), src.toString());
         if (out.exit() != 0 || !Files.isExecutable(bin)) {
             throw new IllegalStateException("cannot compile bypass.c (the bypass suite needs a C compiler: bin/setup installs clang):\n" + out.out() + out.err());
         }

@@ -55,7 +55,7 @@ final class Watchdog implements AutoCloseable {
     }
 
     static Watchdog start(Path cgroup, Path pinDir, Path recordFile) {
-        ProcessBuilder pb = new ProcessBuilder("setsid", "/bin/sh", "-c", SCRIPT, "cordon-watchdog",
+        ProcessBuilder pb = new ProcessBuilder(setsid(), "/bin/sh", "-c", SCRIPT, "cordon-watchdog",
                 cgroup.toString(), pinDir.toString(), recordFile.toString())
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD)
                 .redirectError(ProcessBuilder.Redirect.INHERIT);
@@ -65,6 +65,14 @@ final class Watchdog implements AutoCloseable {
             throw new CordonException("cannot start the watchdog (setsid /bin/sh), so a crash could leave the command "
                     + "behind; not running it: " + e.getMessage(), e);
         }
+    }
+
+    /** util-linux's setsid, by absolute path where it usually is: cordon's PATH is the user's. */
+    private static String setsid() {
+        for (String p : new String[] {"/usr/bin/setsid", "/bin/setsid"}) {
+            if (java.nio.file.Files.isExecutable(Path.of(p))) return p;
+        }
+        return "setsid";
     }
 
     long pid() {

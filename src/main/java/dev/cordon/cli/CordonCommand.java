@@ -9,7 +9,7 @@ import java.util.concurrent.Callable;
 @Command(name = "cordon", mixinStandardHelpOptions = true, versionProvider = Version.class,
         description = "Run a command in its own cgroup and audit or block its outbound network access.",
         subcommands = {RunCommand.class, PolicyCommand.class, ReportCommand.class, SuggestCommand.class, DemoCommand.class,
-                DoctorCommand.class},
+                DoctorCommand.class, GcCommand.class},
         exitCodeListHeading = "%nExit codes (cordon run passes the command's own status through):%n",
         exitCodeList = {
                 "125:cordon itself failed or was used wrongly",

@@ -13,4 +13,6 @@ public final class ExitCodes {
     public static final int NOT_FOUND = 127;
     /** `cordon doctor` found something that stops cordon from running. */
     public static final int DOCTOR_FAILED = 1;
+    /** `cordon gc` could not clean a leftover session. */
+    public static final int GC_FAILED = 1;
 }

@@ -223,8 +223,12 @@ public final class Checks {
 
     static Verdict bpffs(MountTable mounts) {
         List<MountTable.Mount> bpf = mounts.ofType("bpf");
-        if (bpf.stream().anyMatch(m -> Path.of(m.target()).equals(BPFFS_PATH))) return Verdict.ok(BPFFS_PATH.toString());
-        String fix = "mount -t bpf bpf " + BPFFS_PATH + " (not needed yet; pinning programs will need it)";
+        if (bpf.stream().anyMatch(m -> Path.of(m.target()).equals(BPFFS_PATH))) {
+            return Verdict.ok(BPFFS_PATH + " (cordon run pins each session's programs there, so a crash cannot leave them detached)");
+        }
+        // cordon run mounts it itself and refuses to run when it cannot: a warning, not a failure.
+        String fix = "cordon run mounts it (mode 0700) to pin its programs and refuses to run if that fails; "
+                + "to mount it now: mount -t bpf bpf " + BPFFS_PATH;
         if (!bpf.isEmpty()) return Verdict.warn("bpffs is mounted at " + bpf.getFirst().target() + ", not at " + BPFFS_PATH + ": " + fix);
         return Verdict.warn("bpffs is not mounted at " + BPFFS_PATH + ": " + fix);
     }

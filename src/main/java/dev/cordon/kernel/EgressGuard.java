@@ -16,6 +16,7 @@ import java.io.UncheckedIOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -26,7 +27,8 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
  * attached to its cgroup. Each session loads its own object, so two sessions share no maps.
  *
  * <p>Attachment is all or nothing: if any program fails to attach, everything attached so far is
- * released and the error propagates, so the command never runs half guarded.
+ * released and the error propagates, so the command never runs half guarded. The same holds for
+ * pinning, when a pin directory is given.
  */
 public final class EgressGuard implements AutoCloseable {
     /** The cgroup programs, all required. */
@@ -72,6 +74,7 @@ public final class EgressGuard implements AutoCloseable {
 
     private final BpfObject object;
     private final List<BpfLink> links = new ArrayList<>();
+    private final java.util.Set<BpfLink> pinned = new java.util.HashSet<>();
     private final TypedMap<Integer, Codecs.Config> config;
     private final IpPolicy policy;
 
@@ -81,7 +84,19 @@ public final class EgressGuard implements AutoCloseable {
         this.config = object.map("config").typed(Codecs.U32, Codecs.CONFIG);
     }
 
+    /** Attaches without pinning: the links live only as long as this process (tests, probes). */
     public static EgressGuard attach(Options o) {
+        return attach(o, null);
+    }
+
+    /**
+     * Attaches and pins every link at {@code pinDir/<program>} (a bpffs directory, created by
+     * libbpf if missing), so the programs stay attached if this process dies: the command then
+     * stays guarded until its cgroup is killed. A link that cannot be pinned fails the attach.
+     *
+     * @param pinDir where to pin, or null for links that end with this process
+     */
+    public static EgressGuard attach(Options o, Path pinDir) {
         BpfObject object = BpfObject.open(objectBytes(), "cordon");
         EgressGuard guard = null;
         try {
@@ -94,14 +109,30 @@ public final class EgressGuard implements AutoCloseable {
             guard = new EgressGuard(object, o.policy());
             guard.fill(o);
             // The tracepoints first, so the command's first exec is already captured.
-            for (String p : TRACE_PROGRAMS) guard.links.add(object.program(p).attach());
-            for (String p : CGROUP_PROGRAMS) guard.links.add(object.program(p).attachCgroup(o.cgroupFd()));
+            for (String p : TRACE_PROGRAMS) guard.add(p, () -> object.program(p).attach(), pinDir);
+            for (String p : CGROUP_PROGRAMS) guard.add(p, () -> object.program(p).attachCgroup(o.cgroupFd()), pinDir);
             return guard;
         } catch (RuntimeException e) {
             if (guard != null) guard.close();
             else object.close();
             throw e;
         }
+    }
+
+    /**
+     * Fault injection for tests in this package only: called before each attach ("attach NAME")
+     * and pin ("pin NAME"); throwing there fails that step. Not reachable by users.
+     */
+    static volatile java.util.function.Consumer<String> beforeStep = step -> {};
+
+    private void add(String program, java.util.function.Supplier<BpfLink> attach, Path pinDir) {
+        beforeStep.accept("attach " + program);
+        BpfLink link = attach.get();
+        links.add(link);
+        if (pinDir == null) return;
+        beforeStep.accept("pin " + program);
+        link.pin(pinDir.resolve(program).toString());
+        pinned.add(link);
     }
 
     /** The compiled object's bytes, built from bpf/ by the Maven build and shipped in the jar. */
@@ -230,6 +261,12 @@ public final class EgressGuard implements AutoCloseable {
     public void close() {
         RuntimeException first = null;
         for (int i = links.size() - 1; i >= 0; i--) {
+            try {
+                // Unpin first: the pin would keep the program attached after the link is destroyed.
+                if (pinned.remove(links.get(i))) links.get(i).unpin();
+            } catch (RuntimeException e) {
+                if (first == null) first = e;
+            }
             try {
                 links.get(i).close();
             } catch (RuntimeException e) {

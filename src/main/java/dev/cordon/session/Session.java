@@ -73,7 +73,11 @@ public final class Session {
                 if (c != null) c.killAll();
             }, err);
             cleanup.push(signals);
-            cgroup = SessionCgroup.create(root);
+            // Pins, watchdog and record before the cgroup: a crash from here on leaves nothing unguarded or unfound.
+            String name = SessionCgroup.newName();
+            CrashGuard crash = CrashGuard.arm(root, name, new SessionRecords(SessionRecords.DEFAULT_DIR));
+            cleanup.push(crash);
+            cgroup = SessionCgroup.create(root, name);
             created.set(cgroup);
             cleanup.push(cgroup);
             long cgroupId = cgroup.id();
@@ -113,9 +117,9 @@ public final class Session {
                 guard = EgressGuard.attach(new EgressGuard.Options(cgroup.fd(), options.policy(), options.mode(),
                         reportAll(), dns == null ? 0 : dns.port(),
                         dns == null ? List.of() : dns.upstreams(), options.allowRawSockets(),
-                        outage.active() ? outage.style() : null, outage.maxWait().toMillis()));
+                        outage.active() ? outage.style() : null, outage.maxWait().toMillis()), crash.pinDir());
             } catch (BpfException e) {
-                throw new CordonException("cannot attach the BPF programs, not running the command: " + e.getMessage(), e);
+                throw new CordonException("cannot attach or pin the BPF programs, not running the command: " + e.getMessage(), e);
             }
             cleanup.push(guard);
 

@@ -28,10 +28,22 @@ public final class SessionCgroup implements AutoCloseable {
         this.fd = fd;
     }
 
-    public static SessionCgroup create(Path cgroup2Root) {
+    /** {@code cordon-<pid>-<hex>} names a session before anything of it exists (state, pins, cgroup). */
+    public static final java.util.regex.Pattern NAME = java.util.regex.Pattern.compile("cordon-(\\d{1,10})-[0-9a-f]{1,16}");
+
+    /** A fresh session name for this process. */
+    public static String newName() {
         byte[] rnd = new byte[4];
         ThreadLocalRandom.current().nextBytes(rnd);
-        Path p = cgroup2Root.resolve(PREFIX + ProcessHandle.current().pid() + "-" + HexFormat.of().formatHex(rnd));
+        return PREFIX + ProcessHandle.current().pid() + "-" + HexFormat.of().formatHex(rnd);
+    }
+
+    public static SessionCgroup create(Path cgroup2Root) {
+        return create(cgroup2Root, newName());
+    }
+
+    public static SessionCgroup create(Path cgroup2Root, String name) {
+        Path p = cgroup2Root.resolve(name);
         try {
             Files.createDirectory(p);
         } catch (IOException e) {

@@ -11,7 +11,7 @@ import java.lang.invoke.VarHandle;
 import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 
-/** The few libc calls the JDK does not offer: directory fds, signals to a pid, process groups. */
+/** The few libc calls the JDK does not offer: directory fds, signals to a pid, process groups, mount. */
 public final class Libc {
     private Libc() {}
 
@@ -35,6 +35,8 @@ public final class Libc {
     private static final MethodHandle TCGETPGRP = fn("tcgetpgrp", FunctionDescriptor.of(JAVA_INT, JAVA_INT), false);
     private static final MethodHandle GETEUID = fn("geteuid", FunctionDescriptor.of(JAVA_INT), false);
     private static final MethodHandle STRERROR = fn("strerror", FunctionDescriptor.of(ADDRESS, JAVA_INT), false);
+    private static final MethodHandle MOUNT = fn("mount",
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, java.lang.foreign.ValueLayout.JAVA_LONG, ADDRESS), true);
 
     /** A failed libc call, with errno. */
     public static final class ErrnoException extends java.io.IOException {
@@ -82,6 +84,20 @@ public final class Libc {
             int errno = (int) ERRNO_VH.get(cap, 0L);
             if (errno == 3 /* ESRCH */) return false;
             throw new ErrnoException("kill " + pid, errno);
+        } catch (ErrnoException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
+    }
+
+    /** mount(2) without flags, e.g. {@code mount("bpf", "/sys/fs/bpf", "bpf", "mode=0700")}. */
+    public static void mount(String source, String target, String fsType, String data) throws ErrnoException {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment cap = a.allocate(CAPTURE);
+            int rc = (int) MOUNT.invokeExact(cap, a.allocateFrom(source), a.allocateFrom(target), a.allocateFrom(fsType), 0L,
+                    data == null ? MemorySegment.NULL : a.allocateFrom(data));
+            if (rc != 0) throw new ErrnoException("mount -t " + fsType + " " + source + " " + target, (int) ERRNO_VH.get(cap, 0L));
         } catch (ErrnoException e) {
             throw e;
         } catch (Throwable t) {

@@ -200,10 +200,12 @@ class ChecksTest {
 
     @Test
     void bpffsMissingOrElsewhereOnlyWarns() {
-        assertThat(Checks.bpffs(MountTable.parse(FakeHost.HYBRID_MOUNTS))).isEqualTo(Verdict.ok("/sys/fs/bpf"));
+        Verdict mounted = Checks.bpffs(MountTable.parse(FakeHost.HYBRID_MOUNTS));
+        assertThat(mounted.status()).isEqualTo(Status.OK);
+        assertThat(mounted.detail()).startsWith("/sys/fs/bpf").contains("pins");
         Verdict none = Checks.bpffs(MountTable.parse(List.of("proc /proc proc rw 0 0")));
         assertThat(none.status()).isEqualTo(Status.WARN);
-        assertThat(none.detail()).contains("mount -t bpf bpf /sys/fs/bpf");
+        assertThat(none.detail()).contains("mount -t bpf bpf /sys/fs/bpf").contains("cordon run mounts it");
         Verdict elsewhere = Checks.bpffs(MountTable.parse(List.of("bpf /run/bpf bpf rw 0 0")));
         assertThat(elsewhere.status()).isEqualTo(Status.WARN);
         assertThat(elsewhere.detail()).contains("/run/bpf").contains("mount -t bpf bpf /sys/fs/bpf");

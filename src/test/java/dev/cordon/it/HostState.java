@@ -22,8 +22,8 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
- * What a cordon session may leave on the host: {@code cordon-*} cgroups under the cgroup2 mount and
- * {@code cgroup_sock_addr} programs. The tests compare against a snapshot taken before they ran.
+ * What a cordon session may leave on the host: {@code cordon-*} cgroups under the cgroup2 mount,
+ * {@code cgroup_sock_addr} programs, pin directories and session records. The tests compare against a snapshot taken before they ran.
  *
  * <p>Other worktrees may run their own cordon sessions on this host at the same time, so a new
  * cgroup or program counts as a leak of <em>this</em> suite when it belongs to a cordon process the
@@ -34,6 +34,8 @@ import java.util.stream.Stream;
  * stderr, not failed on.
  */
 final class HostState {
+    /** Where sessions pin their links and keep their records (session.PinDir, session.SessionRecords). */
+    static final Path PIN_ROOT = Path.of("/sys/fs/bpf/cordon"), RECORD_DIR = Path.of("/run/cordon/sessions");
     static final Pattern CGROUP_NAME = Pattern.compile("cordon-(\\d+)-[0-9a-f]+");
     private static final Pattern BPFTOOL_PROG = Pattern.compile("^(\\d+): cgroup_sock_addr\\s.*$");
     private static final Pattern FDINFO_PROG_ID = Pattern.compile("(?m)^prog_id:\\s+(\\d+)\\s*$");
@@ -41,14 +43,15 @@ final class HostState {
     record Snapshot(Set<Path> cgroups, Map<Integer, String> programs) {}
 
     /** Leaks found: cgroups and programs, each with why it counts. Empty means clean. */
-    record Leaks(Map<Path, String> cgroups, Map<Integer, String> programs, List<String> foreignNotes) {
+    record Leaks(Map<Path, String> cgroups, Map<Integer, String> programs, List<String> foreignNotes, Map<Path, String> sessionFiles) {
         boolean isEmpty() {
-            return cgroups.isEmpty() && programs.isEmpty();
+            return cgroups.isEmpty() && programs.isEmpty() && sessionFiles.isEmpty();
         }
 
         String describe() {
             StringBuilder sb = new StringBuilder();
             cgroups.forEach((p, why) -> sb.append("\n  cgroup ").append(p).append(" (").append(why).append(')'));
+            sessionFiles.forEach((p, why) -> sb.append("\n  ").append(p).append(" (").append(why).append(')'));
             programs.forEach((id, why) -> sb.append("\n  program ").append(why));
             return sb.toString();
         }
@@ -167,7 +170,22 @@ final class HostState {
                 }
             });
         }
-        return new Leaks(cgroups, programs, notes);
+        Map<Path, String> files = new LinkedHashMap<>();
+        for (Path dir : List.of(PIN_ROOT, RECORD_DIR)) {
+            if (!Files.isDirectory(dir)) continue;
+            try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
+                for (Path p : entries) {
+                    long owner = ownerPid(p);
+                    if (owner > 0 && ours.contains(owner)) {
+                        files.put(p, (dir == PIN_ROOT ? "pin directory" : "session record") + " of cordon pid " + owner
+                                + " started by this test suite");
+                    }
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        return new Leaks(cgroups, programs, notes, files);
     }
 
     /**
@@ -286,6 +304,19 @@ final class HostState {
                 }
             } catch (IOException | UncheckedIOException e) {
                 failures.add(cg + ": " + e);
+            }
+        }
+        return failures;
+    }
+
+    /** Removes leaked pin directories (unpinning their links) and session records. @return what could not be removed */
+    static List<String> removeSessionFiles(Set<Path> files) {
+        List<String> failures = new ArrayList<>();
+        for (Path p : files) {
+            try (Stream<Path> s = Files.walk(p)) {
+                for (Path f : s.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(f);
+            } catch (IOException | UncheckedIOException e) {
+                failures.add(p + ": " + e);
             }
         }
         return failures;

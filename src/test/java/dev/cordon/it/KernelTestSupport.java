@@ -34,7 +34,7 @@ import java.util.stream.Stream;
  *   <li>Owns what a test opens: listeners on loopback addresses, cordon processes, a temp dir;
  *       all are closed or stopped after each test, pass or fail.</li>
  *   <li>After each test and after the whole suite, asserts nothing is left behind: no
- *       {@code cordon-*} cgroup and no extra {@code cgroup_sock_addr} program compared with a
+ *       {@code cordon-*} cgroup, pin directory or session record, and no extra {@code cgroup_sock_addr} program compared with a
  *       snapshot taken before the first test (see {@link HostState}). Leftover cgroups are removed
  *       so one failure does not cascade, and the test fails.</li>
  * </ul>
@@ -151,7 +151,8 @@ public final class KernelTestSupport implements BeforeAllCallback, BeforeEachCal
             HostState.Leaks leaks = HostState.awaitClean(cgroupRoot, baseline, launched, CLEANUP_WAIT);
             leaks.foreignNotes().forEach(n -> System.err.println("[kernel-its] note: " + n));
             if (!leaks.isEmpty()) {
-                List<String> notRemoved = HostState.forceRemove(leaks.cgroups().keySet());
+                List<String> notRemoved = new ArrayList<>(HostState.forceRemove(leaks.cgroups().keySet()));
+                notRemoved.addAll(HostState.removeSessionFiles(leaks.sessionFiles().keySet()));
                 throw new AssertionError("the kernel test suite left things behind:" + leaks.describe()
                         + (notRemoved.isEmpty() ? "" : "\n  could not remove: " + notRemoved));
             }
@@ -191,7 +192,8 @@ public final class KernelTestSupport implements BeforeAllCallback, BeforeEachCal
         HostState.Leaks leaks = HostState.awaitClean(suite.cgroupRoot, suite.baseline, suite.launched, CLEANUP_WAIT);
         leaks.foreignNotes().forEach(n -> System.err.println("[kernel-its] note: " + n));
         if (!leaks.isEmpty()) {
-            List<String> notRemoved = HostState.forceRemove(leaks.cgroups().keySet());
+            List<String> notRemoved = new ArrayList<>(HostState.forceRemove(leaks.cgroups().keySet()));
+            notRemoved.addAll(HostState.removeSessionFiles(leaks.sessionFiles().keySet()));
             problems.add("left behind after " + context.getDisplayName() + ":" + leaks.describe()
                     + (notRemoved.isEmpty() ? "" : "\n  could not remove: " + notRemoved));
         }

@@ -1,0 +1,80 @@
+package dev.cordon.session;
+
+import dev.cordon.sys.Libc;
+
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+
+/**
+ * Where a session's links are pinned: {@code /sys/fs/bpf/cordon/<session>/<program>}. A pinned
+ * link stays attached when cordon dies, so the command stays guarded (fail closed) until the
+ * watchdog or {@code cordon gc} kills it and removes the pins.
+ */
+public final class PinDir {
+    public static final Path BPFFS = Path.of("/sys/fs/bpf");
+    public static final Path ROOT = BPFFS.resolve("cordon");
+
+    private PinDir() {}
+
+    public static Path forSession(String name) {
+        return ROOT.resolve(name);
+    }
+
+    /** Mounts bpffs (mode 0700) and makes the session's directory; refuses the run if either fails. */
+    static Path create(String name) {
+        Path dir = forSession(name);
+        try {
+            ensureMounted();
+            Files.createDirectories(ROOT, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            return dir;
+        } catch (FileAlreadyExistsException e) {
+            throw new CordonException("cannot pin the session's programs: " + dir + " already exists; not running the command", e);
+        } catch (IOException e) {
+            throw new CordonException("cannot pin the session's programs at " + dir + " (" + e.getMessage()
+                    + "); without pins a crash of cordon would leave the command unguarded, so it is not run", e);
+        }
+    }
+
+    static void ensureMounted() throws IOException {
+        if (mountedAt(Files.readAllLines(Path.of("/proc/self/mounts")), BPFFS)) return;
+        if (!Files.isDirectory(BPFFS)) throw new IOException("no bpffs mounted and no " + BPFFS + " to mount it on");
+        Libc.mount("bpf", BPFFS.toString(), "bpf", "mode=0700");
+    }
+
+    static boolean mountedAt(List<String> mounts, Path where) {
+        for (String line : mounts) {
+            String[] f = line.split(" ");
+            if (f.length >= 3 && f[2].equals("bpf") && Path.of(Cgroup2.unescape(f[1])).equals(where)) return true;
+        }
+        return false;
+    }
+
+    /** Removes the pins (each unlink drops a link's last reference once no process holds it) and the directory. */
+    public static int remove(Path dir) throws IOException {
+        if (!Files.isDirectory(dir)) return 0;
+        int pins = 0;
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir)) {
+            for (Path f : files) {
+                Files.deleteIfExists(f);
+                pins++;
+            }
+        }
+        Files.deleteIfExists(dir);
+        return pins;
+    }
+
+    public static int count(Path dir) {
+        if (!Files.isDirectory(dir)) return 0;
+        try (var s = Files.list(dir)) {
+            return (int) s.count();
+        } catch (IOException e) {
+            return 0;
+        }
+    }
+}

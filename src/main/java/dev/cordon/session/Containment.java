@@ -85,16 +85,46 @@ public record Containment(Set<Capability> keep, UserAccount user) {
     }
 
     /**
+     * The step that mounts a fresh cgroup2 over the host's cgroup2 mount point inside the command's
+     * own mount namespace. In a cgroup namespace a new cgroup2 mount is rooted at the namespace's
+     * root, the session cgroup (the host's mount is detached first: the kernel refuses the same
+     * filesystem twice on one mount point): the tree outside it is not even visible, so no cgroup.procs outside
+     * can be written (the kernel checks the namespace itself only when cgroup2 is mounted with
+     * nsdelegate, which hosts often lack). The mount is private to that namespace, and without
+     * CAP_SYS_ADMIN the command cannot unmount it.
+     */
+    static final String MOUNT_STEP = "m=$1; mnt=$2; umnt=$3; shift 3; \"$umnt\" -l \"$m\" && \"$mnt\" -t cgroup2 -o nosuid,nodev,noexec cordon \"$m\" "
+            + "|| { echo \"cordon: cannot mount the session's cgroup view on $m\" >&2; exit 125; }; exec \"$@\"";
+
+    /** The chain and where each of its exec steps starts, so the records can leave them out. */
+    public record Chain(List<String> argv, List<Integer> stepStarts, List<List<String>> helpers) {}
+
+    /**
      * The exec chain put between the shim (already in the session cgroup) and the command. Each
      * step execs the next, so the pid cordon waits on stays the command's: unshare makes the cgroup
-     * namespace (rooted where the process is now: the session cgroup), then setpriv, which needs no
-     * privilege it is about to drop, changes user and drops capabilities, then execs the command.
+     * namespace (rooted where the process is now: the session cgroup) and a private mount namespace;
+     * a shell mounts the session's view of cgroup2 at {@code cgroup2Mount} (short-lived umount
+     * and mount children, the {@link Chain#helpers}); then setpriv, which needs no privilege it is
+     * about to drop, changes user and drops capabilities, then execs the command.
      */
-    public List<String> wrapper(ContainmentTools tools, Set<Capability> dropped) {
+    public Chain chain(ContainmentTools tools, Set<Capability> dropped, java.nio.file.Path cgroup2Mount) {
         List<String> argv = new ArrayList<>();
+        List<Integer> starts = new ArrayList<>();
+        starts.add(argv.size());
         argv.add(tools.unshare().toString());
         argv.add("--cgroup");
+        argv.add("--mount");
+        argv.add("--propagation=private");
         argv.add("--");
+        starts.add(argv.size());
+        argv.add("/bin/sh");
+        argv.add("-c");
+        argv.add(MOUNT_STEP);
+        argv.add("cordon-mount");
+        argv.add(cgroup2Mount.toString());
+        argv.add(tools.mount().toString());
+        argv.add(tools.umount().toString());
+        starts.add(argv.size());
         argv.add(tools.setpriv().toString());
         if (!dropped.isEmpty()) {
             argv.add("--bounding-set=" + EnumSet.copyOf(dropped).stream().map(c -> "-" + c.shortName()).collect(Collectors.joining(",")));
@@ -107,7 +137,9 @@ public record Containment(Set<Capability> keep, UserAccount user) {
             argv.add("--init-groups");
         }
         argv.add("--");
-        return argv;
+        List<List<String>> helpers = List.of(List.of(tools.umount().toString(), "-l", cgroup2Mount.toString()),
+                List.of(tools.mount().toString(), "-t", "cgroup2", "-o", "nosuid,nodev,noexec", "cordon", cgroup2Mount.toString()));
+        return new Chain(List.copyOf(argv), List.copyOf(starts), helpers);
     }
 
     /** Environment changes for the command: HOME, USER and LOGNAME of --user; none without it. */

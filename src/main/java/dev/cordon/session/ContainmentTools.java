@@ -5,11 +5,11 @@ import java.nio.file.Path;
 import java.util.List;
 
 /**
- * util-linux's unshare and setpriv, found by absolute path in the system directories (not the
+ * util-linux's unshare, setpriv, mount and umount, found by absolute path in the system directories (not the
  * caller's PATH, which could name look-alikes). Missing ones are an error: cordon never runs the
  * command without its containment.
  */
-public record ContainmentTools(Path unshare, Path setpriv) {
+public record ContainmentTools(Path unshare, Path setpriv, Path mount, Path umount) {
     public static final List<Path> SYSTEM_DIRS = List.of(Path.of("/usr/bin"), Path.of("/bin"), Path.of("/usr/sbin"), Path.of("/sbin"));
 
     public static ContainmentTools find() {
@@ -20,12 +20,19 @@ public record ContainmentTools(Path unshare, Path setpriv) {
     public static ContainmentTools find(List<Path> dirs) {
         Path unshare = first(dirs, "unshare");
         Path setpriv = first(dirs, "setpriv");
-        if (unshare == null || setpriv == null) {
-            String missing = unshare == null && setpriv == null ? "unshare and setpriv" : unshare == null ? "unshare" : "setpriv";
-            throw new CordonException(missing + " not found in " + dirs.stream().map(Path::toString).toList()
-                    + "; cordon needs them to confine the command (install util-linux: apt-get install util-linux); not running the command");
+        Path mount = first(dirs, "mount");
+        Path umount = first(dirs, "umount");
+        List<String> missing = new java.util.ArrayList<>();
+        if (unshare == null) missing.add("unshare");
+        if (setpriv == null) missing.add("setpriv");
+        if (mount == null) missing.add("mount");
+        if (umount == null) missing.add("umount");
+        if (!missing.isEmpty()) {
+            throw new CordonException(String.join(", ", missing) + " not found in " + dirs.stream().map(Path::toString).toList()
+                    + "; cordon needs util-linux's unshare, setpriv, mount and umount to confine the command "
+                    + "(apt-get install util-linux mount); not running the command");
         }
-        return new ContainmentTools(unshare, setpriv);
+        return new ContainmentTools(unshare, setpriv, mount, umount);
     }
 
     private static Path first(List<Path> dirs, String name) {

@@ -62,8 +62,8 @@ public final class Session {
         }
         Path root = Cgroup2.requireMount();
         // Containment is part of the guard: no unshare/setpriv, no run (never unconfined).
-        List<String> wrapper = options.containment().wrapper(ContainmentTools.find(),
-                options.containment().dropped(options.mode(), options.allowRawSockets()));
+        Containment.Chain chain = options.containment().chain(ContainmentTools.find(),
+                options.containment().dropped(options.mode(), options.allowRawSockets()), root);
         if (options.stdio().equals(CommandLauncher.Stdio.INHERIT)) StdioSockets.warn(err);
 
         Deque<AutoCloseable> cleanup = new ArrayDeque<>();
@@ -142,7 +142,7 @@ public final class Session {
                     return new EventPump.LearnedNames(n.allowed(), n.denied(), n.outage());
                 };
             }
-            EventPump pump = new EventPump(guard.events(), List.of(new LauncherExecFilter(sinks, wrapper, options.command())), options.policy(), options.mode(), processes, names,
+            EventPump pump = new EventPump(guard.events(), List.of(new LauncherExecFilter(sinks, chain, options.command())), options.policy(), options.mode(), processes, names,
                     outage.active() ? outage.style().label() : null);
             cleanup.push(pump);
 
@@ -152,7 +152,7 @@ public final class Session {
             }
             Instant started = Instant.now();
             sinks.runStarted(runStart(started));
-            Process child = CommandLauncher.start(wrapper, options.command(), cgroup.procsFile(), options.stdio(),
+            Process child = CommandLauncher.start(chain.argv(), options.command(), cgroup.procsFile(), options.stdio(),
                     options.containment().environment());
             signals.forwardTo(child.pid());
             int status = waitUninterruptibly(child);

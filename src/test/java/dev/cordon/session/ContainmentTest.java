@@ -19,7 +19,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** The exec chain between the shim and the command, and the capability choices behind it. */
 class ContainmentTest {
-    private static final ContainmentTools TOOLS = new ContainmentTools(Path.of("/usr/bin/unshare"), Path.of("/usr/bin/setpriv"));
+    private static final ContainmentTools TOOLS = new ContainmentTools(Path.of("/usr/bin/unshare"), Path.of("/usr/bin/setpriv"),
+            Path.of("/usr/bin/mount"), Path.of("/usr/bin/umount"));
+    private static final Path CG = Path.of("/sys/fs/cgroup/unified");
 
     @TempDir
     Path tmp;
@@ -30,10 +32,15 @@ class ContainmentTest {
         Set<Capability> dropped = c.dropped(Mode.ENFORCE, false);
         assertThat(dropped).containsExactlyInAnyOrder(Capability.SYS_ADMIN, Capability.NET_ADMIN, Capability.NET_RAW, Capability.BPF,
                 Capability.PERFMON, Capability.SYS_MODULE, Capability.SYS_PTRACE, Capability.SYS_RAWIO);
-        assertThat(c.wrapper(TOOLS, dropped)).containsExactly(
-                "/usr/bin/unshare", "--cgroup", "--",
+        Containment.Chain chain = c.chain(TOOLS, dropped, CG);
+        assertThat(chain.argv()).containsExactly(
+                "/usr/bin/unshare", "--cgroup", "--mount", "--propagation=private", "--",
+                "/bin/sh", "-c", Containment.MOUNT_STEP, "cordon-mount", "/sys/fs/cgroup/unified", "/usr/bin/mount", "/usr/bin/umount",
                 "/usr/bin/setpriv", "--bounding-set=-net_admin,-net_raw,-sys_module,-sys_rawio,-sys_ptrace,-sys_admin,-perfmon,-bpf",
                 "--inh-caps=-all", "--ambient-caps=-all", "--");
+        assertThat(chain.stepStarts()).containsExactly(0, 5, 12);
+        assertThat(chain.helpers()).containsExactly(List.of("/usr/bin/umount", "-l", "/sys/fs/cgroup/unified"),
+                List.of("/usr/bin/mount", "-t", "cgroup2", "-o", "nosuid,nodev,noexec", "cordon", "/sys/fs/cgroup/unified"));
         assertThat(c.environment()).isEmpty();
     }
 
@@ -48,20 +55,20 @@ class ContainmentTest {
         Containment c = new Containment(Set.of(Capability.NET_RAW, Capability.SYS_PTRACE), null);
         Set<Capability> dropped = c.dropped(Mode.ENFORCE, false);
         assertThat(dropped).doesNotContain(Capability.NET_RAW, Capability.SYS_PTRACE).contains(Capability.SYS_ADMIN);
-        assertThat(c.wrapper(TOOLS, dropped).get(4)).doesNotContain("net_raw").doesNotContain("ptrace");
+        assertThat(c.chain(TOOLS, dropped, CG).argv().get(13)).doesNotContain("net_raw").doesNotContain("ptrace");
     }
 
     @Test
     void keepingEverythingLeavesNoBoundingSetOption() {
         Containment c = new Containment(Containment.DROPPED.keySet(), null);
-        assertThat(c.wrapper(TOOLS, c.dropped(Mode.ENFORCE, false)))
+        assertThat(c.chain(TOOLS, c.dropped(Mode.ENFORCE, false), CG).argv())
                 .noneMatch(a -> a.startsWith("--bounding-set")).contains("--inh-caps=-all", "--ambient-caps=-all");
     }
 
     @Test
     void aUserBringsUidGidGroupsAndItsEnvironment() {
         Containment c = new Containment(Set.of(), new UserAccount("nobody", 65534, 65534, "/nonexistent", "/usr/sbin/nologin"));
-        List<String> argv = c.wrapper(TOOLS, c.dropped(Mode.ENFORCE, false));
+        List<String> argv = c.chain(TOOLS, c.dropped(Mode.ENFORCE, false), CG).argv();
         assertThat(argv.subList(argv.size() - 4, argv.size())).containsExactly("--reuid=65534", "--regid=65534", "--init-groups", "--");
         assertThat(c.environment()).isEqualTo(Map.of("HOME", "/nonexistent", "USER", "nobody", "LOGNAME", "nobody"));
     }
@@ -92,23 +99,29 @@ class ContainmentTest {
         Path bin = Files.createDirectories(tmp.resolve("bin"));
         assertThatThrownBy(() -> ContainmentTools.find(List.of(bin)))
                 .isInstanceOf(CordonException.class)
-                .hasMessageContaining("unshare and setpriv not found")
-                .hasMessageContaining("install util-linux")
+                .hasMessageContaining("unshare, setpriv, mount, umount not found")
+                .hasMessageContaining("apt-get install util-linux mount")
                 .hasMessageContaining("not running the command");
         Path unshare = bin.resolve("unshare");
         Files.writeString(unshare, "#!/bin/sh\n");
         Files.setPosixFilePermissions(unshare, PosixFilePermissions.fromString("rwxr-xr-x"));
-        assertThatThrownBy(() -> ContainmentTools.find(List.of(bin))).hasMessageStartingWith("setpriv not found");
+        assertThatThrownBy(() -> ContainmentTools.find(List.of(bin))).hasMessageStartingWith("setpriv, mount, umount not found");
         Path setpriv = bin.resolve("setpriv");
         Files.writeString(setpriv, "#!/bin/sh\n");
+        Path mount = bin.resolve("mount");
+        Files.writeString(mount, "#!/bin/sh\n");
+        Files.setPosixFilePermissions(mount, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Path umount = bin.resolve("umount");
+        Files.writeString(umount, "#!/bin/sh\n");
+        Files.setPosixFilePermissions(umount, PosixFilePermissions.fromString("rwxr-xr-x"));
         assertThatThrownBy(() -> ContainmentTools.find(List.of(bin))).as("not executable").hasMessageStartingWith("setpriv not found");
         Files.setPosixFilePermissions(setpriv, PosixFilePermissions.fromString("rwxr-xr-x"));
-        assertThat(ContainmentTools.find(List.of(tmp.resolve("none"), bin))).isEqualTo(new ContainmentTools(unshare, setpriv));
+        assertThat(ContainmentTools.find(List.of(tmp.resolve("none"), bin))).isEqualTo(new ContainmentTools(unshare, setpriv, mount, umount));
     }
 
     @Test
     void theShimExecsTheChainThenTheCommand() {
-        List<String> wrapper = Containment.DEFAULT.wrapper(TOOLS, Set.of(Capability.SYS_ADMIN));
+        List<String> wrapper = Containment.DEFAULT.chain(TOOLS, Set.of(Capability.SYS_ADMIN), CG).argv();
         List<String> argv = CommandLauncher.argv(wrapper, List.of("curl", "-sS", "x"), Path.of("/cg/cgroup.procs"));
         assertThat(argv.subList(0, 5)).containsExactly("/bin/sh", "-c", CommandLauncher.SHIM, "cordon-shim", "/cg/cgroup.procs");
         assertThat(argv.subList(5, 5 + wrapper.size())).isEqualTo(wrapper);

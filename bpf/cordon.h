@@ -48,7 +48,7 @@ enum cordon_event_kind {
 	CORDON_EVENT_CONNECT = 1,
 	CORDON_EVENT_SENDMSG = 2,
 	CORDON_EVENT_EXEC = 3,
-	CORDON_EVENT_SOCKET = 4, /* a raw inet socket was created; addr and port are zero */
+	CORDON_EVENT_SOCKET = 4, /* a raw inet or a packet socket was asked for: struct cordon_socket_event */
 	CORDON_EVENT_EXIT = 5,   /* the last thread of a process of the session exited */
 	CORDON_EVENT_OUTAGE_END = 6, /* a socket that waited on a simulated outage was released */
 };
@@ -60,6 +60,7 @@ enum cordon_rule_special {
 	CORDON_RULE_RAW_SOCKET = 0xfffffffdu, /* raw sockets bypass every address hook: refused in enforce mode */
 	CORDON_RULE_OUTAGE_REFUSED = 0xfffffffcu, /* simulated outage: connect failed with ECONNREFUSED */
 	CORDON_RULE_OUTAGE_DROPPED = 0xfffffffbu, /* simulated outage: let through, its packets dropped */
+	CORDON_RULE_PACKET_SOCKET = 0xfffffffau, /* packet sockets send frames past every hook, cgroup_skb too */
 };
 
 /* Transport of a DNS query, in the query attribution key. */
@@ -179,6 +180,21 @@ struct cordon_net_event {
 	__u8 _pad;
 	__u8 addr[16];  /* network order; v4 in the first 4 bytes */
 	__u64 cookie;   /* socket cookie: joins a simulated-outage attempt to its OUTAGE_END */
+};
+
+/*
+ * A process of the session asked for a raw inet or a packet (AF_PACKET) socket, seen when
+ * socket() returns: refused (ret < 0, by a dropped CAP_NET_RAW or cgroup/sock_create) or created.
+ */
+struct cordon_socket_event {
+	struct cordon_event_header hdr;
+	__u32 verdict;  /* enum cordon_verdict: BLOCKED if ret < 0, else AUDITED (let through, reported) */
+	__u32 rule_id;  /* CORDON_RULE_RAW_SOCKET or CORDON_RULE_PACKET_SOCKET */
+	__u16 family;   /* AF_INET, AF_INET6, AF_PACKET */
+	__u16 type;     /* SOCK_RAW, SOCK_DGRAM (packet) */
+	__s32 protocol; /* IPPROTO_* for inet; for packet the ethertype in network order (htons(ETH_P_ALL)) */
+	__s32 ret;      /* what socket creation returned: 0, or -errno */
+	__u32 _pad;
 };
 
 /* A process of the session called execve(): its argv, captured before it can exit. */

@@ -136,6 +136,15 @@ final class RunCommand implements Callable<Integer> {
                     + "(DNS rebinding, e.g. to 169.254.169.254); reported as reason=PrivateAnswer. Names under localhost, "
                     + "local, internal, home.arpa, lan, intranet, corp and private may have them.")
     Boolean blockPrivateAnswers;
+    @Option(names = "--keep-cap", paramLabel = "CAP", converter = KeepCapConverter.class,
+            description = "Let the command keep this capability, which cordon otherwise drops (repeatable): "
+                    + "sys_admin, net_admin, net_raw, bpf, perfmon, sys_module, sys_ptrace, sys_rawio. Each one it keeps "
+                    + "can be used to leave or blind the guard.")
+    List<dev.cordon.sys.Capability> keepCaps = new ArrayList<>();
+
+    @Option(names = "--user", paramLabel = "USER", converter = UserConverter.class,
+            description = "Run the command as USER (name or uid): its uid, gid and groups; HOME, USER and LOGNAME are set to match.")
+    dev.cordon.sys.UserAccount user;
 
     @Option(names = "--simulate-outage", paramLabel = "DOMAIN", converter = DomainConverter.class,
             description = "Rehearse an outage of DOMAIN and its subdomains (repeatable): it behaves as when it is really "
@@ -194,7 +203,8 @@ final class RunCommand implements Callable<Integer> {
         SessionOptions options = new SessionOptions(command, p.ipPolicy(), p.mode(), eventsFile, CommandLauncher.Stdio.INHERIT,
                 dns, p.allowRawSockets(), dns == null ? OutagePlan.NONE : dns.outage(),
                 new SessionOptions.Reporting(failOnViolation, !noSummary, reports,
-                        policyFile == null ? null : policyFile.toString()));
+                        policyFile == null ? null : policyFile.toString()),
+                new dev.cordon.session.Containment(java.util.Set.copyOf(keepCaps), user));
         return sessionRunner.apply(options);
     }
 
@@ -288,6 +298,27 @@ final class RunCommand implements Callable<Integer> {
                 throw new TypeConversionException(e.getMessage());
             }
             return p;
+        }
+    }
+
+    /** A capability cordon drops, by setpriv's or /proc's name; anything else is an error naming the choices. */
+    static final class KeepCapConverter implements ITypeConverter<dev.cordon.sys.Capability> {
+        @Override
+        public dev.cordon.sys.Capability convert(String value) {
+            try {
+                return dev.cordon.session.Containment.parseKeep(List.of(value)).iterator().next();
+            } catch (IllegalArgumentException e) {
+                throw new TypeConversionException(e.getMessage());
+            }
+        }
+    }
+
+    /** Looked up now, so an unknown user fails before anything is set up. */
+    static final class UserConverter implements ITypeConverter<dev.cordon.sys.UserAccount> {
+        @Override
+        public dev.cordon.sys.UserAccount convert(String value) {
+            return dev.cordon.sys.UserAccount.lookup(value).orElseThrow(() -> new TypeConversionException(
+                    "unknown user '" + dev.cordon.events.Escape.visible(value) + "': no such user in the system's account database"));
         }
     }
 

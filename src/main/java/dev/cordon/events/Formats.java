@@ -20,7 +20,8 @@ public final class Formats {
         sb.append(" blocked=").append(e.verdict() == Verdict.BLOCKED)
                 .append(" blockedAt=").append(e.hook().label);
         if (e.hook() == Hook.SOCKET) {
-            sb.append(" socket=raw family=").append(e.ipv6Socket() ? "ipv6" : "ipv4").append(" proto=").append(e.protocolName());
+            sb.append(" socket=").append(e.socket() == null ? "raw" : e.socket().typeName())
+                    .append(" family=").append(e.familyName()).append(" proto=").append(e.protocolName());
         } else {
             sb.append(" ip=").append(e.ip()).append(" port=").append(e.port()).append(" proto=").append(e.protocolName());
         }
@@ -124,7 +125,11 @@ public final class Formats {
         field(sb, "ip", Escape.json(e.ip()));
         field(sb, "port", Integer.toString(e.port()));
         field(sb, "proto", Escape.json(e.protocolName()));
-        field(sb, "family", Escape.json(e.address().length == 4 ? "ipv4" : "ipv6"));
+        field(sb, "family", Escape.json(e.familyName()));
+        if (e.socket() != null) {
+            field(sb, "socketType", Escape.json(e.socket().typeName()));
+            field(sb, "errno", Integer.toString(e.socket().errno()));
+        }
         field(sb, "ipv6Mapped", Boolean.toString(e.mappedV4()));
         if (a.domain() != null) field(sb, "domain", Escape.json(a.domain()));
         field(sb, "pid", Integer.toString(e.process().pid()));

@@ -7,8 +7,17 @@ import dev.cordon.policy.Cidr;
  * (including an IPv4-mapped destination of a v6 socket, flagged by {@code mappedV4}) or 16.
  */
 public record NetEvent(long monotonicNs, ProcessRef process, Hook hook, Verdict verdict, int ruleId,
-                       boolean ipv6Socket, int protocol, int port, boolean mappedV4, byte[] address, long cookie)
+                       boolean ipv6Socket, int protocol, int port, boolean mappedV4, byte[] address, long cookie,
+                       SocketInfo socket)
         implements KernelEvent {
+    /** @param socket what a {@link Hook#SOCKET} attempt asked for; null for connect and sendmsg */
+    public NetEvent {}
+
+    public NetEvent(long monotonicNs, ProcessRef process, Hook hook, Verdict verdict, int ruleId,
+                    boolean ipv6Socket, int protocol, int port, boolean mappedV4, byte[] address, long cookie) {
+        this(monotonicNs, process, hook, verdict, ruleId, ipv6Socket, protocol, port, mappedV4, address, cookie, null);
+    }
+
     public NetEvent(long monotonicNs, ProcessRef process, Hook hook, Verdict verdict, int ruleId,
                     boolean ipv6Socket, int protocol, int port, boolean mappedV4, byte[] address) {
         this(monotonicNs, process, hook, verdict, ruleId, ipv6Socket, protocol, port, mappedV4, address, 0);
@@ -21,7 +30,14 @@ public record NetEvent(long monotonicNs, ProcessRef process, Hook hook, Verdict 
         return Cidr.format(address);
     }
 
+    /** {@code ipv4}, {@code ipv6}, or for a socket attempt its family ({@code packet}). */
+    public String familyName() {
+        if (socket != null) return socket.familyName();
+        return address.length == 4 ? "ipv4" : "ipv6";
+    }
+
     public String protocolName() {
+        if (socket != null && socket.packet()) return socket.etherTypeName();
         return switch (protocol) {
             case IPPROTO_TCP -> "tcp";
             case IPPROTO_UDP -> "udp";

@@ -53,6 +53,7 @@ public final class Abi {
     public static final int RULE_RAW_SOCKET = 0xfffffffd;
     public static final int RULE_OUTAGE_REFUSED = 0xfffffffc;
     public static final int RULE_OUTAGE_DROPPED = 0xfffffffb;
+    public static final int RULE_PACKET_SOCKET = 0xfffffffa;
     // enum cordon_dns_proto
     public static final int DNS_UDP = 17;
     public static final int DNS_TCP = 6;
@@ -136,6 +137,16 @@ public final class Abi {
             sequenceLayout(16, JAVA_BYTE).withName("addr"),
             JAVA_LONG.withName("cookie")).withName("cordon_net_event");
 
+    public static final StructLayout SOCKET_EVENT = structLayout(
+            EVENT_HEADER.withName("hdr"),
+            JAVA_INT.withName("verdict"),
+            JAVA_INT.withName("rule_id"),
+            JAVA_SHORT.withName("family"),
+            JAVA_SHORT.withName("type"),
+            JAVA_INT.withName("protocol"),
+            JAVA_INT.withName("ret"),
+            JAVA_INT.withName("_pad")).withName("cordon_socket_event");
+
     public static final StructLayout EXEC_EVENT = structLayout(
             EVENT_HEADER.withName("hdr"),
             JAVA_INT.withName("ppid"),
@@ -154,7 +165,8 @@ public final class Abi {
 
     /** Every mirrored struct, by its C name. */
     public static final Map<String, StructLayout> STRUCTS = byName(CONFIG, LPM_V4, LPM_V6, PORT_RANGE, RULE, LEARNED, IP4, IP6,
-            DNS_SERVER, DNS_ORIG, DNS_OWNER, DNS_QUERY_KEY, EVENT_HEADER, NET_EVENT, EXEC_EVENT, EXIT_EVENT, OUTAGE_END_EVENT);
+            DNS_SERVER, DNS_ORIG, DNS_OWNER, DNS_QUERY_KEY, EVENT_HEADER, NET_EVENT, SOCKET_EVENT, EXEC_EVENT, EXIT_EVENT,
+            OUTAGE_END_EVENT);
 
     /** Every mirrored enum, by its C name: constant name to value. */
     public static final Map<String, Map<String, Long>> ENUMS = Map.of(
@@ -170,7 +182,7 @@ public final class Abi {
                     "CORDON_EVENT_OUTAGE_END", EVENT_OUTAGE_END),
             "cordon_rule_special", ordered("CORDON_RULE_DEFAULT", RULE_DEFAULT, "CORDON_RULE_LEARNED", RULE_LEARNED,
                     "CORDON_RULE_RAW_SOCKET", RULE_RAW_SOCKET, "CORDON_RULE_OUTAGE_REFUSED", RULE_OUTAGE_REFUSED,
-                    "CORDON_RULE_OUTAGE_DROPPED", RULE_OUTAGE_DROPPED),
+                    "CORDON_RULE_OUTAGE_DROPPED", RULE_OUTAGE_DROPPED, "CORDON_RULE_PACKET_SOCKET", RULE_PACKET_SOCKET),
             "cordon_dns_proto", ordered("CORDON_DNS_UDP", DNS_UDP, "CORDON_DNS_TCP", DNS_TCP));
 
     /** Offset of a (possibly nested) field, e.g. {@code offset(NET_EVENT, "hdr", "tgid")}. */

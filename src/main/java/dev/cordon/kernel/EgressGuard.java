@@ -36,8 +36,11 @@ public final class EgressGuard implements AutoCloseable {
             "cordon_connect4", "cordon_connect6", "cordon_sendmsg4", "cordon_sendmsg6",
             "cordon_recvmsg4", "cordon_recvmsg6", "cordon_getpeername4", "cordon_getpeername6",
             "cordon_egress", "cordon_sock_create", "cordon_sock_release");
-    /** The raw tracepoints (exec for argv, exit for status), attached before the cgroup programs. */
-    public static final List<String> TRACE_PROGRAMS = List.of("cordon_exec", "cordon_exit");
+    /**
+     * The tracing programs, attached before the cgroup programs: raw tracepoints (exec for argv, exit
+     * for status) and fexit on socket creation (raw and packet sockets, refused ones too).
+     */
+    public static final List<String> TRACE_PROGRAMS = List.of("cordon_exec", "cordon_exit", "cordon_socket");
     static final String OBJECT_RESOURCE = "cordon.bpf.o"; // same package: dev/cordon/kernel/
 
     /**

@@ -8,6 +8,7 @@ import dev.cordon.events.KernelEvent;
 import dev.cordon.events.NetEvent;
 import dev.cordon.events.ProcessRef;
 import dev.cordon.events.ProcessTable;
+import dev.cordon.events.SocketInfo;
 import dev.cordon.events.Verdict;
 
 import java.lang.foreign.MemorySegment;
@@ -48,6 +49,12 @@ public final class EventDecoder {
     private static final long EXIT_CODE = Abi.offset(Abi.EXIT_EVENT, "exit_code");
     private static final long END_COOKIE = Abi.offset(Abi.OUTAGE_END_EVENT, "cookie");
     private static final long END_START = Abi.offset(Abi.OUTAGE_END_EVENT, "start_ns");
+    private static final long SOCK_VERDICT = Abi.offset(Abi.SOCKET_EVENT, "verdict");
+    private static final long SOCK_RULE = Abi.offset(Abi.SOCKET_EVENT, "rule_id");
+    private static final long SOCK_FAMILY = Abi.offset(Abi.SOCKET_EVENT, "family");
+    private static final long SOCK_TYPE = Abi.offset(Abi.SOCKET_EVENT, "type");
+    private static final long SOCK_PROTOCOL = Abi.offset(Abi.SOCKET_EVENT, "protocol");
+    private static final long SOCK_RET = Abi.offset(Abi.SOCKET_EVENT, "ret");
     private static final long PPID = Abi.offset(Abi.EXEC_EVENT, "ppid");
     private static final long ARGS_LEN = Abi.offset(Abi.EXEC_EVENT, "args_len");
     private static final long ARGS = Abi.offset(Abi.EXEC_EVENT, "args");
@@ -57,8 +64,10 @@ public final class EventDecoder {
         if (r.byteSize() < Abi.EVENT_HEADER.byteSize()) return Optional.empty();
         int kind = i32(r, KIND);
         return switch (kind) {
-            case Abi.EVENT_CONNECT, Abi.EVENT_SENDMSG, Abi.EVENT_SOCKET -> r.byteSize() < Abi.NET_EVENT.byteSize()
+            case Abi.EVENT_CONNECT, Abi.EVENT_SENDMSG -> r.byteSize() < Abi.NET_EVENT.byteSize()
                     ? Optional.empty() : net(r, kind);
+            case Abi.EVENT_SOCKET -> r.byteSize() < Abi.SOCKET_EVENT.byteSize()
+                    ? Optional.empty() : socket(r);
             case Abi.EVENT_EXEC -> r.byteSize() < Abi.EXEC_EVENT.byteSize()
                     ? Optional.empty() : Optional.of(exec(r));
             case Abi.EVENT_EXIT -> r.byteSize() < Abi.EXIT_EVENT.byteSize()
@@ -74,25 +83,38 @@ public final class EventDecoder {
         return decode(MemorySegment.ofArray(record));
     }
 
-    private static Optional<KernelEvent> net(MemorySegment r, int kind) {
-        Verdict verdict = switch (i32(r, VERDICT)) {
+    private static Verdict verdict(int v) {
+        return switch (v) {
             case Abi.VERDICT_ALLOWED -> Verdict.ALLOWED;
             case Abi.VERDICT_BLOCKED -> Verdict.BLOCKED;
             case Abi.VERDICT_AUDITED -> Verdict.AUDITED;
             case Abi.VERDICT_OUTAGE -> Verdict.OUTAGE;
             default -> null;
         };
+    }
+
+    /** A raw inet or packet socket: no destination (ip 0.0.0.0 or ::, port 0), what was asked for in {@link SocketInfo}. */
+    private static Optional<KernelEvent> socket(MemorySegment r) {
+        Verdict verdict = verdict(i32(r, SOCK_VERDICT));
+        if (verdict == null) return Optional.empty();
+        int family = u16(r, SOCK_FAMILY);
+        int protocol = i32(r, SOCK_PROTOCOL);
+        int ret = i32(r, SOCK_RET);
+        SocketInfo info = new SocketInfo(family, u16(r, SOCK_TYPE), protocol, ret < 0 ? -ret : 0);
+        boolean v6 = family == AF_INET6;
+        return Optional.of(new NetEvent(i64(r, TS), header(r), Hook.SOCKET, verdict, i32(r, SOCK_RULE), v6,
+                info.packet() ? 0 : protocol, 0, false, new byte[v6 ? 16 : 4], 0, info));
+    }
+
+    private static Optional<KernelEvent> net(MemorySegment r, int kind) {
+        Verdict verdict = verdict(i32(r, VERDICT));
         if (verdict == null) return Optional.empty();
         boolean v6Socket = u16(r, FAMILY) == AF_INET6;
         boolean mapped = r.get(JAVA_BYTE, MAPPED) != 0;
         byte[] addr = r.asSlice(ADDR, 16).toArray(JAVA_BYTE);
         if (!v6Socket || mapped) addr = Arrays.copyOf(addr, 4);
         return Optional.of(new NetEvent(r.get(JAVA_LONG_UNALIGNED.withOrder(ORDER), TS), header(r),
-                switch (kind) {
-                    case Abi.EVENT_CONNECT -> Hook.CONNECT;
-                    case Abi.EVENT_SENDMSG -> Hook.SENDMSG;
-                    default -> Hook.SOCKET;
-                }, verdict, i32(r, RULE),
+                kind == Abi.EVENT_CONNECT ? Hook.CONNECT : Hook.SENDMSG, verdict, i32(r, RULE),
                 v6Socket, u16(r, PROTOCOL), u16(r, PORT), mapped, addr, i64(r, COOKIE)));
     }
 

@@ -54,18 +54,36 @@ public final class CommandLauncher {
     }
 
     public static Process start(List<String> command, Path cgroupProcs, Stdio stdio) {
-        List<String> argv = new ArrayList<>(command.size() + 5);
-        argv.add("/bin/sh");
-        argv.add("-c");
-        argv.add(SHIM);
-        argv.add("cordon-shim");
-        argv.add(cgroupProcs.toString());
-        argv.addAll(command);
-        ProcessBuilder pb = new ProcessBuilder(argv).redirectInput(stdio.in()).redirectOutput(stdio.out()).redirectError(stdio.err());
+        return start(List.of(), command, cgroupProcs, stdio, java.util.Map.of());
+    }
+
+    /**
+     * @param wrapper an exec chain the shim runs the command through once it is in the cgroup
+     *                (the containment: unshare, setpriv); each step must exec, never fork
+     * @param env     variables to set for the command (HOME, USER, LOGNAME of --user)
+     */
+    public static Process start(List<String> wrapper, List<String> command, Path cgroupProcs, Stdio stdio,
+                                java.util.Map<String, String> env) {
+        ProcessBuilder pb = new ProcessBuilder(argv(wrapper, command, cgroupProcs))
+                .redirectInput(stdio.in()).redirectOutput(stdio.out()).redirectError(stdio.err());
+        pb.environment().putAll(env);
         try {
             return pb.start();
         } catch (IOException e) {
             throw new CordonException("cannot start /bin/sh to launch the command: " + e.getMessage(), e);
         }
+    }
+
+    /** The shim's argv: it enters the cgroup, then execs wrapper + command. */
+    static List<String> argv(List<String> wrapper, List<String> command, Path cgroupProcs) {
+        List<String> argv = new ArrayList<>(command.size() + wrapper.size() + 5);
+        argv.add("/bin/sh");
+        argv.add("-c");
+        argv.add(SHIM);
+        argv.add("cordon-shim");
+        argv.add(cgroupProcs.toString());
+        argv.addAll(wrapper);
+        argv.addAll(command);
+        return argv;
     }
 }

@@ -131,6 +131,7 @@ final class EventPump implements AutoCloseable {
         int ruleId = n.ruleId();
         if (ruleId == Abi.RULE_DEFAULT) return "default:" + policy.defaultAction().label();
         if (ruleId == Abi.RULE_RAW_SOCKET) return "raw-socket";
+        if (ruleId == Abi.RULE_PACKET_SOCKET) return "packet-socket";
         if (ruleId == Abi.RULE_OUTAGE_REFUSED || ruleId == Abi.RULE_OUTAGE_DROPPED) return "outage";
         if (ruleId == Abi.RULE_LEARNED) return n.verdict().violation() ? "dns:blocked-name" : "dns:allowed-name";
         return policy.rule(ruleId).map(IpRule::label).orElse("rule#" + ruleId);

@@ -61,6 +61,10 @@ public final class Session {
             throw new CordonException("cordon run needs root (CAP_SYS_ADMIN and CAP_BPF); try: sudo cordon run ...");
         }
         Path root = Cgroup2.requireMount();
+        // Containment is part of the guard: no unshare/setpriv, no run (never unconfined).
+        Containment.Chain chain = options.containment().chain(ContainmentTools.find(),
+                options.containment().dropped(options.mode(), options.allowRawSockets()), root);
+        if (options.stdio().equals(CommandLauncher.Stdio.INHERIT)) StdioSockets.warn(err);
 
         Deque<AutoCloseable> cleanup = new ArrayDeque<>();
         SessionCgroup cgroup = null;
@@ -142,7 +146,7 @@ public final class Session {
                     return new EventPump.LearnedNames(n.allowed(), n.denied(), n.outage());
                 };
             }
-            EventPump pump = new EventPump(guard.events(), List.of(sinks), options.policy(), options.mode(), processes, names,
+            EventPump pump = new EventPump(guard.events(), List.of(new LauncherExecFilter(sinks, chain, options.command())), options.policy(), options.mode(), processes, names,
                     outage.active() ? outage.style().label() : null);
             cleanup.push(pump);
 
@@ -152,7 +156,8 @@ public final class Session {
             }
             Instant started = Instant.now();
             sinks.runStarted(runStart(started));
-            Process child = CommandLauncher.start(options.command(), cgroup.procsFile(), options.stdio());
+            Process child = CommandLauncher.start(chain.argv(), options.command(), cgroup.procsFile(), options.stdio(),
+                    options.containment().environment());
             signals.forwardTo(child.pid());
             int status = waitUninterruptibly(child);
             int leftovers = cgroup.pids().size();

@@ -139,6 +139,7 @@ public final class SessionCgroup implements AutoCloseable {
         long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
         while (true) {
             try {
+                removeDescendants(path);
                 Files.deleteIfExists(path);
                 return;
             } catch (IOException e) {
@@ -146,6 +147,20 @@ public final class SessionCgroup implements AutoCloseable {
                 java.util.concurrent.locks.LockSupport.parkNanos(5_000_000);
             }
         }
+    }
+
+    /**
+     * The command may create cgroups below its own (its cgroup namespace lets it); rmdir them
+     * deepest first. They hold no process any more (cgroup.kill covered the whole subtree).
+     */
+    private static void removeDescendants(Path root) throws IOException {
+        if (!Files.isDirectory(root)) return;
+        List<Path> dirs;
+        try (java.util.stream.Stream<Path> s = Files.walk(root)) {
+            dirs = s.filter(p -> !p.equals(root) && Files.isDirectory(p, java.nio.file.LinkOption.NOFOLLOW_LINKS))
+                    .sorted(java.util.Comparator.comparingInt(Path::getNameCount).reversed()).toList();
+        }
+        for (Path d : dirs) Files.deleteIfExists(d);
     }
 
     private static void removeQuietly(Path p) {

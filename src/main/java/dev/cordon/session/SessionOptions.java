@@ -17,10 +17,11 @@ import java.util.Objects;
  * @param allowRawSockets let the command create raw inet sockets in enforce mode
  * @param outage     what to rehearse as down (--simulate-outage); {@link OutagePlan#NONE} for nothing
  * @param report     what to report and how to exit
+ * @param containment cgroup namespace, dropped capabilities and user of the command
  */
 public record SessionOptions(List<String> command, IpPolicy policy, Mode mode, Path eventsFile,
                              CommandLauncher.Stdio stdio, DnsService.Options dns, boolean allowRawSockets,
-                             OutagePlan outage, Reporting report) {
+                             OutagePlan outage, Reporting report, Containment containment) {
     /**
      * @param failOnViolation exit {@link #EXIT_VIOLATION} when anything was blocked or audited, even if the command succeeded
      * @param summary         print the end-of-run summary on stderr
@@ -53,6 +54,12 @@ public record SessionOptions(List<String> command, IpPolicy policy, Mode mode, P
                 Reporting.DEFAULT);
     }
 
+    /** With the default containment. */
+    public SessionOptions(List<String> command, IpPolicy policy, Mode mode, Path eventsFile, CommandLauncher.Stdio stdio,
+                          DnsService.Options dns, boolean allowRawSockets, OutagePlan outage, Reporting report) {
+        this(command, policy, mode, eventsFile, stdio, dns, allowRawSockets, outage, report, Containment.DEFAULT);
+    }
+
     public SessionOptions {
         command = List.copyOf(command);
         if (command.isEmpty()) throw new IllegalArgumentException("no command");
@@ -61,6 +68,7 @@ public record SessionOptions(List<String> command, IpPolicy policy, Mode mode, P
         Objects.requireNonNull(stdio, "stdio");
         Objects.requireNonNull(outage, "outage");
         Objects.requireNonNull(report, "report");
+        Objects.requireNonNull(containment, "containment");
         if (outage.active() && dns == null) throw new IllegalArgumentException("--simulate-outage needs the DNS proxy");
     }
 }

@@ -103,6 +103,30 @@ class FormatsTest {
 
     // --- JSON Lines
 
+    private static NetAttempt packetSocket(Verdict v, int errno, Mode mode) {
+        NetEvent e = new NetEvent(6_000L, new ProcessRef(800, 800, "python3", 12L), Hook.SOCKET, v, 0xfffffffa,
+                false, 0, 0, false, b(0, 0, 0, 0), 0, new SocketInfo(SocketInfo.AF_PACKET, SocketInfo.SOCK_RAW, 0x0300, errno));
+        var who = new ProcessTable.Attribution(800, 799, List.of("python3", "sniff.py"), ProcessTable.Source.EXEC);
+        return new NetAttempt(T, e, who, "packet-socket", mode);
+    }
+
+    @Test
+    void packetSocketLineNamesTheFamilyAndTheEthertype() {
+        assertThat(Formats.logfmt(packetSocket(Verdict.BLOCKED, 1, Mode.ENFORCE))).isEqualTo(
+                "WARN SOCKET BLOCKED blocked=true blockedAt=socket socket=raw family=packet proto=all pid=800 "
+                        + "cmd=\"python3 sniff.py\" rule=packet-socket mode=enforce");
+        assertThat(Formats.logfmt(packetSocket(Verdict.AUDITED, 0, Mode.AUDIT))).startsWith(
+                "WARN SOCKET AUDIT blocked=false blockedAt=socket socket=raw family=packet proto=all pid=800 ");
+    }
+
+    @Test
+    void packetSocketJson() {
+        Map<String, Object> o = Json.parseObject(Formats.json(packetSocket(Verdict.BLOCKED, 1, Mode.ENFORCE)));
+        assertThat(o).containsEntry("type", "socket").containsEntry("verdict", "blocked").containsEntry("family", "packet")
+                .containsEntry("socketType", "raw").containsEntry("proto", "all").containsEntry("errno", new BigInteger("1"))
+                .containsEntry("rule", "packet-socket").containsEntry("cmd", "python3 sniff.py");
+    }
+
     @Test
     void blockedConnectJson() {
         String json = Formats.json(blockedConnect());

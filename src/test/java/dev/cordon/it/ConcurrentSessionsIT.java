@@ -37,8 +37,8 @@ class ConcurrentSessionsIT {
         CordonResult ra = a.await(KernelTestSupport.RUN_TIMEOUT);
         CordonResult rb = b.await(KernelTestSupport.RUN_TIMEOUT);
 
-        assertThat(ra.clientCgroup()).isPresent();
-        assertThat(rb.clientCgroup()).isPresent().isNotEqualTo(ra.clientCgroup());
+        assertThat(ra.clientCgroupId()).isPresent();
+        assertThat(rb.clientCgroupId()).isPresent().isNotEqualTo(ra.clientCgroupId());
         assertThat(ra.attempt(two.spec()).errno()).as("A denies 127.0.0.2\n%s", ra).isEqualTo(1);
         assertThat(ra.attempt(three.spec()).ok()).as("A allows 127.0.0.3\n%s", ra).isTrue();
         assertThat(rb.attempt(two.spec()).ok()).as("B allows 127.0.0.2\n%s", rb).isTrue();

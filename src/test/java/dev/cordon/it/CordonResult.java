@@ -51,6 +51,11 @@ record CordonResult(List<String> args, long pid, int exitCode, String stdout, St
         return stdoutLines().stream().filter(l -> l.startsWith("CGROUP ")).map(l -> l.substring(7).trim()).findFirst();
     }
 
+    /** The inode (cgroup id) of the cgroup netclient.py ran in, as it saw it through its own mount of cgroup2. */
+    Optional<Long> clientCgroupId() {
+        return stdoutLines().stream().filter(l -> l.startsWith("CGROUPID ")).map(l -> Long.parseLong(l.substring(9).trim())).findFirst();
+    }
+
     record ClientAttempt(String spec, String op, int errno, Duration elapsed, String strerror) {
         boolean ok() {
             return errno == 0;

@@ -309,13 +309,47 @@ class EventDecoderTest {
         assertThat(EventDecoder.decode(Arrays.copyOf(exec, 80))).as("exec kind in a net-sized record").isEmpty();
     }
 
+    /** struct cordon_socket_event (72 bytes), laid out by hand from bpf/cordon.h, little-endian. */
+    private static byte[] socketRecord(int verdict, int ruleId, int family, int type, int protocol, int ret) {
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(72).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        b.putInt(0, 4).putInt(4, 4242).putInt(8, 4243).putLong(16, 1_000L).putLong(24, 77L); // kind SOCKET, tgid, pid, ts, cgroup
+        b.put(32, "python3".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        b.putInt(48, verdict).putInt(52, ruleId).putShort(56, (short) family).putShort(58, (short) type)
+                .putInt(60, protocol).putInt(64, ret);
+        return b.array();
+    }
+
     @Test
-    void aRawSocketRecordIsASocketEvent() {
-        byte[] r = v4BlockedConnect();
-        r[0] = 4; // kind CORDON_EVENT_SOCKET at offset 0
-        NetEvent e = (NetEvent) EventDecoder.decode(r).orElseThrow();
+    void aRefusedPacketSocketIsABlockedSocketEventWithItsFamilyTypeAndErrno() {
+        // socket(AF_PACKET, SOCK_RAW, htons(ETH_P_ALL)) = -EPERM
+        NetEvent e = (NetEvent) EventDecoder.decode(socketRecord(1, 0xfffffffa, 17, 3, 0x0300, -1)).orElseThrow();
         assertThat(e.hook()).isEqualTo(dev.cordon.events.Hook.SOCKET);
         assertThat(e.verdict()).isEqualTo(dev.cordon.events.Verdict.BLOCKED);
+        assertThat(e.ruleId()).isEqualTo(Abi.RULE_PACKET_SOCKET);
+        assertThat(e.process().pid()).isEqualTo(4242);
+        assertThat(e.process().comm()).isEqualTo("python3");
+        assertThat(e.socket()).isEqualTo(new dev.cordon.events.SocketInfo(17, 3, 0x0300, 1));
+        assertThat(e.familyName()).isEqualTo("packet");
+        assertThat(e.socket().typeName()).isEqualTo("raw");
+        assertThat(e.protocolName()).isEqualTo("all");
+        assertThat(e.ip()).isEqualTo("0.0.0.0");
+        assertThat(e.port()).isZero();
+    }
+
+    @Test
+    void aCreatedRawIcmpv6SocketIsAnAuditedSocketEvent() {
+        NetEvent e = (NetEvent) EventDecoder.decode(socketRecord(2, 0xfffffffd, 10, 3, 58, 0)).orElseThrow();
+        assertThat(e.verdict()).isEqualTo(dev.cordon.events.Verdict.AUDITED);
+        assertThat(e.ruleId()).isEqualTo(Abi.RULE_RAW_SOCKET);
+        assertThat(e.familyName()).isEqualTo("ipv6");
+        assertThat(e.protocolName()).isEqualTo("icmpv6");
+        assertThat(e.socket().errno()).isZero();
+        assertThat(e.ip()).isEqualTo("::");
+    }
+
+    @Test
+    void aShortSocketRecordIsRejected() {
+        assertThat(EventDecoder.decode(Arrays.copyOf(socketRecord(1, 0xfffffffa, 17, 3, 0x0300, -1), 71))).isEmpty();
     }
 
     @Test

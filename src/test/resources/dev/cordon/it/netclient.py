@@ -8,7 +8,7 @@ tcp: connect() and send a line. udp: sendto() on an unconnected socket.
 udp-connected: connect() then send(). An IPv6 HOST (it contains ':') uses an AF_INET6 socket,
 so ::ffff:a.b.c.d arrives at the kernel's v6 hooks as a mapped address.
 
-Prints "PID n" and "CGROUP path" first, then per SPEC one line:
+Prints "PID n", "CGROUP path" and "CGROUPID inode" first, then per SPEC one line:
     RESULT spec=SPEC op=connect|sendto|send errno=N elapsed_us=N strerror=TEXT
 errno 0 means success. With --ready/--go it creates FILE --ready after starting and waits (bounded)
 for --go to exist before the first attempt, so tests can make sessions overlap for real.
@@ -75,10 +75,21 @@ def main(argv):
             specs.append(argv[i])
             i += 1
     print("PID %d" % os.getpid(), flush=True)
+    cgroup = None
     with open("/proc/self/cgroup") as f:
         for line in f:
             if line.startswith("0::"):
-                print("CGROUP " + line.strip()[3:], flush=True)
+                cgroup = line.strip()[3:]
+                print("CGROUP " + cgroup, flush=True)
+    # cordon runs the command in its own cgroup namespace (CGROUP is "/"): the cgroup's inode, the
+    # id bpf_get_current_cgroup_id() reports, tells sessions apart
+    with open("/proc/self/mountinfo") as f:
+        for line in f:
+            fields = line.split()
+            sep = fields.index("-")
+            if fields[sep + 1] == "cgroup2" and cgroup is not None:
+                print("CGROUPID %d" % os.stat(fields[4] + cgroup).st_ino, flush=True)
+                break
     if ready:
         with open(ready + ".tmp", "w") as f:
             f.write("%d\n" % os.getpid())

@@ -21,10 +21,12 @@ public record Attempt(Instant time, AttemptKind kind, Verdict verdict, int pid, 
         addresses = List.copyOf(addresses);
     }
 
-    /** The domain if one is known, else {@code ip:port} ({@code [v6]:port}), else a raw socket. */
+    /** The domain if one is known, else {@code ip:port} ({@code [v6]:port}), else a raw or packet socket. */
     public String destination() {
         if (!domains.isEmpty()) return domains.getFirst();
-        if (kind == AttemptKind.SOCKET) return "raw socket" + (proto == null ? "" : " (" + proto + ")");
+        if (kind == AttemptKind.SOCKET) {
+            return ("packet-socket".equals(rule) ? "packet socket" : "raw socket") + (proto == null ? "" : " (" + proto + ")");
+        }
         if (ip == null) return "?";
         return (ip.indexOf(':') >= 0 ? "[" + ip + "]" : ip) + ":" + port;
     }

@@ -1,0 +1,154 @@
+package dev.cordon.session;
+
+import dev.cordon.policy.Mode;
+import dev.cordon.sys.Capability;
+import dev.cordon.sys.UserAccount;
+
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/**
+ * What keeps the command inside the guard besides the BPF programs: its own cgroup namespace
+ * rooted at the session cgroup (so it cannot write itself into another cgroup's cgroup.procs),
+ * capabilities that could leave or undo the guard removed from its bounding, inheritable and
+ * ambient sets (so no exec brings them back), and optionally another user.
+ *
+ * @param keep capabilities the user asked to keep (--keep-cap), each one of {@link #DROPPED}
+ * @param user run the command as this user (--user), or null to keep cordon's
+ */
+public record Containment(Set<Capability> keep, UserAccount user) {
+    /**
+     * Dropped by default, and why each one lets a command leave or blind the guard.
+     * CAP_NET_RAW is dropped in enforce mode only (audit mode changes nothing the command does).
+     */
+    public static final Map<Capability, String> DROPPED = dropped();
+
+    public static final Containment DEFAULT = new Containment(Set.of(), null);
+
+    public Containment {
+        keep = keep.isEmpty() ? Set.of() : Set.copyOf(EnumSet.copyOf(keep));
+        for (Capability c : keep) {
+            if (!DROPPED.containsKey(c)) throw new IllegalArgumentException(c.shortName() + " is not dropped by cordon");
+        }
+    }
+
+    private static Map<Capability, String> dropped() {
+        Map<Capability, String> m = new LinkedHashMap<>();
+        m.put(Capability.SYS_ADMIN, "setns into the host's cgroup or network namespace, mount, detach programs");
+        m.put(Capability.NET_ADMIN, "change routes, firewall rules and interfaces; attach or detach cgroup programs");
+        m.put(Capability.NET_RAW, "raw and packet sockets send past every address hook (packet sockets past cgroup_skb too)");
+        m.put(Capability.BPF, "load programs and reach cordon's maps and links by id");
+        m.put(Capability.PERFMON, "with CAP_BPF, tracing programs that read or change any process");
+        m.put(Capability.SYS_MODULE, "load a kernel module: anything at all");
+        m.put(Capability.SYS_PTRACE, "ptrace or pidfd_getfd a process outside the session (cordon itself) and act through it");
+        m.put(Capability.SYS_RAWIO, "raw I/O ports and /dev/mem: write kernel memory");
+        return java.util.Collections.unmodifiableMap(m);
+    }
+
+    /**
+     * Parses --keep-cap values: names as setpriv or /proc spell them ({@code net_raw}, {@code CAP_NET_RAW}).
+     *
+     * @throws IllegalArgumentException naming the bad value and the accepted ones
+     */
+    public static Set<Capability> parseKeep(List<String> names) {
+        EnumSet<Capability> out = EnumSet.noneOf(Capability.class);
+        for (String n : names) {
+            Capability c = Capability.parse(n).orElseThrow(() -> new IllegalArgumentException(
+                    "unknown capability '" + dev.cordon.events.Escape.visible(n) + "' for --keep-cap; cordon drops: " + droppedNames()));
+            if (!DROPPED.containsKey(c)) {
+                throw new IllegalArgumentException("--keep-cap " + dev.cordon.events.Escape.visible(n) + ": cordon does not drop " + c.constantName()
+                        + "; it drops only " + droppedNames());
+            }
+            out.add(c);
+        }
+        return out;
+    }
+
+    public static String droppedNames() {
+        return DROPPED.keySet().stream().map(Capability::shortName).collect(Collectors.joining(", "));
+    }
+
+    /**
+     * The capabilities the command loses: {@link #DROPPED} minus --keep-cap; CAP_NET_RAW stays in
+     * audit mode and with --allow-raw-sockets (both promise raw sockets work, and every one is reported).
+     */
+    public Set<Capability> dropped(Mode mode, boolean allowRawSockets) {
+        EnumSet<Capability> d = EnumSet.copyOf(DROPPED.keySet());
+        d.removeAll(keep);
+        if (mode == Mode.AUDIT || allowRawSockets) d.remove(Capability.NET_RAW);
+        return d;
+    }
+
+    /**
+     * The step that mounts a fresh cgroup2 over the host's cgroup2 mount point inside the command's
+     * own mount namespace. In a cgroup namespace a new cgroup2 mount is rooted at the namespace's
+     * root, the session cgroup (the host's mount is detached first: the kernel refuses the same
+     * filesystem twice on one mount point): the tree outside it is not even visible, so no cgroup.procs outside
+     * can be written (the kernel checks the namespace itself only when cgroup2 is mounted with
+     * nsdelegate, which hosts often lack). The mount is private to that namespace, and without
+     * CAP_SYS_ADMIN the command cannot unmount it.
+     */
+    static final String MOUNT_STEP = "m=$1; mnt=$2; umnt=$3; shift 3; \"$umnt\" -l \"$m\" && \"$mnt\" -t cgroup2 -o nosuid,nodev,noexec cordon \"$m\" "
+            + "|| { echo \"cordon: cannot mount the session's cgroup view on $m\" >&2; exit 125; }; exec \"$@\"";
+
+    /** The chain and where each of its exec steps starts, so the records can leave them out. */
+    public record Chain(List<String> argv, List<Integer> stepStarts, List<List<String>> helpers) {}
+
+    /**
+     * The exec chain put between the shim (already in the session cgroup) and the command. Each
+     * step execs the next, so the pid cordon waits on stays the command's: unshare makes the cgroup
+     * namespace (rooted where the process is now: the session cgroup) and a private mount namespace;
+     * a shell mounts the session's view of cgroup2 at {@code cgroup2Mount} (short-lived umount
+     * and mount children, the {@link Chain#helpers}); then setpriv, which needs no privilege it is
+     * about to drop, changes user and drops capabilities, then execs the command.
+     */
+    public Chain chain(ContainmentTools tools, Set<Capability> dropped, java.nio.file.Path cgroup2Mount) {
+        List<String> argv = new ArrayList<>();
+        List<Integer> starts = new ArrayList<>();
+        starts.add(argv.size());
+        argv.add(tools.unshare().toString());
+        argv.add("--cgroup");
+        argv.add("--mount");
+        argv.add("--propagation=private");
+        argv.add("--");
+        starts.add(argv.size());
+        argv.add("/bin/sh");
+        argv.add("-c");
+        argv.add(MOUNT_STEP);
+        argv.add("cordon-mount");
+        argv.add(cgroup2Mount.toString());
+        argv.add(tools.mount().toString());
+        argv.add(tools.umount().toString());
+        starts.add(argv.size());
+        argv.add(tools.setpriv().toString());
+        if (!dropped.isEmpty()) {
+            argv.add("--bounding-set=" + EnumSet.copyOf(dropped).stream().map(c -> "-" + c.shortName()).collect(Collectors.joining(",")));
+        }
+        argv.add("--inh-caps=-all");
+        argv.add("--ambient-caps=-all");
+        if (user != null) {
+            argv.add("--reuid=" + Integer.toUnsignedString(user.uid()));
+            argv.add("--regid=" + Integer.toUnsignedString(user.gid()));
+            argv.add("--init-groups");
+        }
+        argv.add("--");
+        List<List<String>> helpers = List.of(List.of(tools.umount().toString(), "-l", cgroup2Mount.toString()),
+                List.of(tools.mount().toString(), "-t", "cgroup2", "-o", "nosuid,nodev,noexec", "cordon", cgroup2Mount.toString()));
+        return new Chain(List.copyOf(argv), List.copyOf(starts), helpers);
+    }
+
+    /** Environment changes for the command: HOME, USER and LOGNAME of --user; none without it. */
+    public Map<String, String> environment() {
+        if (user == null) return Map.of();
+        Map<String, String> env = new LinkedHashMap<>();
+        env.put("HOME", user.home().isEmpty() ? "/" : user.home());
+        env.put("USER", user.name());
+        env.put("LOGNAME", user.name());
+        return env;
+    }
+}

@@ -1,0 +1,84 @@
+package dev.cordon.session;
+
+import dev.cordon.events.DnsEvent;
+import dev.cordon.events.EventSink;
+import dev.cordon.events.ExecEvent;
+import dev.cordon.events.ExitEvent;
+import dev.cordon.events.NetAttempt;
+import dev.cordon.events.RunEnd;
+import dev.cordon.events.RunStart;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Keeps cordon's own exec chain (unshare, the mount step, setpriv) out of the records: the
+ * command's pid execs them before the command, inside the cgroup, so the kernel reports them like
+ * any exec. Only an exec whose argv is exactly one step of that chain (followed by the command), or
+ * one of the chain's helpers (umount, mount), is held back, and the helper's exit with it; the
+ * process table still sees them, and the command's own exec comes last and names the process.
+ */
+final class LauncherExecFilter implements EventSink {
+    private final EventSink next;
+    private final List<String> steps; // each step's argv joined by NUL, through the end of the command
+    private final List<String> helpers;
+    private final java.util.Set<Integer> helperPids = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    LauncherExecFilter(EventSink next, Containment.Chain chain, List<String> command) {
+        this.next = next;
+        List<String> full = new ArrayList<>(chain.argv());
+        full.addAll(command);
+        List<String> s = new ArrayList<>();
+        for (int start : chain.stepStarts()) s.add(String.join("\0", full.subList(start, full.size())));
+        this.steps = List.copyOf(s);
+        this.helpers = chain.helpers().stream().map(h -> String.join("\0", h)).toList();
+    }
+
+    private static boolean matches(String expected, ExecEvent e) {
+        String argv = String.join("\0", e.argv());
+        return e.truncated() ? !argv.isEmpty() && expected.startsWith(argv) : expected.equals(argv);
+    }
+
+    boolean isLauncherStep(ExecEvent e) {
+        for (String step : steps) if (matches(step, e)) return true;
+        return false;
+    }
+
+    @Override
+    public void exec(Instant time, ExecEvent e) {
+        for (String h : helpers) {
+            if (matches(h, e)) {
+                helperPids.add(e.process().pid());
+                return;
+            }
+        }
+        if (!isLauncherStep(e)) next.exec(time, e);
+    }
+
+    @Override
+    public void attempt(NetAttempt attempt) {
+        next.attempt(attempt);
+    }
+
+    @Override
+    public void dns(DnsEvent event) {
+        next.dns(event);
+    }
+
+    @Override
+    public void exit(Instant time, ExitEvent event) {
+        if (helperPids.remove(event.process().pid())) return;
+        next.exit(time, event);
+    }
+
+    @Override
+    public void runStarted(RunStart start) {
+        next.runStarted(start);
+    }
+
+    @Override
+    public void runEnded(RunEnd end) {
+        next.runEnded(end);
+    }
+}

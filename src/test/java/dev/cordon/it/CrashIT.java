@@ -114,7 +114,7 @@ class CrashIT {
             CordonResult gc = kernel.run("gc");
             assertThat(gc.exitCode()).as("%s", gc).isZero();
             assertThat(gc.stdout()).contains("cleaning session " + s.name(), "removed cgroup " + s.cgroup(),
-                    "unpinned 13 link(s)", "removed record " + s.record());
+                    "unpinned " + (dev.cordon.kernel.EgressGuard.CGROUP_PROGRAMS.size() + dev.cordon.kernel.EgressGuard.TRACE_PROGRAMS.size()) + " link(s)", "removed record " + s.record());
             assertThat(s.cgroup()).doesNotExist();
             assertThat(s.pins()).doesNotExist();
             assertThat(s.record()).doesNotExist();

@@ -67,6 +67,10 @@ final class DnsFuzzCase {
     private DnsFuzzCase() {}
 
     static void check(byte[] input) {
+        check(input, true);
+    }
+
+    private static void check(byte[] input, boolean timed) {
         if (input.length < 4) return;
         int settings = input[0] & 0xff;
         int upstreamMode = input[1] & 0x03;
@@ -105,7 +109,12 @@ final class DnsFuzzCase {
             throw new AssertionError("handle threw " + t, t);
         }
         Duration took = Duration.ofNanos(System.nanoTime() - start);
-        if (took.compareTo(MAX_TIME) > 0) throw new AssertionError("one query took " + took);
+        if (timed && took.compareTo(MAX_TIME) > 0) {
+            // The first inputs load and instrument classes, and other builds share the CPUs: only an
+            // input that is slow again, on a fresh handler, is a finding.
+            Duration again = timeAgain(input);
+            if (again.compareTo(MAX_TIME) > 0) throw new AssertionError("one query took " + took + ", and " + again + " again");
+        }
 
         Message query = parseOrNull(raw);
         checkReply(raw, query, reply, transport);
@@ -150,6 +159,12 @@ final class DnsFuzzCase {
             if (policy.decide(e.domain()).denied()) throw new AssertionError("allowed event for blocked " + e.domain());
             for (String n : e.chain()) if (policy.decide(n).denied()) throw new AssertionError("allowed event via blocked " + n);
         }
+    }
+
+    private static Duration timeAgain(byte[] input) {
+        long start = System.nanoTime();
+        check(input, false);
+        return Duration.ofNanos(System.nanoTime() - start);
     }
 
     /** Sane or nothing: a DNS reply with the query's id and QR set, that parses, and fits the client's UDP size. */

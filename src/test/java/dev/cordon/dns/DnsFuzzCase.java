@@ -121,16 +121,9 @@ final class DnsFuzzCase {
         Message replyMsg = reply == null ? null : parseOrNull(reply);
 
         String qname = query == null || query.getQuestion() == null ? null : query.getQuestion().getName().toString();
-        boolean questionDenied = qname != null && policy.decide(qname).denied();
 
         // An answer naming a blocked name never reaches the command with addresses in enforce mode.
-        if (mode == Mode.ENFORCE && replyMsg != null) {
-            Chain c = Chain.of(replyMsg);
-            boolean anyDenied = c.names.stream().anyMatch(n -> policy.decide(n).denied());
-            boolean isAnswer = replyMsg.getHeader().getRcode() == Rcode.NOERROR && !c.addresses.isEmpty();
-            if (isAnswer && questionDenied) throw new AssertionError("enforce: blocked question " + qname + " answered with " + c.addresses);
-            if (isAnswer && anyDenied) throw new AssertionError("enforce: answer with a blocked name " + c.names + " has addresses " + c.addresses);
-        }
+        if (mode == Mode.ENFORCE && replyMsg != null) checkNoAddressesForBlocked(policy, qname, replyMsg);
 
         // No address is ever learned as allowed for a blocked name, in either mode.
         for (String ip : kernel.allowed) {
@@ -159,6 +152,17 @@ final class DnsFuzzCase {
             if (policy.decide(e.domain()).denied()) throw new AssertionError("allowed event for blocked " + e.domain());
             for (String n : e.chain()) if (policy.decide(n).denied()) throw new AssertionError("allowed event via blocked " + n);
         }
+    }
+
+    /** Enforce mode: a reply that names a blocked name (asked, owner or target) carries no address. */
+    static void checkNoAddressesForBlocked(DomainPolicy policy, String qname, Message reply) {
+        Chain c = Chain.of(reply);
+        boolean anyDenied = c.names.stream().anyMatch(n -> policy.decide(n).denied());
+        boolean isAnswer = reply.getHeader().getRcode() == Rcode.NOERROR && !c.addresses.isEmpty();
+        if (isAnswer && qname != null && policy.decide(qname).denied()) {
+            throw new AssertionError("enforce: blocked question " + qname + " answered with " + c.addresses);
+        }
+        if (isAnswer && anyDenied) throw new AssertionError("enforce: answer with a blocked name " + c.names + " has addresses " + c.addresses);
     }
 
     private static Duration timeAgain(byte[] input) {

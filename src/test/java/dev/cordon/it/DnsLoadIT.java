@@ -20,14 +20,14 @@ import static org.assertj.core.api.Assertions.assertThat;
  * query is lost or unanswered, blocked names get NXDOMAIN, and cordon's memory stays bounded;
  * prints the numbers (docs/LOAD.md has them and the command).
  *
- * <p>{@code -Dcordon.load.seconds} (default 60) and {@code -Dcordon.load.qps} (default 2000) change the run.
+ * <p>{@code -Dcordon.load.seconds} (default 60) and {@code -Dcordon.load.qps} (default 3000: this 2-CPU host sustains about 5000 while other builds run) change the run.
  */
 class DnsLoadIT {
     @RegisterExtension
     static final KernelTestSupport kernel = new KernelTestSupport();
 
     static final int SECONDS = Integer.getInteger("cordon.load.seconds", 60);
-    static final int QPS = Integer.getInteger("cordon.load.qps", 2000);
+    static final int QPS = Integer.getInteger("cordon.load.qps", 3000);
     static final int NAMES = 50;
     /** One query in BLOCKED_EVERY asks for a denied name. */
     static final int BLOCKED_EVERY = 10;
@@ -66,9 +66,10 @@ class DnsLoadIT {
             assertThat(perf.lost).as("lost (unanswered) queries\n%s", report).isZero();
             assertThat(perf.completed).as("every query answered\n%s", report).isEqualTo(perf.sent);
             assertThat(perf.otherRcodes).as("no SERVFAIL or other errors\n%s\n%s", report, r.stdout()).isZero();
-            long blocked = perf.nxdomain;
-            assertThat((double) blocked / perf.completed).as("share of blocked names answered NXDOMAIN\n%s", report)
-                    .isBetween(0.9 / BLOCKED_EVERY, 1.1 / BLOCKED_EVERY);
+            List<String> lines = queryFile();
+            double blockedShare = (double) lines.stream().filter(l -> l.contains("blocked")).count() / lines.size();
+            assertThat((double) perf.nxdomain / perf.completed).as("share of blocked names answered NXDOMAIN\n%s", report)
+                    .isCloseTo(blockedShare, org.assertj.core.data.Offset.offset(0.01));
             assertThat(memory.samples()).as("memory samples during the run").isGreaterThanOrEqualTo(SECONDS / 2);
             assertThat(memory.peakHwmKb()).as("cordon's peak RSS\n%s", report).isLessThan(MAX_RSS_KB);
             // Bounded, not only small: RSS in the last third is not far above the middle third's (no steady growth).

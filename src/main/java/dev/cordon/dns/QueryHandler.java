@@ -169,7 +169,9 @@ public final class QueryHandler {
             if (audited != null) emitAudited(name, qtype, decision, audited, client, List.of(), List.of());
             return Responses.error(query, Rcode.SERVFAIL);
         }
-        if (answer.getQuestion() == null || !answer.getQuestion().getName().equals(question.getName())
+        // Not an answer to this question (or not a response at all: QR clear): never pass it on.
+        if (!answer.getHeader().getFlag(Flags.QR) || answer.getQuestion() == null
+                || !answer.getQuestion().getName().equals(question.getName())
                 || answer.getQuestion().getType() != question.getType()) {
             counters.upstreamFailures.incrementAndGet();
             if (audited != null) emitAudited(name, qtype, decision, audited, client, List.of(), List.of());

@@ -6,14 +6,17 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 
 import static dev.cordon.it.KernelTestSupport.args;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Two cordon sessions at the same time, each with its own rules (and maps): the clients start,
- * report ready, and only connect once both sessions are up, so the sessions overlap for real.
+ * Two (and twenty) cordon sessions at the same time, each with its own rules (and maps): the clients
+ * start, report ready, and only connect once every session is up, so the sessions overlap for real.
  */
 class ConcurrentSessionsIT {
     @RegisterExtension
@@ -82,6 +85,78 @@ class ConcurrentSessionsIT {
             assertThat(l.raw()).startsWith("WARN CONNECT BLOCKED ");
             assertThat(l.get("pid")).isEqualTo(Long.toString(re.clientPid()));
         });
+    }
+
+    private static final int MANY = 20;
+    /** Twenty JVMs start on a 2-CPU host: the first client may wait for the last session well past 30 s. */
+    private static final Duration MANY_READY_WAIT = Duration.ofSeconds(150);
+
+    /**
+     * Twenty sessions at once, session i denying only the i-th of twenty loopback listeners: every
+     * client tries all twenty after a shared "go", so each session's verdicts and report can only be
+     * its own if no rule, map or event leaks between sessions.
+     */
+    @Test
+    void twentySessionsAtOnceEachKeepItsOwnRulesAndReport() throws Exception {
+        List<TcpListener> listeners = new ArrayList<>();
+        for (int i = 0; i < MANY; i++) listeners.add(kernel.tcp("127.0.8." + (i + 1)));
+        List<String> specs = listeners.stream().map(TcpListener::spec).toList();
+        Path go = kernel.dir().resolve("go");
+        List<Path> ready = new ArrayList<>();
+        List<CordonProcess> sessions = new ArrayList<>();
+        for (int i = 0; i < MANY; i++) {
+            Path r = kernel.dir().resolve("ready-" + i);
+            ready.add(r);
+            List<String> client = new ArrayList<>(List.of("--ready", r.toString(), "--go", go.toString(),
+                    "--go-timeout", Long.toString(MANY_READY_WAIT.toSeconds() + 30)));
+            client.addAll(specs);
+            sessions.add(kernel.start(args(List.of("run", "--deny-cidr", listeners.get(i).host(), "--"),
+                    kernel.netclient(client.toArray(String[]::new)))));
+        }
+        Await.require(MANY_READY_WAIT, "all " + MANY + " sessions' clients to be ready",
+                () -> ready.stream().allMatch(Files::exists) || sessions.stream().anyMatch(s -> !s.isAlive()),
+                () -> describe(sessions, ready));
+        Set<Path> cgroups = new HashSet<>();
+        for (CordonProcess s : sessions) {
+            assertThat(s.isAlive()).as("a session ended before all overlapped\n%s", s).isTrue();
+            assertThat(kernel.cgroupsOf(s.pid())).as("its own cgroup while all run\n%s", s).hasSize(1);
+            cgroups.addAll(kernel.cgroupsOf(s.pid()));
+        }
+        assertThat(cgroups).as("twenty distinct cgroups at once").hasSize(MANY);
+        Files.createFile(go);
+
+        List<CordonResult> results = new ArrayList<>();
+        for (CordonProcess s : sessions) results.add(s.await(Duration.ofSeconds(90)));
+        for (int i = 0; i < MANY; i++) {
+            CordonResult r = results.get(i);
+            String denied = listeners.get(i).host();
+            for (int j = 0; j < MANY; j++) {
+                CordonResult.ClientAttempt a = r.attempt(specs.get(j));
+                if (j == i) assertThat(a.errno()).as("session %d denies %s\n%s", i, denied, r).isEqualTo(1);
+                else assertThat(a.ok()).as("session %d allows %s\n%s", i, specs.get(j), r).isTrue();
+            }
+            long pid = r.clientPid();
+            assertThat(r.attemptLines()).as("session %d reports only its own one violation\n%s", i, r).singleElement()
+                    .satisfies(l -> {
+                        assertThat(l.raw()).startsWith("WARN CONNECT BLOCKED ");
+                        assertThat(l.get("ip")).isEqualTo(denied);
+                        assertThat(l.get("pid")).isEqualTo(Long.toString(pid));
+                    });
+        }
+        for (int j = 0; j < MANY; j++) {
+            assertThat(listeners.get(j).acceptedBeforeSentinel()).as("every session but one reached %s", specs.get(j))
+                    .isEqualTo(MANY - 1);
+        }
+        // KernelTestSupport checks after the test that no cgroup, program or link of the twenty is left.
+    }
+
+    private static String describe(List<CordonProcess> sessions, List<Path> ready) {
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < sessions.size(); i++) {
+            b.append("session ").append(i).append(Files.exists(ready.get(i)) ? " ready" : " not ready")
+                    .append(sessions.get(i).isAlive() ? "" : " (ended)\n" + sessions.get(i)).append('\n');
+        }
+        return b.toString();
     }
 
     /** Both clients are up (so both sessions are set up and attached), and both sessions still run. */

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Network client the kernel tests run inside a cordon session.
 
-    netclient.py [--ready FILE] [--go FILE] SPEC...
+    netclient.py [--ready FILE] [--go FILE] [--go-timeout S] SPEC...
     SPEC = tcp:HOST:PORT | udp:HOST:PORT | udp-connected:HOST:PORT
 
 tcp: connect() and send a line. udp: sendto() on an unconnected socket.
@@ -11,7 +11,8 @@ so ::ffff:a.b.c.d arrives at the kernel's v6 hooks as a mapped address.
 Prints "PID n", "CGROUP path" and "CGROUPID inode" first, then per SPEC one line:
     RESULT spec=SPEC op=connect|sendto|send errno=N elapsed_us=N strerror=TEXT
 errno 0 means success. With --ready/--go it creates FILE --ready after starting and waits (bounded)
-for --go to exist before the first attempt, so tests can make sessions overlap for real.
+for --go to exist (at most --go-timeout seconds, default 30) before the first attempt, so tests can
+make sessions overlap for real.
 Exit status: 0 if every attempt succeeded, else the errno of the first failure (EPERM = 1).
 """
 import errno
@@ -62,14 +63,17 @@ def attempt(spec):
 
 def main(argv):
     ready = go = None
+    go_timeout = GO_TIMEOUT_S
     specs = []
     i = 0
     while i < len(argv):
-        if argv[i] in ("--ready", "--go"):
+        if argv[i] in ("--ready", "--go", "--go-timeout"):
             if argv[i] == "--ready":
                 ready = argv[i + 1]
-            else:
+            elif argv[i] == "--go":
                 go = argv[i + 1]
+            else:
+                go_timeout = int(argv[i + 1])
             i += 2
         else:
             specs.append(argv[i])
@@ -95,10 +99,10 @@ def main(argv):
             f.write("%d\n" % os.getpid())
         os.rename(ready + ".tmp", ready)
     if go:
-        deadline = time.monotonic() + GO_TIMEOUT_S
+        deadline = time.monotonic() + go_timeout
         while not os.path.exists(go):
             if time.monotonic() > deadline:
-                print("netclient: %s did not appear within %ds" % (go, GO_TIMEOUT_S), file=sys.stderr, flush=True)
+                print("netclient: %s did not appear within %ds" % (go, go_timeout), file=sys.stderr, flush=True)
                 return 124
             time.sleep(0.005)
     status = 0

@@ -91,10 +91,13 @@ public record Containment(Set<Capability> keep, UserAccount user) {
      * filesystem twice on one mount point): the tree outside it is not even visible, so no cgroup.procs outside
      * can be written (the kernel checks the namespace itself only when cgroup2 is mounted with
      * nsdelegate, which hosts often lack). The mount is private to that namespace, and without
-     * CAP_SYS_ADMIN the command cannot unmount it.
+     * CAP_SYS_ADMIN the command cannot unmount it. The bpffs holding the session's pins is
+     * unmounted in that namespace too: a command running as root owns the pin files, and if it
+     * killed cordon and its watchdog and then unlinked them, the programs would detach.
      */
-    static final String MOUNT_STEP = "m=$1; mnt=$2; umnt=$3; shift 3; \"$umnt\" -l \"$m\" && \"$mnt\" -t cgroup2 -o nosuid,nodev,noexec cordon \"$m\" "
-            + "|| { echo \"cordon: cannot mount the session's cgroup view on $m\" >&2; exit 125; }; exec \"$@\"";
+    static final String MOUNT_STEP = "m=$1; mnt=$2; umnt=$3; b=$4; shift 4; \"$umnt\" -l \"$m\" && \"$mnt\" -t cgroup2 -o nosuid,nodev,noexec cordon \"$m\" "
+            + "|| { echo \"cordon: cannot mount the session's cgroup view on $m\" >&2; exit 125; }; "
+            + "\"$umnt\" -l \"$b\" || { echo \"cordon: cannot hide $b from the command\" >&2; exit 125; }; exec \"$@\"";
 
     /** The chain and where each of its exec steps starts, so the records can leave them out. */
     public record Chain(List<String> argv, List<Integer> stepStarts, List<List<String>> helpers) {}
@@ -124,6 +127,7 @@ public record Containment(Set<Capability> keep, UserAccount user) {
         argv.add(cgroup2Mount.toString());
         argv.add(tools.mount().toString());
         argv.add(tools.umount().toString());
+        argv.add(PinDir.BPFFS.toString());
         starts.add(argv.size());
         argv.add(tools.setpriv().toString());
         if (!dropped.isEmpty()) {
@@ -138,7 +142,8 @@ public record Containment(Set<Capability> keep, UserAccount user) {
         }
         argv.add("--");
         List<List<String>> helpers = List.of(List.of(tools.umount().toString(), "-l", cgroup2Mount.toString()),
-                List.of(tools.mount().toString(), "-t", "cgroup2", "-o", "nosuid,nodev,noexec", "cordon", cgroup2Mount.toString()));
+                List.of(tools.mount().toString(), "-t", "cgroup2", "-o", "nosuid,nodev,noexec", "cordon", cgroup2Mount.toString()),
+                List.of(tools.umount().toString(), "-l", PinDir.BPFFS.toString()));
         return new Chain(List.copyOf(argv), List.copyOf(starts), helpers);
     }
 

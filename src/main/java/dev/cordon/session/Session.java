@@ -61,6 +61,13 @@ public final class Session {
             throw new CordonException("cordon run needs root (CAP_SYS_ADMIN and CAP_BPF); try: sudo cordon run ...");
         }
         Path root = Cgroup2.requireMount();
+        try {
+            // Same uid is enough to ptrace a dumpable process, read its memory or take its link fds
+            // (pidfd_getfd); non-dumpable, all of that needs CAP_SYS_PTRACE, which the command lacks.
+            dev.cordon.sys.Libc.setNotDumpable();
+        } catch (dev.cordon.sys.Libc.ErrnoException e) {
+            throw new CordonException("cannot protect cordon from the command (" + e.getMessage() + "); not running it", e);
+        }
         // Containment is part of the guard: no unshare/setpriv, no run (never unconfined).
         Containment.Chain chain = options.containment().chain(ContainmentTools.find(),
                 options.containment().dropped(options.mode(), options.allowRawSockets()), root);

@@ -35,6 +35,9 @@ public final class Libc {
     private static final MethodHandle TCGETPGRP = fn("tcgetpgrp", FunctionDescriptor.of(JAVA_INT, JAVA_INT), false);
     private static final MethodHandle GETEUID = fn("geteuid", FunctionDescriptor.of(JAVA_INT), false);
     private static final MethodHandle STRERROR = fn("strerror", FunctionDescriptor.of(ADDRESS, JAVA_INT), false);
+    private static final MethodHandle PRCTL = LINKER.downcallHandle(LINKER.defaultLookup().find("prctl").orElseThrow(),
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, java.lang.foreign.ValueLayout.JAVA_LONG), ERRNO, Linker.Option.firstVariadicArg(1));
+    private static final int PR_SET_DUMPABLE = 4;
     private static final MethodHandle MOUNT = fn("mount",
             FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, java.lang.foreign.ValueLayout.JAVA_LONG, ADDRESS), true);
 
@@ -98,6 +101,22 @@ public final class Libc {
             int rc = (int) MOUNT.invokeExact(cap, a.allocateFrom(source), a.allocateFrom(target), a.allocateFrom(fsType), 0L,
                     data == null ? MemorySegment.NULL : a.allocateFrom(data));
             if (rc != 0) throw new ErrnoException("mount -t " + fsType + " " + source + " " + target, (int) ERRNO_VH.get(cap, 0L));
+        } catch (ErrnoException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
+    }
+
+    /**
+     * Makes this process non-dumpable: ptrace, pidfd_getfd and /proc/PID/{mem,environ,fd...} then need
+     * CAP_SYS_PTRACE, which the guarded command does not have, even when it runs as the same uid.
+     */
+    public static void setNotDumpable() throws ErrnoException {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment cap = a.allocate(CAPTURE);
+            int rc = (int) PRCTL.invokeExact(cap, PR_SET_DUMPABLE, 0L);
+            if (rc != 0) throw new ErrnoException("prctl(PR_SET_DUMPABLE, 0)", (int) ERRNO_VH.get(cap, 0L));
         } catch (ErrnoException e) {
             throw e;
         } catch (Throwable t) {

@@ -113,6 +113,24 @@ class ContainmentIT {
     }
 
     @Test
+    void theCommandCannotReachCordonsPinsNorItsProcess() {
+        // A root command may kill cordon (then the watchdog and the pins keep it cut off); it must not
+        // be able to unlink the pins, nor read cordon's memory, environment or descriptors.
+        CordonResult r = kernel.run("run", "--no-dns-proxy", "--", "sh", "-c", """
+                echo "parent=$PPID"
+                ls /sys/fs/bpf/cordon >/dev/null 2>&1; echo "pins=$?"
+                grep -q ' /sys/fs/bpf ' /proc/self/mountinfo; echo "bpffs-mounted=$?"
+                cat /proc/$PPID/environ >/dev/null 2>&1; echo "environ=$?"
+                ls /proc/$PPID/fd >/dev/null 2>&1; echo "fd=$?"
+                head -c1 /proc/$PPID/mem >/dev/null 2>&1; echo "mem=$?"
+                """);
+
+        assertThat(r.exitCode()).as("%s", r).isZero();
+        assertThat(r.stdoutLines()).as("%s", r).contains("parent=" + r.pid(), "bpffs-mounted=1")
+                .doesNotContain("pins=0", "environ=0", "fd=0", "mem=0");
+    }
+
+    @Test
     void userRunsTheCommandAsThatUser() {
         CordonResult r = kernel.run("run", "--no-dns-proxy", "--user", "nobody", "--", "sh", "-c",
                 "echo \"ID $(id -u) $(id -g)\"; echo \"ENV $HOME $USER $LOGNAME\"; grep ^CapEff /proc/self/status");

@@ -36,11 +36,12 @@ class ContainmentTest {
         assertThat(chain.argv()).containsExactly(
                 "/usr/bin/unshare", "--cgroup", "--mount", "--propagation=private", "--",
                 "/bin/sh", "-c", Containment.MOUNT_STEP, "cordon-mount", "/sys/fs/cgroup/unified", "/usr/bin/mount", "/usr/bin/umount",
-                "/usr/bin/setpriv", "--bounding-set=-net_admin,-net_raw,-sys_module,-sys_rawio,-sys_ptrace,-sys_admin,-perfmon,-bpf",
+                "/sys/fs/bpf", "/usr/bin/setpriv", "--bounding-set=-net_admin,-net_raw,-sys_module,-sys_rawio,-sys_ptrace,-sys_admin,-perfmon,-bpf",
                 "--inh-caps=-all", "--ambient-caps=-all", "--");
-        assertThat(chain.stepStarts()).containsExactly(0, 5, 12);
+        assertThat(chain.stepStarts()).containsExactly(0, 5, 13);
         assertThat(chain.helpers()).containsExactly(List.of("/usr/bin/umount", "-l", "/sys/fs/cgroup/unified"),
-                List.of("/usr/bin/mount", "-t", "cgroup2", "-o", "nosuid,nodev,noexec", "cordon", "/sys/fs/cgroup/unified"));
+                List.of("/usr/bin/mount", "-t", "cgroup2", "-o", "nosuid,nodev,noexec", "cordon", "/sys/fs/cgroup/unified"),
+                List.of("/usr/bin/umount", "-l", "/sys/fs/bpf"));
         assertThat(c.environment()).isEmpty();
     }
 

@@ -44,10 +44,11 @@ class LauncherExecFilterTest {
     @Test
     void theChainsStepsAreHeldBackAndTheCommandPasses() {
         exec(concat(WRAPPER, COMMAND), false);
-        exec(concat(WRAPPER.subList(5, WRAPPER.size()), COMMAND), false);
+        exec(concat(WRAPPER.subList(CHAIN.stepStarts().get(1), WRAPPER.size()), COMMAND), false);
         exec(CHAIN.helpers().get(0), false);
         exec(CHAIN.helpers().get(1), false);
-        exec(concat(WRAPPER.subList(12, WRAPPER.size()), COMMAND), false);
+        exec(CHAIN.helpers().get(2), false);
+        exec(concat(WRAPPER.subList(CHAIN.stepStarts().get(2), WRAPPER.size()), COMMAND), false);
         exec(COMMAND, false);
         assertThat(passed).containsExactly(COMMAND);
     }
@@ -66,7 +67,7 @@ class LauncherExecFilterTest {
         }, CHAIN, COMMAND);
         f.exec(Instant.EPOCH, new ExecEvent(0, new ProcessRef(11, 11, "mount", 1), 10, CHAIN.helpers().get(1), false));
         f.exec(Instant.EPOCH, new ExecEvent(0, new ProcessRef(10, 10, "setpriv", 1), 1,
-                concat(WRAPPER.subList(12, WRAPPER.size()), COMMAND), false));
+                concat(WRAPPER.subList(CHAIN.stepStarts().get(2), WRAPPER.size()), COMMAND), false));
         f.exit(Instant.EPOCH, new dev.cordon.events.ExitEvent(0, new ProcessRef(11, 11, "mount", 1), 10, 0));
         f.exit(Instant.EPOCH, new dev.cordon.events.ExitEvent(0, new ProcessRef(10, 10, "curl", 1), 1, 0));
         assertThat(exits).containsExactly(10);

@@ -97,19 +97,23 @@ def cgroup_agent(world, name, workdir):
     return a
 
 
-def cordon_agent(world, name, workdir, cordon, cordon_args, ready_timeout):
-    """An agent as the command of `cordon run CORDON_ARGS -- agent`."""
+def cordon_agent(world, name, workdir, cordon, cordon_args):
+    """An agent as the command of `cordon run CORDON_ARGS -- agent`; call wait_ready() before use."""
     a = Agent(world, name, workdir)
     argv = [cordon, "run", "--no-summary"] + list(cordon_args) + ["--", PYTHON, AGENT, a.req_path, a.resp_path]
-    # Long rule lists go on the command line (policy files parse slowly at 10k+ rules, see
-    # BENCHMARKS.md); raise the stack limit so the kernel accepts a few MB of arguments.
     world.on_close(lambda: cleanup_cordon_leftovers(world, a), f"cordon leftovers of {name}")
+    # Long rule lists go on the command line (policy files check slowly at 10k+ rules, see
+    # BENCHMARKS.md); the raised stack limit lets the kernel accept a few MB of arguments.
     a.proc = world.spawn(argv, a.log_path, preexec_fn=raise_stack_limit)
     world.on_close(a.stop, f"agent {name}")
-    msg = a._read(ready_timeout)
-    if not msg.get("ready"):
-        raise RuntimeError(f"cordon agent {name} did not start: {msg}")
     return a
+
+
+def wait_ready(agent, timeout):
+    msg = agent._read(timeout)
+    if not msg.get("ready"):
+        raise RuntimeError(f"agent {agent.name} did not start: {msg}")
+    return agent
 
 
 def raise_stack_limit():

@@ -11,7 +11,7 @@ import traceback
 from dataclasses import dataclass, field
 
 from . import dnscases, misccases, netcases, policies, report, servers
-from .executors import Bare, cgroup_agent, cordon_agent
+from .executors import Bare, cgroup_agent, cordon_agent, wait_ready
 from .world import NETNS_PEER, World
 
 
@@ -91,7 +91,9 @@ def setup(ctx):
              for mode in ("audit", "enforce") for n in cfg.sizes}
     specs["failfast"] = ["--mode", "enforce", *ctx.upstream_args, f"--deny-cidr={NETNS_PEER}/32", "--deny=blocked.bench.test"]
     for name, args in specs.items():
-        ctx.agents[name] = cordon_agent(w, name, ctx.workdir, ctx.cordon, args, cfg.session_start_s)
+        ctx.agents[name] = cordon_agent(w, name, ctx.workdir, ctx.cordon, args)
+    for name in specs:
+        wait_ready(ctx.agents[name], cfg.session_start_s)
     ctx.failfast = ctx.agents["failfast"]
     ctx.dns_cordon = ctx.agents[f"enforce-{cfg.sizes[0]}"]
 

@@ -1,0 +1,1 @@
+"""cordon's benchmark harness: bench/run is the entry point."""

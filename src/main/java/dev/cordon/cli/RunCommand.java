@@ -163,6 +163,7 @@ final class RunCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        dev.cordon.sys.StartupTrace.mark("parsed");
         PrintWriter err = spec.commandLine().getErr();
         if (debug) {
             LibBpfLog.setSink((level, line) -> {
@@ -178,6 +179,7 @@ final class RunCommand implements Callable<Integer> {
                 dns, p.allowRawSockets(), dns == null ? OutagePlan.NONE : dns.outage(),
                 new SessionOptions.Reporting(failOnViolation, !noSummary, reports,
                         policyFile == null ? null : policyFile.toString()));
+        dev.cordon.sys.StartupTrace.mark("policy");
         return sessionRunner.apply(options);
     }
 

@@ -42,7 +42,7 @@ public final class Btf implements AutoCloseable {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment capture = LibBpf.CAPTURE.get();
             MemorySegment path = a.allocateFrom(elf.toString());
-            MemorySegment p = (MemorySegment) LibBpf.BTF_PARSE_ELF.invokeExact(capture, path, MemorySegment.NULL);
+            MemorySegment p = (MemorySegment) LibBpf.BTF_PARSE_ELF.handle().invokeExact(capture, path, MemorySegment.NULL);
             return new Btf(Errors.check(p, capture, "btf__parse_elf(" + elf + ")"), true);
         } catch (Throwable t) {
             throw LibBpf.rethrow(t);
@@ -117,7 +117,7 @@ public final class Btf implements AutoCloseable {
         ensureOpen();
         try (Arena a = Arena.ofConfined()) {
             MemorySegment cname = a.allocateFrom(name);
-            int id = (int) LibBpf.BTF_FIND_BY_NAME_KIND.invokeExact(btf, cname, kind);
+            int id = (int) LibBpf.BTF_FIND_BY_NAME_KIND.handle().invokeExact(btf, cname, kind);
             return id > 0 ? Optional.of(id) : Optional.empty();
         } catch (Throwable t) {
             throw LibBpf.rethrow(t);
@@ -125,17 +125,17 @@ public final class Btf implements AutoCloseable {
     }
 
     private MemorySegment type(int id) {
-        MemorySegment t = BpfObject.call(() -> (MemorySegment) LibBpf.BTF_TYPE_BY_ID.invokeExact(btf, id));
+        MemorySegment t = BpfObject.call(() -> (MemorySegment) LibBpf.BTF_TYPE_BY_ID.handle().invokeExact(btf, id));
         if (t.equals(MemorySegment.NULL)) throw new IllegalStateException("no BTF type " + id);
         return t.reinterpret(TYPE_HEADER);
     }
 
     private String name(int offset) {
-        return BpfObject.cString(BpfObject.call(() -> (MemorySegment) LibBpf.BTF_NAME_BY_OFFSET.invokeExact(btf, offset)));
+        return BpfObject.cString(BpfObject.call(() -> (MemorySegment) LibBpf.BTF_NAME_BY_OFFSET.handle().invokeExact(btf, offset)));
     }
 
     private long resolveSize(int typeId) {
-        long size = BpfObject.call(() -> (long) LibBpf.BTF_RESOLVE_SIZE.invokeExact(btf, typeId));
+        long size = BpfObject.call(() -> (long) LibBpf.BTF_RESOLVE_SIZE.handle().invokeExact(btf, typeId));
         return Errors.check((int) Math.min(size, Integer.MAX_VALUE), "btf__resolve_size");
     }
 
@@ -149,7 +149,7 @@ public final class Btf implements AutoCloseable {
         closed = true;
         if (owned) {
             try {
-                LibBpf.BTF_FREE.invokeExact(btf);
+                LibBpf.BTF_FREE.handle().invokeExact(btf);
             } catch (Throwable t) {
                 throw LibBpf.rethrow(t);
             }

@@ -24,3 +24,31 @@ find_jdk25() {
   echo "cordon: install a JDK 25 (e.g. Temurin 25) and set JAVA_HOME to it." >&2
   return 1
 }
+
+# The JVM flags of every cordon run, and of the AOT training run (bin/aot-train): an AOT cache
+# is only used by a JVM started like the one that recorded it.
+# Serial GC and C1 only: a short-lived CLI starts faster and stays smaller this way.
+# -Xlog ... =off: a missing, stale or damaged cache must not print on the command's stdout
+# (the JVM's default log output) — cordon then just starts slower.
+CORDON_JVM_FLAGS=(--enable-native-access=ALL-UNNAMED -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xss512k
+  -XX:-UsePerfData -Xlog:aot*=off -Xlog:cds*=off)
+
+# Sets CORDON_AOT_FLAGS to use the AOT cache (JEP 483/514/515: classes loaded, linked and profiled
+# ahead of time, recorded by bin/aot-train during the build) when it fits: newer than the jar and
+# its libraries, made by this JDK. Otherwise empty: cordon runs as well, only slower.
+#   CORDON_AOT=0 never uses it; CORDON_AOT_CACHE=FILE names another (tests).
+cordon_aot_flags() {
+  local cache=${CORDON_AOT_CACHE:-$CORDON_HOME/target/cordon.aot} jar=$CORDON_HOME/target/cordon.jar f
+  CORDON_AOT_FLAGS=()
+  CORDON_AOT_STATE=off
+  [ "${CORDON_AOT:-1}" = 0 ] && return 0
+  CORDON_AOT_STATE=missing
+  [ -s "$cache" ] && [ -f "$cache.jdk" ] || return 0
+  CORDON_AOT_STATE=stale
+  [ "$(cat "$cache.jdk")" = "$CORDON_JAVA_HOME" ] || return 0
+  for f in "$jar" "$CORDON_HOME"/target/lib/*.jar "$CORDON_JAVA_HOME/lib/modules"; do
+    [ "$cache" -nt "$f" ] || return 0
+  done
+  CORDON_AOT_FLAGS=("-XX:AOTCache=$cache")
+  CORDON_AOT_STATE=used
+}

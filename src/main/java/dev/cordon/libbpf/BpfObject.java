@@ -21,6 +21,9 @@ public final class BpfObject implements AutoCloseable {
     private final MemorySegment obj;
     private boolean loaded;
     private boolean closed;
+    // Found once for all setConstant calls: each lookup is dozens of native calls.
+    private MemorySegment rodata;
+    private java.util.Map<String, Btf.DataSecVar> rodataVars;
 
     private BpfObject(Arena arena, MemorySegment obj) {
         this.arena = arena;
@@ -62,11 +65,14 @@ public final class BpfObject implements AutoCloseable {
     public void setConstant(String variable, byte[] value) {
         ensureOpen();
         if (loaded) throw new IllegalStateException("constants are fixed once the object is loaded");
-        MemorySegment rodata = findMapPointer(m -> m.endsWith(".rodata"))
-                .orElseThrow(() -> new IllegalArgumentException("object has no .rodata section"));
-        Btf btf = Btf.borrowed(call(() -> (MemorySegment) LibBpf.OBJECT_BTF.handle().invokeExact(obj)));
-        Btf.DataSecVar var = btf.dataSectionVariable(".rodata", variable)
-                .orElseThrow(() -> new IllegalArgumentException("no constant named " + variable + " in .rodata"));
+        if (rodata == null) {
+            rodata = findMapPointer(m -> m.endsWith(".rodata"))
+                    .orElseThrow(() -> new IllegalArgumentException("object has no .rodata section"));
+            Btf btf = Btf.borrowed(call(() -> (MemorySegment) LibBpf.OBJECT_BTF.handle().invokeExact(obj)));
+            rodataVars = btf.dataSectionVariables(".rodata");
+        }
+        Btf.DataSecVar var = rodataVars.get(variable);
+        if (var == null) throw new IllegalArgumentException("no constant named " + variable + " in .rodata");
         if (var.size() != value.length) {
             throw new IllegalArgumentException(variable + " has size " + var.size() + ", got " + value.length + " bytes");
         }

@@ -94,23 +94,23 @@ public final class Btf implements AutoCloseable {
         });
     }
 
-    Optional<DataSecVar> dataSectionVariable(String section, String variable) {
-        return find(section, KIND_DATASEC).flatMap(id -> {
+    /** Every variable of a data section by name, in one pass (empty if there is no such section). */
+    Map<String, DataSecVar> dataSectionVariables(String section) {
+        return find(section, KIND_DATASEC).map(id -> {
             MemorySegment t = type(id);
             int vlen = t.get(JAVA_INT, 4) & 0xffff;
             MemorySegment s = t.reinterpret(TYPE_HEADER + 12L * vlen);
+            Map<String, DataSecVar> vars = new LinkedHashMap<>();
             for (int i = 0; i < vlen; i++) {
                 long base = TYPE_HEADER + 12L * i;
                 int varType = s.get(JAVA_INT, base);
                 String varName = name(type(varType).get(JAVA_INT, 0));
-                if (varName.equals(variable)) {
-                    return Optional.of(new DataSecVar(varName,
-                            Integer.toUnsignedLong(s.get(JAVA_INT, base + 4)),
-                            Integer.toUnsignedLong(s.get(JAVA_INT, base + 8))));
-                }
+                vars.put(varName, new DataSecVar(varName,
+                        Integer.toUnsignedLong(s.get(JAVA_INT, base + 4)),
+                        Integer.toUnsignedLong(s.get(JAVA_INT, base + 8))));
             }
-            return Optional.empty();
-        });
+            return vars;
+        }).orElse(Map.of());
     }
 
     private Optional<Integer> find(String name, int kind) {

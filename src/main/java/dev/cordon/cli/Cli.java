@@ -8,6 +8,7 @@ import dev.cordon.session.CordonException;
 import picocli.CommandLine;
 
 import java.io.PrintWriter;
+import java.util.List;
 
 /** Builds the command tree and maps every failure to one line on stderr and an exit code. */
 public final class Cli {
@@ -15,7 +16,7 @@ public final class Cli {
 
     public static int execute(String[] args, PrintWriter out, PrintWriter err) {
         try {
-            return create(out, err).execute(args);
+            return create(out, err, args).execute(args);
         } catch (LinkageError e) {
             // picocli passes Errors through; a missing libbpf.so.1 surfaces here as a LinkageError.
             err.println("cordon: " + rootMessage(e));
@@ -47,13 +48,46 @@ public final class Cli {
         };
     }
 
+    /** The subcommands in help order, by name. */
+    static final List<String> SUBCOMMANDS = List.of("run", "policy", "report", "suggest", "demo", "doctor", "gc");
+
+    private static Object subcommand(String name) {
+        return switch (name) {
+            case "run" -> new RunCommand();
+            case "policy" -> new PolicyCommand();
+            case "report" -> new ReportCommand();
+            case "suggest" -> new SuggestCommand();
+            case "demo" -> new DemoCommand();
+            case "doctor" -> new DoctorCommand();
+            case "gc" -> new GcCommand();
+            default -> throw new IllegalArgumentException(name);
+        };
+    }
+
+    /** The whole command tree. */
     static CommandLine create(PrintWriter out, PrintWriter err) {
+        return create(out, err, SUBCOMMANDS);
+    }
+
+    /**
+     * The tree {@code args} can reach: only the subcommand they name, when {@code args[0]} names one
+     * (nothing before a subcommand's name can select another), else all of them, for help and
+     * "did you mean" on a misspelt name. Building one instead of six saves a good part of start-up.
+     */
+    static CommandLine create(PrintWriter out, PrintWriter err, String[] args) {
+        return create(out, err, args.length > 0 && SUBCOMMANDS.contains(args[0]) ? List.of(args[0]) : SUBCOMMANDS);
+    }
+
+    private static CommandLine create(PrintWriter out, PrintWriter err, List<String> subcommands) {
         CommandLine cl = new CommandLine(new CordonCommand());
+        // Added before the settings below: picocli applies them to the subcommands present at the call.
+        for (String name : subcommands) cl.addSubcommand(subcommand(name));
         cl.setOut(out);
         cl.setErr(err);
         cl.setCaseInsensitiveEnumValuesAllowed(true);
         // Everything after the command's name belongs to the command: `cordon run curl -sS URL`.
-        cl.getSubcommands().get("run").setStopAtPositional(true);
+        CommandLine run = cl.getSubcommands().get("run");
+        if (run != null) run.setStopAtPositional(true);
         cl.setParameterExceptionHandler((ex, args) -> {
             CommandLine c = ex.getCommandLine();
             c.getErr().println("cordon: " + ex.getMessage());

@@ -188,6 +188,7 @@ final class RunCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        dev.cordon.sys.StartupTrace.mark("parsed");
         PrintWriter err = spec.commandLine().getErr();
         if (debug) {
             LibBpfLog.setSink((level, line) -> {
@@ -205,6 +206,7 @@ final class RunCommand implements Callable<Integer> {
                 new SessionOptions.Reporting(failOnViolation, !noSummary, reports,
                         policyFile == null ? null : policyFile.toString()),
                 new dev.cordon.session.Containment(java.util.Set.copyOf(keepCaps), user));
+        dev.cordon.sys.StartupTrace.mark("policy");
         return sessionRunner.apply(options);
     }
 

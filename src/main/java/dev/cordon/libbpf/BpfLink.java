@@ -22,20 +22,20 @@ public final class BpfLink implements AutoCloseable {
     }
 
     public int fd() {
-        return BpfObject.call(() -> (int) LibBpf.LINK_FD.invokeExact(link));
+        return BpfObject.call(() -> (int) LibBpf.LINK_FD.handle().invokeExact(link));
     }
 
     /** Pins the link at a bpffs path, so it outlives this process. */
     public void pin(String path) {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment p = a.allocateFrom(path);
-            int rc = BpfObject.call(() -> (int) LibBpf.LINK_PIN.invokeExact(link, p));
+            int rc = BpfObject.call(() -> (int) LibBpf.LINK_PIN.handle().invokeExact(link, p));
             Errors.check(rc, "pin link " + programName + " at " + path);
         }
     }
 
     public void unpin() {
-        int rc = BpfObject.call(() -> (int) LibBpf.LINK_UNPIN.invokeExact(link));
+        int rc = BpfObject.call(() -> (int) LibBpf.LINK_UNPIN.handle().invokeExact(link));
         Errors.check(rc, "unpin link " + programName);
     }
 
@@ -43,7 +43,7 @@ public final class BpfLink implements AutoCloseable {
     public void close() {
         if (closed) return;
         closed = true;
-        int rc = BpfObject.call(() -> (int) LibBpf.LINK_DESTROY.invokeExact(link));
+        int rc = BpfObject.call(() -> (int) LibBpf.LINK_DESTROY.handle().invokeExact(link));
         Errors.check(rc, "destroy link " + programName);
     }
 }

@@ -40,12 +40,12 @@ public final class BpfMap {
 
     static BpfMap of(MemorySegment m) {
         return BpfObject.call(() -> new BpfMap(
-                BpfObject.cString((MemorySegment) LibBpf.MAP_NAME.invokeExact(m)),
-                (int) LibBpf.MAP_FD.invokeExact(m),
-                MapType.of((int) LibBpf.MAP_TYPE.invokeExact(m)),
-                (int) LibBpf.MAP_KEY_SIZE.invokeExact(m),
-                (int) LibBpf.MAP_VALUE_SIZE.invokeExact(m),
-                (int) LibBpf.MAP_MAX_ENTRIES.invokeExact(m)));
+                BpfObject.cString((MemorySegment) LibBpf.MAP_NAME.handle().invokeExact(m)),
+                (int) LibBpf.MAP_FD.handle().invokeExact(m),
+                MapType.of((int) LibBpf.MAP_TYPE.handle().invokeExact(m)),
+                (int) LibBpf.MAP_KEY_SIZE.handle().invokeExact(m),
+                (int) LibBpf.MAP_VALUE_SIZE.handle().invokeExact(m),
+                (int) LibBpf.MAP_MAX_ENTRIES.handle().invokeExact(m)));
     }
 
     public String name() { return name; }
@@ -63,7 +63,7 @@ public final class BpfMap {
     public void update(MemorySegment key, MemorySegment value, Update flags) {
         checkSize(key, keySize, "key");
         checkSize(value, type.isPerCpu() ? lookupValueSize() : valueSize, "value");
-        int rc = BpfObject.call(() -> (int) LibBpf.MAP_UPDATE_ELEM.invokeExact(fd, key, value, flags.flag));
+        int rc = BpfObject.call(() -> (int) LibBpf.MAP_UPDATE_ELEM.handle().invokeExact(fd, key, value, flags.flag));
         Errors.check(rc, "update " + name);
     }
 
@@ -71,7 +71,7 @@ public final class BpfMap {
     public boolean lookup(MemorySegment key, MemorySegment valueOut) {
         checkSize(key, keySize, "key");
         checkSize(valueOut, lookupValueSize(), "value");
-        int rc = BpfObject.call(() -> (int) LibBpf.MAP_LOOKUP_ELEM.invokeExact(fd, key, valueOut));
+        int rc = BpfObject.call(() -> (int) LibBpf.MAP_LOOKUP_ELEM.handle().invokeExact(fd, key, valueOut));
         if (rc == -ENOENT) return false;
         Errors.check(rc, "lookup " + name);
         return true;
@@ -80,7 +80,7 @@ public final class BpfMap {
     /** @return false if the key was absent */
     public boolean delete(MemorySegment key) {
         checkSize(key, keySize, "key");
-        int rc = BpfObject.call(() -> (int) LibBpf.MAP_DELETE_ELEM.invokeExact(fd, key));
+        int rc = BpfObject.call(() -> (int) LibBpf.MAP_DELETE_ELEM.handle().invokeExact(fd, key));
         if (rc == -ENOENT) return false;
         Errors.check(rc, "delete from " + name);
         return true;
@@ -89,7 +89,7 @@ public final class BpfMap {
     /** Iteration: {@code key} NULL gives the first key. @return false at the end */
     public boolean nextKey(MemorySegment key, MemorySegment nextOut) {
         checkSize(nextOut, keySize, "key");
-        int rc = BpfObject.call(() -> (int) LibBpf.MAP_GET_NEXT_KEY.invokeExact(fd, key, nextOut));
+        int rc = BpfObject.call(() -> (int) LibBpf.MAP_GET_NEXT_KEY.handle().invokeExact(fd, key, nextOut));
         if (rc == -ENOENT) return false;
         Errors.check(rc, "iterate " + name);
         return true;

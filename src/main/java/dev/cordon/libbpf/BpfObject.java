@@ -21,6 +21,9 @@ public final class BpfObject implements AutoCloseable {
     private final MemorySegment obj;
     private boolean loaded;
     private boolean closed;
+    // Found once for all setConstant calls: each lookup is dozens of native calls.
+    private MemorySegment rodata;
+    private java.util.Map<String, Btf.DataSecVar> rodataVars;
 
     private BpfObject(Arena arena, MemorySegment obj) {
         this.arena = arena;
@@ -46,7 +49,7 @@ public final class BpfObject implements AutoCloseable {
             opts.set(JAVA_LONG, 0, 16L);
             opts.set(ADDRESS, 8, arena.allocateFrom(name));
             MemorySegment capture = LibBpf.CAPTURE.get();
-            MemorySegment ptr = (MemorySegment) LibBpf.OBJECT_OPEN_MEM.invokeExact(capture, buf, (long) elf.length, opts);
+            MemorySegment ptr = (MemorySegment) LibBpf.OBJECT_OPEN_MEM.handle().invokeExact(capture, buf, (long) elf.length, opts);
             Errors.check(ptr, capture, "bpf_object__open_mem(" + name + ")");
             return new BpfObject(arena, ptr);
         } catch (Throwable t) {
@@ -62,17 +65,20 @@ public final class BpfObject implements AutoCloseable {
     public void setConstant(String variable, byte[] value) {
         ensureOpen();
         if (loaded) throw new IllegalStateException("constants are fixed once the object is loaded");
-        MemorySegment rodata = findMapPointer(m -> m.endsWith(".rodata"))
-                .orElseThrow(() -> new IllegalArgumentException("object has no .rodata section"));
-        Btf btf = Btf.borrowed(call(() -> (MemorySegment) LibBpf.OBJECT_BTF.invokeExact(obj)));
-        Btf.DataSecVar var = btf.dataSectionVariable(".rodata", variable)
-                .orElseThrow(() -> new IllegalArgumentException("no constant named " + variable + " in .rodata"));
+        if (rodata == null) {
+            rodata = findMapPointer(m -> m.endsWith(".rodata"))
+                    .orElseThrow(() -> new IllegalArgumentException("object has no .rodata section"));
+            Btf btf = Btf.borrowed(call(() -> (MemorySegment) LibBpf.OBJECT_BTF.handle().invokeExact(obj)));
+            rodataVars = btf.dataSectionVariables(".rodata");
+        }
+        Btf.DataSecVar var = rodataVars.get(variable);
+        if (var == null) throw new IllegalArgumentException("no constant named " + variable + " in .rodata");
         if (var.size() != value.length) {
             throw new IllegalArgumentException(variable + " has size " + var.size() + ", got " + value.length + " bytes");
         }
         try (Arena a = Arena.ofConfined()) {
             MemorySegment sizeOut = a.allocate(JAVA_LONG);
-            MemorySegment data = (MemorySegment) LibBpf.MAP_INITIAL_VALUE.invokeExact(rodata, sizeOut);
+            MemorySegment data = (MemorySegment) LibBpf.MAP_INITIAL_VALUE.handle().invokeExact(rodata, sizeOut);
             long size = sizeOut.get(JAVA_LONG, 0);
             if (data.equals(MemorySegment.NULL) || var.offset() + value.length > size) {
                 throw new IllegalStateException(".rodata initial value unavailable for " + variable);
@@ -88,7 +94,7 @@ public final class BpfObject implements AutoCloseable {
     public void setMaxEntries(String map, int maxEntries) {
         ensureOpen();
         MemorySegment m = mapPointer(map);
-        int rc = call(() -> (int) LibBpf.MAP_SET_MAX_ENTRIES.invokeExact(m, maxEntries));
+        int rc = call(() -> (int) LibBpf.MAP_SET_MAX_ENTRIES.handle().invokeExact(m, maxEntries));
         Errors.check(rc, "bpf_map__set_max_entries(" + map + ")");
     }
 
@@ -96,14 +102,14 @@ public final class BpfObject implements AutoCloseable {
     public void setAutoload(String program, boolean autoload) {
         ensureOpen();
         MemorySegment p = programPointer(program);
-        int rc = call(() -> (int) LibBpf.PROGRAM_SET_AUTOLOAD.invokeExact(p, autoload));
+        int rc = call(() -> (int) LibBpf.PROGRAM_SET_AUTOLOAD.handle().invokeExact(p, autoload));
         Errors.check(rc, "bpf_program__set_autoload(" + program + ")");
     }
 
     /** Creates maps and loads programs into the kernel (the verifier runs here). */
     public void load() {
         ensureOpen();
-        int rc = call(() -> (int) LibBpf.OBJECT_LOAD.invokeExact(obj));
+        int rc = call(() -> (int) LibBpf.OBJECT_LOAD.handle().invokeExact(obj));
         Errors.check(rc, "bpf_object__load");
         loaded = true;
     }
@@ -125,10 +131,10 @@ public final class BpfObject implements AutoCloseable {
         MemorySegment p = MemorySegment.NULL;
         while (true) {
             MemorySegment prev = p;
-            p = call(() -> (MemorySegment) LibBpf.OBJECT_NEXT_PROGRAM.invokeExact(obj, prev));
+            p = call(() -> (MemorySegment) LibBpf.OBJECT_NEXT_PROGRAM.handle().invokeExact(obj, prev));
             if (p.equals(MemorySegment.NULL)) return names;
             MemorySegment cur = p;
-            names.add(cString(call(() -> (MemorySegment) LibBpf.PROGRAM_NAME.invokeExact(cur))));
+            names.add(cString(call(() -> (MemorySegment) LibBpf.PROGRAM_NAME.handle().invokeExact(cur))));
         }
     }
 
@@ -144,7 +150,7 @@ public final class BpfObject implements AutoCloseable {
         MemorySegment p;
         try (Arena a = Arena.ofConfined()) {
             MemorySegment cname = a.allocateFrom(name);
-            p = call(() -> (MemorySegment) LibBpf.OBJECT_FIND_PROGRAM.invokeExact(obj, cname));
+            p = call(() -> (MemorySegment) LibBpf.OBJECT_FIND_PROGRAM.handle().invokeExact(obj, cname));
         }
         if (p.equals(MemorySegment.NULL)) throw new IllegalArgumentException("object has no program " + name);
         return p;
@@ -154,7 +160,7 @@ public final class BpfObject implements AutoCloseable {
         MemorySegment m;
         try (Arena a = Arena.ofConfined()) {
             MemorySegment cname = a.allocateFrom(name);
-            m = call(() -> (MemorySegment) LibBpf.OBJECT_FIND_MAP.invokeExact(obj, cname));
+            m = call(() -> (MemorySegment) LibBpf.OBJECT_FIND_MAP.handle().invokeExact(obj, cname));
         }
         if (m.equals(MemorySegment.NULL)) throw new IllegalArgumentException("object has no map " + name);
         return m;
@@ -164,10 +170,10 @@ public final class BpfObject implements AutoCloseable {
         MemorySegment m = MemorySegment.NULL;
         while (true) {
             MemorySegment prev = m;
-            m = call(() -> (MemorySegment) LibBpf.OBJECT_NEXT_MAP.invokeExact(obj, prev));
+            m = call(() -> (MemorySegment) LibBpf.OBJECT_NEXT_MAP.handle().invokeExact(obj, prev));
             if (m.equals(MemorySegment.NULL)) return Optional.empty();
             MemorySegment cur = m;
-            if (nameMatches.test(cString(call(() -> (MemorySegment) LibBpf.MAP_NAME.invokeExact(cur))))) {
+            if (nameMatches.test(cString(call(() -> (MemorySegment) LibBpf.MAP_NAME.handle().invokeExact(cur))))) {
                 return Optional.of(m);
             }
         }
@@ -195,7 +201,7 @@ public final class BpfObject implements AutoCloseable {
         if (closed) return;
         closed = true;
         try {
-            LibBpf.OBJECT_CLOSE.invokeExact(obj);
+            LibBpf.OBJECT_CLOSE.handle().invokeExact(obj);
         } catch (Throwable t) {
             throw LibBpf.rethrow(t);
         } finally {

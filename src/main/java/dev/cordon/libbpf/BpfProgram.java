@@ -13,16 +13,16 @@ public final class BpfProgram {
     }
 
     public String name() {
-        return BpfObject.cString(BpfObject.call(() -> (MemorySegment) LibBpf.PROGRAM_NAME.invokeExact(prog)));
+        return BpfObject.cString(BpfObject.call(() -> (MemorySegment) LibBpf.PROGRAM_NAME.handle().invokeExact(prog)));
     }
 
     public String section() {
-        return BpfObject.cString(BpfObject.call(() -> (MemorySegment) LibBpf.PROGRAM_SECTION.invokeExact(prog)));
+        return BpfObject.cString(BpfObject.call(() -> (MemorySegment) LibBpf.PROGRAM_SECTION.handle().invokeExact(prog)));
     }
 
     public int fd() {
         owner.ensureOpen();
-        return BpfObject.call(() -> (int) LibBpf.PROGRAM_FD.invokeExact(prog));
+        return BpfObject.call(() -> (int) LibBpf.PROGRAM_FD.handle().invokeExact(prog));
     }
 
     /**
@@ -33,7 +33,7 @@ public final class BpfProgram {
         requireLoaded();
         MemorySegment capture = LibBpf.CAPTURE.get();
         MemorySegment link = BpfObject.call(
-                () -> (MemorySegment) LibBpf.PROGRAM_ATTACH_CGROUP.invokeExact(capture, prog, cgroupFd));
+                () -> (MemorySegment) LibBpf.PROGRAM_ATTACH_CGROUP.handle().invokeExact(capture, prog, cgroupFd));
         Errors.check(link, capture, "attach " + name() + " to cgroup");
         return new BpfLink(link, name());
     }
@@ -43,7 +43,7 @@ public final class BpfProgram {
         requireLoaded();
         MemorySegment capture = LibBpf.CAPTURE.get();
         MemorySegment link = BpfObject.call(
-                () -> (MemorySegment) LibBpf.PROGRAM_ATTACH.invokeExact(capture, prog));
+                () -> (MemorySegment) LibBpf.PROGRAM_ATTACH.handle().invokeExact(capture, prog));
         Errors.check(link, capture, "attach " + name());
         return new BpfLink(link, name());
     }

@@ -42,7 +42,7 @@ public final class Btf implements AutoCloseable {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment capture = LibBpf.CAPTURE.get();
             MemorySegment path = a.allocateFrom(elf.toString());
-            MemorySegment p = (MemorySegment) LibBpf.BTF_PARSE_ELF.invokeExact(capture, path, MemorySegment.NULL);
+            MemorySegment p = (MemorySegment) LibBpf.BTF_PARSE_ELF.handle().invokeExact(capture, path, MemorySegment.NULL);
             return new Btf(Errors.check(p, capture, "btf__parse_elf(" + elf + ")"), true);
         } catch (Throwable t) {
             throw LibBpf.rethrow(t);
@@ -94,30 +94,30 @@ public final class Btf implements AutoCloseable {
         });
     }
 
-    Optional<DataSecVar> dataSectionVariable(String section, String variable) {
-        return find(section, KIND_DATASEC).flatMap(id -> {
+    /** Every variable of a data section by name, in one pass (empty if there is no such section). */
+    Map<String, DataSecVar> dataSectionVariables(String section) {
+        return find(section, KIND_DATASEC).map(id -> {
             MemorySegment t = type(id);
             int vlen = t.get(JAVA_INT, 4) & 0xffff;
             MemorySegment s = t.reinterpret(TYPE_HEADER + 12L * vlen);
+            Map<String, DataSecVar> vars = new LinkedHashMap<>();
             for (int i = 0; i < vlen; i++) {
                 long base = TYPE_HEADER + 12L * i;
                 int varType = s.get(JAVA_INT, base);
                 String varName = name(type(varType).get(JAVA_INT, 0));
-                if (varName.equals(variable)) {
-                    return Optional.of(new DataSecVar(varName,
-                            Integer.toUnsignedLong(s.get(JAVA_INT, base + 4)),
-                            Integer.toUnsignedLong(s.get(JAVA_INT, base + 8))));
-                }
+                vars.put(varName, new DataSecVar(varName,
+                        Integer.toUnsignedLong(s.get(JAVA_INT, base + 4)),
+                        Integer.toUnsignedLong(s.get(JAVA_INT, base + 8))));
             }
-            return Optional.empty();
-        });
+            return vars;
+        }).orElse(Map.of());
     }
 
     private Optional<Integer> find(String name, int kind) {
         ensureOpen();
         try (Arena a = Arena.ofConfined()) {
             MemorySegment cname = a.allocateFrom(name);
-            int id = (int) LibBpf.BTF_FIND_BY_NAME_KIND.invokeExact(btf, cname, kind);
+            int id = (int) LibBpf.BTF_FIND_BY_NAME_KIND.handle().invokeExact(btf, cname, kind);
             return id > 0 ? Optional.of(id) : Optional.empty();
         } catch (Throwable t) {
             throw LibBpf.rethrow(t);
@@ -125,17 +125,17 @@ public final class Btf implements AutoCloseable {
     }
 
     private MemorySegment type(int id) {
-        MemorySegment t = BpfObject.call(() -> (MemorySegment) LibBpf.BTF_TYPE_BY_ID.invokeExact(btf, id));
+        MemorySegment t = BpfObject.call(() -> (MemorySegment) LibBpf.BTF_TYPE_BY_ID.handle().invokeExact(btf, id));
         if (t.equals(MemorySegment.NULL)) throw new IllegalStateException("no BTF type " + id);
         return t.reinterpret(TYPE_HEADER);
     }
 
     private String name(int offset) {
-        return BpfObject.cString(BpfObject.call(() -> (MemorySegment) LibBpf.BTF_NAME_BY_OFFSET.invokeExact(btf, offset)));
+        return BpfObject.cString(BpfObject.call(() -> (MemorySegment) LibBpf.BTF_NAME_BY_OFFSET.handle().invokeExact(btf, offset)));
     }
 
     private long resolveSize(int typeId) {
-        long size = BpfObject.call(() -> (long) LibBpf.BTF_RESOLVE_SIZE.invokeExact(btf, typeId));
+        long size = BpfObject.call(() -> (long) LibBpf.BTF_RESOLVE_SIZE.handle().invokeExact(btf, typeId));
         return Errors.check((int) Math.min(size, Integer.MAX_VALUE), "btf__resolve_size");
     }
 
@@ -149,7 +149,7 @@ public final class Btf implements AutoCloseable {
         closed = true;
         if (owned) {
             try {
-                LibBpf.BTF_FREE.invokeExact(btf);
+                LibBpf.BTF_FREE.handle().invokeExact(btf);
             } catch (Throwable t) {
                 throw LibBpf.rethrow(t);
             }

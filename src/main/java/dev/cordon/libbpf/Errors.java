@@ -15,7 +15,7 @@ public final class Errors {
         }
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment buf = arena.allocate(256);
-            int rc = (int) LibBpf.STRERROR.invokeExact(errno, buf, 256L);
+            int rc = (int) LibBpf.STRERROR.handle().invokeExact(errno, buf, 256L);
             String text = buf.getString(0);
             return rc == 0 || !text.isEmpty() ? text : "unknown error";
         } catch (Throwable t) {

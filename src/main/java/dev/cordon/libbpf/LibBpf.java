@@ -1,5 +1,7 @@
 package dev.cordon.libbpf;
 
+import dev.cordon.sys.Downcall;
+
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
@@ -19,6 +21,7 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  *
  * <p>Calls that return a pointer report failure as NULL plus errno, so they are linked with
  * {@code captureCallState("errno")}; calls that return int report {@code -errno} directly.
+ * Each is linked on its first call ({@link Downcall}): call them as {@code X.handle().invokeExact(...)}.
  * Nothing in this package knows about cordon.
  */
 final class LibBpf {
@@ -41,16 +44,17 @@ final class LibBpf {
         }
     }
 
-    static MethodHandle fn(String name, FunctionDescriptor fd) {
-        MemorySegment sym = LIB.find(name).orElseThrow(
-                () -> new UnsatisfiedLinkError("libbpf.so.1 has no symbol " + name + " (libbpf too old?)"));
-        return LINKER.downcallHandle(sym, fd);
+    static Downcall fn(String name, FunctionDescriptor fd) {
+        return new Downcall(symbol(name), fd);
     }
 
-    static MethodHandle fnErrno(String name, FunctionDescriptor fd) {
-        MemorySegment sym = LIB.find(name).orElseThrow(
+    static Downcall fnErrno(String name, FunctionDescriptor fd) {
+        return new Downcall(symbol(name), fd, ERRNO);
+    }
+
+    private static MemorySegment symbol(String name) {
+        return LIB.find(name).orElseThrow(
                 () -> new UnsatisfiedLinkError("libbpf.so.1 has no symbol " + name + " (libbpf too old?)"));
-        return LINKER.downcallHandle(sym, fd, ERRNO);
     }
 
     static int errno(MemorySegment captureState) {
@@ -64,87 +68,87 @@ final class LibBpf {
     static final ValueLayout.OfLong SIZE_T = JAVA_LONG;
 
     // --- object lifecycle
-    static final MethodHandle OBJECT_OPEN_MEM = fnErrno("bpf_object__open_mem",
+    static final Downcall OBJECT_OPEN_MEM = fnErrno("bpf_object__open_mem",
             FunctionDescriptor.of(ADDRESS, ADDRESS, SIZE_T, ADDRESS));
-    static final MethodHandle OBJECT_LOAD = fn("bpf_object__load", FunctionDescriptor.of(JAVA_INT, ADDRESS));
-    static final MethodHandle OBJECT_CLOSE = fn("bpf_object__close", FunctionDescriptor.ofVoid(ADDRESS));
-    static final MethodHandle OBJECT_BTF = fn("bpf_object__btf", FunctionDescriptor.of(ADDRESS, ADDRESS));
-    static final MethodHandle OBJECT_FIND_PROGRAM = fn("bpf_object__find_program_by_name",
+    static final Downcall OBJECT_LOAD = fn("bpf_object__load", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+    static final Downcall OBJECT_CLOSE = fn("bpf_object__close", FunctionDescriptor.ofVoid(ADDRESS));
+    static final Downcall OBJECT_BTF = fn("bpf_object__btf", FunctionDescriptor.of(ADDRESS, ADDRESS));
+    static final Downcall OBJECT_FIND_PROGRAM = fn("bpf_object__find_program_by_name",
             FunctionDescriptor.of(ADDRESS, ADDRESS, ADDRESS));
-    static final MethodHandle OBJECT_FIND_MAP = fn("bpf_object__find_map_by_name",
+    static final Downcall OBJECT_FIND_MAP = fn("bpf_object__find_map_by_name",
             FunctionDescriptor.of(ADDRESS, ADDRESS, ADDRESS));
-    static final MethodHandle OBJECT_NEXT_MAP = fn("bpf_object__next_map",
+    static final Downcall OBJECT_NEXT_MAP = fn("bpf_object__next_map",
             FunctionDescriptor.of(ADDRESS, ADDRESS, ADDRESS));
-    static final MethodHandle OBJECT_NEXT_PROGRAM = fn("bpf_object__next_program",
+    static final Downcall OBJECT_NEXT_PROGRAM = fn("bpf_object__next_program",
             FunctionDescriptor.of(ADDRESS, ADDRESS, ADDRESS));
 
     // --- programs and links
-    static final MethodHandle PROGRAM_NAME = fn("bpf_program__name", FunctionDescriptor.of(ADDRESS, ADDRESS));
-    static final MethodHandle PROGRAM_SECTION = fn("bpf_program__section_name", FunctionDescriptor.of(ADDRESS, ADDRESS));
-    static final MethodHandle PROGRAM_FD = fn("bpf_program__fd", FunctionDescriptor.of(JAVA_INT, ADDRESS));
-    static final MethodHandle PROGRAM_ATTACH = fnErrno("bpf_program__attach", FunctionDescriptor.of(ADDRESS, ADDRESS));
-    static final MethodHandle PROGRAM_ATTACH_CGROUP = fnErrno("bpf_program__attach_cgroup",
+    static final Downcall PROGRAM_NAME = fn("bpf_program__name", FunctionDescriptor.of(ADDRESS, ADDRESS));
+    static final Downcall PROGRAM_SECTION = fn("bpf_program__section_name", FunctionDescriptor.of(ADDRESS, ADDRESS));
+    static final Downcall PROGRAM_FD = fn("bpf_program__fd", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+    static final Downcall PROGRAM_ATTACH = fnErrno("bpf_program__attach", FunctionDescriptor.of(ADDRESS, ADDRESS));
+    static final Downcall PROGRAM_ATTACH_CGROUP = fnErrno("bpf_program__attach_cgroup",
             FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_INT));
-    static final MethodHandle PROGRAM_SET_AUTOLOAD = fn("bpf_program__set_autoload",
+    static final Downcall PROGRAM_SET_AUTOLOAD = fn("bpf_program__set_autoload",
             FunctionDescriptor.of(JAVA_INT, ADDRESS, ValueLayout.JAVA_BOOLEAN));
-    static final MethodHandle LINK_DESTROY = fn("bpf_link__destroy", FunctionDescriptor.of(JAVA_INT, ADDRESS));
-    static final MethodHandle LINK_FD = fn("bpf_link__fd", FunctionDescriptor.of(JAVA_INT, ADDRESS));
-    static final MethodHandle LINK_PIN = fn("bpf_link__pin", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
-    static final MethodHandle LINK_UNPIN = fn("bpf_link__unpin", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+    static final Downcall LINK_DESTROY = fn("bpf_link__destroy", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+    static final Downcall LINK_FD = fn("bpf_link__fd", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+    static final Downcall LINK_PIN = fn("bpf_link__pin", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
+    static final Downcall LINK_UNPIN = fn("bpf_link__unpin", FunctionDescriptor.of(JAVA_INT, ADDRESS));
 
     // --- maps (object side)
-    static final MethodHandle MAP_NAME = fn("bpf_map__name", FunctionDescriptor.of(ADDRESS, ADDRESS));
-    static final MethodHandle MAP_FD = fn("bpf_map__fd", FunctionDescriptor.of(JAVA_INT, ADDRESS));
-    static final MethodHandle MAP_TYPE = fn("bpf_map__type", FunctionDescriptor.of(JAVA_INT, ADDRESS));
-    static final MethodHandle MAP_KEY_SIZE = fn("bpf_map__key_size", FunctionDescriptor.of(JAVA_INT, ADDRESS));
-    static final MethodHandle MAP_VALUE_SIZE = fn("bpf_map__value_size", FunctionDescriptor.of(JAVA_INT, ADDRESS));
-    static final MethodHandle MAP_MAX_ENTRIES = fn("bpf_map__max_entries", FunctionDescriptor.of(JAVA_INT, ADDRESS));
-    static final MethodHandle MAP_SET_MAX_ENTRIES = fn("bpf_map__set_max_entries",
+    static final Downcall MAP_NAME = fn("bpf_map__name", FunctionDescriptor.of(ADDRESS, ADDRESS));
+    static final Downcall MAP_FD = fn("bpf_map__fd", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+    static final Downcall MAP_TYPE = fn("bpf_map__type", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+    static final Downcall MAP_KEY_SIZE = fn("bpf_map__key_size", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+    static final Downcall MAP_VALUE_SIZE = fn("bpf_map__value_size", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+    static final Downcall MAP_MAX_ENTRIES = fn("bpf_map__max_entries", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+    static final Downcall MAP_SET_MAX_ENTRIES = fn("bpf_map__set_max_entries",
             FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
-    static final MethodHandle MAP_INITIAL_VALUE = fn("bpf_map__initial_value",
+    static final Downcall MAP_INITIAL_VALUE = fn("bpf_map__initial_value",
             FunctionDescriptor.of(ADDRESS, ADDRESS, ADDRESS));
 
     // --- maps (fd side, bpf(2) wrappers; return -errno)
-    static final MethodHandle MAP_UPDATE_ELEM = fn("bpf_map_update_elem",
+    static final Downcall MAP_UPDATE_ELEM = fn("bpf_map_update_elem",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG));
-    static final MethodHandle MAP_LOOKUP_ELEM = fn("bpf_map_lookup_elem",
+    static final Downcall MAP_LOOKUP_ELEM = fn("bpf_map_lookup_elem",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
-    static final MethodHandle MAP_DELETE_ELEM = fn("bpf_map_delete_elem",
+    static final Downcall MAP_DELETE_ELEM = fn("bpf_map_delete_elem",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS));
-    static final MethodHandle MAP_GET_NEXT_KEY = fn("bpf_map_get_next_key",
+    static final Downcall MAP_GET_NEXT_KEY = fn("bpf_map_get_next_key",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
 
     // --- ring buffer
-    static final MethodHandle RING_BUFFER_NEW = fnErrno("ring_buffer__new",
+    static final Downcall RING_BUFFER_NEW = fnErrno("ring_buffer__new",
             FunctionDescriptor.of(ADDRESS, JAVA_INT, ADDRESS, ADDRESS, ADDRESS));
-    static final MethodHandle RING_BUFFER_POLL = fn("ring_buffer__poll",
+    static final Downcall RING_BUFFER_POLL = fn("ring_buffer__poll",
             FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
-    static final MethodHandle RING_BUFFER_CONSUME = fn("ring_buffer__consume",
+    static final Downcall RING_BUFFER_CONSUME = fn("ring_buffer__consume",
             FunctionDescriptor.of(JAVA_INT, ADDRESS));
-    static final MethodHandle RING_BUFFER_FREE = fn("ring_buffer__free", FunctionDescriptor.ofVoid(ADDRESS));
+    static final Downcall RING_BUFFER_FREE = fn("ring_buffer__free", FunctionDescriptor.ofVoid(ADDRESS));
 
     // --- BTF
-    static final MethodHandle BTF_PARSE_ELF = fnErrno("btf__parse_elf",
+    static final Downcall BTF_PARSE_ELF = fnErrno("btf__parse_elf",
             FunctionDescriptor.of(ADDRESS, ADDRESS, ADDRESS));
-    static final MethodHandle BTF_FREE = fn("btf__free", FunctionDescriptor.ofVoid(ADDRESS));
-    static final MethodHandle BTF_TYPE_CNT = fn("btf__type_cnt", FunctionDescriptor.of(JAVA_INT, ADDRESS));
-    static final MethodHandle BTF_TYPE_BY_ID = fn("btf__type_by_id", FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_INT));
-    static final MethodHandle BTF_NAME_BY_OFFSET = fn("btf__name_by_offset",
+    static final Downcall BTF_FREE = fn("btf__free", FunctionDescriptor.ofVoid(ADDRESS));
+    static final Downcall BTF_TYPE_CNT = fn("btf__type_cnt", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+    static final Downcall BTF_TYPE_BY_ID = fn("btf__type_by_id", FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_INT));
+    static final Downcall BTF_NAME_BY_OFFSET = fn("btf__name_by_offset",
             FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_INT));
-    static final MethodHandle BTF_FIND_BY_NAME_KIND = fn("btf__find_by_name_kind",
+    static final Downcall BTF_FIND_BY_NAME_KIND = fn("btf__find_by_name_kind",
             FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, JAVA_INT));
-    static final MethodHandle BTF_RESOLVE_SIZE = fn("btf__resolve_size",
+    static final Downcall BTF_RESOLVE_SIZE = fn("btf__resolve_size",
             FunctionDescriptor.of(JAVA_LONG, ADDRESS, JAVA_INT));
 
     // --- misc
-    static final MethodHandle STRERROR = fn("libbpf_strerror",
+    static final Downcall STRERROR = fn("libbpf_strerror",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, SIZE_T));
-    static final MethodHandle SET_PRINT = fn("libbpf_set_print", FunctionDescriptor.of(ADDRESS, ADDRESS));
-    static final MethodHandle MAJOR_VERSION = fn("libbpf_major_version", FunctionDescriptor.of(JAVA_INT));
-    static final MethodHandle MINOR_VERSION = fn("libbpf_minor_version", FunctionDescriptor.of(JAVA_INT));
-    static final MethodHandle PROBE_PROG_TYPE = fn("libbpf_probe_bpf_prog_type",
+    static final Downcall SET_PRINT = fn("libbpf_set_print", FunctionDescriptor.of(ADDRESS, ADDRESS));
+    static final Downcall MAJOR_VERSION = fn("libbpf_major_version", FunctionDescriptor.of(JAVA_INT));
+    static final Downcall MINOR_VERSION = fn("libbpf_minor_version", FunctionDescriptor.of(JAVA_INT));
+    static final Downcall PROBE_PROG_TYPE = fn("libbpf_probe_bpf_prog_type",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS));
-    static final MethodHandle PROBE_MAP_TYPE = fn("libbpf_probe_bpf_map_type",
+    static final Downcall PROBE_MAP_TYPE = fn("libbpf_probe_bpf_map_type",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS));
 
     /** Turns any Throwable from invokeExact into an unchecked one; FFM handles only throw what the target throws. */

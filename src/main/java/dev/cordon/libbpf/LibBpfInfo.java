@@ -20,18 +20,18 @@ public final class LibBpfInfo {
 
     public static String version() {
         LibBpfLoader.require();
-        return BpfObject.call(() -> (int) LibBpf.MAJOR_VERSION.invokeExact() + "." + (int) LibBpf.MINOR_VERSION.invokeExact());
+        return BpfObject.call(() -> (int) LibBpf.MAJOR_VERSION.handle().invokeExact() + "." + (int) LibBpf.MINOR_VERSION.handle().invokeExact());
     }
 
     /** @return true if the kernel accepts programs of this type (libbpf loads a trivial one) */
     public static boolean supportsProgramType(int progType) {
-        int rc = BpfObject.call(() -> (int) LibBpf.PROBE_PROG_TYPE.invokeExact(progType, java.lang.foreign.MemorySegment.NULL));
+        int rc = BpfObject.call(() -> (int) LibBpf.PROBE_PROG_TYPE.handle().invokeExact(progType, java.lang.foreign.MemorySegment.NULL));
         return Errors.check(rc, "probe program type " + progType) == 1;
     }
 
     /** @return true if the kernel can create maps of this type */
     public static boolean supportsMapType(MapType type) {
-        int rc = BpfObject.call(() -> (int) LibBpf.PROBE_MAP_TYPE.invokeExact(type.id, java.lang.foreign.MemorySegment.NULL));
+        int rc = BpfObject.call(() -> (int) LibBpf.PROBE_MAP_TYPE.handle().invokeExact(type.id, java.lang.foreign.MemorySegment.NULL));
         return Errors.check(rc, "probe map type " + type) == 1;
     }
 
@@ -52,7 +52,7 @@ public final class LibBpfInfo {
     /** Handles only the probes use, linked on first use. */
     private static final class Probe {
         static final MethodHandle MAP_CREATE = LibBpf.fn("bpf_map_create",
-                FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS));
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS)).handle();
         static final MethodHandle CLOSE = LibBpf.LINKER.downcallHandle(
                 LibBpf.LINKER.defaultLookup().find("close").orElseThrow(), FunctionDescriptor.of(JAVA_INT, JAVA_INT));
     }

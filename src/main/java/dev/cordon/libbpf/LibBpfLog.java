@@ -23,7 +23,8 @@ public final class LibBpfLog {
     public enum Level { WARN, INFO, DEBUG }
 
     private static volatile BiConsumer<Level, String> sink = (level, line) -> {};
-    private static volatile boolean installed;
+    private static boolean quieted;      // libbpf prints nothing (no sink set yet)
+    private static boolean upcallRouted; // libbpf prints through print(), to the sink
     private static final int BUF = 2048;
     private static MethodHandle vsnprintf;
 
@@ -32,11 +33,29 @@ public final class LibBpfLog {
     /** Where libbpf's messages go; the default discards them. */
     public static void setSink(BiConsumer<Level, String> newSink) {
         sink = newSink;
-        installOnce();
+        routeToSink();
     }
 
+    /**
+     * Before the first libbpf call that may log: without a sink, libbpf is told to print nothing
+     * (libbpf_set_print(NULL)) rather than to call back for each of its ~400 debug lines per load,
+     * which cost more start-up time than anything else in opening the object.
+     */
     static synchronized void installOnce() {
-        if (installed) return;
+        if (quieted || upcallRouted) return;
+        LibBpfLoader.require();
+        try {
+            MemorySegment ignored = (MemorySegment) LibBpf.SET_PRINT.handle().invokeExact(MemorySegment.NULL);
+            quieted = true;
+        } catch (Error | RuntimeException e) {
+            throw e; // not LibBpf.rethrow: if LibBpf failed to initialise, touching it again hides why
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
+    }
+
+    private static synchronized void routeToSink() {
+        if (upcallRouted) return;
         LibBpfLoader.require();
         try {
             Linker linker = LibBpf.LINKER;
@@ -46,8 +65,8 @@ public final class LibBpfLog {
                     MethodType.methodType(int.class, int.class, MemorySegment.class, MemorySegment.class));
             MemorySegment stub = linker.upcallStub(target,
                     FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS), Arena.global());
-            MemorySegment old = (MemorySegment) LibBpf.SET_PRINT.invokeExact(stub);
-            installed = old != null;
+            MemorySegment ignored = (MemorySegment) LibBpf.SET_PRINT.handle().invokeExact(stub);
+            upcallRouted = true;
         } catch (Error | RuntimeException e) {
             throw e; // not LibBpf.rethrow: if LibBpf failed to initialise, touching it again hides why
         } catch (Throwable t) {

@@ -56,7 +56,7 @@ public final class RingBuffer implements AutoCloseable {
             MemorySegment stub = LibBpf.LINKER.upcallStub(SAMPLE.bindTo(this),
                     FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG), arena);
             MemorySegment capture = LibBpf.CAPTURE.get();
-            MemorySegment ptr = (MemorySegment) LibBpf.RING_BUFFER_NEW.invokeExact(
+            MemorySegment ptr = (MemorySegment) LibBpf.RING_BUFFER_NEW.handle().invokeExact(
                     capture, map.fd(), stub, MemorySegment.NULL, MemorySegment.NULL);
             this.rb = Errors.check(ptr, capture, "ring_buffer__new(" + map.name() + ")");
         } catch (Throwable t) {
@@ -72,14 +72,14 @@ public final class RingBuffer implements AutoCloseable {
     /** Waits up to {@code timeout} for records and consumes them. @return records consumed */
     public int poll(Duration timeout) {
         int ms = (int) Math.min(Integer.MAX_VALUE, timeout.toMillis());
-        int rc = BpfObject.call(() -> (int) LibBpf.RING_BUFFER_POLL.invokeExact(rb, ms));
+        int rc = BpfObject.call(() -> (int) LibBpf.RING_BUFFER_POLL.handle().invokeExact(rb, ms));
         if (rc == -EINTR) return 0;
         return Errors.check(rc, "ring_buffer__poll");
     }
 
     /** Consumes whatever is there without waiting. @return records consumed */
     public int consume() {
-        int rc = BpfObject.call(() -> (int) LibBpf.RING_BUFFER_CONSUME.invokeExact(rb));
+        int rc = BpfObject.call(() -> (int) LibBpf.RING_BUFFER_CONSUME.handle().invokeExact(rb));
         return Errors.check(rc, "ring_buffer__consume");
     }
 
@@ -104,7 +104,7 @@ public final class RingBuffer implements AutoCloseable {
         if (closed) return;
         closed = true;
         try {
-            LibBpf.RING_BUFFER_FREE.invokeExact(rb);
+            LibBpf.RING_BUFFER_FREE.handle().invokeExact(rb);
         } catch (Throwable t) {
             throw LibBpf.rethrow(t);
         } finally {

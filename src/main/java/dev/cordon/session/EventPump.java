@@ -53,7 +53,7 @@ final class EventPump implements AutoCloseable {
     });
     private volatile boolean stopping;
     private boolean closed;
-    private static final Duration POLL = Duration.ofMillis(20);
+    private static final Duration POLL = Duration.ofMillis(5);
 
     /** Names an address was learned from (DNS), to name the domain behind a connect. */
     record LearnedNames(List<String> allowed, List<String> denied, List<String> outage) {

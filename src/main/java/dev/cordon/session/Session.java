@@ -90,6 +90,7 @@ public final class Session {
             cleanup.push(crash);
             cgroup = SessionCgroup.create(root, name);
             created.set(cgroup);
+            dev.cordon.sys.StartupTrace.mark("cgroup");
             cleanup.push(cgroup);
             long cgroupId = cgroup.id();
 
@@ -121,6 +122,7 @@ public final class Session {
                 }
                 cleanup.push(dns);
             }
+            dev.cordon.sys.StartupTrace.mark("dns");
 
             EgressGuard guard;
             OutagePlan outage = options.outage();
@@ -133,6 +135,7 @@ public final class Session {
                 throw new CordonException("cannot attach or pin the BPF programs, not running the command: " + e.getMessage(), e);
             }
             cleanup.push(guard);
+            dev.cordon.sys.StartupTrace.mark("bpf");
 
             java.util.function.Function<byte[], EventPump.LearnedNames> names = ip -> EventPump.LearnedNames.NONE;
             if (dns != null) {
@@ -156,6 +159,7 @@ public final class Session {
             EventPump pump = new EventPump(guard.events(), List.of(new LauncherExecFilter(sinks, chain, options.command())), options.policy(), options.mode(), processes, names,
                     outage.active() ? outage.style().label() : null);
             cleanup.push(pump);
+            dev.cordon.sys.StartupTrace.mark("pump");
 
             if (signals.pendingSignal() != 0) {
                 err.println("cordon: signal " + signals.pendingSignal() + " before the command started; not running it");
@@ -166,19 +170,23 @@ public final class Session {
             Process child = CommandLauncher.start(chain.argv(), options.command(), cgroup.procsFile(), options.stdio(),
                     options.containment().environment());
             signals.forwardTo(child.pid());
+            dev.cordon.sys.StartupTrace.mark("spawned");
             int status = waitUninterruptibly(child);
+            dev.cordon.sys.StartupTrace.mark("command exited");
             int leftovers = cgroup.pids().size();
             if (leftovers > 0) {
                 err.println("cordon: the command exited; killing " + leftovers + " process(es) it left in the session");
             }
             cgroup.killAll();
             cgroup.awaitEmpty(Duration.ofSeconds(10));
+            dev.cordon.sys.StartupTrace.mark("cgroup empty");
             long dropped = guard.droppedEvents();
             if (dropped > 0) err.println("cordon: " + dropped + " event(s) dropped because the ring buffer was full");
             if (dns != null) {
                 dns.close(); // queries still held for an outage report their wait before the run's end is written
                 reportDnsTrouble(dns);
             }
+            dev.cordon.sys.StartupTrace.mark("dns closed");
             pump.close(); // every kernel event delivered, outage waits settled, before the run's last record
             long violations = pump.violations() + (dns == null ? 0 : dns.counters().blocked.get());
             int exitStatus = options.report().failOnViolation() && violations > 0 ? SessionOptions.EXIT_VIOLATION : status;
@@ -188,7 +196,9 @@ public final class Session {
             Instant ended = Instant.now();
             sinks.runEnded(new RunEnd(ended, exitStatus, status, (int) child.pid(), Duration.between(started, ended).toMillis(),
                     violations, dropped));
+            dev.cordon.sys.StartupTrace.mark("pump closed");
             if (recorder != null) report(recorder.model());
+            dev.cordon.sys.StartupTrace.mark("reported");
             return exitStatus;
         } catch (Throwable t) {
             failure = t;
@@ -200,6 +210,7 @@ public final class Session {
                 cgroup.awaitEmpty(Duration.ofSeconds(10));
             }
             closeAll(cleanup, failure);
+            dev.cordon.sys.StartupTrace.mark("cleaned up");
             err.flush();
         }
     }

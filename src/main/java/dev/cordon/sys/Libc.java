@@ -5,7 +5,6 @@ import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
 import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
-import java.lang.invoke.MethodHandle;
 import java.lang.invoke.VarHandle;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
@@ -23,22 +22,23 @@ public final class Libc {
     private static final MemoryLayout CAPTURE = Linker.Option.captureStateLayout();
     private static final VarHandle ERRNO_VH = CAPTURE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
 
-    private static MethodHandle fn(String name, FunctionDescriptor fd, boolean errno) {
+    /** Linked on first use ({@link Downcall}): a run calls only open and close before the command starts. */
+    private static Downcall fn(String name, FunctionDescriptor fd, boolean errno) {
         MemorySegment sym = LINKER.defaultLookup().find(name).orElseThrow();
-        return errno ? LINKER.downcallHandle(sym, fd, ERRNO) : LINKER.downcallHandle(sym, fd);
+        return errno ? new Downcall(sym, fd, ERRNO) : new Downcall(sym, fd);
     }
 
-    private static final MethodHandle OPEN = fn("open", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT), true);
-    private static final MethodHandle CLOSE = fn("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT), false);
-    private static final MethodHandle KILL = fn("kill", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT), true);
-    private static final MethodHandle GETPGRP = fn("getpgrp", FunctionDescriptor.of(JAVA_INT), false);
-    private static final MethodHandle TCGETPGRP = fn("tcgetpgrp", FunctionDescriptor.of(JAVA_INT, JAVA_INT), false);
-    private static final MethodHandle GETEUID = fn("geteuid", FunctionDescriptor.of(JAVA_INT), false);
-    private static final MethodHandle STRERROR = fn("strerror", FunctionDescriptor.of(ADDRESS, JAVA_INT), false);
-    private static final MethodHandle PRCTL = LINKER.downcallHandle(LINKER.defaultLookup().find("prctl").orElseThrow(),
+    private static final Downcall OPEN = fn("open", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT), true);
+    private static final Downcall CLOSE = fn("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT), false);
+    private static final Downcall KILL = fn("kill", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT), true);
+    private static final Downcall GETPGRP = fn("getpgrp", FunctionDescriptor.of(JAVA_INT), false);
+    private static final Downcall TCGETPGRP = fn("tcgetpgrp", FunctionDescriptor.of(JAVA_INT, JAVA_INT), false);
+    private static final Downcall GETEUID = fn("geteuid", FunctionDescriptor.of(JAVA_INT), false);
+    private static final Downcall STRERROR = fn("strerror", FunctionDescriptor.of(ADDRESS, JAVA_INT), false);
+    private static final Downcall PRCTL = new Downcall(LINKER.defaultLookup().find("prctl").orElseThrow(),
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, java.lang.foreign.ValueLayout.JAVA_LONG), ERRNO, Linker.Option.firstVariadicArg(1));
     private static final int PR_SET_DUMPABLE = 4;
-    private static final MethodHandle MOUNT = fn("mount",
+    private static final Downcall MOUNT = fn("mount",
             FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, java.lang.foreign.ValueLayout.JAVA_LONG, ADDRESS), true);
 
     /** A failed libc call, with errno. */
@@ -60,7 +60,7 @@ public final class Libc {
     public static int openDirectory(String path) throws ErrnoException {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment cap = a.allocate(CAPTURE);
-            int fd = (int) OPEN.invokeExact(cap, a.allocateFrom(path), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+            int fd = (int) OPEN.handle().invokeExact(cap, a.allocateFrom(path), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
             if (fd < 0) throw new ErrnoException("open " + path, (int) ERRNO_VH.get(cap, 0L));
             return fd;
         } catch (ErrnoException e) {
@@ -72,7 +72,7 @@ public final class Libc {
 
     public static void close(int fd) {
         try {
-            int ignored = (int) CLOSE.invokeExact(fd);
+            int ignored = (int) CLOSE.handle().invokeExact(fd);
         } catch (Throwable t) {
             throw new IllegalStateException(t);
         }
@@ -82,7 +82,7 @@ public final class Libc {
     public static boolean kill(int pid, int signal) throws ErrnoException {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment cap = a.allocate(CAPTURE);
-            int rc = (int) KILL.invokeExact(cap, pid, signal);
+            int rc = (int) KILL.handle().invokeExact(cap, pid, signal);
             if (rc == 0) return true;
             int errno = (int) ERRNO_VH.get(cap, 0L);
             if (errno == 3 /* ESRCH */) return false;
@@ -98,7 +98,7 @@ public final class Libc {
     public static void mount(String source, String target, String fsType, String data) throws ErrnoException {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment cap = a.allocate(CAPTURE);
-            int rc = (int) MOUNT.invokeExact(cap, a.allocateFrom(source), a.allocateFrom(target), a.allocateFrom(fsType), 0L,
+            int rc = (int) MOUNT.handle().invokeExact(cap, a.allocateFrom(source), a.allocateFrom(target), a.allocateFrom(fsType), 0L,
                     data == null ? MemorySegment.NULL : a.allocateFrom(data));
             if (rc != 0) throw new ErrnoException("mount -t " + fsType + " " + source + " " + target, (int) ERRNO_VH.get(cap, 0L));
         } catch (ErrnoException e) {
@@ -115,7 +115,7 @@ public final class Libc {
     public static void setNotDumpable() throws ErrnoException {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment cap = a.allocate(CAPTURE);
-            int rc = (int) PRCTL.invokeExact(cap, PR_SET_DUMPABLE, 0L);
+            int rc = (int) PRCTL.handle().invokeExact(cap, PR_SET_DUMPABLE, 0L);
             if (rc != 0) throw new ErrnoException("prctl(PR_SET_DUMPABLE, 0)", (int) ERRNO_VH.get(cap, 0L));
         } catch (ErrnoException e) {
             throw e;
@@ -126,7 +126,7 @@ public final class Libc {
 
     public static int getpgrp() {
         try {
-            return (int) GETPGRP.invokeExact();
+            return (int) GETPGRP.handle().invokeExact();
         } catch (Throwable t) {
             throw new IllegalStateException(t);
         }
@@ -135,7 +135,7 @@ public final class Libc {
     /** The terminal's foreground process group, or -1 if {@code fd} is not a terminal. */
     public static int tcgetpgrp(int fd) {
         try {
-            return (int) TCGETPGRP.invokeExact(fd);
+            return (int) TCGETPGRP.handle().invokeExact(fd);
         } catch (Throwable t) {
             throw new IllegalStateException(t);
         }
@@ -143,7 +143,7 @@ public final class Libc {
 
     public static int geteuid() {
         try {
-            return (int) GETEUID.invokeExact();
+            return (int) GETEUID.handle().invokeExact();
         } catch (Throwable t) {
             throw new IllegalStateException(t);
         }
@@ -151,7 +151,7 @@ public final class Libc {
 
     public static String strerror(int errno) {
         try {
-            MemorySegment p = (MemorySegment) STRERROR.invokeExact(errno);
+            MemorySegment p = (MemorySegment) STRERROR.handle().invokeExact(errno);
             return p.reinterpret(256).getString(0);
         } catch (Throwable t) {
             return "errno " + errno;

@@ -39,12 +39,18 @@ final class CordonProcess {
     }
 
     static CordonProcess start(Path launcher, Path workDir, List<String> args) {
+        return start(launcher, workDir, java.util.Map.of(), args);
+    }
+
+    /** With extra environment variables for the launcher (e.g. CORDON_AOT_CACHE). */
+    static CordonProcess start(Path launcher, Path workDir, java.util.Map<String, String> env, List<String> args) {
         List<String> argv = new ArrayList<>(args.size() + 1);
         argv.add(launcher.toString());
         argv.addAll(args);
         ProcessBuilder pb = new ProcessBuilder(argv)
                 .directory(workDir.toFile())
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+        pb.environment().putAll(env);
         long start = System.nanoTime();
         try {
             return new CordonProcess(args, pb.start(), start);

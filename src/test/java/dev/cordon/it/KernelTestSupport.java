@@ -262,7 +262,12 @@ public final class KernelTestSupport implements BeforeAllCallback, BeforeEachCal
 
     /** Starts {@code bin/cordon ARGS...} in this test's directory; stopped after the test if still running. */
     CordonProcess start(List<String> args) {
-        CordonProcess p = CordonProcess.start(suite.launcher, dir, args);
+        return start(java.util.Map.of(), args);
+    }
+
+    /** {@link #start(List)} with extra environment variables for the launcher. */
+    CordonProcess start(java.util.Map<String, String> env, List<String> args) {
+        CordonProcess p = CordonProcess.start(suite.launcher, dir, env, args);
         suite.launched.add(p.pid());
         processes.add(p);
         return p;

@@ -97,8 +97,17 @@ public record Cidr(byte[] address, int prefixLength) {
 
     static byte[] mask(byte[] addr, int len) {
         byte[] out = addr.clone();
-        for (int bit = len; bit < out.length * 8; bit++) out[bit / 8] &= (byte) ~(0x80 >>> (bit % 8));
+        int full = len / 8;
+        if (full < out.length) {
+            out[full] &= (byte) (0xff00 >>> (len % 8));
+            Arrays.fill(out, full + 1, out.length, (byte) 0);
+        }
         return out;
+    }
+
+    /** The prefix of length {@code len} that contains {@code addr} (4 or 16 bytes). */
+    public static Cidr masked(byte[] addr, int len) {
+        return new Cidr(mask(addr, len), len);
     }
 
     /** The IPv4 address inside ::ffff:a.b.c.d, or {@code ip} itself: how the kernel hooks judge it. */
@@ -167,6 +176,13 @@ public record Cidr(byte[] address, int prefixLength) {
 
     @Override
     public int hashCode() {
-        return Arrays.hashCode(address) * 31 + prefixLength;
+        // Arrays.hashCode (base 31 over signed bytes) maps 100k host prefixes of one /8 onto a few
+        // thousand values; whole 32-bit words keep distinct IPv4 addresses distinct.
+        int h = prefixLength;
+        for (int i = 0; i < address.length; i += 4) {
+            int word = (address[i] & 0xff) << 24 | (address[i + 1] & 0xff) << 16 | (address[i + 2] & 0xff) << 8 | (address[i + 3] & 0xff);
+            h = h * 0x9E3779B1 + word;
+        }
+        return h;
     }
 }

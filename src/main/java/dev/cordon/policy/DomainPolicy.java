@@ -1,6 +1,7 @@
 package dev.cordon.policy;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -25,9 +26,13 @@ public final class DomainPolicy {
     private final List<DomainRule> rules;
     private final Action defaultAction;
 
+    private final Map<DomainPattern, DomainRule> byPattern; // one rule per pattern: a decision walks the name's suffixes
+
     private DomainPolicy(List<DomainRule> rules, Action defaultAction) {
         this.rules = List.copyOf(rules);
         this.defaultAction = defaultAction;
+        this.byPattern = new HashMap<>(rules.size() * 2);
+        for (DomainRule r : this.rules) byPattern.put(r.pattern(), r);
     }
 
     public static DomainPolicy of(List<DomainPattern> allow, List<DomainPattern> deny, Action defaultAction) {
@@ -59,15 +64,19 @@ public final class DomainPolicy {
         return defaultAction == Action.DENY ? "allowlist" : "blocklist";
     }
 
+    /**
+     * Walks from the name to its parents: {@code a.b.c}, then {@code *.b.c} and {@code b.c}, and so
+     * on. Specificity falls strictly along that walk (labels first, a wildcard half a label more),
+     * so the first pattern found is the most specific match; one per pattern, so no tie to break.
+     * O(labels), whatever the number of rules: the proxy asks this for every query.
+     */
     public Decision decide(String name) {
         String n = DomainName.canonical(name);
-        DomainRule best = null;
-        for (DomainRule r : rules) {
-            if (!r.pattern().matches(n)) continue;
-            if (best == null || r.pattern().specificity() > best.pattern().specificity()
-                    || (r.pattern().specificity() == best.pattern().specificity() && r.action() == Action.DENY)) {
-                best = r;
-            }
+        DomainRule best = byPattern.get(new DomainPattern(n, false));
+        for (int dot = n.indexOf('.'); best == null && dot >= 0; dot = n.indexOf('.', dot + 1)) {
+            String parent = n.substring(dot + 1);
+            best = byPattern.get(new DomainPattern(parent, true));
+            if (best == null) best = byPattern.get(new DomainPattern(parent, false));
         }
         return best == null ? new Decision(defaultAction, Optional.empty()) : new Decision(best.action(), Optional.of(best));
     }

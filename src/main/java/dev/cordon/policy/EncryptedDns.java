@@ -134,9 +134,10 @@ public final class EncryptedDns {
         Set<Cidr> dot = new LinkedHashSet<>(List.of(Cidr.parse("0.0.0.0/0"), Cidr.parse("::/0")));
         for (IpRule r : user) if (r.action() == Action.ALLOW && r.allPorts()) dot.add(r.cidr());
         if (loopback == Loopback.ALLOW) dot.addAll(IpPolicy.LOOPBACK_PREFIXES);
+        Set<Cidr> explicit = new java.util.HashSet<>(); // prefixes a user rule names port 853 on
+        for (IpRule r : user) if (!r.allPorts() && r.coversPort(DOT_PORT)) explicit.add(r.cidr());
         for (Cidr c : dot) {
-            boolean explicit = user.stream().anyMatch(r -> r.cidr().equals(c) && !r.allPorts() && r.coversPort(DOT_PORT));
-            if (!explicit) out.add(new IpRule(c, Action.DENY, ORIGIN, List.of(PortRange.of(DOT_PORT))));
+            if (!explicit.contains(c)) out.add(new IpRule(c, Action.DENY, ORIGIN, List.of(PortRange.of(DOT_PORT))));
         }
         return out;
     }

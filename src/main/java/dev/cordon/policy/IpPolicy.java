@@ -58,14 +58,23 @@ public final class IpPolicy {
     private final List<IpRule> rules;
     private final Action defaultAction;
     private final Map<Cidr, List<Integer>> byPrefix = new LinkedHashMap<>(); // rule ids by prefix, in rule order
+    // The prefix lengths some rule uses, per family, longest first: a walk towards /0 probes only
+    // these (a handful) instead of all 33 or 129, which is what keeps 100k rules linear.
+    private final int[] lengthsV4;
+    private final int[] lengthsV6;
     private final List<Entry> entries = new ArrayList<>();
 
     private IpPolicy(List<IpRule> rules, Action defaultAction) {
         this.rules = List.copyOf(rules);
         this.defaultAction = defaultAction;
+        TreeSet<Integer> v4 = new TreeSet<>(java.util.Comparator.reverseOrder()), v6 = new TreeSet<>(java.util.Comparator.reverseOrder());
         for (int id = 0; id < this.rules.size(); id++) {
-            byPrefix.computeIfAbsent(this.rules.get(id).cidr(), k -> new ArrayList<>()).add(id);
+            Cidr c = this.rules.get(id).cidr();
+            byPrefix.computeIfAbsent(c, k -> new ArrayList<>()).add(id);
+            (c.isV4() ? v4 : v6).add(c.prefixLength());
         }
+        lengthsV4 = v4.stream().mapToInt(Integer::intValue).toArray();
+        lengthsV6 = v6.stream().mapToInt(Integer::intValue).toArray();
         for (Cidr prefix : byPrefix.keySet()) entries.add(compile(prefix));
     }
 
@@ -137,9 +146,22 @@ public final class IpPolicy {
 
     /** The rule id deciding {@code port} for addresses in {@code addr/len}: walk from there to /0. */
     private int pick(byte[] addr, int len, int port) {
-        for (int l = len; l >= 0; l--) {
+        return pick(chain(addr, len), port);
+    }
+
+    /** The rule ids of each prefix containing {@code addr/len} (itself included), most specific first. */
+    private List<List<Integer>> chain(byte[] addr, int len) {
+        List<List<Integer>> chain = new ArrayList<>(4);
+        for (int l : addr.length == 4 ? lengthsV4 : lengthsV6) {
+            if (l > len) continue;
             List<Integer> ids = byPrefix.get(new Cidr(Cidr.mask(addr, l), l));
-            if (ids == null) continue;
+            if (ids != null) chain.add(ids);
+        }
+        return chain;
+    }
+
+    private int pick(List<List<Integer>> chain, int port) {
+        for (List<Integer> ids : chain) {
             int allow = NO_RULE;
             for (int id : ids) {
                 IpRule r = rules.get(id);
@@ -153,11 +175,11 @@ public final class IpPolicy {
     }
 
     private Entry compile(Cidr prefix) {
-        byte[] addr = prefix.address();
+        List<List<Integer>> chain = chain(prefix.address(), prefix.prefixLength());
         // every port where the decision can change: the edges of the ranges of this prefix and its ancestors
         TreeSet<Integer> edges = new TreeSet<>(List.of(0, PortRange.MAX + 1));
-        for (int l = prefix.prefixLength(); l >= 0; l--) {
-            for (int id : byPrefix.getOrDefault(new Cidr(Cidr.mask(addr, l), l), List.of())) {
+        for (List<Integer> ids : chain) {
+            for (int id : ids) {
                 for (PortRange r : rules.get(id).ports()) {
                     edges.add(r.lo());
                     edges.add(r.hi() + 1);
@@ -167,7 +189,7 @@ public final class IpPolicy {
         List<Segment> segments = new ArrayList<>();
         Integer[] e = edges.toArray(Integer[]::new);
         for (int i = 0; i + 1 < e.length; i++) {
-            int id = pick(addr, prefix.prefixLength(), e[i]);
+            int id = pick(chain, e[i]);
             Segment last = segments.isEmpty() ? null : segments.getLast();
             if (last != null && last.ruleId() == id) segments.set(segments.size() - 1, new Segment(last.lo(), e[i + 1] - 1, id));
             else segments.add(new Segment(e[i], e[i + 1] - 1, id));

@@ -1,6 +1,7 @@
 package dev.cordon.policy.file;
 
 import dev.cordon.policy.Action;
+import dev.cordon.policy.Cidr;
 import dev.cordon.policy.DomainName;
 import dev.cordon.policy.DomainPattern;
 import dev.cordon.policy.EncryptedDns;
@@ -12,8 +13,11 @@ import dev.cordon.policy.file.PolicyFile.CidrEntry;
 import dev.cordon.policy.file.PolicyFile.DomainEntry;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeSet;
 
 /**
@@ -23,12 +27,29 @@ import java.util.TreeSet;
 final class RuleChecks {
     private RuleChecks() {}
 
+    /** Counts index probes, so a test can prove the checks stay linear without timing them. */
+    static final class Probes {
+        private long count;
+
+        void add() {
+            count++;
+        }
+
+        long count() {
+            return count;
+        }
+    }
+
     static List<PolicyProblem> check(PolicyFile p) {
+        return check(p, new Probes());
+    }
+
+    static List<PolicyProblem> check(PolicyFile p, Probes probes) {
         List<PolicyProblem> out = new ArrayList<>();
         Action def = p.defaultAction() == null ? Action.ALLOW : p.defaultAction();
         Loopback loopback = p.loopback() == null ? Loopback.ALLOW : p.loopback();
-        domains(p.domains(), def, out);
-        cidrs(p.cidrs(), loopback, out);
+        domains(p.domains(), def, out, probes);
+        cidrs(p.cidrs(), loopback, out, probes);
         try {
             List<IpRule> rules = new ArrayList<>(p.ipRules());
             if (p.encryptedDns() != EncryptedDns.Setting.ALLOW) {
@@ -51,12 +72,18 @@ final class RuleChecks {
 
     // ---- domains
 
-    private static void domains(List<DomainEntry> all, Action def, List<PolicyProblem> out) {
+    // Every check looks rules up by pattern (a hash map of the rules in file order), never scans
+    // them: 100k rules take O(n * labels).
+    private static void domains(List<DomainEntry> all, Action def, List<PolicyProblem> out, Probes probes) {
+        Map<DomainPattern, List<DomainEntry>> byPattern = new HashMap<>(all.size() * 2);
+        for (DomainEntry d : all) byPattern.computeIfAbsent(d.pattern(), k -> new ArrayList<>(1)).add(d);
+        Map<DomainPattern, Integer> firstIndex = new HashMap<>(all.size() * 2);
         for (int i = 0; i < all.size(); i++) {
+            probes.add();
             DomainEntry d = all.get(i);
-            Optional<DomainEntry> earlier = all.subList(0, i).stream().filter(e -> e.pattern().equals(d.pattern())).findFirst();
-            if (earlier.isPresent()) {
-                DomainEntry e = earlier.get();
+            List<DomainEntry> same = byPattern.get(d.pattern());
+            if (firstIndex.putIfAbsent(d.pattern(), i) != null) {
+                DomainEntry e = same.getFirst(); // the earliest rule of this pattern
                 if (e.action() == d.action()) {
                     out.add(PolicyProblem.warning(d.line(), d.column(), "duplicate rule: " + d.pattern() + " is already "
                             + verb(e.action()) + " at line " + e.line()));
@@ -66,20 +93,38 @@ final class RuleChecks {
                 }
                 continue;
             }
-            boolean contradicted = all.stream().anyMatch(e -> e.pattern().equals(d.pattern()) && e.action() != d.action());
-            if (!contradicted) redundantDomain(d, all, def).ifPresent(out::add);
+            boolean contradicted = same.stream().anyMatch(o -> o.action() != d.action());
+            if (!contradicted) redundantDomain(d, byPattern, def, probes).ifPresent(out::add);
         }
     }
 
-    /** The most specific other rule that matches every name {@code d} matches decides them if d goes. */
-    private static Optional<PolicyProblem> redundantDomain(DomainEntry d, List<DomainEntry> all, Action def) {
-        DomainEntry best = null;
-        for (DomainEntry e : all) {
-            if (e.pattern().equals(d.pattern()) || !covers(e.pattern(), d.pattern())) continue;
-            if (best == null || e.pattern().specificity() > best.pattern().specificity()
-                    || (e.pattern().specificity() == best.pattern().specificity() && e.action() == Action.DENY)) {
-                best = e;
+    /**
+     * The most specific other rule that matches every name {@code d} matches decides them if d goes.
+     * The patterns covering {@code *.b.c} are {@code b.c}, then {@code *.c} and {@code c}: specificity
+     * falls strictly along that walk, so the first pattern found is the most specific; among its
+     * rules (duplicates) a deny wins, else the first.
+     */
+    private static Optional<PolicyProblem> redundantDomain(DomainEntry d, Map<DomainPattern, List<DomainEntry>> byPattern,
+                                                           Action def, Probes probes) {
+        String s = d.pattern().suffix();
+        List<DomainEntry> covering = null;
+        if (d.pattern().subdomainsOnly()) {
+            probes.add();
+            covering = byPattern.get(new DomainPattern(s, false));
+        }
+        for (int dot = s.indexOf('.'); covering == null && dot >= 0; dot = s.indexOf('.', dot + 1)) {
+            String parent = s.substring(dot + 1);
+            probes.add();
+            covering = byPattern.get(new DomainPattern(parent, true));
+            if (covering == null) {
+                probes.add();
+                covering = byPattern.get(new DomainPattern(parent, false));
             }
+        }
+        DomainEntry best = null;
+        if (covering != null) {
+            best = covering.getFirst();
+            for (DomainEntry e : covering) if (e.action() == Action.DENY) best = e;
         }
         if (best != null && best.action() == d.action()) {
             return Optional.of(PolicyProblem.warning(d.line(), d.column(), "redundant rule: " + d.pattern() + " is already "
@@ -101,12 +146,21 @@ final class RuleChecks {
 
     // ---- prefixes
 
-    private static void cidrs(List<CidrEntry> all, Loopback loopback, List<PolicyProblem> out) {
-        for (int i = 0; i < all.size(); i++) {
-            CidrEntry c = all.get(i);
+    private static void cidrs(List<CidrEntry> all, Loopback loopback, List<PolicyProblem> out, Probes probes) {
+        Map<Cidr, List<CidrEntry>> byCidr = new HashMap<>(all.size() * 2);
+        TreeSet<Integer> v4 = new TreeSet<>(), v6 = new TreeSet<>();
+        for (CidrEntry c : all) {
+            byCidr.computeIfAbsent(c.cidr(), k -> new ArrayList<>(1)).add(c);
+            (c.cidr().isV4() ? v4 : v6).add(c.cidr().prefixLength());
+        }
+        Map<Cidr, Integer> seen = new HashMap<>(all.size() * 2); // rules of each prefix checked so far
+        for (CidrEntry c : all) {
             boolean reported = false;
-            for (CidrEntry e : all.subList(0, i)) {
-                if (!e.cidr().equals(c.cidr()) || !overlap(e, c)) continue;
+            List<CidrEntry> same = byCidr.get(c.cidr());
+            int earlier = seen.merge(c.cidr(), 1, Integer::sum) - 1;
+            for (CidrEntry e : same.subList(0, earlier)) { // the earlier rules of the same prefix, in file order
+                probes.add();
+                if (!overlap(e, c)) continue;
                 if (e.action() != c.action()) {
                     out.add(PolicyProblem.error(c.line(), c.column(), c.cidr() + ports(c) + " is both " + verb(e.action())
                             + " (line " + e.line() + ports(e) + ") and " + verb(c.action()) + ": remove one, or split the ports"));
@@ -119,7 +173,7 @@ final class RuleChecks {
                 reported = true;
                 break;
             }
-            if (!reported) redundantCidr(c, all, loopback).ifPresent(out::add);
+            if (!reported) redundantCidr(c, byCidr, c.cidr().isV4() ? v4 : v6, loopback, probes).ifPresent(out::add);
         }
     }
 
@@ -143,11 +197,19 @@ final class RuleChecks {
      * every port of {@code c} the same way. The default does not count: a CIDR rule also outranks
      * the addresses learned from DNS answers, so it changes something even when it agrees with it.
      */
-    private static Optional<PolicyProblem> redundantCidr(CidrEntry c, List<CidrEntry> all, Loopback loopback) {
+    private static Optional<PolicyProblem> redundantCidr(CidrEntry c, Map<Cidr, List<CidrEntry>> byCidr, Set<Integer> lengths,
+                                                         Loopback loopback, Probes probes) {
+        // the less specific prefixes that contain c: one lookup per prefix length in use
         List<IpRule> above = new ArrayList<>();
-        for (CidrEntry e : all) {
-            if (e.cidr().prefixLength() < c.cidr().prefixLength() && e.cidr().contains(c.cidr().address())) above.add(rule(e));
+        byte[] addr = c.cidr().address();
+        for (int len : lengths) {
+            if (len >= c.cidr().prefixLength()) break;
+            probes.add();
+            List<CidrEntry> at = byCidr.get(Cidr.masked(addr, len));
+            if (at != null) for (CidrEntry e : at) above.add(rule(e));
         }
+        boolean inLoopback = loopback == Loopback.ALLOW && IpPolicy.LOOPBACK_PREFIXES.stream().anyMatch(l -> l.contains(addr));
+        if (above.isEmpty() && !inLoopback) return Optional.empty(); // nothing less specific decides any port of c
         IpPolicy outer;
         try {
             outer = IpPolicy.of(above, Action.ALLOW, loopback);

@@ -98,7 +98,8 @@ public final class RunRecorder implements EventSink {
         add(LiveAttempts.of(e, v, null, -1), e.who().ppid(), e.who().argv(), null);
     }
 
-    private void add(Attempt a, int ppid, List<String> argv, String comm) {
+    private void add(Attempt fresh, int ppid, List<String> argv, String comm) {
+        Attempt a = shared(fresh);
         String destination = a.destination();
         if (destination != null && !destinations.contains(destination)) {
             if (destinations.size() >= maxDestinations) {
@@ -107,7 +108,26 @@ public final class RunRecorder implements EventSink {
             }
             destinations.add(destination);
         }
-        if (room(a.verdict().notable())) builder.attempt(a, ppid, argv, comm);
+        if (room(a.verdict().notable())) builder.attempt(a, ppid, shared(List.copyOf(argv)), shared(comm));
+    }
+
+    // A query flood repeats the same few command lines, names, rules and reasons in every record:
+    // one copy of each keeps 200k records at ~100 bytes apiece instead of ~1 KB (RSS under load).
+    private final java.util.Map<Object, Object> shared = new java.util.HashMap<>();
+
+    @SuppressWarnings("unchecked")
+    private <T> T shared(T value) {
+        if (value == null) return null;
+        if (shared.size() >= SHARED_MAX) return value; // distinct values are bounded by the destination cap; this is a backstop
+        return (T) shared.computeIfAbsent(value, v -> v);
+    }
+
+    private static final int SHARED_MAX = 100_000;
+
+    private Attempt shared(Attempt a) {
+        return new Attempt(a.time(), a.kind(), a.verdict(), a.pid(), shared(a.cmd()), shared(a.domains()), shared(a.ip()), a.port(),
+                shared(a.proto()), shared(a.qtype()), shared(a.rule()), shared(a.reason()), shared(a.addresses()),
+                shared(a.outageStyle()), a.waitedMs(), shared(a.waitEnd()));
     }
 
     private boolean room(boolean notable) {

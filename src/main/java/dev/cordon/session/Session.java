@@ -108,7 +108,8 @@ public final class Session {
             }
             RunRecorder recorder = null;
             if (options.report().summary() || !options.report().reports().isEmpty() || stepSummary()) {
-                recorder = new RunRecorder();
+                // Only the summary wants it: keep what the summary shows, not every allowed query.
+                recorder = options.report().reports().isEmpty() && !stepSummary() ? RunRecorder.forSummary() : new RunRecorder();
                 sinkList.add(recorder);
             }
             FanOut sinks = new FanOut(sinkList);

@@ -85,6 +85,19 @@ class RunRecorderTest {
     }
 
     @Test
+    void theSummaryRecorderKeepsNoAllowedAttemptButTheSameSummary() {
+        RunRecorder full = new RunRecorder(), summary = RunRecorder.forSummary();
+        for (RunRecorder r : List.of(full, summary)) {
+            for (int i = 0; i < 1_000; i++) r.attempt(connect(11, Verdict.ALLOWED, 1_000 + i));
+            r.attempt(connect(12, Verdict.BLOCKED, 443));
+        }
+        assertThat(full.model().attempts()).hasSize(1_001);
+        assertThat(summary.model().attempts()).singleElement().satisfies(a -> assertThat(a.port()).isEqualTo(443));
+        assertThat(summary.model().omittedAttempts()).isZero();
+        assertThat(SummaryRenderer.render(summary.model())).isEqualTo(SummaryRenderer.render(full.model())).contains("1 blocked");
+    }
+
+    @Test
     void distinctDestinationsAreCappedAndTheRestCounted() {
         RunRecorder r = new RunRecorder(1_000, 50);
         for (int i = 0; i < 500; i++) {

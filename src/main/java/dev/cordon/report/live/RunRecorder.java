@@ -32,6 +32,7 @@ public final class RunRecorder implements EventSink {
 
     private final int capacity;
     private final int maxDestinations;
+    private final boolean notableOnly;
     private final java.util.Set<String> destinations = new java.util.HashSet<>();
     private long omitted;
     private final RunModelBuilder builder = new RunModelBuilder();
@@ -46,8 +47,22 @@ public final class RunRecorder implements EventSink {
     }
 
     public RunRecorder(int capacity, int maxDestinations) {
+        this(capacity, maxDestinations, false);
+    }
+
+    private RunRecorder(int capacity, int maxDestinations, boolean notableOnly) {
         this.capacity = capacity;
         this.maxDestinations = maxDestinations;
+        this.notableOnly = notableOnly;
+    }
+
+    /**
+     * A recorder for the end-of-run summary alone, which is about blocked, audited and outage
+     * destinations: allowed attempts are not kept at all, so a busy but clean run (thousands of
+     * allowed DNS queries a second) costs no memory here.
+     */
+    public static RunRecorder forSummary() {
+        return new RunRecorder(DEFAULT_CAPACITY, DEFAULT_MAX_DESTINATIONS, true);
     }
 
     @Override
@@ -99,6 +114,7 @@ public final class RunRecorder implements EventSink {
     }
 
     private void add(Attempt fresh, int ppid, List<String> argv, String comm) {
+        if (notableOnly && !fresh.verdict().notable()) return;
         Attempt a = shared(fresh);
         String destination = a.destination();
         if (destination != null && !destinations.contains(destination)) {

@@ -130,5 +130,6 @@ public final class DnsService implements AutoCloseable {
         closed = true;
         if (upkeep != null) upkeep.interrupt();
         proxy.close();
+        upstream.close();
     }
 }

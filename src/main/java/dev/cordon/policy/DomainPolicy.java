@@ -1,6 +1,7 @@
 package dev.cordon.policy;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -25,9 +26,21 @@ public final class DomainPolicy {
     private final List<DomainRule> rules;
     private final Action defaultAction;
 
+    /** Rules by pattern suffix: {@code s} in exact, {@code *.s} in wildcard (one rule per pattern). */
+    private final Map<String, DomainRule> exact = new HashMap<>();
+    private final Map<String, DomainRule> wildcard = new HashMap<>();
+    /** Decisions made once, so deciding allocates nothing. */
+    private final Map<DomainRule, Decision> decisions = new HashMap<>();
+    private final Decision defaultDecision;
+
     private DomainPolicy(List<DomainRule> rules, Action defaultAction) {
         this.rules = List.copyOf(rules);
         this.defaultAction = defaultAction;
+        this.defaultDecision = new Decision(defaultAction, Optional.empty());
+        for (DomainRule r : this.rules) {
+            (r.pattern().subdomainsOnly() ? wildcard : exact).put(r.pattern().suffix(), r);
+            decisions.put(r, new Decision(r.action(), Optional.of(r)));
+        }
     }
 
     public static DomainPolicy of(List<DomainPattern> allow, List<DomainPattern> deny, Action defaultAction) {
@@ -59,16 +72,20 @@ public final class DomainPolicy {
         return defaultAction == Action.DENY ? "allowlist" : "blocklist";
     }
 
+    /**
+     * Walks the name's label suffixes, longest first: the first indexed pattern found is the most
+     * specific match (a suffix with more labels beats one with fewer, and {@code *.s} beats
+     * {@code s}), so a lookup costs one hash probe per label, whatever the policy's size.
+     */
     public Decision decide(String name) {
         String n = DomainName.canonical(name);
-        DomainRule best = null;
-        for (DomainRule r : rules) {
-            if (!r.pattern().matches(n)) continue;
-            if (best == null || r.pattern().specificity() > best.pattern().specificity()
-                    || (r.pattern().specificity() == best.pattern().specificity() && r.action() == Action.DENY)) {
-                best = r;
-            }
+        DomainRule best = exact.get(n);
+        for (int dot = n.indexOf('.'); best == null && dot >= 0; dot = n.indexOf('.', dot + 1)) {
+            String suffix = n.substring(dot + 1);
+            best = wildcard.get(suffix);
+            if (best == null) best = exact.get(suffix);
         }
-        return best == null ? new Decision(defaultAction, Optional.empty()) : new Decision(best.action(), Optional.of(best));
+        if (best == null) return defaultDecision;
+        return decisions.get(best);
     }
 }

@@ -17,9 +17,11 @@ import org.xbill.DNS.AAAARecord;
 import org.xbill.DNS.ARecord;
 import org.xbill.DNS.CNAMERecord;
 import org.xbill.DNS.DNAMERecord;
+import org.xbill.DNS.ExtendedFlags;
 import org.xbill.DNS.Flags;
 import org.xbill.DNS.Message;
 import org.xbill.DNS.Name;
+import org.xbill.DNS.OPTRecord;
 import org.xbill.DNS.Opcode;
 import org.xbill.DNS.Rcode;
 import org.xbill.DNS.Record;
@@ -72,6 +74,8 @@ public final class QueryHandler {
     private final DnsCounters counters;
     private final OutagePlan outage;
     private final boolean blockPrivateAnswers;
+    /** Null: every query goes upstream (the tests' handlers, whose fake upstreams change answers). */
+    private final AnswerCache cache;
 
     public QueryHandler(DomainPolicy policy, Mode mode, BlockedResponse blockedResponse, Upstream upstream,
                         LearnedAddresses learned, QueryOwnerLookup owners, ProcessTable processes, EventSink sink,
@@ -89,6 +93,15 @@ public final class QueryHandler {
     public QueryHandler(DomainPolicy policy, Mode mode, BlockedResponse blockedResponse, Upstream upstream,
                         LearnedAddresses learned, QueryOwnerLookup owners, ProcessTable processes, EventSink sink,
                         DnsCounters counters, OutagePlan outage, boolean blockPrivateAnswers) {
+        this(policy, mode, blockedResponse, upstream, learned, owners, processes, sink, counters, outage, blockPrivateAnswers,
+                null);
+    }
+
+    /** @param cache upstream answers to reuse for their TTL, or null for none */
+    QueryHandler(DomainPolicy policy, Mode mode, BlockedResponse blockedResponse, Upstream upstream,
+                 LearnedAddresses learned, QueryOwnerLookup owners, ProcessTable processes, EventSink sink,
+                 DnsCounters counters, OutagePlan outage, boolean blockPrivateAnswers, AnswerCache cache) {
+        this.cache = cache;
         this.blockPrivateAnswers = blockPrivateAnswers;
         this.outage = outage;
         this.policy = policy;
@@ -150,35 +163,45 @@ public final class QueryHandler {
             return unreachable(query, name, qtype, name, down.get(), client, startNs);
         }
 
+        AnswerCache.Key cacheKey = cache == null ? null : cacheKey(query, question, name);
+        AnswerCache.Hit hit = cacheKey == null ? null : cache.get(cacheKey, raw);
         byte[] answerBytes;
-        Message answer;
-        try {
-            answerBytes = upstream.exchange(raw, client.transport());
-            answer = new Message(answerBytes);
-            if (client.transport() == Transport.UDP && answer.getHeader().getFlag(Flags.TC)) {
-                // Decide on the whole answer: a truncated one may hide names and addresses.
-                byte[] full = upstream.exchange(raw, Transport.TCP);
-                Message fullAnswer = new Message(full);
-                if (full.length <= Responses.maxUdpSize(query)) {
-                    answerBytes = full;
+        Chain chain;
+        boolean cacheable = false;
+        if (hit != null) {
+            counters.cacheHits.incrementAndGet();
+            answerBytes = hit.bytes();
+            chain = hit.chain();
+        } else {
+            Message answer;
+            try {
+                answerBytes = upstream.exchange(raw, client.transport());
+                answer = new Message(answerBytes);
+                cacheable = !answer.getHeader().getFlag(Flags.TC);
+                if (client.transport() == Transport.UDP && answer.getHeader().getFlag(Flags.TC)) {
+                    // Decide on the whole answer: a truncated one may hide names and addresses.
+                    byte[] full = upstream.exchange(raw, Transport.TCP);
+                    Message fullAnswer = new Message(full);
+                    if (full.length <= Responses.maxUdpSize(query)) {
+                        answerBytes = full;
+                    }
+                    answer = fullAnswer; // learn and check everything even if the client must retry over TCP
                 }
-                answer = fullAnswer; // learn and check everything even if the client must retry over TCP
+            } catch (IOException | RuntimeException e) {
+                counters.upstreamFailures.incrementAndGet();
+                if (audited != null) emitAudited(name, qtype, decision, audited, client, List.of(), List.of());
+                return Responses.error(query, Rcode.SERVFAIL);
             }
-        } catch (IOException | RuntimeException e) {
-            counters.upstreamFailures.incrementAndGet();
-            if (audited != null) emitAudited(name, qtype, decision, audited, client, List.of(), List.of());
-            return Responses.error(query, Rcode.SERVFAIL);
+            // Not an answer to this question (or not a response at all: QR clear): never pass it on.
+            if (!answer.getHeader().getFlag(Flags.QR) || answer.getQuestion() == null
+                    || !answer.getQuestion().getName().equals(question.getName())
+                    || answer.getQuestion().getType() != question.getType()) {
+                counters.upstreamFailures.incrementAndGet();
+                if (audited != null) emitAudited(name, qtype, decision, audited, client, List.of(), List.of());
+                return Responses.error(query, Rcode.SERVFAIL);
+            }
+            chain = chain(answer);
         }
-        // Not an answer to this question (or not a response at all: QR clear): never pass it on.
-        if (!answer.getHeader().getFlag(Flags.QR) || answer.getQuestion() == null
-                || !answer.getQuestion().getName().equals(question.getName())
-                || answer.getQuestion().getType() != question.getType()) {
-            counters.upstreamFailures.incrementAndGet();
-            if (audited != null) emitAudited(name, qtype, decision, audited, client, List.of(), List.of());
-            return Responses.error(query, Rcode.SERVFAIL);
-        }
-
-        Chain chain = chain(answer);
         String blockedName = decision.denied() ? name : null;
         String blockedRule = decision.ruleLabel();
         String blockedReason = DnsEvent.FROM_CNAME;
@@ -243,6 +266,7 @@ public final class QueryHandler {
             }
         }
         for (Addr a : chain.addresses) learned.learnAllowed(a.ip, a.owner, a.ttl);
+        if (cacheable) cache.put(cacheKey, answerBytes, chain); // allowed answers only, never a blocked name's
         emit(name, qtype, Verdict.ALLOWED, DnsEvent.FROM_REQUEST, null, decision.ruleLabel(), attribute(client, query),
                 client, addresses, null, others);
         return fitToClient(answerBytes, query, client);
@@ -294,9 +318,17 @@ public final class QueryHandler {
         return answerBytes;
     }
 
-    private record Addr(InetAddress ip, String owner, long ttl) {}
+    record Addr(InetAddress ip, String owner, long ttl) {}
 
-    private record Chain(Set<String> names, List<Addr> addresses) {}
+    record Chain(Set<String> names, List<Addr> addresses) {}
+
+    /** Flags that change what a server answers: RD, CD, EDNS present, DO. */
+    private static AnswerCache.Key cacheKey(Message query, Record question, String name) {
+        OPTRecord opt = query.getOPT();
+        int flags = (query.getHeader().getFlag(Flags.RD) ? 1 : 0) | (query.getHeader().getFlag(Flags.CD) ? 2 : 0)
+                | (opt != null ? 4 : 0) | (opt != null && (opt.getFlags() & ExtendedFlags.DO) != 0 ? 8 : 0);
+        return new AnswerCache.Key(name, question.getType(), question.getDClass(), flags);
+    }
 
     /** Every name of the answer (owners, CNAME/DNAME and SVCB targets) and every address (A, AAAA, SVCB hints). */
     static Chain chain(Message answer) {

@@ -13,8 +13,37 @@ import java.util.function.LongSupplier;
  * Bounded: when full, the whole cache is dropped and refills (simple, and never unbounded).
  */
 final class AnswerCache {
-    /** What makes two queries get the same answer: the question, and the flags that change an answer. */
+    /**
+     * What makes two queries get the same answer: the question (name in lower case, type, class),
+     * and the flags that change an answer (RD, CD, EDNS present, DO).
+     */
     record Key(String name, int type, int dclass, int flags) {}
+
+    /** The key of a query read straight from its bytes (cheap enough for the listener thread), or null. */
+    static Key keyOf(byte[] q) {
+        if (q.length < 12 || WireRecords.u16(q, 4) != 1 || (q[2] & 0x80) != 0) return null;
+        int end = WireQuestion.nameEnd(q, q.length);
+        if (end < 0 || end + 4 > q.length) return null;
+        byte[] name = new byte[end - 12];
+        for (int i = 12; i < end; i++) name[i - 12] = (byte) (q[i] >= 'A' && q[i] <= 'Z' ? q[i] + 32 : q[i]);
+        int flags = ((q[2] & 0x01) != 0 ? 1 : 0) | ((q[3] & 0x10) != 0 ? 2 : 0);
+        int i = end + 4;
+        int rr = WireRecords.u16(q, 6) + WireRecords.u16(q, 8) + WireRecords.u16(q, 10);
+        for (int r = 0; r < rr; r++) { // find the OPT record: EDNS and its DO bit change the answer
+            i = WireRecords.skipName(q, i);
+            if (i < 0 || i + 10 > q.length) return null;
+            if (WireRecords.u16(q, i) == 41) flags |= 4 | ((q[i + 6] & 0x80) != 0 ? 8 : 0);
+            i += 10 + WireRecords.u16(q, i + 8);
+        }
+        return new Key(new String(name, java.nio.charset.StandardCharsets.ISO_8859_1), WireRecords.u16(q, end),
+                WireRecords.u16(q, end + 2), flags);
+    }
+
+    /** Whether a live answer is stored for this query: the proxy then answers it on the listener thread. */
+    boolean has(Key key) {
+        Entry e = entries.get(key);
+        return e != null && clock.getAsLong() < e.expiresNs();
+    }
 
     record Hit(byte[] bytes, QueryHandler.Chain chain) {}
 

@@ -17,11 +17,9 @@ import org.xbill.DNS.AAAARecord;
 import org.xbill.DNS.ARecord;
 import org.xbill.DNS.CNAMERecord;
 import org.xbill.DNS.DNAMERecord;
-import org.xbill.DNS.ExtendedFlags;
 import org.xbill.DNS.Flags;
 import org.xbill.DNS.Message;
 import org.xbill.DNS.Name;
-import org.xbill.DNS.OPTRecord;
 import org.xbill.DNS.Opcode;
 import org.xbill.DNS.Rcode;
 import org.xbill.DNS.Record;
@@ -121,6 +119,30 @@ public final class QueryHandler {
 
     /** @return the reply to send, or null to send nothing (not even a header to answer) */
     public byte[] handle(byte[] raw, Client client) {
+        return handle(raw, client, false);
+    }
+
+    /** What {@link #handleIfCached} returns when the query needs a worker (it may wait for upstream). */
+    static final byte[] NEEDS_WORKER = new byte[0];
+
+    /** Whether the query's answer is in the cache, so {@link #handleIfCached} can likely answer it without waiting. */
+    boolean cached(byte[] raw) {
+        if (cache == null) return false;
+        AnswerCache.Key k = AnswerCache.keyOf(raw);
+        return k != null && cache.has(k);
+    }
+
+    /**
+     * Handles a query whose answer {@link #cached} said is stored, never waiting for upstream: if the
+     * answer expired in the meantime, returns {@link #NEEDS_WORKER} having done nothing that counts.
+     * A cached name is allowed and not down (only such answers are stored; policy and outage plan
+     * are fixed for the session), so no path before the cache lookup waits either.
+     */
+    byte[] handleIfCached(byte[] raw, Client client) {
+        return handle(raw, client, true);
+    }
+
+    private byte[] handle(byte[] raw, Client client, boolean cachedOnly) {
         long startNs = System.nanoTime();
         counters.queries.incrementAndGet();
         Message query;
@@ -158,13 +180,23 @@ public final class QueryHandler {
             audited = who;
         }
         Optional<DomainPattern> down = outage.match(name);
+        if (cachedOnly && down.isPresent()) { // never stored (see handleIfCached); kept safe should that change
+            counters.queries.decrementAndGet();
+            if (audited != null) counters.blocked.decrementAndGet();
+            return NEEDS_WORKER;
+        }
         if (down.isPresent() && outage.style() != OutageStyle.REFUSE) {
             if (audited != null) emitAudited(name, qtype, decision, audited, client, List.of(), List.of());
             return unreachable(query, name, qtype, name, down.get(), client, startNs);
         }
 
-        AnswerCache.Key cacheKey = cache == null ? null : cacheKey(query, question, name);
+        AnswerCache.Key cacheKey = cache == null ? null : AnswerCache.keyOf(raw);
         AnswerCache.Hit hit = cacheKey == null ? null : cache.get(cacheKey, raw);
+        if (hit == null && cachedOnly) { // expired since cached(): the worker handles (and counts) it
+            counters.queries.decrementAndGet();
+            if (audited != null) counters.blocked.decrementAndGet();
+            return NEEDS_WORKER;
+        }
         byte[] answerBytes;
         Chain chain;
         boolean cacheable = false;
@@ -322,13 +354,6 @@ public final class QueryHandler {
 
     record Chain(Set<String> names, List<Addr> addresses) {}
 
-    /** Flags that change what a server answers: RD, CD, EDNS present, DO. */
-    private static AnswerCache.Key cacheKey(Message query, Record question, String name) {
-        OPTRecord opt = query.getOPT();
-        int flags = (query.getHeader().getFlag(Flags.RD) ? 1 : 0) | (query.getHeader().getFlag(Flags.CD) ? 2 : 0)
-                | (opt != null ? 4 : 0) | (opt != null && (opt.getFlags() & ExtendedFlags.DO) != 0 ? 8 : 0);
-        return new AnswerCache.Key(name, question.getType(), question.getDClass(), flags);
-    }
 
     /** Every name of the answer (owners, CNAME/DNAME and SVCB targets) and every address (A, AAAA, SVCB hints). */
     static Chain chain(Message answer) {

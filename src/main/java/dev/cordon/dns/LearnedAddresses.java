@@ -127,7 +127,13 @@ public final class LearnedAddresses {
             // Bounded against floods of names sharing one address: the name ending first goes; the
             // longest time stays, so the kernel's verdict is unchanged. Only reports lose a name.
             String first = null;
-            for (var n : names.entrySet()) if (first == null || n.getValue() < names.get(first)) first = n.getKey();
+            long firstUntil = Long.MAX_VALUE;
+            for (var n : names.entrySet()) {
+                if (n.getValue() < firstUntil) {
+                    first = n.getKey();
+                    firstUntil = n.getValue();
+                }
+            }
             names.remove(first);
             namesDropped.incrementAndGet();
         }

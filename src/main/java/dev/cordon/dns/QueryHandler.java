@@ -298,7 +298,7 @@ public final class QueryHandler {
             }
         }
         for (Addr a : chain.addresses) learned.learnAllowed(a.ip, a.owner, a.ttl);
-        if (cacheable) cache.put(cacheKey, answerBytes, chain); // allowed answers only, never a blocked name's
+        if (cacheable && cacheKey != null) cache.put(cacheKey, answerBytes, chain); // allowed answers only, never a blocked name's
         emit(name, qtype, Verdict.ALLOWED, DnsEvent.FROM_REQUEST, null, decision.ruleLabel(), attribute(client, query),
                 client, addresses, null, others);
         return fitToClient(answerBytes, query, client);

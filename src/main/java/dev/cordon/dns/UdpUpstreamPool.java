@@ -40,6 +40,8 @@ final class UdpUpstreamPool implements AutoCloseable {
                 DatagramChannel ch = DatagramChannel.open(server.getAddress() instanceof java.net.Inet6Address
                         ? java.net.StandardProtocolFamily.INET6 : java.net.StandardProtocolFamily.INET);
                 channels[i] = ch;
+                // A burst of answers must wait in the kernel, not be dropped (a drop is a query timing out).
+                ch.setOption(java.net.StandardSocketOptions.SO_RCVBUF, 1 << 20);
                 ch.connect(server);
                 pending[i] = new ConcurrentHashMap<>();
             }

@@ -20,8 +20,8 @@ import java.util.concurrent.Semaphore;
 /**
  * The session's DNS proxy: UDP and TCP on 127.0.0.1 and ::1, all on one port (the kernel
  * redirects the command's DNS there). One platform thread per listener reads; a UDP query whose
- * answer is cached is answered on that thread, every other query on a virtual thread, so a slow
- * upstream answer never holds up another query.
+ * answer is cached or whose name is blocked is answered on that thread, every other query on a
+ * virtual thread, so a slow upstream answer never holds up another query.
  * In-flight queries are capped: past the cap a query gets SERVFAIL at once, never a wait.
  */
 public final class DnsProxy implements AutoCloseable {
@@ -143,14 +143,14 @@ public final class DnsProxy implements AutoCloseable {
     }
 
     /**
-     * A query whose answer is cached is answered on this thread: it never waits for upstream, and
-     * a hand-off to a virtual thread would cost more than the work (and most of the latency).
+     * A query whose answer is cached, or whose name is blocked, is answered on this thread: it never
+     * waits, and a hand-off to a virtual thread would cost more than the work (and most of the latency).
      */
     private boolean answeredInline(DatagramChannel ch, InetSocketAddress client, byte[] query, QueryHandler.Client c) {
-        if (!handler.cached(query)) return false;
+        if (!handler.answersWithoutWaiting(query)) return false;
         byte[] answer;
         try {
-            answer = handler.handleIfCached(query, c);
+            answer = handler.handleWithoutWaiting(query, c);
         } catch (RuntimeException e) {
             return false; // let a worker handle (and fail) it: this thread must keep serving
         }

@@ -122,27 +122,33 @@ public final class QueryHandler {
         return handle(raw, client, false);
     }
 
-    /** What {@link #handleIfCached} returns when the query needs a worker (it may wait for upstream). */
+    /** What {@link #handleWithoutWaiting} returns when the query needs a worker (it may wait for upstream). */
     static final byte[] NEEDS_WORKER = new byte[0];
 
-    /** Whether the query's answer is in the cache, so {@link #handleIfCached} can likely answer it without waiting. */
-    boolean cached(byte[] raw) {
-        if (cache == null) return false;
+    /**
+     * Whether the query can likely be answered without waiting: its answer is cached, or (enforce)
+     * its name is denied. Read from the wire, without a full parse: {@link #handleWithoutWaiting}
+     * decides for real and hands anything else back.
+     */
+    boolean answersWithoutWaiting(byte[] raw) {
         AnswerCache.Key k = AnswerCache.keyOf(raw);
-        return k != null && cache.has(k);
+        if (k == null) return false;
+        if (cache != null && cache.has(k)) return true;
+        String name = WireQuestion.dotted(k.name());
+        return mode == Mode.ENFORCE && name != null && policy.decide(name).denied();
     }
 
     /**
-     * Handles a query whose answer {@link #cached} said is stored, never waiting for upstream: if the
-     * answer expired in the meantime, returns {@link #NEEDS_WORKER} having done nothing that counts.
-     * A cached name is allowed and not down (only such answers are stored; policy and outage plan
-     * are fixed for the session), so no path before the cache lookup waits either.
+     * Handles a query never waiting for upstream or a simulated outage: a denied name (enforce) or
+     * a cached answer is answered; anything else returns {@link #NEEDS_WORKER} having done nothing
+     * that counts. A cached name is allowed and not down (only such answers are stored; policy and
+     * outage plan are fixed for the session).
      */
-    byte[] handleIfCached(byte[] raw, Client client) {
+    byte[] handleWithoutWaiting(byte[] raw, Client client) {
         return handle(raw, client, true);
     }
 
-    private byte[] handle(byte[] raw, Client client, boolean cachedOnly) {
+    private byte[] handle(byte[] raw, Client client, boolean noWait) {
         long startNs = System.nanoTime();
         counters.queries.incrementAndGet();
         Message query;
@@ -180,7 +186,7 @@ public final class QueryHandler {
             audited = who;
         }
         Optional<DomainPattern> down = outage.match(name);
-        if (cachedOnly && down.isPresent()) { // never stored (see handleIfCached); kept safe should that change
+        if (noWait && down.isPresent()) { // never stored (see handleWithoutWaiting): a worker waits
             counters.queries.decrementAndGet();
             if (audited != null) counters.blocked.decrementAndGet();
             return NEEDS_WORKER;
@@ -192,7 +198,7 @@ public final class QueryHandler {
 
         AnswerCache.Key cacheKey = cache == null ? null : AnswerCache.keyOf(raw);
         AnswerCache.Hit hit = cacheKey == null ? null : cache.get(cacheKey, raw);
-        if (hit == null && cachedOnly) { // expired since cached(): the worker handles (and counts) it
+        if (hit == null && noWait) { // must go upstream (or expired since the check): a worker handles and counts it
             counters.queries.decrementAndGet();
             if (audited != null) counters.blocked.decrementAndGet();
             return NEEDS_WORKER;

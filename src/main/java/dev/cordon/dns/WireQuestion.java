@@ -39,4 +39,30 @@ final class WireQuestion {
     private static int lower(byte b) {
         return b >= 'A' && b <= 'Z' ? b + 32 : b;
     }
+
+    /**
+     * A name in wire label form ({@code \3www\7example\3com\0}, final zero optional) as dotted text with a
+     * final dot, or null if a label holds a dot or a byte outside printable ASCII (then only the
+     * full parse may decide).
+     */
+    static String dotted(String wire) {
+        StringBuilder b = new StringBuilder(wire.length() + 1);
+        int i = 0;
+        while (i < wire.length()) {
+            int l = wire.charAt(i);
+            if (l == 0) {
+                if (i != wire.length() - 1) return null;
+                break;
+            }
+            if (i + 1 + l > wire.length()) return null;
+            for (int j = i + 1; j <= i + l; j++) {
+                char c = wire.charAt(j);
+                if (c <= ' ' || c >= 0x7f || c == '.' || c == '\\') return null;
+                b.append(c);
+            }
+            b.append('.');
+            i += 1 + l;
+        }
+        return b.isEmpty() ? "." : b.toString();
+    }
 }

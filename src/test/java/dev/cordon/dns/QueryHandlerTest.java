@@ -1014,11 +1014,11 @@ class QueryHandlerTest {
                 a("cdn.example.net.", "192.0.2.60", 300)));
         Message q1 = query("www.example.com.", Type.A, 1);
         Message q2 = query("WWW.example.com.", Type.A, 2);
-        assertThat(h.cached(q1.toWire())).isFalse();
+        assertThat(h.answersWithoutWaiting(q1.toWire())).isFalse();
         assertThat(addresses(parse(h.handle(q1.toWire(), udp())))).containsExactly("192.0.2.60");
-        assertThat(h.cached(q2.toWire())).isTrue();
+        assertThat(h.answersWithoutWaiting(q2.toWire())).isTrue();
 
-        byte[] second = h.handleIfCached(q2.toWire(), udp());
+        byte[] second = h.handleWithoutWaiting(q2.toWire(), udp());
         Message r2 = parse(second);
         assertThat(r2.getHeader().getID()).isEqualTo(2);
         assertThat(r2.getQuestion().getName().toString()).isEqualTo("WWW.example.com.");
@@ -1043,17 +1043,44 @@ class QueryHandlerTest {
                 a("y.blocked.example.", "192.0.2.62", 300)));
         h.handle(query("x.blocked.example.", Type.A, 1).toWire(), udp());
         h.handle(query("via.example.com.", Type.A, 2).toWire(), udp());
-        assertThat(h.cached(query("x.blocked.example.", Type.A, 3).toWire())).isFalse();
-        assertThat(h.cached(query("via.example.com.", Type.A, 4).toWire())).isFalse();
+        assertThat(h.answersWithoutWaiting(query("x.blocked.example.", Type.A, 3).toWire())).isFalse();
+        assertThat(h.answersWithoutWaiting(query("via.example.com.", Type.A, 4).toWire())).isFalse();
 
         long queries = counters.queries.get();
         long blocked = counters.blocked.get();
         int events = sink.dns.size();
-        assertThat(h.handleIfCached(query("x.blocked.example.", Type.A, 5).toWire(), udp())).isSameAs(QueryHandler.NEEDS_WORKER);
-        assertThat(h.handleIfCached(query("via.example.com.", Type.A, 6).toWire(), udp())).isSameAs(QueryHandler.NEEDS_WORKER);
+        assertThat(h.handleWithoutWaiting(query("x.blocked.example.", Type.A, 5).toWire(), udp())).isSameAs(QueryHandler.NEEDS_WORKER);
+        assertThat(h.handleWithoutWaiting(query("via.example.com.", Type.A, 6).toWire(), udp())).isSameAs(QueryHandler.NEEDS_WORKER);
         assertThat(counters.queries.get()).isEqualTo(queries);
         assertThat(counters.blocked.get()).isEqualTo(blocked);
         assertThat(sink.dns).hasSize(events);
         assertThat(upstream.calls).hasSize(2);
+    }
+
+    @Test
+    void inEnforceModeABlockedNameIsAnsweredWithoutWaitingAndAnAllowedOneIsHandedBack() throws IOException {
+        QueryHandler h = enforceDenying("github.com");
+        Message blocked = query("API.github.com.", Type.A, 0x77);
+        assertThat(h.answersWithoutWaiting(blocked.toWire())).isTrue();
+        assertErrorReply(h.handleWithoutWaiting(blocked.toWire(), udp()), blocked, Rcode.NXDOMAIN);
+        assertThat(sink.only().verdict()).isEqualTo(Verdict.BLOCKED);
+
+        Message allowed = query("example.com.", Type.A, 0x78);
+        assertThat(h.answersWithoutWaiting(allowed.toWire())).isFalse();
+        assertThat(h.handleWithoutWaiting(allowed.toWire(), udp())).isSameAs(QueryHandler.NEEDS_WORKER);
+        assertThat(counters.queries.get()).isEqualTo(1);
+        assertThat(sink.dns).hasSize(1);
+        assertThat(upstream.calls).isEmpty();
+    }
+
+    @Test
+    void wireNamesBecomeDottedOnlyWhenPlain() {
+        assertThat(WireQuestion.dotted("\u0003www\u0007example\u0003com")).isEqualTo("www.example.com.");
+        assertThat(WireQuestion.dotted("\u0003www\u0007example\u0003com\u0000")).isEqualTo("www.example.com.");
+        assertThat(WireQuestion.dotted("")).isEqualTo(".");
+        assertThat(WireQuestion.dotted("\u0000")).isEqualTo(".");
+        assertThat(WireQuestion.dotted("\u0001a\u0000\u0001b")).as("a zero before the end").isNull();
+        assertThat(WireQuestion.dotted("\u0003a.b")).as("a dot inside a label").isNull();
+        assertThat(WireQuestion.dotted("\u0005ab")).as("runs out").isNull();
     }
 }

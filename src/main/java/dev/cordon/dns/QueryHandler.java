@@ -304,7 +304,8 @@ public final class QueryHandler {
             }
         }
         for (Addr a : chain.addresses) learned.learnAllowed(a.ip, a.owner, a.ttl);
-        if (cacheable && cacheKey != null) cache.put(cacheKey, answerBytes, chain); // allowed answers only, never a blocked name's
+        // Allowed answers only: a blocked name never returns here.
+        if (cacheable && cacheKey != null) cache.put(cacheKey, answerBytes, chain);
         emit(name, qtype, Verdict.ALLOWED, DnsEvent.FROM_REQUEST, null, decision.ruleLabel(), attribute(client, query),
                 client, addresses, null, others);
         return fitToClient(answerBytes, query, client);

@@ -38,7 +38,10 @@ find_jdk25() {
 # Serial GC and C1 only: a short-lived CLI starts faster and stays smaller this way.
 # -Xlog ... =off: a missing, stale or damaged cache must not print on the command's stdout
 # (the JVM's default log output) — cordon then just starts slower.
-CORDON_JVM_FLAGS=(--enable-native-access=ALL-UNNAMED -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xss512k
+# -Xmn8m: a small fixed young generation. The proxy allocates per query; with the default (sized
+# from the host's RAM) every eden page gets touched before the first GC: ~180 MB RSS under a DNS
+# load instead of ~110 MB. The old generation may still grow (a 100k-rule policy).
+CORDON_JVM_FLAGS=(--enable-native-access=ALL-UNNAMED -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xss512k -Xmn8m
   -XX:-UsePerfData -Xlog:aot*=off -Xlog:cds*=off)
 
 # Sets CORDON_AOT_FLAGS to use the AOT cache (JEP 483/514/515: classes loaded, linked and profiled

@@ -12,4 +12,6 @@ public final class DnsCounters {
     public final AtomicLong upstreamFailures = new AtomicLong();
     public final AtomicLong overloaded = new AtomicLong();
     public final AtomicLong unattributed = new AtomicLong();
+    /** Queries answered from the answer cache (decided, learned and reported all the same). */
+    public final AtomicLong cacheHits = new AtomicLong();
 }

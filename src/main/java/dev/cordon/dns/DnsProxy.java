@@ -19,8 +19,9 @@ import java.util.concurrent.Semaphore;
 
 /**
  * The session's DNS proxy: UDP and TCP on 127.0.0.1 and ::1, all on one port (the kernel
- * redirects the command's DNS there). One platform thread per listener reads; each query is
- * handled on a virtual thread, so a slow upstream answer never holds up another query.
+ * redirects the command's DNS there). One platform thread per listener reads; a UDP query whose
+ * answer is cached or whose name is blocked is answered on that thread, every other query on a
+ * virtual thread, so a slow upstream answer never holds up another query.
  * In-flight queries are capped: past the cap a query gets SERVFAIL at once, never a wait.
  */
 public final class DnsProxy implements AutoCloseable {
@@ -125,6 +126,7 @@ public final class DnsProxy implements AutoCloseable {
                 continue; // e.g. ICMP errors surfacing on the socket: keep serving
             }
             QueryHandler.Client c = new QueryHandler.Client(client.getPort(), Transport.UDP);
+            if (answeredInline(ch, client, query, c)) continue;
             if (!inFlight.tryAcquire()) {
                 handler.counters().overloaded.incrementAndGet();
                 reply(ch, client, overloadedReply(query));
@@ -138,6 +140,23 @@ public final class DnsProxy implements AutoCloseable {
                 }
             });
         }
+    }
+
+    /**
+     * A query whose answer is cached, or whose name is blocked, is answered on this thread: it never
+     * waits, and a hand-off to a virtual thread would cost more than the work (and most of the latency).
+     */
+    private boolean answeredInline(DatagramChannel ch, InetSocketAddress client, byte[] query, QueryHandler.Client c) {
+        if (!handler.answersWithoutWaiting(query)) return false;
+        byte[] answer;
+        try {
+            answer = handler.handleWithoutWaiting(query, c);
+        } catch (RuntimeException e) {
+            return false; // let a worker handle (and fail) it: this thread must keep serving
+        }
+        if (answer == QueryHandler.NEEDS_WORKER) return false;
+        reply(ch, client, answer);
+        return true;
     }
 
     private static void reply(DatagramChannel ch, InetSocketAddress client, byte[] answer) {

@@ -42,6 +42,8 @@ public final class DnsService implements AutoCloseable {
         }
     }
 
+    /** Answers kept for their TTL (at most 4 KiB each, so at most 16 MiB; a typical answer is ~100 bytes). */
+    static final int ANSWER_CACHE_ENTRIES = 4096;
     private final Options options;
     private final AtomicReference<LearnedAddresses.KernelTable> kernel = new AtomicReference<>();
     private final AtomicReference<QueryOwnerLookup> owners = new AtomicReference<>();
@@ -72,7 +74,8 @@ public final class DnsService implements AutoCloseable {
             return o == null ? Optional.empty() : o.owner(port, txid, transport);
         };
         QueryHandler handler = new QueryHandler(options.policy(), options.mode(), options.blockedResponse(), upstream,
-                learned, lookup, processes, sink, counters, options.outage(), options.blockPrivateAnswers());
+                learned, lookup, processes, sink, counters, options.outage(), options.blockPrivateAnswers(),
+                new AnswerCache(ANSWER_CACHE_ENTRIES));
         this.proxy = DnsProxy.start(handler, options.proxy());
     }
 
@@ -130,5 +133,6 @@ public final class DnsService implements AutoCloseable {
         closed = true;
         if (upkeep != null) upkeep.interrupt();
         proxy.close();
+        upstream.close();
     }
 }

@@ -50,6 +50,8 @@ public final class LearnedAddresses {
         final Map<String, Long> allowedUntil = new LinkedHashMap<>();
         final Map<String, Long> deniedUntil = new LinkedHashMap<>();
         final Map<String, Long> outageUntil = new LinkedHashMap<>();
+        /** What the kernel holds for this address (null: nothing pushed yet). */
+        Until pushed;
 
         Map<String, Long> of(Kind k) {
             return switch (k) {
@@ -68,10 +70,13 @@ public final class LearnedAddresses {
         }
 
         private static long max(Map<String, Long> m) {
-            return m.values().stream().mapToLong(Long::longValue).max().orElse(0);
+            long max = 0;
+            for (long t : m.values()) max = Math.max(max, t);
+            return max;
         }
     }
 
+    static final long PUSH_SLACK_NS = 250_000_000L;
     private final KernelTable kernel;
     private final Ttl ttl;
     private final int capacity;
@@ -122,12 +127,37 @@ public final class LearnedAddresses {
             // Bounded against floods of names sharing one address: the name ending first goes; the
             // longest time stays, so the kernel's verdict is unchanged. Only reports lose a name.
             String first = null;
-            for (var n : names.entrySet()) if (first == null || n.getValue() < names.get(first)) first = n.getKey();
+            long firstUntil = Long.MAX_VALUE;
+            for (var n : names.entrySet()) {
+                if (n.getValue() < firstUntil) {
+                    first = n.getKey();
+                    firstUntil = n.getValue();
+                }
+            }
             names.remove(first);
             namesDropped.incrementAndGet();
         }
         names.merge(name, until, Math::max);
-        kernel.learn(ip.getAddress(), e.until());
+        Until now = e.until();
+        if (!refreshes(e.pushed, now)) return;
+        kernel.learn(ip.getAddress(), now);
+        e.pushed = now;
+    }
+
+    /**
+     * Whether the kernel needs {@code next}: not when it already holds the same kinds with times at
+     * most {@link #PUSH_SLACK_NS} earlier. A name asked thousands of times a second then costs one
+     * map update per address every quarter second, not one per answer; the kernel's entry ends at
+     * most that much earlier than the exact time (out of a lifetime of floor + grace, minutes).
+     */
+    private static boolean refreshes(Until pushed, Until next) {
+        return pushed == null || later(pushed.allowNs(), next.allowNs()) || later(pushed.denyNs(), next.denyNs())
+                || later(pushed.outageNs(), next.outageNs());
+    }
+
+    private static boolean later(long pushed, long next) {
+        if ((pushed == 0) != (next == 0)) return true;
+        return next < pushed || next - pushed > PUSH_SLACK_NS;
     }
 
     /** Names for an address, live or expired (an expired name still explains an old event). */
@@ -157,7 +187,8 @@ public final class LearnedAddresses {
                 it.remove();
                 removed++;
             } else if (changed) {
-                kernel.learn(me.getKey().getAddress(), e.until());
+                e.pushed = e.until();
+                kernel.learn(me.getKey().getAddress(), e.pushed);
             }
         }
         return removed;

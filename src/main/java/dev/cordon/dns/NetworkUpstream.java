@@ -3,31 +3,30 @@ package dev.cordon.dns;
 import java.io.DataInputStream;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.net.DatagramPacket;
-import java.net.DatagramSocket;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
-import java.security.SecureRandom;
 import java.time.Duration;
-import java.util.Arrays;
 import java.util.List;
 
 /**
- * Forwards raw bytes to the upstream servers, in order, with a fresh random transaction id and a
- * fresh socket (random source port) per query, so answers cannot be matched by guessing. Blocking
- * I/O: callers run on virtual threads, so concurrent queries never wait for one another.
+ * Forwards raw bytes to the upstream servers, in order, with a fresh random transaction id per
+ * query. UDP goes through a few long-lived sockets per server ({@link UdpUpstreamPool}); TCP
+ * (rare: truncated answers, TCP clients) opens a connection per query. Callers run on virtual
+ * threads, so concurrent queries never wait for one another.
  */
-public final class NetworkUpstream implements Upstream {
-    private static final int MAX_UDP = 65_535;
+public final class NetworkUpstream implements Upstream, AutoCloseable {
     private final List<InetSocketAddress> servers;
     private final Duration timeout;
-    private final SecureRandom random = new SecureRandom();
+    /** Per server, opened on its first UDP query (an unreachable server then fails that query, not the start). */
+    private final java.util.concurrent.atomic.AtomicReferenceArray<UdpUpstreamPool> pools;
+    private boolean closed;
 
     public NetworkUpstream(List<InetSocketAddress> servers, Duration timeout) {
         if (servers.isEmpty()) throw new IllegalArgumentException("no upstream DNS server");
         this.servers = List.copyOf(servers);
         this.timeout = timeout;
+        this.pools = new java.util.concurrent.atomic.AtomicReferenceArray<>(this.servers.size());
     }
 
     public List<InetSocketAddress> servers() {
@@ -38,13 +37,13 @@ public final class NetworkUpstream implements Upstream {
     public byte[] exchange(byte[] query, Transport transport) throws IOException {
         IOException last = null;
         long deadline = System.nanoTime() + timeout.toNanos();
-        for (InetSocketAddress server : servers) {
+        for (int i = 0; i < servers.size(); i++) {
             long left = deadline - System.nanoTime();
             if (left <= 0) break;
             // Give each server an equal share of what is left, so one dead server cannot eat the budget.
-            int ms = (int) Math.max(50, left / 1_000_000 / Math.max(1, servers.size() - servers.indexOf(server)));
+            int ms = (int) Math.max(50, left / 1_000_000 / (servers.size() - i));
             try {
-                return transport == Transport.UDP ? udp(server, query, ms) : tcp(server, query, ms);
+                return transport == Transport.UDP ? udp(i, query, ms) : tcp(servers.get(i), query, ms);
             } catch (IOException e) {
                 last = e;
             }
@@ -52,34 +51,30 @@ public final class NetworkUpstream implements Upstream {
         throw last != null ? last : new SocketTimeoutException("no upstream answered within " + timeout.toMillis() + " ms");
     }
 
-    private byte[] udp(InetSocketAddress server, byte[] query, int timeoutMs) throws IOException {
-        byte[] out = query.clone();
-        int id = random.nextInt(1 << 16);
-        setId(out, id);
-        try (DatagramSocket s = new DatagramSocket()) {
-            s.connect(server);
-            s.setSoTimeout(timeoutMs);
-            s.send(new DatagramPacket(out, out.length));
-            byte[] buf = new byte[MAX_UDP];
-            long deadline = System.nanoTime() + timeoutMs * 1_000_000L;
-            while (true) {
-                DatagramPacket p = new DatagramPacket(buf, buf.length);
-                s.receive(p); // connected: only the server's datagrams arrive
-                if (p.getLength() >= 12 && getId(buf) == id) {
-                    byte[] answer = Arrays.copyOf(buf, p.getLength());
-                    setId(answer, getId(query));
-                    return answer;
-                }
-                int left = (int) ((deadline - System.nanoTime()) / 1_000_000);
-                if (left <= 0) throw new SocketTimeoutException("no matching answer from " + server);
-                s.setSoTimeout(left);
+    private byte[] udp(int index, byte[] query, int timeoutMs) throws IOException {
+        UdpUpstreamPool pool = pools.get(index);
+        if (pool == null) {
+            synchronized (this) {
+                if (closed) throw new IOException("upstream closed");
+                pool = pools.get(index);
+                if (pool == null) pools.set(index, pool = new UdpUpstreamPool(servers.get(index)));
             }
+        }
+        return pool.exchange(query, timeoutMs);
+    }
+
+    @Override
+    public synchronized void close() {
+        closed = true;
+        for (int i = 0; i < pools.length(); i++) {
+            UdpUpstreamPool p = pools.getAndSet(i, null);
+            if (p != null) p.close();
         }
     }
 
     private byte[] tcp(InetSocketAddress server, byte[] query, int timeoutMs) throws IOException {
         byte[] out = query.clone();
-        int id = random.nextInt(1 << 16);
+        int id = (int) (QueryIds.next() & 0xffff);
         setId(out, id);
         try (Socket s = new Socket()) {
             s.connect(server, timeoutMs);

@@ -72,6 +72,8 @@ public final class QueryHandler {
     private final DnsCounters counters;
     private final OutagePlan outage;
     private final boolean blockPrivateAnswers;
+    /** Null: every query goes upstream (the tests' handlers, whose fake upstreams change answers). */
+    private final AnswerCache cache;
 
     public QueryHandler(DomainPolicy policy, Mode mode, BlockedResponse blockedResponse, Upstream upstream,
                         LearnedAddresses learned, QueryOwnerLookup owners, ProcessTable processes, EventSink sink,
@@ -89,6 +91,15 @@ public final class QueryHandler {
     public QueryHandler(DomainPolicy policy, Mode mode, BlockedResponse blockedResponse, Upstream upstream,
                         LearnedAddresses learned, QueryOwnerLookup owners, ProcessTable processes, EventSink sink,
                         DnsCounters counters, OutagePlan outage, boolean blockPrivateAnswers) {
+        this(policy, mode, blockedResponse, upstream, learned, owners, processes, sink, counters, outage, blockPrivateAnswers,
+                null);
+    }
+
+    /** @param cache upstream answers to reuse for their TTL, or null for none */
+    QueryHandler(DomainPolicy policy, Mode mode, BlockedResponse blockedResponse, Upstream upstream,
+                 LearnedAddresses learned, QueryOwnerLookup owners, ProcessTable processes, EventSink sink,
+                 DnsCounters counters, OutagePlan outage, boolean blockPrivateAnswers, AnswerCache cache) {
+        this.cache = cache;
         this.blockPrivateAnswers = blockPrivateAnswers;
         this.outage = outage;
         this.policy = policy;
@@ -108,6 +119,36 @@ public final class QueryHandler {
 
     /** @return the reply to send, or null to send nothing (not even a header to answer) */
     public byte[] handle(byte[] raw, Client client) {
+        return handle(raw, client, false);
+    }
+
+    /** What {@link #handleWithoutWaiting} returns when the query needs a worker (it may wait for upstream). */
+    static final byte[] NEEDS_WORKER = new byte[0];
+
+    /**
+     * Whether the query can likely be answered without waiting: its answer is cached, or (enforce)
+     * its name is denied. Read from the wire, without a full parse: {@link #handleWithoutWaiting}
+     * decides for real and hands anything else back.
+     */
+    boolean answersWithoutWaiting(byte[] raw) {
+        AnswerCache.Key k = AnswerCache.keyOf(raw);
+        if (k == null) return false;
+        if (cache != null && cache.has(k)) return true;
+        String name = WireQuestion.dotted(k.name());
+        return mode == Mode.ENFORCE && name != null && policy.decide(name).denied();
+    }
+
+    /**
+     * Handles a query never waiting for upstream or a simulated outage: a denied name (enforce) or
+     * a cached answer is answered; anything else returns {@link #NEEDS_WORKER} having done nothing
+     * that counts. A cached name is allowed and not down (only such answers are stored; policy and
+     * outage plan are fixed for the session).
+     */
+    byte[] handleWithoutWaiting(byte[] raw, Client client) {
+        return handle(raw, client, true);
+    }
+
+    private byte[] handle(byte[] raw, Client client, boolean noWait) {
         long startNs = System.nanoTime();
         counters.queries.incrementAndGet();
         Message query;
@@ -145,40 +186,60 @@ public final class QueryHandler {
             audited = who;
         }
         Optional<DomainPattern> down = outage.match(name);
+        if (noWait && down.isPresent()) { // never stored (see handleWithoutWaiting): a worker waits
+            counters.queries.decrementAndGet();
+            if (audited != null) counters.blocked.decrementAndGet();
+            return NEEDS_WORKER;
+        }
         if (down.isPresent() && outage.style() != OutageStyle.REFUSE) {
             if (audited != null) emitAudited(name, qtype, decision, audited, client, List.of(), List.of());
             return unreachable(query, name, qtype, name, down.get(), client, startNs);
         }
 
+        AnswerCache.Key cacheKey = cache == null ? null : AnswerCache.keyOf(raw);
+        AnswerCache.Hit hit = cacheKey == null ? null : cache.get(cacheKey, raw);
+        if (hit == null && noWait) { // must go upstream (or expired since the check): a worker handles and counts it
+            counters.queries.decrementAndGet();
+            if (audited != null) counters.blocked.decrementAndGet();
+            return NEEDS_WORKER;
+        }
         byte[] answerBytes;
-        Message answer;
-        try {
-            answerBytes = upstream.exchange(raw, client.transport());
-            answer = new Message(answerBytes);
-            if (client.transport() == Transport.UDP && answer.getHeader().getFlag(Flags.TC)) {
-                // Decide on the whole answer: a truncated one may hide names and addresses.
-                byte[] full = upstream.exchange(raw, Transport.TCP);
-                Message fullAnswer = new Message(full);
-                if (full.length <= Responses.maxUdpSize(query)) {
-                    answerBytes = full;
+        Chain chain;
+        boolean cacheable = false;
+        if (hit != null) {
+            counters.cacheHits.incrementAndGet();
+            answerBytes = hit.bytes();
+            chain = hit.chain();
+        } else {
+            Message answer;
+            try {
+                answerBytes = upstream.exchange(raw, client.transport());
+                answer = new Message(answerBytes);
+                cacheable = !answer.getHeader().getFlag(Flags.TC);
+                if (client.transport() == Transport.UDP && answer.getHeader().getFlag(Flags.TC)) {
+                    // Decide on the whole answer: a truncated one may hide names and addresses.
+                    byte[] full = upstream.exchange(raw, Transport.TCP);
+                    Message fullAnswer = new Message(full);
+                    if (full.length <= Responses.maxUdpSize(query)) {
+                        answerBytes = full;
+                    }
+                    answer = fullAnswer; // learn and check everything even if the client must retry over TCP
                 }
-                answer = fullAnswer; // learn and check everything even if the client must retry over TCP
+            } catch (IOException | RuntimeException e) {
+                counters.upstreamFailures.incrementAndGet();
+                if (audited != null) emitAudited(name, qtype, decision, audited, client, List.of(), List.of());
+                return Responses.error(query, Rcode.SERVFAIL);
             }
-        } catch (IOException | RuntimeException e) {
-            counters.upstreamFailures.incrementAndGet();
-            if (audited != null) emitAudited(name, qtype, decision, audited, client, List.of(), List.of());
-            return Responses.error(query, Rcode.SERVFAIL);
+            // Not an answer to this question (or not a response at all: QR clear): never pass it on.
+            if (!answer.getHeader().getFlag(Flags.QR) || answer.getQuestion() == null
+                    || !answer.getQuestion().getName().equals(question.getName())
+                    || answer.getQuestion().getType() != question.getType()) {
+                counters.upstreamFailures.incrementAndGet();
+                if (audited != null) emitAudited(name, qtype, decision, audited, client, List.of(), List.of());
+                return Responses.error(query, Rcode.SERVFAIL);
+            }
+            chain = chain(answer);
         }
-        // Not an answer to this question (or not a response at all: QR clear): never pass it on.
-        if (!answer.getHeader().getFlag(Flags.QR) || answer.getQuestion() == null
-                || !answer.getQuestion().getName().equals(question.getName())
-                || answer.getQuestion().getType() != question.getType()) {
-            counters.upstreamFailures.incrementAndGet();
-            if (audited != null) emitAudited(name, qtype, decision, audited, client, List.of(), List.of());
-            return Responses.error(query, Rcode.SERVFAIL);
-        }
-
-        Chain chain = chain(answer);
         String blockedName = decision.denied() ? name : null;
         String blockedRule = decision.ruleLabel();
         String blockedReason = DnsEvent.FROM_CNAME;
@@ -243,6 +304,8 @@ public final class QueryHandler {
             }
         }
         for (Addr a : chain.addresses) learned.learnAllowed(a.ip, a.owner, a.ttl);
+        // Allowed answers only: a blocked name never returns here.
+        if (cacheable && cacheKey != null) cache.put(cacheKey, answerBytes, chain);
         emit(name, qtype, Verdict.ALLOWED, DnsEvent.FROM_REQUEST, null, decision.ruleLabel(), attribute(client, query),
                 client, addresses, null, others);
         return fitToClient(answerBytes, query, client);
@@ -294,9 +357,10 @@ public final class QueryHandler {
         return answerBytes;
     }
 
-    private record Addr(InetAddress ip, String owner, long ttl) {}
+    record Addr(InetAddress ip, String owner, long ttl) {}
 
-    private record Chain(Set<String> names, List<Addr> addresses) {}
+    record Chain(Set<String> names, List<Addr> addresses) {}
+
 
     /** Every name of the answer (owners, CNAME/DNAME and SVCB targets) and every address (A, AAAA, SVCB hints). */
     static Chain chain(Message answer) {

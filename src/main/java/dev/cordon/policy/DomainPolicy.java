@@ -26,13 +26,21 @@ public final class DomainPolicy {
     private final List<DomainRule> rules;
     private final Action defaultAction;
 
-    private final Map<DomainPattern, DomainRule> byPattern; // one rule per pattern: a decision walks the name's suffixes
+    /** Rules by pattern suffix: {@code s} in exact, {@code *.s} in wildcard (one rule per pattern). */
+    private final Map<String, DomainRule> exact = new HashMap<>();
+    private final Map<String, DomainRule> wildcard = new HashMap<>();
+    /** Decisions made once, so deciding allocates nothing. */
+    private final Map<DomainRule, Decision> decisions = new HashMap<>();
+    private final Decision defaultDecision;
 
     private DomainPolicy(List<DomainRule> rules, Action defaultAction) {
         this.rules = List.copyOf(rules);
         this.defaultAction = defaultAction;
-        this.byPattern = new HashMap<>(rules.size() * 2);
-        for (DomainRule r : this.rules) byPattern.put(r.pattern(), r);
+        this.defaultDecision = new Decision(defaultAction, Optional.empty());
+        for (DomainRule r : this.rules) {
+            (r.pattern().subdomainsOnly() ? wildcard : exact).put(r.pattern().suffix(), r);
+            decisions.put(r, new Decision(r.action(), Optional.of(r)));
+        }
     }
 
     public static DomainPolicy of(List<DomainPattern> allow, List<DomainPattern> deny, Action defaultAction) {
@@ -65,19 +73,19 @@ public final class DomainPolicy {
     }
 
     /**
-     * Walks from the name to its parents: {@code a.b.c}, then {@code *.b.c} and {@code b.c}, and so
-     * on. Specificity falls strictly along that walk (labels first, a wildcard half a label more),
-     * so the first pattern found is the most specific match; one per pattern, so no tie to break.
-     * O(labels), whatever the number of rules: the proxy asks this for every query.
+     * Walks the name's label suffixes, longest first: the first indexed pattern found is the most
+     * specific match (a suffix with more labels beats one with fewer, and {@code *.s} beats
+     * {@code s}), so a lookup costs one hash probe per label, whatever the policy's size.
      */
     public Decision decide(String name) {
         String n = DomainName.canonical(name);
-        DomainRule best = byPattern.get(new DomainPattern(n, false));
+        DomainRule best = exact.get(n);
         for (int dot = n.indexOf('.'); best == null && dot >= 0; dot = n.indexOf('.', dot + 1)) {
-            String parent = n.substring(dot + 1);
-            best = byPattern.get(new DomainPattern(parent, true));
-            if (best == null) best = byPattern.get(new DomainPattern(parent, false));
+            String suffix = n.substring(dot + 1);
+            best = wildcard.get(suffix);
+            if (best == null) best = exact.get(suffix);
         }
-        return best == null ? new Decision(defaultAction, Optional.empty()) : new Decision(best.action(), Optional.of(best));
+        if (best == null) return defaultDecision;
+        return decisions.get(best);
     }
 }

@@ -99,7 +99,7 @@ final class DnsFuzzCase {
         Events sink = new Events();
         QueryHandler handler = new QueryHandler(policy, mode, blocked, upstream, learned,
                 (port, txid, t) -> Optional.of(new ProcessRef(PID, PID + 1, "dig", 1)), processes, sink,
-                new DnsCounters(), outage);
+                new DnsCounters(), outage, false, new AnswerCache(8));
 
         long start = System.nanoTime();
         byte[] reply;
@@ -120,10 +120,23 @@ final class DnsFuzzCase {
         checkReply(raw, query, reply, transport);
         Message replyMsg = reply == null ? null : parseOrNull(reply);
 
+        // The same query again, answered from the cache if it was stored: the same properties hold.
+        byte[] again = null;
+        if (handler.answersWithoutWaiting(raw)) {
+            try {
+                again = handler.handleWithoutWaiting(raw, new QueryHandler.Client(40_000, transport));
+            } catch (Throwable t) {
+                throw new AssertionError("handleWithoutWaiting threw " + t, t);
+            }
+            if (again != QueryHandler.NEEDS_WORKER) checkReply(raw, query, again, transport);
+        }
+        Message againMsg = again == null || again == QueryHandler.NEEDS_WORKER ? null : parseOrNull(again);
+
         String qname = query == null || query.getQuestion() == null ? null : query.getQuestion().getName().toString();
 
         // An answer naming a blocked name never reaches the command with addresses in enforce mode.
         if (mode == Mode.ENFORCE && replyMsg != null) checkNoAddressesForBlocked(policy, qname, replyMsg);
+        if (mode == Mode.ENFORCE && againMsg != null) checkNoAddressesForBlocked(policy, qname, againMsg);
 
         // No address is ever learned as allowed for a blocked name, in either mode.
         for (String ip : kernel.allowed) {

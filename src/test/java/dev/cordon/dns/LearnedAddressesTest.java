@@ -221,4 +221,24 @@ class LearnedAddressesTest {
         assertThat(l.namesDropped()).isEqualTo(10 * LearnedAddresses.MAX_NAMES_PER_ADDRESS - LearnedAddresses.MAX_NAMES_PER_ADDRESS + 1);
         assertThat(kernel.last().allowUntil()).as("the kernel keeps the longest time").isEqualTo(1_000 * S + 10_060 * S);
     }
+
+    @Test
+    void theSameAnswerAgainWithinTheSlackDoesNotTouchTheKernel() {
+        LearnedAddresses l = learned(30, 60, 16);
+        l.learnAllowed(ip("10.0.0.1"), "a.example.", 300);
+        now.addAndGet(LearnedAddresses.PUSH_SLACK_NS / 2);
+        l.learnAllowed(ip("10.0.0.1"), "a.example.", 300);
+        l.learnAllowed(ip("10.0.0.1"), "b.example.", 300);
+        assertThat(kernel.of("10.0.0.1")).as("one map update for answers within the slack").hasSize(1);
+        assertThat(l.namesFor(ip("10.0.0.1").getAddress()).allowed()).containsExactly("a.example.", "b.example.");
+
+        now.addAndGet(LearnedAddresses.PUSH_SLACK_NS);
+        l.learnAllowed(ip("10.0.0.1"), "a.example.", 300);
+        assertThat(kernel.of("10.0.0.1")).hasSize(2);
+        assertThat(kernel.last().allowUntil()).isEqualTo(now.get() + 360 * S);
+
+        l.learnDenied(ip("10.0.0.1"), "c.example.", 300);
+        assertThat(kernel.of("10.0.0.1")).as("a new kind is always pushed").hasSize(3);
+        assertThat(kernel.last().denyUntil()).isEqualTo(now.get() + 360 * S);
+    }
 }

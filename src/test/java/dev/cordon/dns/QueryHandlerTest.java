@@ -994,4 +994,93 @@ class QueryHandlerTest {
         assertErrorReply(h.handle(q2.toWire(), udp()), q2, Rcode.NXDOMAIN);
         assertThat(sink.only().reason()).isEqualTo("EncryptedDNS");
     }
+
+    // ---- answer cache ----
+
+    QueryHandler cachingAudit(String... denied) {
+        QueryOwnerLookup owners = (port, txid, transport) -> {
+            ownerQueries.add(new OwnerQuery(port, txid, transport));
+            return Optional.of(new ProcessRef(PID, PID + 1, "curl", 99));
+        };
+        return new QueryHandler(DomainPolicy.of(List.of(), Arrays.stream(denied).map(DomainPattern::parse).toList(),
+                Action.ALLOW), Mode.AUDIT, QueryHandler.BlockedResponse.NXDOMAIN, upstream, learned, owners, processes,
+                sink, counters, dev.cordon.policy.OutagePlan.NONE, false, new AnswerCache(64));
+    }
+
+    @Test
+    void aCachedAnswerIsStillDecidedLearnedAttributedAndReportedPerQuery() throws IOException {
+        QueryHandler h = cachingAudit("blocked.example");
+        upstream.on("www.example.com.", Type.A, q -> reply(q, cname("www.example.com.", "cdn.example.net."),
+                a("cdn.example.net.", "192.0.2.60", 300)));
+        Message q1 = query("www.example.com.", Type.A, 1);
+        Message q2 = query("WWW.example.com.", Type.A, 2);
+        assertThat(h.answersWithoutWaiting(q1.toWire())).isFalse();
+        assertThat(addresses(parse(h.handle(q1.toWire(), udp())))).containsExactly("192.0.2.60");
+        assertThat(h.answersWithoutWaiting(q2.toWire())).isTrue();
+
+        byte[] second = h.handleWithoutWaiting(q2.toWire(), udp());
+        Message r2 = parse(second);
+        assertThat(r2.getHeader().getID()).isEqualTo(2);
+        assertThat(r2.getQuestion().getName().toString()).isEqualTo("WWW.example.com.");
+        assertThat(addresses(r2)).containsExactly("192.0.2.60");
+        assertThat(upstream.calls).as("the second answer came from the cache").hasSize(1);
+        assertThat(counters.cacheHits.get()).isEqualTo(1);
+        assertThat(counters.queries.get()).isEqualTo(2);
+        assertThat(sink.dns).hasSize(2).allSatisfy(e -> {
+            assertThat(e.verdict()).isEqualTo(Verdict.ALLOWED);
+            assertThat(e.chain()).containsExactly("cdn.example.net.");
+            assertThat(e.who().pid()).isEqualTo(PID);
+        });
+        assertThat(ownerQueries).hasSize(2);
+        assertThat(kernel.latest("192.0.2.60")).isPresent();
+    }
+
+    @Test
+    void blockedNamesAreNeverCachedAndAMissGoesToAWorkerHavingCountedNothing() throws IOException {
+        QueryHandler h = cachingAudit("blocked.example");
+        upstream.on("x.blocked.example.", Type.A, q -> reply(q, a("x.blocked.example.", "192.0.2.61", 300)));
+        upstream.on("via.example.com.", Type.A, q -> reply(q, cname("via.example.com.", "y.blocked.example."),
+                a("y.blocked.example.", "192.0.2.62", 300)));
+        h.handle(query("x.blocked.example.", Type.A, 1).toWire(), udp());
+        h.handle(query("via.example.com.", Type.A, 2).toWire(), udp());
+        assertThat(h.answersWithoutWaiting(query("x.blocked.example.", Type.A, 3).toWire())).isFalse();
+        assertThat(h.answersWithoutWaiting(query("via.example.com.", Type.A, 4).toWire())).isFalse();
+
+        long queries = counters.queries.get();
+        long blocked = counters.blocked.get();
+        int events = sink.dns.size();
+        assertThat(h.handleWithoutWaiting(query("x.blocked.example.", Type.A, 5).toWire(), udp())).isSameAs(QueryHandler.NEEDS_WORKER);
+        assertThat(h.handleWithoutWaiting(query("via.example.com.", Type.A, 6).toWire(), udp())).isSameAs(QueryHandler.NEEDS_WORKER);
+        assertThat(counters.queries.get()).isEqualTo(queries);
+        assertThat(counters.blocked.get()).isEqualTo(blocked);
+        assertThat(sink.dns).hasSize(events);
+        assertThat(upstream.calls).hasSize(2);
+    }
+
+    @Test
+    void inEnforceModeABlockedNameIsAnsweredWithoutWaitingAndAnAllowedOneIsHandedBack() throws IOException {
+        QueryHandler h = enforceDenying("github.com");
+        Message blocked = query("API.github.com.", Type.A, 0x77);
+        assertThat(h.answersWithoutWaiting(blocked.toWire())).isTrue();
+        assertErrorReply(h.handleWithoutWaiting(blocked.toWire(), udp()), blocked, Rcode.NXDOMAIN);
+        assertThat(sink.only().verdict()).isEqualTo(Verdict.BLOCKED);
+
+        Message allowed = query("example.com.", Type.A, 0x78);
+        assertThat(h.answersWithoutWaiting(allowed.toWire())).isFalse();
+        assertThat(h.handleWithoutWaiting(allowed.toWire(), udp())).isSameAs(QueryHandler.NEEDS_WORKER);
+        assertThat(counters.queries.get()).isEqualTo(1);
+        assertThat(sink.dns).hasSize(1);
+        assertThat(upstream.calls).isEmpty();
+    }
+
+    @Test
+    void wireNamesBecomeDottedOnlyWhenPlain() {
+        assertThat(WireQuestion.dotted("\u0003www\u0007example\u0003com")).isEqualTo("www.example.com.");
+        assertThat(WireQuestion.dotted("\u0003www\u0007example\u0003com\u0000")).isEqualTo("www.example.com.");
+        assertThat(WireQuestion.dotted("")).isEqualTo(".");
+        assertThat(WireQuestion.dotted("\u0000")).isEqualTo(".");
+        assertThat(WireQuestion.dotted("\u0001a\u0000\u0001b")).as("a zero before the end").isNull();
+        assertThat(WireQuestion.dotted("\u0003a.b")).as("a dot inside a label").isNull();
+        assertThat(WireQuestion.dotted("\u0005ab")).as("runs out").isNull();
+    }
 }

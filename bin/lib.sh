@@ -38,10 +38,11 @@ find_jdk25() {
 # Serial GC and C1 only: a short-lived CLI starts faster and stays smaller this way.
 # -Xlog ... =off: a missing, stale or damaged cache must not print on the command's stdout
 # (the JVM's default log output) — cordon then just starts slower.
-# -Xmn8m: a small fixed young generation. The proxy allocates per query; with the default (sized
-# from the host's RAM) every eden page gets touched before the first GC: ~180 MB RSS under a DNS
-# load instead of ~110 MB. The old generation may still grow (a 100k-rule policy).
-CORDON_JVM_FLAGS=(--enable-native-access=ALL-UNNAMED -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xss512k -Xmn8m
+# -Xmn8m -Xmx96m: a small young generation and a heap cap. The proxy allocates per query; with the
+# defaults (sized from the host's RAM) the heap grows to ~320 MB RSS at DNS saturation; capped,
+# ~160 MB at the same throughput. 96 MB still holds a 100k-rule policy file. Raise it for huge
+# `cordon report` inputs with JDK_JAVA_OPTIONS=-Xmx1g.
+CORDON_JVM_FLAGS=(--enable-native-access=ALL-UNNAMED -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xss512k -Xmn8m -Xmx96m
   -XX:-UsePerfData -Xlog:aot*=off -Xlog:cds*=off)
 
 # Sets CORDON_AOT_FLAGS to use the AOT cache (JEP 483/514/515: classes loaded, linked and profiled

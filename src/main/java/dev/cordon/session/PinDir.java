@@ -30,9 +30,16 @@ public final class PinDir {
         Path dir = forSession(name);
         try {
             ensureMounted();
-            Files.createDirectories(ROOT, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-            Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-            return dir;
+            for (int attempt = 0; ; attempt++) {
+                Files.createDirectories(ROOT, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+                try {
+                    Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+                    return dir;
+                } catch (java.nio.file.NoSuchFileException e) {
+                    // another session's cleanup removed the (then empty) root in between: make it again, once
+                    if (attempt > 0) throw e;
+                }
+            }
         } catch (FileAlreadyExistsException e) {
             throw new CordonException("cannot pin the session's programs: " + dir + " already exists; not running the command", e);
         } catch (IOException e) {
@@ -66,7 +73,18 @@ public final class PinDir {
             }
         }
         Files.deleteIfExists(dir);
+        removeRootIfEmpty(dir.getParent());
         return pins;
+    }
+
+    /** The shared root goes with the last session, so a host without sessions has nothing under bpffs. */
+    private static void removeRootIfEmpty(Path root) {
+        if (root == null || !root.equals(ROOT)) return;
+        try {
+            Files.deleteIfExists(root);
+        } catch (IOException e) {
+            // not empty (another session is running) or already gone: it stays for that session
+        }
     }
 
     public static int count(Path dir) {

@@ -43,6 +43,7 @@ final class Watchdog implements AutoCloseable {
               [ -d "$cg" ] && echo "cordon: watchdog: cannot remove $cg: run cordon gc" >&2
             fi
             rm -rf "$pins"
+            rmdir "${pins%/*}" 2>/dev/null # the shared root, if this was the last session
             [ -d "$cg" ] || rm -f "$state"
             """;
 

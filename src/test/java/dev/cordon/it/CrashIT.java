@@ -144,6 +144,15 @@ class CrashIT {
         assertThat(s.cgroup()).doesNotExist();
         assertThat(s.pins()).as("a normal end unpins and removes the pin directory").doesNotExist();
         assertThat(s.record()).doesNotExist();
+        if (Files.isDirectory(PINS) && isEmptyDir(PINS)) { // non-empty: another session on this host still uses it
+            throw new AssertionError("the last session must take the shared pin root " + PINS + " with it");
+        }
+    }
+
+    private static boolean isEmptyDir(Path d) throws IOException {
+        try (var s = Files.list(d)) {
+            return s.findAny().isEmpty();
+        }
     }
 
     // ---------------------------------------------------------------- helpers

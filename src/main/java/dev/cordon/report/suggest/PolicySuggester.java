@@ -54,7 +54,7 @@ public final class PolicySuggester {
      * @param groupMin collapse names onto {@code *.parent} when at least this many distinct ones share it
      */
     /** Reasons that mark an attempt as a way around the guard (see docs/THREAT-MODEL.md), never a dependency to allow. */
-    static final Set<String> GUARD_REASONS = Set.of("EncryptedDNS", "PrivateAnswer");
+    static final Set<String> GUARD_REASONS = Set.of(dev.cordon.policy.EncryptedDns.REASON, dev.cordon.events.DnsEvent.PRIVATE_ANSWER);
 
     public static String suggest(RunModel model, int groupMin) {
         Map<String, Use> names = new TreeMap<>();

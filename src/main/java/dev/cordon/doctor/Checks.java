@@ -5,6 +5,7 @@ import dev.cordon.libbpf.BpfException;
 import dev.cordon.libbpf.LibBpfInfo;
 import dev.cordon.libbpf.MapType;
 import dev.cordon.sys.Capabilities;
+import dev.cordon.sys.MountTable;
 
 import java.io.IOException;
 import java.nio.file.Path;

@@ -2,6 +2,7 @@ package dev.cordon.doctor;
 
 import dev.cordon.sys.Capabilities;
 import dev.cordon.sys.Libc;
+import dev.cordon.sys.MountTable;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -16,7 +17,7 @@ public interface HostFacts {
     /** As {@code uname -r} prints it, e.g. {@code 6.18.44-fc-v595}. */
     String kernelRelease() throws IOException;
 
-    /** The lines of /proc/self/mounts. */
+    /** The lines of /proc/self/mountinfo (tests may give /proc/mounts lines; {@link MountTable} reads both). */
     List<String> mounts() throws IOException;
 
     int euid();
@@ -42,7 +43,7 @@ public interface HostFacts {
 
             @Override
             public List<String> mounts() throws IOException {
-                return Files.readAllLines(Path.of("/proc/self/mounts"));
+                return Files.readAllLines(MountTable.MOUNTINFO);
             }
 
             @Override

@@ -1,6 +1,7 @@
 package dev.cordon.session;
 
 import dev.cordon.sys.Libc;
+import dev.cordon.sys.MountTable;
 
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
@@ -8,7 +9,6 @@ import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.util.List;
 
 /**
  * Where a session's links are pinned: {@code /sys/fs/bpf/cordon/<session>/<program>}. A pinned
@@ -49,17 +49,9 @@ public final class PinDir {
     }
 
     static void ensureMounted() throws IOException {
-        if (mountedAt(Files.readAllLines(Path.of("/proc/self/mounts")), BPFFS)) return;
+        if (MountTable.read().at(BPFFS, "bpf").isPresent()) return;
         if (!Files.isDirectory(BPFFS)) throw new IOException("no bpffs mounted and no " + BPFFS + " to mount it on");
         Libc.mount("bpf", BPFFS.toString(), "bpf", "mode=0700");
-    }
-
-    static boolean mountedAt(List<String> mounts, Path where) {
-        for (String line : mounts) {
-            String[] f = line.split(" ");
-            if (f.length >= 3 && f[2].equals("bpf") && Path.of(Cgroup2.unescape(f[1])).equals(where)) return true;
-        }
-        return false;
     }
 
     /** Removes the pins (each unlink drops a link's last reference once no process holds it) and the directory. */

@@ -46,7 +46,7 @@ public final class SessionGc {
         this.proc = proc;
     }
 
-    /** This host: the cgroup2 mount from /proc/self/mounts, /sys/fs/bpf/cordon, /run/cordon/sessions. */
+    /** This host: the cgroup2 mount (Cgroup2), /sys/fs/bpf/cordon, /run/cordon/sessions. */
     public static SessionGc live() {
         return new SessionGc(Cgroup2.findMount().orElse(null), PinDir.ROOT, new SessionRecords(SessionRecords.DEFAULT_DIR),
                 ProcessStart.PROC);

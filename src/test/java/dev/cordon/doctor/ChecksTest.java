@@ -4,6 +4,7 @@ import dev.cordon.libbpf.BpfException;
 import dev.cordon.libbpf.LibBpfInfo;
 import dev.cordon.libbpf.MapType;
 import dev.cordon.sys.Capabilities;
+import dev.cordon.sys.MountTable;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;

@@ -101,7 +101,7 @@ class DoctorTest {
         FakeHost host = new FakeHost();
         host.mountsUnreadable = true;
         List<Result> results = run(host, new FakeProbes());
-        assertThat(row(results, "cgroup2")).isEqualTo(new Result(Status.FAIL, "cgroup2", "cannot read /proc/self/mounts: no such file"));
+        assertThat(row(results, "cgroup2")).isEqualTo(new Result(Status.FAIL, "cgroup2", "cannot read /proc/self/mountinfo: no such file"));
         assertThat(row(results, "bpffs").status()).isEqualTo(Status.FAIL);
     }
 

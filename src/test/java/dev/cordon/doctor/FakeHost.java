@@ -9,7 +9,7 @@ import java.util.Map;
 
 /** A made-up host for unit tests: by default one that can run cordon (the facts of our CI machines). */
 final class FakeHost implements HostFacts {
-    /** /proc/self/mounts of the CI machines: hybrid, cgroup2 at /sys/fs/cgroup/unified. */
+    /** /proc/mounts lines of the CI machines: hybrid, cgroup2 at /sys/fs/cgroup/unified. */
     static final List<String> HYBRID_MOUNTS = List.of(
             "sysfs /sys sysfs rw,nosuid,nodev,noexec,relatime 0 0",
             "proc /proc proc rw,nosuid,nodev,noexec,relatime 0 0",
@@ -55,7 +55,7 @@ final class FakeHost implements HostFacts {
 
     @Override
     public List<String> mounts() throws IOException {
-        if (mountsUnreadable) throw new NoSuchFileException("/proc/self/mounts");
+        if (mountsUnreadable) throw new NoSuchFileException("/proc/self/mountinfo");
         return mounts;
     }
 

@@ -22,15 +22,9 @@ final class Host {
 
     /** The cgroup2 mount, from the mount table (hybrid hosts mount it at /sys/fs/cgroup/unified). */
     static Path cgroup2() {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/self/mounts"))) {
-                String[] f = line.split(" ");
-                if (f.length >= 3 && f[2].equals("cgroup2")) return Path.of(f[1]);
-            }
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
-        throw new IllegalStateException("no cgroup2 mount");
+        Path root = HostState.cgroup2Root();
+        if (root == null) throw new IllegalStateException("no cgroup2 mount");
+        return root;
     }
 
     record Out(int exit, String out, String err) {

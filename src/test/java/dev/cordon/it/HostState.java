@@ -1,5 +1,6 @@
 package dev.cordon.it;
 
+import dev.cordon.sys.MountTable;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -59,17 +60,13 @@ final class HostState {
 
     private HostState() {}
 
-    /** The cgroup2 mount point, from /proc/self/mounts (pure v2 or hybrid). */
+    /** The cgroup2 mount point cordon uses (pure v2 or hybrid), or null. */
     static Path cgroup2Root() {
         try {
-            for (String line : Files.readAllLines(Path.of("/proc/self/mounts"))) {
-                String[] f = line.split(" ");
-                if (f.length >= 3 && f[2].equals("cgroup2")) return Path.of(f[1].replace("\\040", " "));
-            }
+            return MountTable.read().cgroup2().map(MountTable.Mount::path).orElse(null);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        return null;
     }
 
     static Snapshot capture(Path cgroupRoot) {

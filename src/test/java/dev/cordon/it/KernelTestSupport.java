@@ -64,7 +64,7 @@ public final class KernelTestSupport implements BeforeAllCallback, BeforeEachCal
             List<String> problems = new ArrayList<>();
             if (!isRoot()) problems.add("not running as root (kernel tests load BPF programs and create cgroups): run `sudo mvn verify` or bin/test as root");
             Path root = HostState.cgroup2Root();
-            if (root == null) problems.add("no cgroup2 filesystem in /proc/self/mounts (mount one: mount -t cgroup2 none /sys/fs/cgroup/unified)");
+            if (root == null) problems.add("no cgroup2 filesystem in /proc/self/mountinfo (mount one: mount -t cgroup2 none /sys/fs/cgroup/unified)");
             else if (!Files.isWritable(root)) problems.add("cgroup2 mount " + root + " is not writable");
             if (!Files.exists(Path.of("/sys/kernel/btf/vmlinux"))) problems.add("no kernel BTF at /sys/kernel/btf/vmlinux (cordon's programs use CO-RE)");
             String home = System.getProperty("cordon.home");

@@ -1,5 +1,6 @@
 package dev.cordon.kernel;
 
+import dev.cordon.sys.MountTable;
 import dev.cordon.libbpf.BpfException;
 import dev.cordon.policy.Action;
 import dev.cordon.policy.Cidr;
@@ -84,11 +85,7 @@ class AttachFailureIT {
     }
 
     private static Path cgroup2() throws IOException {
-        for (String line : Files.readAllLines(Path.of("/proc/self/mounts"))) {
-            String[] f = line.split(" ");
-            if (f.length >= 3 && f[2].equals("cgroup2")) return Path.of(f[1]);
-        }
-        return null;
+        return MountTable.read().cgroup2().map(MountTable.Mount::path).orElse(null);
     }
 
     /** fds of this process that are BPF objects (programs, links, maps). */

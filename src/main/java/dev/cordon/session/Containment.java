@@ -2,6 +2,7 @@ package dev.cordon.session;
 
 import dev.cordon.policy.Mode;
 import dev.cordon.sys.Capability;
+import dev.cordon.sys.LocalResolvers;
 import dev.cordon.sys.UserAccount;
 
 import java.util.ArrayList;
@@ -91,14 +92,25 @@ public record Containment(Set<Capability> keep, UserAccount user) {
      * filesystem twice on one mount point): the tree outside it is not even visible, so no cgroup.procs outside
      * can be written (the kernel checks the namespace itself only when cgroup2 is mounted with
      * nsdelegate, which hosts often lack). The mount is private to that namespace, and without
-     * CAP_SYS_ADMIN the command cannot unmount it. The bpffs holding the session's pins is
+     * CAP_SYS_ADMIN the command cannot unmount it. Mounted from inside a cgroup namespace, it leaves
+     * the hierarchy's own flags (nsdelegate) alone. The bpffs holding the session's pins is
      * unmounted in that namespace too: a command running as root owns the pin files, and if it
      * killed cordon and its watchdog and then unlinked them, the programs would detach.
+     *
+     * <p>Then the local resolver daemons' sockets ({@link LocalResolvers}) are hidden, each argument
+     * up to {@code --} naming one: {@code dir:PATH} gets an empty read-only tmpfs over it,
+     * {@code sock:PATH} /dev/null (connect fails at once and glibc falls back to DNS on port 53).
+     * Any step that fails ends the chain with 125 before the command runs: never half confined.
      */
+    private static final String HIDE_DIR_OPTIONS = "ro,nosuid,nodev,noexec,mode=0755";
     static final String MOUNT_STEP = "m=$1; mnt=$2; umnt=$3; b=$4; shift 4; \"$umnt\" -l \"$m\" && \"$mnt\" -t cgroup2 -o nosuid,nodev,noexec cordon \"$m\" "
             + "|| { echo \"cordon: cannot mount the session's cgroup view on $m\" >&2; exit 125; }; "
-            + "\"$umnt\" -l \"$b\" || { echo \"cordon: cannot hide $b from the command\" >&2; exit 125; }; exec \"$@\"";
-
+            + "\"$umnt\" -l \"$b\" || { echo \"cordon: cannot hide $b from the command\" >&2; exit 125; }; "
+            + "while [ \"$1\" != -- ]; do case $1 in "
+            + "dir:*) \"$mnt\" -t tmpfs -o " + HIDE_DIR_OPTIONS + " cordon-hidden \"${1#dir:}\" ;; "
+            + "sock:*) \"$mnt\" --bind /dev/null \"${1#sock:}\" ;; "
+            + "*) false ;; esac || { echo \"cordon: cannot hide ${1#*:} from the command\" >&2; exit 125; }; shift; done; "
+            + "shift; exec \"$@\"";
     /** The chain and where each of its exec steps starts, so the records can leave them out. */
     public record Chain(List<String> argv, List<Integer> stepStarts, List<List<String>> helpers) {}
 
@@ -106,28 +118,30 @@ public record Containment(Set<Capability> keep, UserAccount user) {
      * The exec chain put between the shim (already in the session cgroup) and the command. Each
      * step execs the next, so the pid cordon waits on stays the command's: unshare makes the cgroup
      * namespace (rooted where the process is now: the session cgroup) and a private mount namespace;
-     * a shell mounts the session's view of cgroup2 at {@code cgroup2Mount} (short-lived umount
-     * and mount children, the {@link Chain#helpers}); then setpriv, which needs no privilege it is
-     * about to drop, changes user and drops capabilities, then execs the command.
+     * a shell mounts the session's view of cgroup2 at {@code cgroup2Mount} and hides {@code hide}
+     * (short-lived umount and mount children, the {@link Chain#helpers}); then setpriv, which needs
+     * no privilege it is about to drop, changes user and drops capabilities, then execs the command.
      */
-    public Chain chain(ContainmentTools tools, Set<Capability> dropped, java.nio.file.Path cgroup2Mount) {
+    public Chain chain(ContainmentTools tools, Set<Capability> dropped, java.nio.file.Path cgroup2Mount,
+                       List<LocalResolvers.Endpoint> hide) {
+        String mount = tools.mount().toString(), umount = tools.umount().toString();
         List<String> argv = new ArrayList<>();
         List<Integer> starts = new ArrayList<>();
         starts.add(argv.size());
-        argv.add(tools.unshare().toString());
-        argv.add("--cgroup");
-        argv.add("--mount");
-        argv.add("--propagation=private");
-        argv.add("--");
+        argv.addAll(List.of(tools.unshare().toString(), "--cgroup", "--mount", "--propagation=private", "--"));
         starts.add(argv.size());
-        argv.add("/bin/sh");
-        argv.add("-c");
-        argv.add(MOUNT_STEP);
-        argv.add("cordon-mount");
-        argv.add(cgroup2Mount.toString());
-        argv.add(tools.mount().toString());
-        argv.add(tools.umount().toString());
-        argv.add(PinDir.BPFFS.toString());
+        argv.addAll(List.of("/bin/sh", "-c", MOUNT_STEP, "cordon-mount", cgroup2Mount.toString(), mount, umount,
+                PinDir.BPFFS.toString()));
+        List<List<String>> helpers = new ArrayList<>(List.of(List.of(umount, "-l", cgroup2Mount.toString()),
+                List.of(mount, "-t", "cgroup2", "-o", "nosuid,nodev,noexec", "cordon", cgroup2Mount.toString()),
+                List.of(umount, "-l", PinDir.BPFFS.toString())));
+        for (LocalResolvers.Endpoint e : hide) {
+            String path = e.path().toString();
+            argv.add((e.directory() ? "dir:" : "sock:") + path);
+            helpers.add(e.directory() ? List.of(mount, "-t", "tmpfs", "-o", HIDE_DIR_OPTIONS, "cordon-hidden", path)
+                    : List.of(mount, "--bind", "/dev/null", path));
+        }
+        argv.add("--");
         starts.add(argv.size());
         argv.add(tools.setpriv().toString());
         if (!dropped.isEmpty()) {
@@ -141,10 +155,7 @@ public record Containment(Set<Capability> keep, UserAccount user) {
             argv.add("--init-groups");
         }
         argv.add("--");
-        List<List<String>> helpers = List.of(List.of(tools.umount().toString(), "-l", cgroup2Mount.toString()),
-                List.of(tools.mount().toString(), "-t", "cgroup2", "-o", "nosuid,nodev,noexec", "cordon", cgroup2Mount.toString()),
-                List.of(tools.umount().toString(), "-l", PinDir.BPFFS.toString()));
-        return new Chain(List.copyOf(argv), List.copyOf(starts), helpers);
+        return new Chain(List.copyOf(argv), List.copyOf(starts), List.copyOf(helpers));
     }
 
     /** Environment changes for the command: HOME, USER and LOGNAME of --user; none without it. */

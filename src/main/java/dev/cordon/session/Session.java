@@ -21,6 +21,7 @@ import dev.cordon.policy.OutagePlan;
 import dev.cordon.kernel.EgressGuard;
 import dev.cordon.libbpf.BpfException;
 import dev.cordon.sys.Capabilities;
+import dev.cordon.sys.LocalResolvers;
 
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -68,9 +69,11 @@ public final class Session {
         } catch (dev.cordon.sys.Libc.ErrnoException e) {
             throw new CordonException("cannot protect cordon from the command (" + e.getMessage() + "); not running it", e);
         }
-        // Containment is part of the guard: no unshare/setpriv, no run (never unconfined).
+        // Containment is part of the guard: no unshare/setpriv, no run (never unconfined). With the proxy
+        // on, lookups glibc would hand to a local daemon (nscd, systemd-resolved) fall back to port 53.
         Containment.Chain chain = options.containment().chain(ContainmentTools.find(),
-                options.containment().dropped(options.mode(), options.allowRawSockets()), root);
+                options.containment().dropped(options.mode(), options.allowRawSockets()), root,
+                options.dns() == null ? List.of() : LocalResolvers.present());
         if (options.stdio().equals(CommandLauncher.Stdio.INHERIT)) StdioSockets.warn(err);
 
         Deque<AutoCloseable> cleanup = new ArrayDeque<>();

@@ -2,6 +2,7 @@ package dev.cordon.session;
 
 import dev.cordon.policy.Mode;
 import dev.cordon.sys.Capability;
+import dev.cordon.sys.LocalResolvers;
 import dev.cordon.sys.UserAccount;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -32,17 +33,30 @@ class ContainmentTest {
         Set<Capability> dropped = c.dropped(Mode.ENFORCE, false);
         assertThat(dropped).containsExactlyInAnyOrder(Capability.SYS_ADMIN, Capability.NET_ADMIN, Capability.NET_RAW, Capability.BPF,
                 Capability.PERFMON, Capability.SYS_MODULE, Capability.SYS_PTRACE, Capability.SYS_RAWIO);
-        Containment.Chain chain = c.chain(TOOLS, dropped, CG);
+        Containment.Chain chain = c.chain(TOOLS, dropped, CG, List.of());
         assertThat(chain.argv()).containsExactly(
                 "/usr/bin/unshare", "--cgroup", "--mount", "--propagation=private", "--",
                 "/bin/sh", "-c", Containment.MOUNT_STEP, "cordon-mount", "/sys/fs/cgroup/unified", "/usr/bin/mount", "/usr/bin/umount",
-                "/sys/fs/bpf", "/usr/bin/setpriv", "--bounding-set=-net_admin,-net_raw,-sys_module,-sys_rawio,-sys_ptrace,-sys_admin,-perfmon,-bpf",
+                "/sys/fs/bpf", "--", "/usr/bin/setpriv", "--bounding-set=-net_admin,-net_raw,-sys_module,-sys_rawio,-sys_ptrace,-sys_admin,-perfmon,-bpf",
                 "--inh-caps=-all", "--ambient-caps=-all", "--");
-        assertThat(chain.stepStarts()).containsExactly(0, 5, 13);
+        assertThat(chain.stepStarts()).containsExactly(0, 5, 14);
         assertThat(chain.helpers()).containsExactly(List.of("/usr/bin/umount", "-l", "/sys/fs/cgroup/unified"),
                 List.of("/usr/bin/mount", "-t", "cgroup2", "-o", "nosuid,nodev,noexec", "cordon", "/sys/fs/cgroup/unified"),
                 List.of("/usr/bin/umount", "-l", "/sys/fs/bpf"));
         assertThat(c.environment()).isEmpty();
+    }
+
+    @Test
+    void localResolverSocketsAreHiddenBetweenTheCgroupViewAndSetpriv() {
+        List<LocalResolvers.Endpoint> hide = List.of(new LocalResolvers.Endpoint("nscd", Path.of("/run/nscd"), true, "x"),
+                new LocalResolvers.Endpoint("systemd-resolved", Path.of("/run/systemd/resolve/io.systemd.Resolve"), false, "y"));
+        Containment.Chain chain = Containment.DEFAULT.chain(TOOLS, Set.of(), CG, hide);
+        assertThat(chain.argv().subList(12, 17)).containsExactly("/sys/fs/bpf", "dir:/run/nscd",
+                "sock:/run/systemd/resolve/io.systemd.Resolve", "--", "/usr/bin/setpriv");
+        assertThat(chain.stepStarts()).containsExactly(0, 5, 16);
+        assertThat(chain.helpers()).endsWith(
+                List.of("/usr/bin/mount", "-t", "tmpfs", "-o", "ro,nosuid,nodev,noexec,mode=0755", "cordon-hidden", "/run/nscd"),
+                List.of("/usr/bin/mount", "--bind", "/dev/null", "/run/systemd/resolve/io.systemd.Resolve"));
     }
 
     @Test
@@ -56,20 +70,20 @@ class ContainmentTest {
         Containment c = new Containment(Set.of(Capability.NET_RAW, Capability.SYS_PTRACE), null);
         Set<Capability> dropped = c.dropped(Mode.ENFORCE, false);
         assertThat(dropped).doesNotContain(Capability.NET_RAW, Capability.SYS_PTRACE).contains(Capability.SYS_ADMIN);
-        assertThat(c.chain(TOOLS, dropped, CG).argv().get(13)).doesNotContain("net_raw").doesNotContain("ptrace");
+        assertThat(c.chain(TOOLS, dropped, CG, List.of()).argv().get(14)).doesNotContain("net_raw").doesNotContain("ptrace");
     }
 
     @Test
     void keepingEverythingLeavesNoBoundingSetOption() {
         Containment c = new Containment(Containment.DROPPED.keySet(), null);
-        assertThat(c.chain(TOOLS, c.dropped(Mode.ENFORCE, false), CG).argv())
+        assertThat(c.chain(TOOLS, c.dropped(Mode.ENFORCE, false), CG, List.of()).argv())
                 .noneMatch(a -> a.startsWith("--bounding-set")).contains("--inh-caps=-all", "--ambient-caps=-all");
     }
 
     @Test
     void aUserBringsUidGidGroupsAndItsEnvironment() {
         Containment c = new Containment(Set.of(), new UserAccount("nobody", 65534, 65534, "/nonexistent", "/usr/sbin/nologin"));
-        List<String> argv = c.chain(TOOLS, c.dropped(Mode.ENFORCE, false), CG).argv();
+        List<String> argv = c.chain(TOOLS, c.dropped(Mode.ENFORCE, false), CG, List.of()).argv();
         assertThat(argv.subList(argv.size() - 4, argv.size())).containsExactly("--reuid=65534", "--regid=65534", "--init-groups", "--");
         assertThat(c.environment()).isEqualTo(Map.of("HOME", "/nonexistent", "USER", "nobody", "LOGNAME", "nobody"));
     }
@@ -122,7 +136,7 @@ class ContainmentTest {
 
     @Test
     void theShimExecsTheChainThenTheCommand() {
-        List<String> wrapper = Containment.DEFAULT.chain(TOOLS, Set.of(Capability.SYS_ADMIN), CG).argv();
+        List<String> wrapper = Containment.DEFAULT.chain(TOOLS, Set.of(Capability.SYS_ADMIN), CG, List.of()).argv();
         List<String> argv = CommandLauncher.argv(wrapper, List.of("curl", "-sS", "x"), Path.of("/cg/cgroup.procs"));
         assertThat(argv.subList(0, 5)).containsExactly("/bin/sh", "-c", CommandLauncher.SHIM, "cordon-shim", "/cg/cgroup.procs");
         assertThat(argv.subList(5, 5 + wrapper.size())).isEqualTo(wrapper);

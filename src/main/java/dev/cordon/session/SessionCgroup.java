@@ -42,12 +42,23 @@ public final class SessionCgroup implements AutoCloseable {
         return create(cgroup2Root, newName());
     }
 
+    /** A file-system exception's message is only its path: say what went wrong instead. */
+    private static String why(IOException e, Path parent) {
+        return switch (e) {
+            case java.nio.file.NoSuchFileException x -> "no directory " + parent + " (is cgroup2 mounted there?)";
+            case java.nio.file.AccessDeniedException x -> "permission denied";
+            case java.nio.file.FileAlreadyExistsException x -> "it already exists";
+            case java.nio.file.FileSystemException x when x.getReason() != null -> x.getReason();
+            default -> String.valueOf(e.getMessage());
+        };
+    }
+
     public static SessionCgroup create(Path cgroup2Root, String name) {
         Path p = cgroup2Root.resolve(name);
         try {
             Files.createDirectory(p);
         } catch (IOException e) {
-            throw new CordonException("cannot create cgroup " + p + ": " + e.getMessage(), e);
+            throw new CordonException("cannot create cgroup " + p + ": " + why(e, cgroup2Root), e);
         }
         try {
             return new SessionCgroup(p, Libc.openDirectory(p.toString()));

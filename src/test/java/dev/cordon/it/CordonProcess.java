@@ -44,10 +44,19 @@ final class CordonProcess {
 
     /** With extra environment variables for the launcher (e.g. CORDON_AOT_CACHE). */
     static CordonProcess start(Path launcher, Path workDir, java.util.Map<String, String> env, List<String> args) {
+        return start(launcher, workDir, env, args, argv -> argv);
+    }
+
+    /**
+     * @param wrap turns the launcher's argv into what is started (a {@link HostLayout}); it must exec
+     *             the launcher in the end, so the pid stays cordon's
+     */
+    static CordonProcess start(Path launcher, Path workDir, java.util.Map<String, String> env, List<String> args,
+                               java.util.function.UnaryOperator<List<String>> wrap) {
         List<String> argv = new ArrayList<>(args.size() + 1);
         argv.add(launcher.toString());
         argv.addAll(args);
-        ProcessBuilder pb = new ProcessBuilder(argv)
+        ProcessBuilder pb = new ProcessBuilder(wrap.apply(argv))
                 .directory(workDir.toFile())
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
         pb.environment().putAll(env);

@@ -273,6 +273,20 @@ public final class KernelTestSupport implements BeforeAllCallback, BeforeEachCal
         return p;
     }
 
+    /** {@link #start(List)} in a host layout other than this machine's, made for this process and undone after the test. */
+    CordonProcess start(HostLayout.Kind layout, List<String> args) {
+        HostLayout l = new HostLayout(layout, dir);
+        listeners.add(l);
+        CordonProcess p = CordonProcess.start(suite.launcher, dir, java.util.Map.of(), args, l::wrap);
+        suite.launched.add(p.pid());
+        processes.add(p);
+        return p;
+    }
+
+    CordonResult run(HostLayout.Kind layout, List<String> args) {
+        return start(layout, args).await(RUN_TIMEOUT);
+    }
+
     CordonProcess start(String... args) {
         return start(List.of(args));
     }

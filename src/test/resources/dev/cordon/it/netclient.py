@@ -86,14 +86,14 @@ def main(argv):
                 cgroup = line.strip()[3:]
                 print("CGROUP " + cgroup, flush=True)
     # cordon runs the command in its own cgroup namespace (CGROUP is "/"): the cgroup's inode, the
-    # id bpf_get_current_cgroup_id() reports, tells sessions apart
+    # id bpf_get_current_cgroup_id() reports, tells sessions apart. The last cgroup2 mount is the one
+    # cordon made for the command; an earlier one may be hidden under it (a pure-v2 layout over hybrid).
     with open("/proc/self/mountinfo") as f:
-        for line in f:
-            fields = line.split()
-            sep = fields.index("-")
-            if fields[sep + 1] == "cgroup2" and cgroup is not None:
-                print("CGROUPID %d" % os.stat(fields[4] + cgroup).st_ino, flush=True)
-                break
+        points = [fl[4] for fl in (line.split() for line in f) if fl[fl.index("-") + 1] == "cgroup2"]
+    for point in reversed(points):
+        if cgroup is not None and os.path.exists(point + cgroup):
+            print("CGROUPID %d" % os.stat(point + cgroup).st_ino, flush=True)
+            break
     if ready:
         with open(ready + ".tmp", "w") as f:
             f.write("%d\n" % os.getpid())

@@ -20,7 +20,7 @@ import java.util.List;
  * sets or clears the hierarchy's flags (nsdelegate) for the whole machine. Layouts that do it
  * remember the flags first and {@link #close} mounts cgroup2 once more with the original ones.
  */
-final class HostLayout implements AutoCloseable {
+final class HostLayout implements Layout {
     /** Lays out the host; each runs in {@code sh -e} inside the private mount namespace. */
     enum Kind {
         /** This machine as it is (a control). */
@@ -66,8 +66,8 @@ final class HostLayout implements AutoCloseable {
         return kind;
     }
 
-    /** {@code argv} run in this layout. */
-    List<String> wrap(List<String> argv) {
+    @Override
+    public List<String> wrap(List<String> argv) {
         String script = "set -e\nmount --bind \"$0\" /etc/resolv.conf\n" + kind.prologue + "\nexec \"$@\"";
         List<String> out = new ArrayList<>(List.of("unshare", "--mount", "--propagation", "private", "--", "/bin/sh", "-c",
                 script, resolvConf.toString()));

@@ -275,15 +275,23 @@ public final class KernelTestSupport implements BeforeAllCallback, BeforeEachCal
 
     /** {@link #start(List)} in a host layout other than this machine's, made for this process and undone after the test. */
     CordonProcess start(HostLayout.Kind layout, List<String> args) {
-        HostLayout l = new HostLayout(layout, dir);
-        listeners.add(l);
-        CordonProcess p = CordonProcess.start(suite.launcher, dir, java.util.Map.of(), args, l::wrap);
+        return start(new HostLayout(layout, dir), args);
+    }
+
+    /** {@link #start(List)} in {@code layout}, which is closed after the test. */
+    CordonProcess start(Layout layout, List<String> args) {
+        listeners.add(layout);
+        CordonProcess p = CordonProcess.start(suite.launcher, dir, java.util.Map.of(), args, layout::wrap);
         suite.launched.add(p.pid());
         processes.add(p);
         return p;
     }
 
     CordonResult run(HostLayout.Kind layout, List<String> args) {
+        return start(layout, args).await(RUN_TIMEOUT);
+    }
+
+    CordonResult run(Layout layout, List<String> args) {
         return start(layout, args).await(RUN_TIMEOUT);
     }
 

@@ -224,7 +224,7 @@ final class RunCommand implements Callable<Integer> {
         List<InetSocketAddress> servers = p.upstreams();
         if (servers.isEmpty()) {
             try {
-                servers = ResolvConf.nameservers(Path.of("/etc/resolv.conf"));
+                servers = ResolvConf.nameservers(ResolvConf.SYSTEM);
             } catch (java.io.IOException e) {
                 throw new PolicyException("cannot read /etc/resolv.conf (" + e.getMessage() + "); give --upstream IP[:PORT]");
             }

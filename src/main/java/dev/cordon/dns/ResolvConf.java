@@ -12,6 +12,9 @@ import java.util.List;
 public final class ResolvConf {
     private ResolvConf() {}
 
+    /** The system's file, where cordon takes its upstreams when none are given. */
+    public static final Path SYSTEM = Path.of("/etc/resolv.conf");
+
     public static List<InetSocketAddress> nameservers(Path file) throws IOException {
         return parse(Files.readAllLines(file));
     }

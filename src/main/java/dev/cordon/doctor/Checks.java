@@ -5,7 +5,9 @@ import dev.cordon.libbpf.BpfException;
 import dev.cordon.libbpf.LibBpfInfo;
 import dev.cordon.libbpf.MapType;
 import dev.cordon.sys.Capabilities;
+import dev.cordon.sys.LocalResolvers;
 import dev.cordon.sys.MountTable;
+import dev.cordon.sys.UtilLinux;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -23,10 +25,12 @@ public final class Checks {
     private Checks() {}
 
     static final String ROOT = "root", KERNEL = "kernel", JDK = "jdk", LIBBPF = "libbpf", BPF = "bpf()",
-            BTF = "btf", CGROUP2 = "cgroup2", NET_CLS = "net_cls/prio", BPFFS = "bpffs", SMOKE = "smoke load";
+            BTF = "btf", CGROUP2 = "cgroup2", NET_CLS = "net_cls/prio", BPFFS = "bpffs", LOOKUPS = "lookups",
+            PING = "ping sockets", UTIL_LINUX = "util-linux", SMOKE = "smoke load";
 
     static final Path VMLINUX_BTF = Path.of("/sys/kernel/btf/vmlinux");
     static final Path BPFFS_PATH = Path.of("/sys/fs/bpf");
+    static final Path PING_GROUP_RANGE = Path.of("/proc/sys/net/ipv4/ping_group_range");
     static final int ENOSYS = 38, EPERM = 1, EACCES = 13;
 
     /** A BPF program type cordon loads: probed, then shown with the programs that use it. */
@@ -75,7 +79,10 @@ public final class Checks {
         checks.add(Check.of(BTF, () -> btf(host)));
         checks.add(Check.of(CGROUP2, () -> cgroup2(MountTable.parse(host.mounts()))));
         checks.add(Check.of(NET_CLS, () -> netClsPrio(host.kernelRelease(), MountTable.parse(host.mounts()))));
-        checks.add(Check.of(BPFFS, () -> bpffs(MountTable.parse(host.mounts()))));
+        checks.add(Check.of(BPFFS, () -> bpffs(MountTable.parse(host.mounts()), host.isDirectory(BPFFS_PATH))));
+        checks.add(Check.of(LOOKUPS, () -> lookups(host.nameservers(), host.localResolvers())));
+        checks.add(Check.of(PING, () -> pingSockets(host.pingGroupRange())));
+        checks.add(Check.of(UTIL_LINUX, () -> utilLinux(host.utilLinux())));
         for (ProgramType t : PROGRAM_TYPES) {
             checks.add(Check.of(t.rowName(), () -> programType(t, bpf.supportsProgramType(t.id()))).needing(ROOT, LIBBPF, BPF));
         }
@@ -204,8 +211,12 @@ public final class Checks {
                     + where + " (in a container: --privileged, or --cgroupns=host with a writable /sys/fs/cgroup)");
         }
         List<MountTable.Mount> v1 = mounts.cgroupV1();
-        return Verdict.ok(where + (v1.isEmpty() ? " (pure v2)" : " (hybrid: " + v1.size() + " cgroup v1 "
-                + (v1.size() == 1 ? "hierarchy" : "hierarchies") + " mounted too)"));
+        String layout = v1.isEmpty() ? "pure v2" : "hybrid: " + v1.size() + " cgroup v1 " + (v1.size() == 1 ? "hierarchy" : "hierarchies")
+                + " mounted too";
+        String delegation = m.get().hasOption("nsdelegate")
+                ? "nsdelegate: the kernel also stops the command moving itself out of its cgroup namespace"
+                : "no nsdelegate: the command's private view of cgroup2 is what keeps it in its cgroup";
+        return Verdict.ok(where + " (" + layout + "; " + delegation + ")");
     }
 
     static Verdict netClsPrio(String release, MountTable mounts) {
@@ -222,16 +233,62 @@ public final class Checks {
                 + netv1.getFirst().target() + ") or upgrade to 5.15+");
     }
 
-    static Verdict bpffs(MountTable mounts) {
-        List<MountTable.Mount> bpf = mounts.ofType("bpf");
-        if (bpf.stream().anyMatch(m -> Path.of(m.target()).equals(BPFFS_PATH))) {
+    static Verdict bpffs(MountTable mounts, boolean mountPointExists) {
+        if (mounts.at(BPFFS_PATH, "bpf").isPresent()) {
             return Verdict.ok(BPFFS_PATH + " (cordon run pins each session's programs there, so a crash cannot leave them detached)");
         }
-        // cordon run mounts it itself and refuses to run when it cannot: a warning, not a failure.
-        String fix = "cordon run mounts it (mode 0700) to pin its programs and refuses to run if that fails; "
-                + "to mount it now: mount -t bpf bpf " + BPFFS_PATH;
-        if (!bpf.isEmpty()) return Verdict.warn("bpffs is mounted at " + bpf.getFirst().target() + ", not at " + BPFFS_PATH + ": " + fix);
-        return Verdict.warn("bpffs is not mounted at " + BPFFS_PATH + ": " + fix);
+        if (!mountPointExists) {
+            return Verdict.fail("no " + BPFFS_PATH + " to mount bpffs on: cordon run pins each session's programs there (so a "
+                    + "crash of cordon cannot leave the command unguarded) and refuses to run without; is sysfs mounted at /sys?");
+        }
+        return Verdict.ok("not mounted, as on a host that never ran cordon: cordon run mounts it at " + BPFFS_PATH
+                + " (mode 0700) to pin each session's programs, and refuses to run if it cannot");
+    }
+
+    /** Where glibc's lookups go, and what cordon does so that they reach its proxy. */
+    static Verdict lookups(List<java.net.InetAddress> nameservers, List<LocalResolvers.Endpoint> daemons) {
+        List<String> parts = new ArrayList<>();
+        if (!daemons.isEmpty()) {
+            parts.add(daemons.stream().map(d -> d.daemon() + " (" + d.path() + ")").collect(Collectors.joining(", "))
+                    + " answer glibc over a Unix socket, never port 53: cordon hides " + (daemons.size() == 1 ? "it" : "them")
+                    + " from the command, so its lookups reach the proxy");
+        }
+        if (nameservers.isEmpty()) {
+            parts.add("no nameserver in /etc/resolv.conf: give cordon run --upstream (or dns.upstreams in a policy)");
+            return Verdict.warn(String.join("; ", parts));
+        }
+        String servers = nameservers.stream().map(java.net.InetAddress::getHostAddress).collect(Collectors.joining(", "));
+        boolean stub = nameservers.stream().allMatch(java.net.InetAddress::isLoopbackAddress);
+        parts.add("/etc/resolv.conf names " + (stub ? "a local stub, " : "") + servers + ": cordon's proxy forwards there"
+                + " (--upstream to choose others); the command's port-53 queries go to the proxy whatever server they name");
+        return Verdict.ok(String.join("; ", parts));
+    }
+
+    static Verdict pingSockets(String range) {
+        String[] f = range.strip().split("\\s+");
+        long lo, hi;
+        try {
+            lo = Long.parseLong(f[0]);
+            hi = Long.parseLong(f[f.length - 1]);
+        } catch (NumberFormatException e) {
+            return Verdict.warn("cannot read net.ipv4.ping_group_range '" + range + "'");
+        }
+        if (lo > hi) {
+            return Verdict.ok("closed (net.ipv4.ping_group_range " + lo + " " + hi + "): ICMP needs a raw socket, which cordon "
+                    + "refuses in enforce mode (--allow-raw-sockets) and reports in both");
+        }
+        return Verdict.ok("open to groups " + lo + "-" + hi + " (net.ipv4.ping_group_range, systemd's default): commands send "
+                + "ICMP echo without privileges; cordon judges each echo's address like any other attempt");
+    }
+
+    static Verdict utilLinux(java.util.Map<String, Path> found) {
+        List<String> missing = UtilLinux.TOOLS.stream().filter(t -> !found.containsKey(t)).toList();
+        if (!missing.isEmpty()) {
+            return Verdict.fail(String.join(", ", missing) + " not found in " + UtilLinux.SYSTEM_DIRS
+                    + ": cordon run confines the command with them and refuses to run without (" + UtilLinux.INSTALL + ")");
+        }
+        return Verdict.ok(String.join(", ", found.keySet()) + " found: they give the command its own cgroup namespace, private "
+                + "mounts and a reduced capability set");
     }
 
     static Verdict programType(ProgramType t, boolean supported) {

@@ -1,8 +1,11 @@
 package dev.cordon.doctor;
 
+import dev.cordon.dns.ResolvConf;
 import dev.cordon.sys.Capabilities;
 import dev.cordon.sys.Libc;
+import dev.cordon.sys.LocalResolvers;
 import dev.cordon.sys.MountTable;
+import dev.cordon.sys.UtilLinux;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -28,6 +31,20 @@ public interface HostFacts {
     boolean isReadableFile(Path file);
 
     long size(Path file) throws IOException;
+
+    boolean isDirectory(Path dir);
+
+    /** net.ipv4.ping_group_range as the kernel prints it, e.g. {@code 1\t0} (closed) or {@code 0\t2147483647}. */
+    String pingGroupRange() throws IOException;
+
+    /** The local resolver daemons' sockets present here ({@link LocalResolvers#present}). */
+    List<LocalResolvers.Endpoint> localResolvers();
+
+    /** The nameservers of /etc/resolv.conf: cordon's upstreams when none are given. */
+    List<java.net.InetAddress> nameservers() throws IOException;
+
+    /** util-linux's tools found in the system directories ({@link UtilLinux#locate}). */
+    java.util.Map<String, Path> utilLinux();
 
     Runtime.Version jdkVersion();
 
@@ -68,6 +85,35 @@ public interface HostFacts {
             @Override
             public long size(Path file) throws IOException {
                 return Files.size(file);
+            }
+
+            @Override
+            public boolean isDirectory(Path dir) {
+                return Files.isDirectory(dir);
+            }
+
+            @Override
+            public String pingGroupRange() throws IOException {
+                // One read: a numeric sysctl answers a read at a non-zero offset with EOF, and Files.readString
+                // of a file whose size reads 0 gets only its first byte.
+                try (var in = Files.newInputStream(Checks.PING_GROUP_RANGE)) {
+                    return new String(in.readNBytes(256), java.nio.charset.StandardCharsets.US_ASCII).strip();
+                }
+            }
+
+            @Override
+            public List<LocalResolvers.Endpoint> localResolvers() {
+                return LocalResolvers.present();
+            }
+
+            @Override
+            public List<java.net.InetAddress> nameservers() throws IOException {
+                return ResolvConf.nameservers(ResolvConf.SYSTEM).stream().map(java.net.InetSocketAddress::getAddress).toList();
+            }
+
+            @Override
+            public java.util.Map<String, Path> utilLinux() {
+                return UtilLinux.locate();
             }
 
             @Override

@@ -165,10 +165,10 @@ class ChecksTest {
 
     @Test
     void cgroup2Verdicts() {
-        assertThat(Checks.cgroup2(MountTable.parse(FakeHost.HYBRID_MOUNTS)))
-                .isEqualTo(Verdict.ok("/sys/fs/cgroup/unified (hybrid: 5 cgroup v1 hierarchies mounted too)"));
-        assertThat(Checks.cgroup2(MountTable.parse(FakeHost.PURE_V2_MOUNTS)))
-                .isEqualTo(Verdict.ok("/sys/fs/cgroup (pure v2)"));
+        assertThat(Checks.cgroup2(MountTable.parse(FakeHost.HYBRID_MOUNTS))).isEqualTo(Verdict.ok("/sys/fs/cgroup/unified (hybrid: "
+                + "5 cgroup v1 hierarchies mounted too; no nsdelegate: the command's private view of cgroup2 is what keeps it in its cgroup)"));
+        assertThat(Checks.cgroup2(MountTable.parse(FakeHost.PURE_V2_MOUNTS))).isEqualTo(Verdict.ok("/sys/fs/cgroup (pure v2; "
+                + "nsdelegate: the kernel also stops the command moving itself out of its cgroup namespace)"));
         Verdict none = Checks.cgroup2(MountTable.parse(List.of("proc /proc proc rw 0 0",
                 "cgroup /sys/fs/cgroup/cpu cgroup rw,cpu 0 0")));
         assertThat(none.status()).isEqualTo(Status.FAIL);
@@ -177,6 +177,13 @@ class ChecksTest {
                 "cgroup /sys/fs/cgroup cgroup2 ro,nosuid,nodev,noexec,relatime,nsdelegate 0 0")));
         assertThat(ro.status()).isEqualTo(Status.FAIL);
         assertThat(ro.detail()).contains("read-only").contains("remount,rw");
+    }
+
+    @Test
+    void cgroup2MountedOverAHybridTreeIsReportedAsPureV2() {
+        List<String> mounts = new java.util.ArrayList<>(FakeHost.HYBRID_MOUNTS);
+        mounts.add("cgroup2 /sys/fs/cgroup cgroup2 rw,nsdelegate 0 0");
+        assertThat(Checks.cgroup2(MountTable.parse(mounts)).detail()).startsWith("/sys/fs/cgroup (pure v2; nsdelegate");
     }
 
     @Test
@@ -200,16 +207,56 @@ class ChecksTest {
     }
 
     @Test
-    void bpffsMissingOrElsewhereOnlyWarns() {
-        Verdict mounted = Checks.bpffs(MountTable.parse(FakeHost.HYBRID_MOUNTS));
+    void bpffsNotMountedIsAFreshHostAndFineButNoMountPointFails() {
+        Verdict mounted = Checks.bpffs(MountTable.parse(FakeHost.HYBRID_MOUNTS), true);
         assertThat(mounted.status()).isEqualTo(Status.OK);
         assertThat(mounted.detail()).startsWith("/sys/fs/bpf").contains("pins");
-        Verdict none = Checks.bpffs(MountTable.parse(List.of("proc /proc proc rw 0 0")));
+        Verdict none = Checks.bpffs(MountTable.parse(List.of("proc /proc proc rw 0 0")), true);
+        assertThat(none.status()).isEqualTo(Status.OK);
+        assertThat(none.detail()).startsWith("not mounted, as on a host that never ran cordon: cordon run mounts it");
+        assertThat(Checks.bpffs(MountTable.parse(List.of("bpf /run/bpf bpf rw 0 0")), true).detail()).startsWith("not mounted");
+        Verdict noDir = Checks.bpffs(MountTable.parse(List.of("proc /proc proc rw 0 0")), false);
+        assertThat(noDir.status()).isEqualTo(Status.FAIL);
+        assertThat(noDir.detail()).contains("refuses to run");
+    }
+
+    // --- lookups, ping sockets, util-linux
+
+    @Test
+    void lookupsNameTheDaemonsCordonHidesAndTheStub() {
+        var nscd = new dev.cordon.sys.LocalResolvers.Endpoint("nscd", Path.of("/run/nscd"), true, "x");
+        var resolved = new dev.cordon.sys.LocalResolvers.Endpoint("systemd-resolved", Path.of("/run/systemd/resolve/io.systemd.Resolve"), false, "y");
+        Verdict both = Checks.lookups(List.of(java.net.InetAddress.ofLiteral("127.0.0.53")), List.of(nscd, resolved));
+        assertThat(both.status()).isEqualTo(Status.OK);
+        assertThat(both.detail()).isEqualTo("nscd (/run/nscd), systemd-resolved (/run/systemd/resolve/io.systemd.Resolve) answer glibc "
+                + "over a Unix socket, never port 53: cordon hides them from the command, so its lookups reach the proxy; "
+                + "/etc/resolv.conf names a local stub, 127.0.0.53: cordon's proxy forwards there (--upstream to choose others); "
+                + "the command's port-53 queries go to the proxy whatever server they name");
+        Verdict plain = Checks.lookups(List.of(java.net.InetAddress.ofLiteral("192.0.2.53")), List.of());
+        assertThat(plain.detail()).startsWith("/etc/resolv.conf names 192.0.2.53: cordon's proxy forwards there");
+        Verdict none = Checks.lookups(List.of(), List.of());
         assertThat(none.status()).isEqualTo(Status.WARN);
-        assertThat(none.detail()).contains("mount -t bpf bpf /sys/fs/bpf").contains("cordon run mounts it");
-        Verdict elsewhere = Checks.bpffs(MountTable.parse(List.of("bpf /run/bpf bpf rw 0 0")));
-        assertThat(elsewhere.status()).isEqualTo(Status.WARN);
-        assertThat(elsewhere.detail()).contains("/run/bpf").contains("mount -t bpf bpf /sys/fs/bpf");
+        assertThat(none.detail()).contains("--upstream");
+    }
+
+    @Test
+    void pingSocketsOpenOrClosed() {
+        assertThat(Checks.pingSockets("1\t0").detail()).startsWith("closed (net.ipv4.ping_group_range 1 0)").contains("raw socket");
+        Verdict open = Checks.pingSockets("0\t2147483647\n");
+        assertThat(open.status()).isEqualTo(Status.OK);
+        assertThat(open.detail()).startsWith("open to groups 0-2147483647").contains("judges each echo");
+        assertThat(Checks.pingSockets("bogus").status()).isEqualTo(Status.WARN);
+    }
+
+    @Test
+    void utilLinuxMissingFails() {
+        java.util.Map<String, Path> found = new java.util.LinkedHashMap<>();
+        for (String t : dev.cordon.sys.UtilLinux.TOOLS) found.put(t, Path.of("/usr/bin", t));
+        assertThat(Checks.utilLinux(found).status()).isEqualTo(Status.OK);
+        found.remove("setpriv");
+        Verdict missing = Checks.utilLinux(found);
+        assertThat(missing.status()).isEqualTo(Status.FAIL);
+        assertThat(missing.detail()).startsWith("setpriv not found in").contains("apt-get install util-linux mount");
     }
 
     // --- program and map types, smoke load

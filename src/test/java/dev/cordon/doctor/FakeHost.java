@@ -47,6 +47,15 @@ final class FakeHost implements HostFacts {
     Runtime.Version jdk = Runtime.Version.parse("25.0.3+9-LTS");
     String vendor = "Eclipse Adoptium";
     boolean mountsUnreadable;
+    java.util.Set<Path> directories = new java.util.HashSet<>(java.util.Set.of(Path.of("/sys/fs/bpf")));
+    String pingGroupRange = "1\t0";
+    List<dev.cordon.sys.LocalResolvers.Endpoint> localResolvers = List.of();
+    List<java.net.InetAddress> nameservers = List.of(java.net.InetAddress.ofLiteral("10.255.255.53"));
+    Map<String, Path> utilLinux = new java.util.LinkedHashMap<>(Map.of());
+
+    FakeHost() {
+        for (String t : dev.cordon.sys.UtilLinux.TOOLS) utilLinux.put(t, Path.of("/usr/bin", t));
+    }
 
     @Override
     public String kernelRelease() {
@@ -79,6 +88,31 @@ final class FakeHost implements HostFacts {
         Long size = files.get(file);
         if (size == null) throw new NoSuchFileException(file.toString());
         return size;
+    }
+
+    @Override
+    public boolean isDirectory(Path dir) {
+        return directories.contains(dir);
+    }
+
+    @Override
+    public String pingGroupRange() {
+        return pingGroupRange;
+    }
+
+    @Override
+    public List<dev.cordon.sys.LocalResolvers.Endpoint> localResolvers() {
+        return localResolvers;
+    }
+
+    @Override
+    public List<java.net.InetAddress> nameservers() {
+        return nameservers;
+    }
+
+    @Override
+    public Map<String, Path> utilLinux() {
+        return utilLinux;
     }
 
     @Override

@@ -1,0 +1,22 @@
+package dev.cordon.limits;
+
+import java.nio.file.Path;
+
+/**
+ * Where one controller enforces a limit for a session: a cgroup directory of the v2 hierarchy
+ * (the session's own) or of a v1 hierarchy that has the controller (a directory cordon makes
+ * below its own cgroup there, so the host's limits on cordon still hold for the command).
+ *
+ * @param dir     the cgroup directory whose files take the limit
+ * @param created the directory is cordon's, made for this session and removed after it (v1)
+ */
+public record Placement(Controller controller, Path dir, boolean v2, boolean created) {
+    /** The file the command's pid is written to before it execs (v1 only: the v2 cgroup is joined by the shim). */
+    public Path procsFile() {
+        return dir.resolve("cgroup.procs");
+    }
+
+    public String describe() {
+        return controller.kernelName + " (cgroup " + (v2 ? "v2" : "v1") + " " + dir + ")";
+    }
+}

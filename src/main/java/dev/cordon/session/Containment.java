@@ -145,7 +145,7 @@ public record Containment(Set<Capability> keep, UserAccount user) {
         starts.add(argv.size());
         argv.add(tools.setpriv().toString());
         if (!dropped.isEmpty()) {
-            argv.add("--bounding-set=" + EnumSet.copyOf(dropped).stream().map(c -> "-" + c.shortName()).collect(Collectors.joining(",")));
+            argv.add("--bounding-set=" + EnumSet.copyOf(dropped).stream().map(c -> "-" + c.setprivName()).collect(Collectors.joining(",")));
         }
         argv.add("--inh-caps=-all");
         argv.add("--ambient-caps=-all");

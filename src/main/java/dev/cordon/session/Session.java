@@ -21,6 +21,7 @@ import dev.cordon.policy.OutagePlan;
 import dev.cordon.kernel.EgressGuard;
 import dev.cordon.libbpf.BpfException;
 import dev.cordon.sys.Capabilities;
+import dev.cordon.sys.Capability;
 import dev.cordon.sys.LocalResolvers;
 
 import java.io.IOException;
@@ -31,7 +32,9 @@ import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
+import java.util.EnumSet;
 import java.util.List;
+import java.util.Set;
 
 /**
  * One guarded run: cgroup, programs, event pump, command, cleanup. Resources are released in
@@ -71,8 +74,9 @@ public final class Session {
         }
         // Containment is part of the guard: no unshare/setpriv, no run (never unconfined). With the proxy
         // on, lookups glibc would hand to a local daemon (nscd, systemd-resolved) fall back to port 53.
-        Containment.Chain chain = options.containment().chain(ContainmentTools.find(),
-                options.containment().dropped(options.mode(), options.allowRawSockets()), root,
+        Set<Capability> droppedCaps = EnumSet.copyOf(options.containment().dropped(options.mode(), options.allowRawSockets()));
+        droppedCaps.removeIf(c -> c.number > Capabilities.lastCap()); // not on this kernel: nothing to drop, and setpriv refuses the name
+        Containment.Chain chain = options.containment().chain(ContainmentTools.find(), droppedCaps, root,
                 options.dns() == null ? List.of() : LocalResolvers.present());
         if (options.stdio().equals(CommandLauncher.Stdio.INHERIT)) StdioSockets.warn(err);
 

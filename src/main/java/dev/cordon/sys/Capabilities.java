@@ -25,6 +25,18 @@ public final class Capabilities {
         return new Capabilities(0);
     }
 
+    /**
+     * The highest capability this kernel has (kernel.cap_last_cap): 40 on current kernels, 37 before
+     * Linux 5.8 (no perfmon, bpf). Read in one read: a numeric sysctl answers a second read with EOF.
+     */
+    public static int lastCap() {
+        try (var in = Files.newInputStream(Path.of("/proc/sys/kernel/cap_last_cap"))) {
+            return Integer.parseInt(new String(in.readNBytes(32), java.nio.charset.StandardCharsets.US_ASCII).strip());
+        } catch (IOException | NumberFormatException e) {
+            return Capability.values().length - 1;
+        }
+    }
+
     public boolean has(int cap) {
         return (effective & (1L << cap)) != 0;
     }

@@ -24,6 +24,15 @@ public enum Capability {
         return name().toLowerCase(Locale.ROOT);
     }
 
+    /**
+     * The name for setpriv's --bounding-set: the short name, but {@code cap_38} and {@code cap_39} for
+     * perfmon and bpf, which libcap-ng (setpriv's name table) learned only in 0.7.11; older releases
+     * stop every session with "unknown capability". setpriv reads {@code cap_N} itself.
+     */
+    public String setprivName() {
+        return number >= PERFMON.number ? "cap_" + number : shortName();
+    }
+
     /** {@code CAP_NET_RAW}. */
     public String constantName() {
         return "CAP_" + name();

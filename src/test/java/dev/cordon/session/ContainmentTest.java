@@ -37,7 +37,7 @@ class ContainmentTest {
         assertThat(chain.argv()).containsExactly(
                 "/usr/bin/unshare", "--cgroup", "--mount", "--propagation=private", "--",
                 "/bin/sh", "-c", Containment.MOUNT_STEP, "cordon-mount", "/sys/fs/cgroup/unified", "/usr/bin/mount", "/usr/bin/umount",
-                "/sys/fs/bpf", "--", "/usr/bin/setpriv", "--bounding-set=-net_admin,-net_raw,-sys_module,-sys_rawio,-sys_ptrace,-sys_admin,-perfmon,-bpf",
+                "/sys/fs/bpf", "--", "/usr/bin/setpriv", "--bounding-set=-net_admin,-net_raw,-sys_module,-sys_rawio,-sys_ptrace,-sys_admin,-cap_38,-cap_39",
                 "--inh-caps=-all", "--ambient-caps=-all", "--");
         assertThat(chain.stepStarts()).containsExactly(0, 5, 14);
         assertThat(chain.helpers()).containsExactly(List.of("/usr/bin/umount", "-l", "/sys/fs/cgroup/unified"),
@@ -107,6 +107,10 @@ class ContainmentTest {
         assertThat(Capability.fromMask(0x3000L)).containsExactly(Capability.NET_ADMIN, Capability.NET_RAW);
         assertThat(Capability.SYS_ADMIN.number).isEqualTo(21);
         assertThat(Capability.BPF.number).isEqualTo(39);
+        assertThat(Capability.BPF.setprivName()).isEqualTo("cap_39");
+        assertThat(Capability.PERFMON.setprivName()).isEqualTo("cap_38");
+        assertThat(Capability.SYS_ADMIN.setprivName()).isEqualTo("sys_admin");
+        assertThat(dev.cordon.sys.Capabilities.lastCap()).isBetween(37, Capability.values().length - 1);
     }
 
     @Test

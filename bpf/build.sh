@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Compiles the kernel programs into OUT_DIR/cordon.bpf.o (called by Maven in generate-resources).
+# Compiles the kernel programs into OUT_DIR/cordon.bpf.o and OUT_DIR/probes.bpf.o (called by Maven in generate-resources).
 set -euo pipefail
 out=${1:?usage: build.sh OUT_DIR}
 here=$(cd "$(dirname "$0")" && pwd)
@@ -19,6 +19,9 @@ case "$arch" in
   *) target_arch=$arch ;;
 esac
 mkdir -p "$out"
-"$clang" -O2 -g -target bpf -D__TARGET_ARCH_"$target_arch" \
-  -I/usr/include/"$arch"-linux-gnu -I"$here" -Wall -Werror \
-  -c "$here/cordon.bpf.c" -o "$out/cordon.bpf.o"
+# cordon.bpf.o: the session's programs; probes.bpf.o: one program per kernel feature, for cordon doctor.
+for name in cordon probes; do
+  "$clang" -O2 -g -target bpf -D__TARGET_ARCH_"$target_arch" \
+    -I/usr/include/"$arch"-linux-gnu -I"$here" -Wall -Werror \
+    -c "$here/$name.bpf.c" -o "$out/$name.bpf.o"
+done

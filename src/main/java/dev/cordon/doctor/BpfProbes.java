@@ -1,6 +1,7 @@
 package dev.cordon.doctor;
 
 import dev.cordon.kernel.EgressGuard;
+import dev.cordon.kernel.KernelObjects;
 import dev.cordon.libbpf.BpfException;
 import dev.cordon.libbpf.BpfObject;
 import dev.cordon.libbpf.LibBpfInfo;
@@ -34,6 +35,13 @@ public interface BpfProbes {
      * @return the number of programs loaded
      */
     int smokeLoad();
+
+    /**
+     * Loads one program of {@code probes.bpf.o} on its own ({@link KernelFeatures}).
+     *
+     * @return empty when the kernel accepted it, else why not (libbpf's first warning, usually the verifier's)
+     */
+    java.util.Optional<String> loadProbe(String program);
 
     /**
      * libbpf on this machine.
@@ -81,6 +89,23 @@ public interface BpfProbes {
             public boolean supportsMapType(MapType type) {
                 routeLog();
                 return LibBpfInfo.supportsMapType(type);
+            }
+
+            @Override
+            public java.util.Optional<String> loadProbe(String program) {
+                routeLog();
+                warnings = new CopyOnWriteArrayList<>();
+                try (BpfObject object = BpfObject.open(KernelObjects.probes(), "probes")) {
+                    List<String> names = object.programNames();
+                    if (!names.contains(program)) throw new IllegalArgumentException("probes.bpf.o has no program " + program);
+                    for (String p : names) object.setAutoload(p, p.equals(program));
+                    object.load();
+                    return java.util.Optional.empty();
+                } catch (BpfException e) {
+                    return java.util.Optional.of(warnings.stream().map(l -> l.replaceFirst("^libbpf: ", "")).findFirst().orElse(e.getMessage()));
+                } finally {
+                    warnings = null;
+                }
             }
 
             @Override

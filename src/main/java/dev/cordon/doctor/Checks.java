@@ -89,6 +89,9 @@ public final class Checks {
         for (MapUse m : MAP_TYPES) {
             checks.add(Check.of(m.rowName(), () -> mapType(m, bpf.supportsMapType(m.type()))).needing(ROOT, LIBBPF, BPF));
         }
+        for (KernelFeatures.Feature f : KernelFeatures.ALL) {
+            checks.add(Check.of(f.row(), () -> feature(f, bpf)).needing(ROOT, LIBBPF, BPF));
+        }
         checks.add(Check.of(SMOKE, () -> smoke(bpf)).needing(ROOT, LIBBPF, BPF));
         return List.copyOf(checks);
     }
@@ -117,24 +120,39 @@ public final class Checks {
         return (caps & (1L << cap)) != 0;
     }
 
+    /**
+     * The version only informs: the kernel rows (probes of each feature) decide, since distributions
+     * backport BPF features. What the version alone does tell: cgroup.kill (5.14).
+     */
     static Verdict kernel(String release) {
         Optional<KernelVersion> parsed = KernelVersion.parse(release);
-        if (parsed.isEmpty()) {
-            return Verdict.warn("cannot read a version from '" + release + "'; the probes and smoke load below decide "
-                    + "(5.15 or newer is recommended)");
-        }
+        String needs = "mainline " + shortVersion(KernelFeatures.RUN.minimum()) + "+ for cordon run, "
+                + shortVersion(KernelFeatures.OUTAGE.minimum()) + "+ for --simulate-outage; the kernel rows below test this kernel itself";
+        if (parsed.isEmpty()) return Verdict.warn("cannot read a version from '" + release + "' (" + needs + ")");
         KernelVersion v = parsed.get();
-        if (v.atLeast(5, 15)) return Verdict.ok(v + " (>= 5.15)");
-        if (v.atLeast(5, 14)) {
-            return Verdict.warn(v + " (5.15+ recommended): cgroup v1 net_cls/net_prio can switch off cgroup BPF "
-                    + "before 5.15 (see net_cls/prio); upgrade the kernel when you can");
+        if (!v.atLeast(5, 14)) {
+            return Verdict.warn(v + " (" + needs + "): no cgroup.kill before 5.14, so processes left behind are killed one by "
+                    + "one (a forking process can race it); distributions backport BPF features, so older versions may still run");
         }
-        if (v.atLeast(5, 8)) {
-            return Verdict.warn(v + " (5.15+ recommended): no cgroup.kill before 5.14, so processes left behind "
-                    + "are killed one by one (a forking process can race it); upgrade the kernel when you can");
+        return Verdict.ok(v + " (" + needs + ")");
+    }
+
+    static String shortVersion(KernelVersion v) {
+        return v.major() + "." + v.minor();
+    }
+
+    /** Loads each probe of the feature on its own: this kernel's verifier says what it has. */
+    static Verdict feature(KernelFeatures.Feature f, BpfProbes bpf) {
+        List<String> missing = new ArrayList<>();
+        for (KernelFeatures.Need n : f.needs()) {
+            bpf.loadProbe(n.probe()).ifPresent(why -> missing.add(n.what() + " (mainline " + shortVersion(n.since()) + "+): " + why));
         }
-        return Verdict.warn(v + " (5.15+ recommended): before 5.8 the ring buffer and before 5.7 cgroup bpf_links "
-                + "are missing unless your distribution backported them; the probes and smoke load below decide");
+        if (missing.isEmpty()) {
+            return Verdict.ok("this kernel has all " + f.needs().size() + " features " + f.name() + " needs (mainline "
+                    + shortVersion(f.minimum()) + "+ has them)");
+        }
+        String text = "this kernel lacks what " + f.name() + " needs: " + String.join("; ", missing);
+        return f.required() ? Verdict.fail(text) : Verdict.warn(text + "; only " + f.name() + " is affected");
     }
 
     static Verdict jdk(Runtime.Version version, String vendor) {

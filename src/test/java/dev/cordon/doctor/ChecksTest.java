@@ -65,18 +65,30 @@ class ChecksTest {
 
     @ParameterizedTest
     @CsvSource(delimiter = '|', value = {
-            "6.18.44-fc-v595       | OK   | 6.18.44 (>= 5.15)",
-            "5.15.0-1034-azure     | OK   | 5.15.0 (>= 5.15)",
-            "5.14.21-150400.22-default | WARN | net_cls",
+            "6.18.44-fc-v595       | OK   | 6.18.44 (mainline 5.8+ for cordon run, 5.9+ for --simulate-outage",
+            "5.15.0-1034-azure     | OK   | 5.15.0 (mainline 5.8+",
+            "5.14.21-150400.22-default | OK | 5.14.21",
             "5.10.0-28-amd64       | WARN | cgroup.kill",
-            "5.8.0-63-generic      | WARN | cgroup.kill",
-            "4.18.0-513.el8.x86_64 | WARN | backported",
+            "4.18.0-513.el8.x86_64 | WARN | backport",
             "something-custom      | WARN | cannot read a version"})
     void kernelVersionVerdicts(String release, Status status, String detailPart) {
         Verdict v = Checks.kernel(release);
         assertThat(v.status()).isEqualTo(status);
-        assertThat(v.detail()).contains(detailPart);
-        if (status != Status.OK) assertThat(v.detail()).contains("5.15");
+        assertThat(v.detail()).contains(detailPart).contains("the kernel rows below test this kernel itself");
+    }
+
+    @Test
+    void aFeatureWhoseProbesAllLoadIsOkAndAMissingOneNamesItsMainlineVersion() {
+        FakeProbes probes = new FakeProbes();
+        assertThat(Checks.feature(KernelFeatures.RUN, probes)).isEqualTo(Verdict.ok("this kernel has all 6 features cordon run needs "
+                + "(mainline 5.8+ has them)"));
+        probes.probeFailures.put("probe_sock_release", "Invalid argument");
+        Verdict outage = Checks.feature(KernelFeatures.OUTAGE, probes);
+        assertThat(outage.status()).as("only the option is affected").isEqualTo(Status.WARN);
+        assertThat(outage.detail()).isEqualTo("this kernel lacks what --simulate-outage needs: cgroup/sock_release (when a waiting "
+                + "socket gives up) (mainline 5.9+): Invalid argument; only --simulate-outage is affected");
+        probes.probeFailures.put("probe_getpeername", "Invalid argument");
+        assertThat(Checks.feature(KernelFeatures.RUN, probes).status()).isEqualTo(Status.FAIL);
     }
 
     @Test

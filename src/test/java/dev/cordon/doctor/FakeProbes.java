@@ -15,6 +15,7 @@ final class FakeProbes implements BpfProbes {
     Set<Integer> missingProgramTypes = new HashSet<>();
     Set<MapType> missingMapTypes = new HashSet<>();
     IntSupplier smoke = () -> 5;
+    java.util.Map<String, String> probeFailures = new java.util.HashMap<>();
     int calls;
 
     @Override
@@ -41,6 +42,12 @@ final class FakeProbes implements BpfProbes {
     public boolean supportsMapType(MapType type) {
         calls++;
         return !missingMapTypes.contains(type);
+    }
+
+    @Override
+    public java.util.Optional<String> loadProbe(String program) {
+        calls++;
+        return java.util.Optional.ofNullable(probeFailures.get(program));
     }
 
     @Override

@@ -1,0 +1,44 @@
+package dev.cordon.doctor;
+
+import java.util.Comparator;
+import java.util.List;
+
+/**
+ * What cordon's kernel programs need, feature by feature: each need is a program in
+ * {@code bpf/probes.bpf.c} that {@code cordon doctor} loads on its own, so this kernel's verifier
+ * answers, whatever its version says (distributions backport BPF features). {@code since} is the
+ * first mainline release with it, from the kernel's history (docs/KERNELS.md gives each source);
+ * the README's table is checked against this one.
+ */
+public final class KernelFeatures {
+    private KernelFeatures() {}
+
+    /** @param probe the program's name in probes.bpf.c */
+    public record Need(String probe, String what, KernelVersion since) {}
+
+    /** @param required false: without it only this feature is unavailable, cordon run still works */
+    public record Feature(String row, String name, boolean required, List<Need> needs) {
+        public KernelVersion minimum() {
+            return needs.stream().map(Need::since).max(Comparator.naturalOrder()).orElseThrow();
+        }
+    }
+
+    private static Need need(String probe, String what, int major, int minor) {
+        return new Need(probe, what, new KernelVersion(major, minor, 0));
+    }
+
+    public static final Feature RUN = new Feature("kernel: run", "cordon run", true, List.of(
+            need("probe_connect_context", "events with pid, comm and cgroup from cgroup/connect4 through a ring buffer", 5, 8),
+            need("probe_getpeername", "cgroup/getpeername4 (a redirected DNS socket shows its server)", 5, 8),
+            need("probe_recvmsg", "cgroup/recvmsg4 (DNS answers keep their server's address)", 5, 2),
+            need("probe_sock_create_owner", "cgroup/sock_create with socket cookie, pid and comm", 5, 7),
+            need("probe_egress_socket", "cgroup_skb/egress sees the sending socket (ICMP from ping sockets)", 5, 1),
+            need("probe_sys_exit_read_user", "raw_tp/sys_exit reads the caller's memory (failed execs)", 5, 5)));
+
+    public static final Feature OUTAGE = new Feature("kernel: outage", "--simulate-outage", false, List.of(
+            need("probe_egress_drop_quietly", "cgroup_skb/egress drops a packet as congestion, not as an error", 5, 3),
+            need("probe_connect_setsockopt", "bpf_setsockopt from cgroup/connect4 (TCP_USER_TIMEOUT caps the wait)", 5, 9),
+            need("probe_sock_release", "cgroup/sock_release (when a waiting socket gives up)", 5, 9)));
+
+    public static final List<Feature> ALL = List.of(RUN, OUTAGE);
+}

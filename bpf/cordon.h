@@ -46,7 +46,7 @@ enum cordon_outage_style {
 /* Which hook saw the attempt; also the event's type tag. */
 enum cordon_event_kind {
 	CORDON_EVENT_CONNECT = 1,
-	CORDON_EVENT_SENDMSG = 2,
+	CORDON_EVENT_SENDMSG = 2, /* a datagram: sendmsg4/6, or cgroup_skb/egress for a ping socket's echo */
 	CORDON_EVENT_EXEC = 3,
 	CORDON_EVENT_SOCKET = 4, /* a raw inet or a packet socket was asked for: struct cordon_socket_event */
 	CORDON_EVENT_EXIT = 5,   /* the last thread of a process of the session exited */

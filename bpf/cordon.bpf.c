@@ -80,6 +80,12 @@ struct task_struct {
 #ifndef ECONNREFUSED
 #define ECONNREFUSED 111
 #endif
+#ifndef EPERM
+#define EPERM 1
+#endif
+#ifndef AT_FDCWD
+#define AT_FDCWD -100
+#endif
 #define TCP_ESTABLISHED 1 /* sk_state of a connected datagram socket too */
 
 /* Load-time constants. */
@@ -170,7 +176,8 @@ struct {
 /*
  * Ping sockets whose connect() connect4/6 judged, by cookie: their echoes to that peer are not
  * judged again in egress. Kept rather than trusted from the socket's state because kernels before
- * 6.1 never ran connect4/6 for ping sockets. An evicted entry only means a second report.
+ * 6.1 never ran connect4/6 for ping sockets (0ffe2412531e). An evicted entry only means a second
+ * report. Small: an LRU map is preallocated, and few ping sockets are connected at once.
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
@@ -206,6 +213,7 @@ struct cordon_exec_event *const unused_exec_event __attribute__((unused));
 struct cordon_exit_event *const unused_exit_event __attribute__((unused));
 struct cordon_outage_end_event *const unused_outage_end_event __attribute__((unused));
 struct cordon_socket_event *const unused_socket_event __attribute__((unused));
+struct cordon_exec_denied_event *const unused_exec_denied_event __attribute__((unused));
 const enum cordon_outage_style unused_outage_style __attribute__((unused)) = 0;
 const enum cordon_mode unused_mode __attribute__((unused)) = 0;
 const enum cordon_action unused_action __attribute__((unused)) = 0;
@@ -711,8 +719,9 @@ static __always_inline int outage_destination(struct __sk_buff *skb)
 
 /*
  * IPv4's protocol or IPv6's first next header (an extension header's number when there is one),
- * read in place: direct packet access (cgroup_skb, with CAP_BPF or CAP_SYS_ADMIN) costs no helper
- * call, so TCP and UDP pay two loads and two compares for the ping check. -1: not IP.
+ * read in place: direct packet access (cgroup_skb since Linux 4.20, Song Liu's "bpf: add
+ * cg_skb_is_valid_access for BPF_PROG_TYPE_CGROUP_SKB"; needs CAP_BPF or CAP_SYS_ADMIN) costs no
+ * helper call, so TCP and UDP pay a few loads and two compares for the ping check. -1: not IP.
  */
 static __always_inline int transport(struct __sk_buff *skb)
 {
@@ -925,22 +934,29 @@ struct pt_regs___cordon {
 	int syscallno;
 } __attribute__((preserve_access_index));
 #define CORDON_NR_SOCKET 198
+#define CORDON_NR_EXECVE 221
+#define CORDON_NR_EXECVEAT 281
 #define SYSCALL_NR(r) BPF_CORE_READ(r, syscallno)
 #define SYSCALL_ARG1(r) BPF_CORE_READ(r, orig_x0)
 #define SYSCALL_ARG2(r) BPF_CORE_READ(r, regs[1])
 #define SYSCALL_ARG3(r) BPF_CORE_READ(r, regs[2])
+#define SYSCALL_ARG5(r) BPF_CORE_READ(r, regs[4])
 #else /* x86_64 */
 struct pt_regs___cordon {
+	unsigned long r8;
 	unsigned long di;
 	unsigned long si;
 	unsigned long dx;
 	unsigned long orig_ax;
 } __attribute__((preserve_access_index));
 #define CORDON_NR_SOCKET 41
+#define CORDON_NR_EXECVE 59
+#define CORDON_NR_EXECVEAT 322
 #define SYSCALL_NR(r) BPF_CORE_READ(r, orig_ax)
 #define SYSCALL_ARG1(r) BPF_CORE_READ(r, di)
 #define SYSCALL_ARG2(r) BPF_CORE_READ(r, si)
 #define SYSCALL_ARG3(r) BPF_CORE_READ(r, dx)
+#define SYSCALL_ARG5(r) BPF_CORE_READ(r, r8)
 #endif
 #define SOCK_TYPE_MASK 0xf /* socket()'s type without SOCK_NONBLOCK / SOCK_CLOEXEC */
 
@@ -981,8 +997,48 @@ static __always_inline int report_socket(struct pt_regs___cordon *regs, int ret)
 }
 
 /*
- * Every system call of the host returns through here, so the syscall number is looked at first
- * and nearly every call leaves after one compare. fexit/__sock_create would be
+ * An execve/execveat of the session that failed with EPERM, with the path it asked for. A binary
+ * whose file capabilities are effective and permit one cordon dropped from the bounding set cannot
+ * be exec'd at all (bprm_caps_from_vfs_caps: "insufficient to execute correctly"), and nothing
+ * says why; userspace reads the file's capabilities and says it. The path is the caller's memory,
+ * still mapped after a failed exec (bpf_probe_read_user_str: Linux 5.5, 6ae08ae3dea2); execveat's
+ * is relative to dirfd, whose flags are kept too.
+ */
+static __always_inline int report_exec_denied(struct pt_regs___cordon *regs, long nr, int ret)
+{
+	struct cordon_exec_denied_event *e;
+	const char *path;
+	long n;
+
+	if (bpf_current_task_under_cgroup(&session_cgroup, 0) != 1)
+		return 0;
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		count_drop();
+		return 0;
+	}
+	fill_header(&e->hdr, CORDON_EVENT_EXEC_DENIED);
+	e->ppid = BPF_CORE_READ((struct task_struct *)bpf_get_current_task(), real_parent, tgid);
+	e->ret = ret;
+	e->_pad = 0;
+	if (nr == CORDON_NR_EXECVEAT) {
+		e->dirfd = (int)SYSCALL_ARG1(regs);
+		path = (const char *)SYSCALL_ARG2(regs);
+		e->flags = (__u32)SYSCALL_ARG5(regs);
+	} else {
+		e->dirfd = AT_FDCWD;
+		path = (const char *)SYSCALL_ARG1(regs);
+		e->flags = 0;
+	}
+	n = bpf_probe_read_user_str(e->path, sizeof(e->path), path);
+	e->path_len = n > 0 ? n : 0;
+	bpf_ringbuf_submit(e, 0);
+	return 0;
+}
+
+/*
+ * Every system call of the host returns through here, so the syscall number and result are
+ * looked at first and nearly every call leaves after two compares. fexit/__sock_create would be
  * the natural hook for sockets, but hosts that refuse BPF trampolines exist (these build machines
  * do); the raw syscall-exit tracepoint sees each call's arguments and result everywhere.
  */
@@ -991,9 +1047,14 @@ int cordon_sys_exit(struct bpf_raw_tracepoint_args *ctx)
 {
 	struct pt_regs___cordon *regs = (struct pt_regs___cordon *)ctx->args[0];
 	long nr = SYSCALL_NR(regs);
+	int ret = (int)ctx->args[1];
 
 	if (nr == CORDON_NR_SOCKET)
-		return report_socket(regs, (int)ctx->args[1]);
+		return report_socket(regs, ret);
+	if (ret != -EPERM)
+		return 0;
+	if (nr == CORDON_NR_EXECVE || nr == CORDON_NR_EXECVEAT)
+		return report_exec_denied(regs, nr, ret);
 	return 0;
 }
 

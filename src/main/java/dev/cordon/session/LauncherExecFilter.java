@@ -2,6 +2,7 @@ package dev.cordon.session;
 
 import dev.cordon.events.DnsEvent;
 import dev.cordon.events.EventSink;
+import dev.cordon.events.ExecDenial;
 import dev.cordon.events.ExecEvent;
 import dev.cordon.events.ExitEvent;
 import dev.cordon.events.NetAttempt;
@@ -64,6 +65,11 @@ final class LauncherExecFilter implements EventSink {
     @Override
     public void dns(DnsEvent event) {
         next.dns(event);
+    }
+
+    @Override
+    public void execDenied(ExecDenial denial) {
+        next.execDenied(denial);
     }
 
     @Override

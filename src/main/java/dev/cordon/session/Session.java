@@ -4,6 +4,7 @@ import dev.cordon.dns.DnsService;
 import dev.cordon.dns.LearnedAddresses;
 import dev.cordon.dns.Transport;
 import dev.cordon.events.EventSink;
+import dev.cordon.events.ExecDenialNotice;
 import dev.cordon.events.FanOut;
 import dev.cordon.events.ProcessRef;
 import dev.cordon.events.ProcessTable;
@@ -21,6 +22,7 @@ import dev.cordon.policy.OutagePlan;
 import dev.cordon.kernel.EgressGuard;
 import dev.cordon.libbpf.BpfException;
 import dev.cordon.sys.Capabilities;
+import dev.cordon.sys.Capability;
 
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -31,6 +33,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
+import java.util.Set;
 
 /**
  * One guarded run: cgroup, programs, event pump, command, cleanup. Resources are released in
@@ -69,8 +72,8 @@ public final class Session {
             throw new CordonException("cannot protect cordon from the command (" + e.getMessage() + "); not running it", e);
         }
         // Containment is part of the guard: no unshare/setpriv, no run (never unconfined).
-        Containment.Chain chain = options.containment().chain(ContainmentTools.find(),
-                options.containment().dropped(options.mode(), options.allowRawSockets()), root);
+        Set<Capability> droppedCaps = options.containment().dropped(options.mode(), options.allowRawSockets());
+        Containment.Chain chain = options.containment().chain(ContainmentTools.find(), droppedCaps, root);
         if (options.stdio().equals(CommandLauncher.Stdio.INHERIT)) StdioSockets.warn(err);
 
         Deque<AutoCloseable> cleanup = new ArrayDeque<>();
@@ -97,6 +100,7 @@ public final class Session {
             ProcessTable processes = new ProcessTable(65_536);
             List<EventSink> sinkList = new ArrayList<>();
             sinkList.add(new ViolationLog(err));
+            sinkList.add(new ExecDenialNotice(err));
             if (options.eventsFile() != null) {
                 try {
                     JsonLinesFile file = new JsonLinesFile(options.eventsFile());
@@ -158,7 +162,7 @@ public final class Session {
                 };
             }
             EventPump pump = new EventPump(guard.events(), List.of(new LauncherExecFilter(sinks, chain, options.command())), options.policy(), options.mode(), processes, names,
-                    outage.active() ? outage.style().label() : null);
+                    outage.active() ? outage.style().label() : null, new ExecDenials(droppedCaps));
             cleanup.push(pump);
             dev.cordon.sys.StartupTrace.mark("pump");
 

@@ -50,10 +50,17 @@ class ExecCapabilitiesIT {
     void pingCannotStartInEnforceModeAndCordonSaysWhy() throws Exception {
         String ping = ping();
 
-        CordonResult r = kernel.run("run", "--no-summary", "--", "ping", "-c1", "-W1", "127.0.0.1");
+        Path events = kernel.dir().resolve("events.jsonl");
+
+        CordonResult r = kernel.run("run", "--no-summary", "--events", events.toString(), "--", "ping", "-c1", "-W1", "127.0.0.1");
 
         assertThat(r.exitCode()).as("%s", r).isEqualTo(126);
         assertThat(r.stderrLines()).as("%s", r).containsOnlyOnce(cannotStart(ping, "net_raw"));
+        List<Map<String, String>> records = JsonLines.read(events);
+        String rootPid = JsonLines.ofType(records, "run-end").getFirst().get("rootPid");
+        assertThat(JsonLines.ofType(records, "exec-denied")).singleElement().satisfies(d ->
+                assertThat(d).as("the command's, not cordon's launcher's").containsEntry("cmd", "ping -c1 -W1 127.0.0.1")
+                        .containsEntry("pid", rootPid).containsEntry("droppedByCordon", "[\"cap_net_raw\"]"));
     }
 
     @Test

@@ -8,6 +8,7 @@ import dev.cordon.sys.FileCapabilities;
 
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.EnumSet;
@@ -79,15 +80,24 @@ final class ExecDenials {
                 : throughProc(pid, "fd/" + e.dirfd(), e.path(), "fd " + e.dirfd());
     }
 
-    /** {@code relative} under /proc/PID/{@code link} (cwd, fd/N), which follows the process's own view of it. */
+    /**
+     * {@code relative} under /proc/PID/{@code link} (cwd, fd/N), which follows the process's own view
+     * of it. Runs on the event thread: a path Java cannot name (bytes the platform charset cannot
+     * map) is unresolved, never an exception.
+     */
     private Located throughProc(int pid, String link, String relative, String what) {
         Path base = proc.resolve(Integer.toString(pid)).resolve(link);
+        Path target;
         try {
-            Path target = Files.readSymbolicLink(base);
-            if (relative.isEmpty()) return new Located(base.toString(), target.toString(), null);
-            return new Located(base.resolve(relative).toString(), target.resolve(relative).normalize().toString(), null);
+            target = Files.readSymbolicLink(base);
         } catch (IOException | UnsupportedOperationException x) {
             return Located.unresolved("it names the file through the " + what + " of pid " + pid + ", which has exited");
+        }
+        if (relative.isEmpty()) return new Located(base.toString(), target.toString(), null);
+        try {
+            return new Located(base.resolve(relative).toString(), target.resolve(relative).normalize().toString(), null);
+        } catch (InvalidPathException x) {
+            return Located.unresolved("its path cannot be named on this host: " + x.getReason());
         }
     }
 

@@ -90,6 +90,10 @@ class ExecDenialsTest {
         assertThat(read).containsExactly(through);
         assertThat(d.file()).isEqualTo(work.resolve("tool").toString());
         assertThat(d.droppedByCordon()).containsExactly("cap_net_raw");
+
+        // runs on the event thread: a path Java cannot name is unresolved, not an exception there
+        ExecDenial unnamable = explain(denials(ENFORCE, Map.of()), refused(ExecDeniedEvent.AT_FDCWD, 0, "./a\0b"));
+        assertThat(unnamable.unresolved()).startsWith("its path cannot be named on this host: ");
     }
 
     @Test

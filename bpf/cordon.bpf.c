@@ -13,6 +13,7 @@
  * socket cookie; recvmsg/getpeername put the original back so strict resolvers accept answers.
  * cgroup_skb/egress maps (client source port, transaction id) to the sending process, before
  * the query can reach the proxy, so every query is attributed even if its sender exits at once.
+ * It also judges ICMP echo from ping sockets, which no sendmsg hook sees.
  *
  * cgroup/sock_addr return values: 1 lets the syscall go on, 0 fails it with EPERM.
  */
@@ -29,8 +30,14 @@
 #include <bpf/bpf_core_read.h>
 #include "cordon.h"
 
+#ifndef SOCK_DGRAM
+#define SOCK_DGRAM 2 /* linux/net.h enum sock_type; not in the uapi headers we include */
+#endif
 #ifndef SOCK_RAW
-#define SOCK_RAW 3 /* linux/net.h enum sock_type; not in the uapi headers we include */
+#define SOCK_RAW 3
+#endif
+#ifndef IPPROTO_ICMPV6
+#define IPPROTO_ICMPV6 58
 #endif
 #ifndef AF_INET
 #define AF_INET 2
@@ -58,8 +65,10 @@ struct task_struct {
 	struct mm_struct *mm;
 	struct task_struct *real_parent;
 	struct signal_struct *signal;
+	int pid;
 	int tgid;
 	int exit_code;
+	char comm[CORDON_COMM_LEN];
 } __attribute__((preserve_access_index));
 
 #ifndef SOL_TCP
@@ -71,6 +80,13 @@ struct task_struct {
 #ifndef ECONNREFUSED
 #define ECONNREFUSED 111
 #endif
+#ifndef EPERM
+#define EPERM 1
+#endif
+#ifndef AT_FDCWD
+#define AT_FDCWD -100
+#endif
+#define TCP_ESTABLISHED 1 /* sk_state of a connected datagram socket too */
 
 /* Load-time constants. */
 const volatile __u8 report_all = 0;  /* report every attempt, not only blocked/audited ones (--events) */
@@ -157,6 +173,19 @@ struct {
 	__type(value, __u64); /* bpf_ktime_get_ns() of the first outage attempt */
 } outage_sockets SEC(".maps");
 
+/*
+ * Ping sockets whose connect() connect4/6 judged, by cookie: their echoes to that peer are not
+ * judged again in egress. Kept rather than trusted from the socket's state because kernels before
+ * 6.1 never ran connect4/6 for ping sockets (0ffe2412531e). An evicted entry only means a second
+ * report. Small: an LRU map is preallocated, and few ping sockets are connected at once.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 1024);
+	__type(key, __u64);  /* socket cookie */
+	__type(value, __u8);
+} ping_connected SEC(".maps");
+
 /* The session's cgroup, so the exec tracepoint (which sees every exec on the host) keeps only ours. */
 struct {
 	__uint(type, BPF_MAP_TYPE_CGROUP_ARRAY);
@@ -184,6 +213,7 @@ struct cordon_exec_event *const unused_exec_event __attribute__((unused));
 struct cordon_exit_event *const unused_exit_event __attribute__((unused));
 struct cordon_outage_end_event *const unused_outage_end_event __attribute__((unused));
 struct cordon_socket_event *const unused_socket_event __attribute__((unused));
+struct cordon_exec_denied_event *const unused_exec_denied_event __attribute__((unused));
 const enum cordon_outage_style unused_outage_style __attribute__((unused)) = 0;
 const enum cordon_mode unused_mode __attribute__((unused)) = 0;
 const enum cordon_action unused_action __attribute__((unused)) = 0;
@@ -215,33 +245,58 @@ static __always_inline void fill_header(struct cordon_event_header *h, __u32 kin
 }
 
 /*
+ * The sender of a packet as cgroup_skb sees it: the current task, which on a ping socket's send
+ * path is the process in sendmsg. Read through bpf_get_current_task and CO-RE because that is in
+ * every program type's base set (with CAP_PERFMON) since Linux 5.8 (John Fastabend, "bpf: extend
+ * bpf_base_func_proto helpers with probe_* and *current_task*"), while cgroup_skb may call
+ * bpf_get_current_pid_tgid only since 6.10 (eb166e522c77) and bpf_get_current_comm only on recent
+ * kernels (6.18 here accepts it; ebpf-docs does not list it for cgroup_skb): using those would stop
+ * the whole object loading on older kernels. The cgroup is the socket's: bpf_sk_cgroup_id, cgroup_skb
+ * since 5.8 (f307fa2cb4c9).
+ */
+static __always_inline void fill_header_skb(struct cordon_event_header *h, __u32 kind, struct bpf_sock *sk)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+
+	h->kind = kind;
+	h->tgid = BPF_CORE_READ(task, tgid);
+	h->pid = BPF_CORE_READ(task, pid);
+	h->_pad = 0;
+	h->ts_ns = bpf_ktime_get_ns();
+	h->cgroup_id = bpf_sk_cgroup_id(sk);
+	BPF_CORE_READ_STR_INTO(&h->comm, task, comm);
+}
+
+/*
  * A destination as four 32-bit words in network order (IPv4: w[0] only). Words, not a byte
  * array with memcpy: clang 14's BPF backend dropped some of those byte stores into the event.
  */
 struct destination {
 	__u32 w[4];
+	__u16 port;     /* host order; 0 for ICMP */
+	__u16 protocol; /* IPPROTO_* of the socket */
 	__u16 family;   /* the socket's family */
 	__u8 mapped_v4; /* v6 socket, ::ffff:a.b.c.d destination */
 	__u8 is_v4;     /* judged by the v4 trie */
 };
 
-static __always_inline void emit_net(struct bpf_sock_addr *ctx, __u32 kind, struct destination *d, __u32 verdict,
-				     __u32 rule_id, __u64 cookie)
+/* Reserves a net event and fills all but its header, which depends on the hook; NULL if the ring buffer is full. */
+static __always_inline struct cordon_net_event *net_event(struct destination *d, __u32 verdict, __u32 rule_id,
+							  __u64 cookie)
 {
 	struct cordon_net_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	__u32 *a;
 
 	if (!e) {
 		count_drop();
-		return;
+		return 0;
 	}
 	a = (__u32 *)e->addr;
-	fill_header(&e->hdr, kind);
 	e->verdict = verdict;
 	e->rule_id = rule_id;
 	e->family = d->family;
-	e->protocol = ctx->protocol;
-	e->port = bpf_ntohs(ctx->user_port);
+	e->protocol = d->protocol;
+	e->port = d->port;
 	e->mapped_v4 = d->mapped_v4;
 	e->_pad = 0;
 	a[0] = d->w[0];
@@ -249,6 +304,17 @@ static __always_inline void emit_net(struct bpf_sock_addr *ctx, __u32 kind, stru
 	a[2] = d->w[2];
 	a[3] = d->w[3];
 	e->cookie = cookie;
+	return e;
+}
+
+/* An attempt seen in the process that made it (sock_addr hooks). */
+static __always_inline void emit_net(__u32 kind, struct destination *d, __u32 verdict, __u32 rule_id, __u64 cookie)
+{
+	struct cordon_net_event *e = net_event(d, verdict, rule_id, cookie);
+
+	if (!e)
+		return;
+	fill_header(&e->hdr, kind);
 	bpf_ringbuf_submit(e, 0);
 }
 
@@ -263,18 +329,18 @@ static __always_inline int outage(struct bpf_sock_addr *ctx, __u32 kind, struct 
 	__u64 cookie = bpf_get_socket_cookie(ctx);
 	__u64 now = bpf_ktime_get_ns();
 
-	if (outage_style == CORDON_OUTAGE_REFUSE && ctx->protocol == IPPROTO_TCP && kind == CORDON_EVENT_CONNECT) {
-		emit_net(ctx, kind, d, CORDON_VERDICT_OUTAGE, CORDON_RULE_OUTAGE_REFUSED, cookie);
+	if (outage_style == CORDON_OUTAGE_REFUSE && d->protocol == IPPROTO_TCP && kind == CORDON_EVENT_CONNECT) {
+		emit_net(kind, d, CORDON_VERDICT_OUTAGE, CORDON_RULE_OUTAGE_REFUSED, cookie);
 		bpf_set_retval(-ECONNREFUSED);
 		return 0;
 	}
-	if (ctx->protocol == IPPROTO_TCP && kind == CORDON_EVENT_CONNECT && outage_wait_ms) {
+	if (d->protocol == IPPROTO_TCP && kind == CORDON_EVENT_CONNECT && outage_wait_ms) {
 		int timeout = outage_wait_ms;
 
 		bpf_setsockopt(ctx, SOL_TCP, TCP_USER_TIMEOUT, &timeout, sizeof(timeout));
 	}
 	bpf_map_update_elem(&outage_sockets, &cookie, &now, BPF_NOEXIST);
-	emit_net(ctx, kind, d, CORDON_VERDICT_OUTAGE, CORDON_RULE_OUTAGE_DROPPED, cookie);
+	emit_net(kind, d, CORDON_VERDICT_OUTAGE, CORDON_RULE_OUTAGE_DROPPED, cookie);
 	return 1;
 }
 
@@ -296,18 +362,25 @@ static __always_inline void port_decision(const struct cordon_rule *rule, __u16 
 	}
 }
 
-static __always_inline int decide(struct bpf_sock_addr *ctx, __u32 kind, struct destination *d)
+/* What the policy says about one destination, whichever hook asks. */
+struct judgement {
+	__u32 verdict; /* enum cordon_verdict; OUTAGE: learned as down, the hook's outage path decides */
+	__u32 rule_id;
+};
+
+/* The policy's answer for a destination and port. @return 0, or -1 without a config (the caller fails closed) */
+static __always_inline int judge(struct destination *d, struct judgement *j)
 {
 	__u32 zero = 0;
 	struct cordon_config *cfg = bpf_map_lookup_elem(&config, &zero);
 	struct cordon_rule *rule;
 	struct cordon_learned *learned;
-	__u32 action, rule_id, verdict;
+	__u32 action;
 	__u32 cidr_action = CORDON_ACTION_NONE, cidr_rule_id = CORDON_RULE_DEFAULT;
 	int learned_allow = 0, learned_deny = 0, learned_outage = 0;
 
 	if (!cfg)
-		return 0; /* cannot happen for an array map; fail closed if it ever does */
+		return -1; /* cannot happen for an array map */
 
 	if (d->is_v4) {
 		struct cordon_lpm_v4 key = { .prefixlen = 32 };
@@ -334,7 +407,7 @@ static __always_inline int decide(struct bpf_sock_addr *ctx, __u32 kind, struct 
 	}
 
 	if (rule)
-		port_decision(rule, bpf_ntohs(ctx->user_port), &cidr_action, &cidr_rule_id);
+		port_decision(rule, d->port, &cidr_action, &cidr_rule_id);
 
 	/*
 	 * Deny wins: an explicit CIDR deny, then an address only a blocked name resolved to.
@@ -344,33 +417,59 @@ static __always_inline int decide(struct bpf_sock_addr *ctx, __u32 kind, struct 
 	 */
 	if (cidr_action == CORDON_ACTION_DENY) {
 		action = CORDON_ACTION_DENY;
-		rule_id = cidr_rule_id;
+		j->rule_id = cidr_rule_id;
 	} else if (learned_deny && !learned_allow) {
 		action = CORDON_ACTION_DENY;
-		rule_id = CORDON_RULE_LEARNED;
+		j->rule_id = CORDON_RULE_LEARNED;
 	} else if (learned_outage) {
-		return outage(ctx, kind, d);
+		j->verdict = CORDON_VERDICT_OUTAGE;
+		j->rule_id = CORDON_RULE_OUTAGE_DROPPED;
+		return 0;
 	} else if (cidr_action != CORDON_ACTION_NONE) {
 		action = cidr_action;
-		rule_id = cidr_rule_id;
+		j->rule_id = cidr_rule_id;
 	} else if (learned_allow) {
 		action = CORDON_ACTION_ALLOW;
-		rule_id = CORDON_RULE_LEARNED;
+		j->rule_id = CORDON_RULE_LEARNED;
 	} else {
 		action = cfg->default_action;
-		rule_id = CORDON_RULE_DEFAULT;
+		j->rule_id = CORDON_RULE_DEFAULT;
 	}
 
 	if (action == CORDON_ACTION_ALLOW)
-		verdict = CORDON_VERDICT_ALLOWED;
+		j->verdict = CORDON_VERDICT_ALLOWED;
 	else if (cfg->mode == CORDON_MODE_AUDIT)
-		verdict = CORDON_VERDICT_AUDITED;
+		j->verdict = CORDON_VERDICT_AUDITED;
 	else
-		verdict = CORDON_VERDICT_BLOCKED;
+		j->verdict = CORDON_VERDICT_BLOCKED;
+	return 0;
+}
 
-	if (verdict != CORDON_VERDICT_ALLOWED || report_all)
-		emit_net(ctx, kind, d, verdict, rule_id, 0);
-	return verdict == CORDON_VERDICT_BLOCKED ? 0 : 1;
+static __always_inline int is_ping(__u32 type, __u32 protocol)
+{
+	return type == SOCK_DGRAM && (protocol == IPPROTO_ICMP || protocol == IPPROTO_ICMPV6);
+}
+
+/* connect4/6, sendmsg4/6: judge, report, and fail the call with EPERM when blocked. */
+static __always_inline int decide(struct bpf_sock_addr *ctx, __u32 kind, struct destination *d)
+{
+	struct judgement j;
+
+	if (judge(d, &j))
+		return 0;
+	if (j.verdict == CORDON_VERDICT_OUTAGE)
+		return outage(ctx, kind, d);
+	if (j.verdict != CORDON_VERDICT_ALLOWED || report_all)
+		emit_net(kind, d, j.verdict, j.rule_id, 0);
+	if (j.verdict == CORDON_VERDICT_BLOCKED)
+		return 0;
+	if (kind == CORDON_EVENT_CONNECT && is_ping(ctx->type, ctx->protocol)) {
+		__u64 cookie = bpf_get_socket_cookie(ctx);
+		__u8 one = 1;
+
+		bpf_map_update_elem(&ping_connected, &cookie, &one, BPF_ANY);
+	}
+	return 1;
 }
 
 #define LOOPBACK_V4 0x7f000001
@@ -458,6 +557,8 @@ static __always_inline int decide_v4(struct bpf_sock_addr *ctx, __u32 kind)
 	 * kernel hands to the v4 hook (UDP sendto ::ffff:a.b.c.d, or a sockaddr_in): report it as mapped.
 	 */
 	d.family = ctx->family;
+	d.protocol = ctx->protocol;
+	d.port = bpf_ntohs(ctx->user_port);
 	d.mapped_v4 = ctx->family == AF_INET6;
 	d.is_v4 = 1;
 	d.w[0] = ctx->user_ip4;
@@ -471,6 +572,8 @@ static __always_inline int decide_v6(struct bpf_sock_addr *ctx, __u32 kind)
 	struct destination d = {};
 
 	d.family = AF_INET6;
+	d.protocol = ctx->protocol;
+	d.port = bpf_ntohs(ctx->user_port);
 	d.w[0] = ctx->user_ip6[0];
 	d.w[1] = ctx->user_ip6[1];
 	d.w[2] = ctx->user_ip6[2];
@@ -585,10 +688,14 @@ int cordon_getpeername6(struct bpf_sock_addr *ctx)
 }
 
 /*
- * Attribution of queries: a packet from a DNS socket (known by cookie) to the proxy records
- * (source port, txid) -> owner. Runs in the sender's egress path, before loopback delivery, so
- * the entry exists when the proxy reads the query. Never drops anything.
+ * cgroup_skb/egress return values: 0 drops the packet and ip_finish_output/ip6_finish_output
+ * return -EPERM; 1 sends it; 2 drops it but reports congestion rather than an error, so a UDP
+ * sendto still succeeds and a TCP SYN is retransmitted, as toward a dead host.
  */
+#define EGRESS_REFUSE 0
+#define EGRESS_PASS 1
+#define EGRESS_DROP_SILENTLY 2
+
 /* Is this packet bound for an address a --simulate-outage name resolved to? */
 static __always_inline int outage_destination(struct __sk_buff *skb)
 {
@@ -611,14 +718,127 @@ static __always_inline int outage_destination(struct __sk_buff *skb)
 }
 
 /*
- * cgroup_skb/egress return values: 1 sends the packet; 2 drops it but reports congestion rather
- * than an error, so a UDP sendto still succeeds and a TCP SYN is retransmitted, as toward a dead host.
+ * IPv4's protocol or IPv6's first next header (an extension header's number when there is one),
+ * read in place: direct packet access (cgroup_skb since Linux 4.20, Song Liu's "bpf: add
+ * cg_skb_is_valid_access for BPF_PROG_TYPE_CGROUP_SKB"; needs CAP_BPF or CAP_SYS_ADMIN) costs no
+ * helper call, so TCP and UDP pay a few loads and two compares for the ping check. -1: not IP.
  */
-#define EGRESS_PASS 1
-#define EGRESS_DROP_SILENTLY 2
+static __always_inline int transport(struct __sk_buff *skb)
+{
+	void *data = (void *)(long)skb->data, *end = (void *)(long)skb->data_end;
 
-SEC("cgroup_skb/egress")
-int cordon_egress(struct __sk_buff *skb)
+	if (skb->protocol == bpf_htons(ETH_P_IP)) {
+		struct iphdr *ip = data;
+
+		return (void *)(ip + 1) > end ? -1 : ip->protocol;
+	}
+	if (skb->protocol == bpf_htons(ETH_P_IPV6)) {
+		struct ipv6hdr *ip6 = data;
+
+		return (void *)(ip6 + 1) > end ? -1 : ip6->nexthdr;
+	}
+	return -1;
+}
+
+/* The packet's destination address, from its IP header. @return 0, or -1 if the header is not there */
+static __always_inline int packet_destination(struct __sk_buff *skb, struct destination *d)
+{
+	void *data = (void *)(long)skb->data, *end = (void *)(long)skb->data_end;
+
+	if (skb->protocol == bpf_htons(ETH_P_IP)) {
+		struct iphdr *ip = data;
+
+		if ((void *)(ip + 1) > end)
+			return -1;
+		d->is_v4 = 1;
+		d->w[0] = ip->daddr;
+		return 0;
+	}
+	if (skb->protocol == bpf_htons(ETH_P_IPV6)) {
+		struct ipv6hdr *ip6 = data;
+
+		if ((void *)(ip6 + 1) > end)
+			return -1;
+		d->w[0] = ip6->daddr.in6_u.u6_addr32[0];
+		d->w[1] = ip6->daddr.in6_u.u6_addr32[1];
+		d->w[2] = ip6->daddr.in6_u.u6_addr32[2];
+		d->w[3] = ip6->daddr.in6_u.u6_addr32[3];
+		return 0;
+	}
+	return -1;
+}
+
+/* A connected socket sending to the peer connect4/6 judged, and reported, when it connected. */
+static __always_inline int to_judged_peer(struct __sk_buff *skb, struct bpf_sock *sk, struct destination *d)
+{
+	__u64 cookie;
+	int peer;
+
+	if (sk->state != TCP_ESTABLISHED)
+		return 0;
+	if (d->is_v4)
+		peer = sk->dst_ip4 == d->w[0];
+	else
+		peer = sk->dst_ip6[0] == d->w[0] && sk->dst_ip6[1] == d->w[1] && sk->dst_ip6[2] == d->w[2] &&
+		       sk->dst_ip6[3] == d->w[3];
+	if (!peer)
+		return 0;
+	cookie = bpf_get_socket_cookie(skb);
+	return bpf_map_lookup_elem(&ping_connected, &cookie) != 0;
+}
+
+/*
+ * ICMP and ICMPv6 echo from ping sockets (SOCK_DGRAM with IPPROTO_ICMP or IPPROTO_ICMPV6, open to
+ * every user where net.ipv4.ping_group_range allows it, systemd's default). The kernel runs no
+ * sendmsg hook for them (connect4/6 do run, from ping_pre_connect, since Linux 6.1: 0ffe2412531e),
+ * so each echo is judged here by the same policy as connect and sendmsg. One that goes to the peer
+ * connect4/6 judged for its socket passes without a second report. The socket is
+ * recognised by its type and protocol (bpf_sk_fullsock: cgroup_skb, Linux 5.1), not by the
+ * packet's next header, which an IPv6 routing header option would hide.
+ *
+ * Refused is dropped with EGRESS_REFUSE: ip_finish_output returns -EPERM and a v4 ping socket's
+ * sendto fails with it at once. ping_v6_sendmsg throws that error away (it ignores what
+ * icmpv6_push_pending_frames returns, which ignores ip6_push_pending_frames; so on 6.18), so a
+ * refused v6 echo never leaves but its sendto returns success: no hook can fail that call.
+ */
+static __always_inline int judge_ping(struct __sk_buff *skb)
+{
+	struct bpf_sock *sk = skb->sk;
+	struct destination d = {};
+	struct judgement j;
+	struct cordon_net_event *e;
+
+	if (!sk)
+		return EGRESS_PASS;
+	sk = bpf_sk_fullsock(sk);
+	if (!sk || !is_ping(sk->type, sk->protocol))
+		return EGRESS_PASS;
+	if (packet_destination(skb, &d))
+		return EGRESS_REFUSE; /* an IP packet without its IP header: cannot happen; never unjudged */
+	if (to_judged_peer(skb, sk, &d))
+		return EGRESS_PASS;
+	d.family = sk->family;
+	d.protocol = sk->protocol;
+	if (judge(&d, &j))
+		return EGRESS_REFUSE;
+	if (j.verdict == CORDON_VERDICT_OUTAGE)
+		return EGRESS_DROP_SILENTLY; /* learned as down since outage_destination() looked */
+	if (j.verdict != CORDON_VERDICT_ALLOWED || report_all) {
+		e = net_event(&d, j.verdict, j.rule_id, 0);
+		if (e) {
+			fill_header_skb(&e->hdr, CORDON_EVENT_SENDMSG, sk);
+			bpf_ringbuf_submit(e, 0);
+		}
+	}
+	return j.verdict == CORDON_VERDICT_BLOCKED ? EGRESS_REFUSE : EGRESS_PASS;
+}
+
+/*
+ * Attribution of queries: a packet from a DNS socket (known by cookie) to the proxy records
+ * (source port, txid) -> owner. Runs in the sender's egress path, before loopback delivery, so
+ * the entry exists when the proxy reads the query. Never drops anything.
+ */
+static __always_inline int remember_dns_query(struct __sk_buff *skb)
 {
 	struct cordon_dns_query_key key = {};
 	struct cordon_dns_owner *owner, rec;
@@ -627,54 +847,66 @@ int cordon_egress(struct __sk_buff *skb)
 	__u8 proto;
 	__u16 ports[2], txid;
 
-	if (outage_style && outage_destination(skb))
-		return EGRESS_DROP_SILENTLY;
-	if (!proxy_port)
-		return 1;
 	cookie = bpf_get_socket_cookie(skb);
 	owner = bpf_map_lookup_elem(&dns_socket_owner, &cookie);
 	if (!owner)
-		return 1;
+		return EGRESS_PASS;
 
 	if (skb->protocol == bpf_htons(ETH_P_IP)) {
 		struct iphdr ip;
 
 		if (bpf_skb_load_bytes(skb, 0, &ip, sizeof(ip)))
-			return 1;
+			return EGRESS_PASS;
 		proto = ip.protocol;
 		l4 = ip.ihl * 4;
 	} else if (skb->protocol == bpf_htons(ETH_P_IPV6)) {
 		struct ipv6hdr ip6;
 
 		if (bpf_skb_load_bytes(skb, 0, &ip6, sizeof(ip6)))
-			return 1;
+			return EGRESS_PASS;
 		proto = ip6.nexthdr;
 		l4 = sizeof(ip6);
 	} else {
-		return 1;
+		return EGRESS_PASS;
 	}
 	if (proto != IPPROTO_UDP && proto != IPPROTO_TCP)
-		return 1;
+		return EGRESS_PASS;
 	if (bpf_skb_load_bytes(skb, l4, ports, sizeof(ports)))
-		return 1;
+		return EGRESS_PASS;
 	if (ports[1] != bpf_htons(proxy_port))
-		return 1;
+		return EGRESS_PASS;
 	key.sport = bpf_ntohs(ports[0]);
 	key.proto = proto == IPPROTO_UDP ? CORDON_DNS_UDP : CORDON_DNS_TCP;
 	if (proto == IPPROTO_UDP) {
 		if (bpf_skb_load_bytes(skb, l4 + sizeof(struct udphdr), &txid, sizeof(txid)))
-			return 1;
+			return EGRESS_PASS;
 		key.txid = bpf_ntohs(txid);
 	}
 	rec = *owner;
 	rec.ts_ns = bpf_ktime_get_ns();
 	bpf_map_update_elem(&dns_queries, &key, &rec, BPF_ANY);
-	return 1;
+	return EGRESS_PASS;
+}
+
+/* Outages first (they must look down, not refused), then ping sockets, then DNS attribution. */
+SEC("cgroup_skb/egress")
+int cordon_egress(struct __sk_buff *skb)
+{
+	int l4;
+
+	if (outage_style && outage_destination(skb))
+		return EGRESS_DROP_SILENTLY;
+	l4 = transport(skb);
+	if (l4 != IPPROTO_TCP && l4 != IPPROTO_UDP)
+		return judge_ping(skb);
+	if (!proxy_port)
+		return EGRESS_PASS;
+	return remember_dns_query(skb);
 }
 
 /*
  * A raw inet socket sends whatever it likes, past connect/sendmsg (a hand-made UDP packet to
- * port 53 of any server, ICMP): refused in enforce mode. Reported by cordon_socket below, which
+ * port 53 of any server, ICMP): refused in enforce mode. Reported by cordon_sys_exit below, which
  * also sees the sockets refused before this hook runs (no CAP_NET_RAW).
  */
 SEC("cgroup/sock_create")
@@ -702,22 +934,29 @@ struct pt_regs___cordon {
 	int syscallno;
 } __attribute__((preserve_access_index));
 #define CORDON_NR_SOCKET 198
+#define CORDON_NR_EXECVE 221
+#define CORDON_NR_EXECVEAT 281
 #define SYSCALL_NR(r) BPF_CORE_READ(r, syscallno)
 #define SYSCALL_ARG1(r) BPF_CORE_READ(r, orig_x0)
 #define SYSCALL_ARG2(r) BPF_CORE_READ(r, regs[1])
 #define SYSCALL_ARG3(r) BPF_CORE_READ(r, regs[2])
+#define SYSCALL_ARG5(r) BPF_CORE_READ(r, regs[4])
 #else /* x86_64 */
 struct pt_regs___cordon {
+	unsigned long r8;
 	unsigned long di;
 	unsigned long si;
 	unsigned long dx;
 	unsigned long orig_ax;
 } __attribute__((preserve_access_index));
 #define CORDON_NR_SOCKET 41
+#define CORDON_NR_EXECVE 59
+#define CORDON_NR_EXECVEAT 322
 #define SYSCALL_NR(r) BPF_CORE_READ(r, orig_ax)
 #define SYSCALL_ARG1(r) BPF_CORE_READ(r, di)
 #define SYSCALL_ARG2(r) BPF_CORE_READ(r, si)
 #define SYSCALL_ARG3(r) BPF_CORE_READ(r, dx)
+#define SYSCALL_ARG5(r) BPF_CORE_READ(r, r8)
 #endif
 #define SOCK_TYPE_MASK 0xf /* socket()'s type without SOCK_NONBLOCK / SOCK_CLOEXEC */
 
@@ -725,20 +964,14 @@ struct pt_regs___cordon {
  * Every raw inet and packet socket a process of the session asks for, when socket() returns:
  * refused ones too, whoever refused them (the dropped CAP_NET_RAW fails them before any cgroup
  * hook runs). A packet socket is not inet, so no cgroup hook ever sees it, and its frames skip
- * cgroup_skb: it must never be created unseen. fexit/__sock_create would be the natural hook, but
- * hosts that refuse BPF trampolines exist (these build machines do); the raw syscall-exit
- * tracepoint sees socket()'s arguments and result everywhere. Not seen here, though still
- * refused by the missing capability: io_uring's IORING_OP_SOCKET and 32-bit (compat) socket calls.
+ * cgroup_skb: it must never be created unseen. Not seen here, though still refused by the
+ * missing capability: io_uring's IORING_OP_SOCKET and 32-bit (compat) socket calls.
  */
-SEC("raw_tp/sys_exit")
-int cordon_socket(struct bpf_raw_tracepoint_args *ctx)
+static __always_inline int report_socket(struct pt_regs___cordon *regs, int ret)
 {
-	struct pt_regs___cordon *regs = (struct pt_regs___cordon *)ctx->args[0];
 	struct cordon_socket_event *e;
-	int family, type, protocol, ret;
+	int family, type, protocol;
 
-	if (SYSCALL_NR(regs) != CORDON_NR_SOCKET) /* every syscall of the host passes here: leave at once */
-		return 0;
 	family = (int)SYSCALL_ARG1(regs);
 	type = (int)SYSCALL_ARG2(regs) & SOCK_TYPE_MASK;
 	if (family != AF_PACKET && !(type == SOCK_RAW && (family == AF_INET || family == AF_INET6)))
@@ -746,7 +979,6 @@ int cordon_socket(struct bpf_raw_tracepoint_args *ctx)
 	if (bpf_current_task_under_cgroup(&session_cgroup, 0) != 1)
 		return 0;
 	protocol = (int)SYSCALL_ARG3(regs);
-	ret = (int)ctx->args[1];
 	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	if (!e) {
 		count_drop();
@@ -761,6 +993,68 @@ int cordon_socket(struct bpf_raw_tracepoint_args *ctx)
 	e->ret = ret;
 	e->_pad = 0;
 	bpf_ringbuf_submit(e, 0);
+	return 0;
+}
+
+/*
+ * An execve/execveat of the session that failed with EPERM, with the path it asked for. A binary
+ * whose file capabilities are effective and permit one cordon dropped from the bounding set cannot
+ * be exec'd at all (bprm_caps_from_vfs_caps: "insufficient to execute correctly"), and nothing
+ * says why; userspace reads the file's capabilities and says it. The path is the caller's memory,
+ * still mapped after a failed exec (bpf_probe_read_user_str: Linux 5.5, 6ae08ae3dea2); execveat's
+ * is relative to dirfd, whose flags are kept too.
+ */
+static __always_inline int report_exec_denied(struct pt_regs___cordon *regs, long nr, int ret)
+{
+	struct cordon_exec_denied_event *e;
+	const char *path;
+	long n;
+
+	if (bpf_current_task_under_cgroup(&session_cgroup, 0) != 1)
+		return 0;
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		count_drop();
+		return 0;
+	}
+	fill_header(&e->hdr, CORDON_EVENT_EXEC_DENIED);
+	e->ppid = BPF_CORE_READ((struct task_struct *)bpf_get_current_task(), real_parent, tgid);
+	e->ret = ret;
+	e->_pad = 0;
+	if (nr == CORDON_NR_EXECVEAT) {
+		e->dirfd = (int)SYSCALL_ARG1(regs);
+		path = (const char *)SYSCALL_ARG2(regs);
+		e->flags = (__u32)SYSCALL_ARG5(regs);
+	} else {
+		e->dirfd = AT_FDCWD;
+		path = (const char *)SYSCALL_ARG1(regs);
+		e->flags = 0;
+	}
+	n = bpf_probe_read_user_str(e->path, sizeof(e->path), path);
+	e->path_len = n > 0 ? n : 0;
+	bpf_ringbuf_submit(e, 0);
+	return 0;
+}
+
+/*
+ * Every system call of the host returns through here, so the syscall number and result are
+ * looked at first and nearly every call leaves after two compares. fexit/__sock_create would be
+ * the natural hook for sockets, but hosts that refuse BPF trampolines exist (these build machines
+ * do); the raw syscall-exit tracepoint sees each call's arguments and result everywhere.
+ */
+SEC("raw_tp/sys_exit")
+int cordon_sys_exit(struct bpf_raw_tracepoint_args *ctx)
+{
+	struct pt_regs___cordon *regs = (struct pt_regs___cordon *)ctx->args[0];
+	long nr = SYSCALL_NR(regs);
+	int ret = (int)ctx->args[1];
+
+	if (nr == CORDON_NR_SOCKET)
+		return report_socket(regs, ret);
+	if (ret != -EPERM)
+		return 0;
+	if (nr == CORDON_NR_EXECVE || nr == CORDON_NR_EXECVEAT)
+		return report_exec_denied(regs, nr, ret);
 	return 0;
 }
 

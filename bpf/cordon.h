@@ -13,6 +13,7 @@
 #define CORDON_COMM_LEN 16
 #define CORDON_ARGS_LEN 512
 #define CORDON_PORT_RANGES 8 /* port ranges one prefix can carry; userspace rejects policies needing more */
+#define CORDON_PATH_LEN 256 /* bytes of an exec'd path kept in an event, NUL included; longer ones are cut */
 
 /* What the session does with a violation. Stored in the config map. */
 enum cordon_mode {
@@ -46,11 +47,12 @@ enum cordon_outage_style {
 /* Which hook saw the attempt; also the event's type tag. */
 enum cordon_event_kind {
 	CORDON_EVENT_CONNECT = 1,
-	CORDON_EVENT_SENDMSG = 2,
+	CORDON_EVENT_SENDMSG = 2, /* a datagram: sendmsg4/6, or cgroup_skb/egress for a ping socket's echo */
 	CORDON_EVENT_EXEC = 3,
 	CORDON_EVENT_SOCKET = 4, /* a raw inet or a packet socket was asked for: struct cordon_socket_event */
 	CORDON_EVENT_EXIT = 5,   /* the last thread of a process of the session exited */
 	CORDON_EVENT_OUTAGE_END = 6, /* a socket that waited on a simulated outage was released */
+	CORDON_EVENT_EXEC_DENIED = 7, /* execve/execveat failed with EPERM: struct cordon_exec_denied_event */
 };
 
 /* rule_id values that are not an index into the session's rule table. */
@@ -203,6 +205,22 @@ struct cordon_exec_event {
 	__u32 ppid;
 	__u32 args_len; /* bytes used in args: NUL-separated argv, maybe truncated */
 	char args[CORDON_ARGS_LEN];
+};
+
+/*
+ * A process of the session failed execve() or execveat() with EPERM, seen when the call returned:
+ * what it asked to run (its memory is still there after a failed exec). Userspace reads that
+ * file's capabilities to tell whether the capabilities cordon dropped are why.
+ */
+struct cordon_exec_denied_event {
+	struct cordon_event_header hdr;
+	__u32 ppid;     /* a fork that never exec'd has its parent's command line */
+	__s32 ret;      /* what the call returned: -EPERM */
+	__s32 dirfd;    /* execveat's directory fd; AT_FDCWD (-100) for execve */
+	__u32 flags;    /* execveat's flags (AT_EMPTY_PATH = 0x1000); 0 for execve */
+	__u32 path_len; /* bytes read into path, NUL included; 0 if it could not be read */
+	__u32 _pad;
+	char path[CORDON_PATH_LEN];
 };
 
 /* A process of the session ended (its last thread exited). */

@@ -10,6 +10,9 @@ public interface EventSink extends AutoCloseable {
 
     default void dns(DnsEvent event) {}
 
+    /** A process of the session failed an exec with EPERM. */
+    default void execDenied(ExecDenial denial) {}
+
     /** A process of the session ended. */
     default void exit(Instant time, ExitEvent event) {}
 

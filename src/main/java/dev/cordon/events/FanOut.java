@@ -27,6 +27,11 @@ public final class FanOut implements EventSink {
     }
 
     @Override
+    public void execDenied(ExecDenial d) {
+        for (EventSink s : sinks) s.execDenied(d);
+    }
+
+    @Override
     public void exit(Instant time, ExitEvent e) {
         for (EventSink s : sinks) s.exit(time, e);
     }

@@ -161,6 +161,31 @@ public final class Formats {
         return sb.append('}').toString();
     }
 
+    /** An exec the kernel refused with EPERM, with what the file's capabilities say about it. */
+    public static String json(ExecDenial d) {
+        ExecDeniedEvent e = d.event();
+        StringBuilder sb = new StringBuilder(256).append('{');
+        field(sb, "time", Escape.json(d.time().toString()));
+        field(sb, "type", Escape.json("exec-denied"));
+        field(sb, "pid", Integer.toString(e.process().pid()));
+        field(sb, "tid", Integer.toString(e.process().tid()));
+        field(sb, "ppid", Integer.toString(e.ppid()));
+        field(sb, "comm", Escape.json(e.process().comm()));
+        field(sb, "cmd", Escape.json(d.who().commandLine()));
+        array(sb, "argv", d.who().argv());
+        field(sb, "cmdSource", Escape.json(d.who().source().name().toLowerCase(Locale.ROOT)));
+        field(sb, "path", Escape.json(e.path()));
+        field(sb, "pathTruncated", Boolean.toString(e.pathTruncated()));
+        if (e.dirfd() != ExecDeniedEvent.AT_FDCWD) field(sb, "dirfd", Integer.toString(e.dirfd()));
+        field(sb, "file", d.file() == null ? "null" : Escape.json(d.file()));
+        field(sb, "errno", Integer.toString(e.errno()));
+        array(sb, "fileCapabilities", d.fileCapabilities());
+        array(sb, "droppedByCordon", d.droppedByCordon());
+        if (d.unresolved() != null) field(sb, "unresolved", Escape.json(d.unresolved()));
+        sb.append("\"cgroupId\":").append(Long.toUnsignedString(e.process().cgroupId()));
+        return sb.append('}').toString();
+    }
+
     /** A process of the session ended. */
     public static String json(java.time.Instant time, ExitEvent e) {
         StringBuilder sb = new StringBuilder(160).append('{');

@@ -8,7 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 
-/** Every attempt and exec as JSON Lines (--events FILE). Flushed per line so a crash loses little. */
+/** Every attempt, exec and exit as JSON Lines (--events FILE). Flushed per line so a crash loses little. */
 public final class JsonLinesFile implements EventSink {
     private final BufferedWriter out;
 
@@ -29,6 +29,11 @@ public final class JsonLinesFile implements EventSink {
     @Override
     public void dns(DnsEvent e) {
         write(Formats.json(e));
+    }
+
+    @Override
+    public void execDenied(ExecDenial d) {
+        write(Formats.json(d));
     }
 
     @Override

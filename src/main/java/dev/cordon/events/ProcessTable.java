@@ -11,12 +11,13 @@ import java.util.Map;
 /**
  * Who is behind a pid. The kernel captures argv at exec, before a short-lived process can
  * exit, so that comes first; a process that never exec'd inside the session (a fork of a shell)
- * falls back to /proc/PID/cmdline while it still exists, and last to the kernel's comm.
+ * falls back to /proc/PID/cmdline while it still exists, then, where its parent is known, to the
+ * command line it inherited from it, and last to the kernel's comm.
  * Bounded: the least recently used entries go first.
  */
 public final class ProcessTable {
     /** Where a command line came from, worst last. */
-    public enum Source { EXEC, PROC, COMM }
+    public enum Source { EXEC, PROC, PARENT, COMM }
 
     public record Attribution(int pid, int ppid, List<String> argv, Source source) {
         public String commandLine() {
@@ -57,6 +58,18 @@ public final class ProcessTable {
                 : new Attribution(p.pid(), 0, fromProc, Source.PROC);
         if (a.source() == Source.PROC) byPid.put(p.pid(), a);
         return a;
+    }
+
+    /**
+     * {@link #lookup(ProcessRef)}, for a process whose parent the kernel named: one already gone
+     * that never exec'd in the session is a fork running its parent's command line.
+     */
+    public synchronized Attribution lookup(ProcessRef p, int ppid) {
+        Attribution a = lookup(p);
+        if (a.source() != Source.COMM) return a;
+        Attribution parent = byPid.get(ppid);
+        if (parent == null || parent.source() == Source.COMM) return new Attribution(a.pid(), ppid, a.argv(), a.source());
+        return new Attribution(p.pid(), ppid, parent.argv(), Source.PARENT);
     }
 
     private List<String> readCmdline(int pid) {

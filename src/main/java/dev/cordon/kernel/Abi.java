@@ -22,6 +22,7 @@ public final class Abi {
     public static final int COMM_LEN = 16;
     public static final int ARGS_LEN = 512;
     public static final int PORT_RANGES = 8;
+    public static final int PATH_LEN = 256;
 
     // enum cordon_mode
     public static final int MODE_ENFORCE = 0;
@@ -47,6 +48,7 @@ public final class Abi {
     public static final int EVENT_SOCKET = 4;
     public static final int EVENT_EXIT = 5;
     public static final int EVENT_OUTAGE_END = 6;
+    public static final int EVENT_EXEC_DENIED = 7;
     // enum cordon_rule_special
     public static final int RULE_DEFAULT = 0xffffffff;
     public static final int RULE_LEARNED = 0xfffffffe;
@@ -153,6 +155,16 @@ public final class Abi {
             JAVA_INT.withName("args_len"),
             sequenceLayout(ARGS_LEN, JAVA_BYTE).withName("args")).withName("cordon_exec_event");
 
+    public static final StructLayout EXEC_DENIED_EVENT = structLayout(
+            EVENT_HEADER.withName("hdr"),
+            JAVA_INT.withName("ppid"),
+            JAVA_INT.withName("ret"),
+            JAVA_INT.withName("dirfd"),
+            JAVA_INT.withName("flags"),
+            JAVA_INT.withName("path_len"),
+            JAVA_INT.withName("_pad"),
+            sequenceLayout(PATH_LEN, JAVA_BYTE).withName("path")).withName("cordon_exec_denied_event");
+
     public static final StructLayout EXIT_EVENT = structLayout(
             EVENT_HEADER.withName("hdr"),
             JAVA_INT.withName("ppid"),
@@ -165,8 +177,8 @@ public final class Abi {
 
     /** Every mirrored struct, by its C name. */
     public static final Map<String, StructLayout> STRUCTS = byName(CONFIG, LPM_V4, LPM_V6, PORT_RANGE, RULE, LEARNED, IP4, IP6,
-            DNS_SERVER, DNS_ORIG, DNS_OWNER, DNS_QUERY_KEY, EVENT_HEADER, NET_EVENT, SOCKET_EVENT, EXEC_EVENT, EXIT_EVENT,
-            OUTAGE_END_EVENT);
+            DNS_SERVER, DNS_ORIG, DNS_OWNER, DNS_QUERY_KEY, EVENT_HEADER, NET_EVENT, SOCKET_EVENT, EXEC_EVENT, EXEC_DENIED_EVENT,
+            EXIT_EVENT, OUTAGE_END_EVENT);
 
     /** Every mirrored enum, by its C name: constant name to value. */
     public static final Map<String, Map<String, Long>> ENUMS = Map.of(
@@ -179,7 +191,7 @@ public final class Abi {
                     "CORDON_OUTAGE_SERVFAIL", OUTAGE_SERVFAIL, "CORDON_OUTAGE_REFUSE", OUTAGE_REFUSE),
             "cordon_event_kind", ordered("CORDON_EVENT_CONNECT", EVENT_CONNECT, "CORDON_EVENT_SENDMSG", EVENT_SENDMSG,
                     "CORDON_EVENT_EXEC", EVENT_EXEC, "CORDON_EVENT_SOCKET", EVENT_SOCKET, "CORDON_EVENT_EXIT", EVENT_EXIT,
-                    "CORDON_EVENT_OUTAGE_END", EVENT_OUTAGE_END),
+                    "CORDON_EVENT_OUTAGE_END", EVENT_OUTAGE_END, "CORDON_EVENT_EXEC_DENIED", EVENT_EXEC_DENIED),
             "cordon_rule_special", ordered("CORDON_RULE_DEFAULT", RULE_DEFAULT, "CORDON_RULE_LEARNED", RULE_LEARNED,
                     "CORDON_RULE_RAW_SOCKET", RULE_RAW_SOCKET, "CORDON_RULE_OUTAGE_REFUSED", RULE_OUTAGE_REFUSED,
                     "CORDON_RULE_OUTAGE_DROPPED", RULE_OUTAGE_DROPPED, "CORDON_RULE_PACKET_SOCKET", RULE_PACKET_SOCKET),

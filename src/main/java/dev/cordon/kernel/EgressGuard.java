@@ -37,10 +37,10 @@ public final class EgressGuard implements AutoCloseable {
             "cordon_recvmsg4", "cordon_recvmsg6", "cordon_getpeername4", "cordon_getpeername6",
             "cordon_egress", "cordon_sock_create", "cordon_sock_release");
     /**
-     * The tracing programs, attached before the cgroup programs: raw tracepoints (exec for argv, exit
-     * for status) and fexit on socket creation (raw and packet sockets, refused ones too).
+     * The tracing programs, attached before the cgroup programs, all raw tracepoints: exec (argv),
+     * exit (status) and sys_exit (raw and packet sockets, refused ones too; execs refused with EPERM).
      */
-    public static final List<String> TRACE_PROGRAMS = List.of("cordon_exec", "cordon_exit", "cordon_socket");
+    public static final List<String> TRACE_PROGRAMS = List.of("cordon_exec", "cordon_exit", "cordon_sys_exit");
     static final String OBJECT_RESOURCE = "cordon.bpf.o"; // same package: dev/cordon/kernel/
 
     /**

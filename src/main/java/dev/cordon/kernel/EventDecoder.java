@@ -1,5 +1,6 @@
 package dev.cordon.kernel;
 
+import dev.cordon.events.ExecDeniedEvent;
 import dev.cordon.events.ExecEvent;
 import dev.cordon.events.ExitEvent;
 import dev.cordon.events.OutageEndEvent;
@@ -58,6 +59,12 @@ public final class EventDecoder {
     private static final long PPID = Abi.offset(Abi.EXEC_EVENT, "ppid");
     private static final long ARGS_LEN = Abi.offset(Abi.EXEC_EVENT, "args_len");
     private static final long ARGS = Abi.offset(Abi.EXEC_EVENT, "args");
+    private static final long DENIED_PPID = Abi.offset(Abi.EXEC_DENIED_EVENT, "ppid");
+    private static final long DENIED_RET = Abi.offset(Abi.EXEC_DENIED_EVENT, "ret");
+    private static final long DENIED_DIRFD = Abi.offset(Abi.EXEC_DENIED_EVENT, "dirfd");
+    private static final long DENIED_FLAGS = Abi.offset(Abi.EXEC_DENIED_EVENT, "flags");
+    private static final long DENIED_PATH_LEN = Abi.offset(Abi.EXEC_DENIED_EVENT, "path_len");
+    private static final long DENIED_PATH = Abi.offset(Abi.EXEC_DENIED_EVENT, "path");
     private static final int AF_INET6 = 10;
 
     public static Optional<KernelEvent> decode(MemorySegment r) {
@@ -70,6 +77,8 @@ public final class EventDecoder {
                     ? Optional.empty() : socket(r);
             case Abi.EVENT_EXEC -> r.byteSize() < Abi.EXEC_EVENT.byteSize()
                     ? Optional.empty() : Optional.of(exec(r));
+            case Abi.EVENT_EXEC_DENIED -> r.byteSize() < Abi.EXEC_DENIED_EVENT.byteSize()
+                    ? Optional.empty() : Optional.of(execDenied(r));
             case Abi.EVENT_EXIT -> r.byteSize() < Abi.EXIT_EVENT.byteSize()
                     ? Optional.empty() : Optional.of(new ExitEvent(i64(r, TS), header(r), i32(r, EXIT_PPID), i32(r, EXIT_CODE)));
             case Abi.EVENT_OUTAGE_END -> r.byteSize() < Abi.OUTAGE_END_EVENT.byteSize()
@@ -125,6 +134,14 @@ public final class EventDecoder {
         boolean truncated = len == Abi.ARGS_LEN && raw[len - 1] != 0;
         return new ExecEvent(r.get(JAVA_LONG_UNALIGNED.withOrder(ORDER), TS), header(r), i32(r, PPID),
                 ProcessTable.splitArgs(raw, len), truncated);
+    }
+
+    /** path_len counts the NUL; a path filling the whole buffer may have been longer. */
+    private static ExecDeniedEvent execDenied(MemorySegment r) {
+        int len = Math.clamp(i32(r, DENIED_PATH_LEN), 0, Abi.PATH_LEN);
+        byte[] path = r.asSlice(DENIED_PATH, Math.max(0, len - 1)).toArray(JAVA_BYTE);
+        return new ExecDeniedEvent(i64(r, TS), header(r), i32(r, DENIED_PPID), -i32(r, DENIED_RET), i32(r, DENIED_DIRFD),
+                i32(r, DENIED_FLAGS), new String(path, StandardCharsets.UTF_8), len == Abi.PATH_LEN);
     }
 
     private static ProcessRef header(MemorySegment r) {

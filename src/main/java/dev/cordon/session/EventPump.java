@@ -1,6 +1,7 @@
 package dev.cordon.session;
 
 import dev.cordon.events.EventSink;
+import dev.cordon.events.ExecDeniedEvent;
 import dev.cordon.events.ExecEvent;
 import dev.cordon.events.ExitEvent;
 import dev.cordon.events.OutageEndEvent;
@@ -42,6 +43,7 @@ final class EventPump implements AutoCloseable {
     private final AtomicLong undecodable = new AtomicLong();
     private final AtomicLong violations = new AtomicLong();
     private final String outageStyle;
+    private final ExecDenials denials;
     /** Outage attempts still waiting, by socket cookie: reported when the socket is released. */
     private final java.util.Map<Long, java.util.List<NetAttempt>> waiting = new java.util.HashMap<>();
     /** Processes seen exiting, so a socket released after its process died reads "exited", not "closed". */
@@ -60,10 +62,14 @@ final class EventPump implements AutoCloseable {
         static final LearnedNames NONE = new LearnedNames(List.of(), List.of(), List.of());
     }
 
-    /** @param outageStyle the --outage-style label for outage records, or null when nothing is rehearsed */
+    /**
+     * @param outageStyle the --outage-style label for outage records, or null when nothing is rehearsed
+     * @param denials     what explains an exec refused with EPERM
+     */
     EventPump(BpfMap events, List<EventSink> sinks, IpPolicy policy, Mode mode, ProcessTable processes,
-              java.util.function.Function<byte[], LearnedNames> names, String outageStyle) {
+              java.util.function.Function<byte[], LearnedNames> names, String outageStyle, ExecDenials denials) {
         this.outageStyle = outageStyle;
+        this.denials = denials;
         this.sinks = sinks;
         this.processes = processes;
         this.names = names;
@@ -106,6 +112,10 @@ final class EventPump implements AutoCloseable {
                 } else {
                     waiting.computeIfAbsent(n.cookie(), c -> new java.util.ArrayList<>()).add(a);
                 }
+            }
+            case ExecDeniedEvent x -> {
+                var denial = denials.explain(time, x, processes.lookup(x.process(), x.ppid()));
+                for (EventSink s : sinks) s.execDenied(denial);
             }
             case ExitEvent x -> {
                 exited.add(x.process().pid());

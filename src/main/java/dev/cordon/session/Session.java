@@ -4,6 +4,7 @@ import dev.cordon.dns.DnsService;
 import dev.cordon.dns.LearnedAddresses;
 import dev.cordon.dns.Transport;
 import dev.cordon.events.EventSink;
+import dev.cordon.events.ExecDenialNotice;
 import dev.cordon.events.FanOut;
 import dev.cordon.events.ProcessRef;
 import dev.cordon.events.ProcessTable;
@@ -104,6 +105,7 @@ public final class Session {
             ProcessTable processes = new ProcessTable(65_536);
             List<EventSink> sinkList = new ArrayList<>();
             sinkList.add(new ViolationLog(err));
+            sinkList.add(new ExecDenialNotice(err));
             if (options.eventsFile() != null) {
                 try {
                     JsonLinesFile file = new JsonLinesFile(options.eventsFile());
@@ -165,7 +167,7 @@ public final class Session {
                 };
             }
             EventPump pump = new EventPump(guard.events(), List.of(new LauncherExecFilter(sinks, chain, options.command())), options.policy(), options.mode(), processes, names,
-                    outage.active() ? outage.style().label() : null);
+                    outage.active() ? outage.style().label() : null, new ExecDenials(droppedCaps));
             cleanup.push(pump);
             dev.cordon.sys.StartupTrace.mark("pump");
 

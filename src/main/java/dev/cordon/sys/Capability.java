@@ -33,6 +33,11 @@ public enum Capability {
         return number >= PERFMON.number ? "cap_" + number : shortName();
     }
 
+    /** {@code cap_net_raw}: as getcap and capabilities(7) write it. */
+    public String capName() {
+        return "cap_" + shortName();
+    }
+
     /** {@code CAP_NET_RAW}. */
     public String constantName() {
         return "CAP_" + name();

@@ -7,15 +7,20 @@ import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.VarHandle;
 
-import static java.lang.foreign.ValueLayout.ADDRESS;
-import static java.lang.foreign.ValueLayout.JAVA_INT;
+import java.util.Optional;
 
-/** The few libc calls the JDK does not offer: directory fds, signals to a pid, process groups, mount. */
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+/** The few libc calls the JDK does not offer: directory fds, signals to a pid, process groups, mount, xattrs. */
 public final class Libc {
     private Libc() {}
 
     public static final int SIGHUP = 1, SIGINT = 2, SIGQUIT = 3, SIGKILL = 9, SIGTERM = 15;
     private static final int O_RDONLY = 0, O_DIRECTORY = 0200000, O_CLOEXEC = 02000000;
+    private static final int ERANGE = 34, ENODATA = 61;
 
     private static final Linker LINKER = Linker.nativeLinker();
     private static final Linker.Option ERRNO = Linker.Option.captureCallState("errno");
@@ -36,10 +41,11 @@ public final class Libc {
     private static final Downcall GETEUID = fn("geteuid", FunctionDescriptor.of(JAVA_INT), false);
     private static final Downcall STRERROR = fn("strerror", FunctionDescriptor.of(ADDRESS, JAVA_INT), false);
     private static final Downcall PRCTL = new Downcall(LINKER.defaultLookup().find("prctl").orElseThrow(),
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, java.lang.foreign.ValueLayout.JAVA_LONG), ERRNO, Linker.Option.firstVariadicArg(1));
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG), ERRNO, Linker.Option.firstVariadicArg(1));
     private static final int PR_SET_DUMPABLE = 4;
     private static final Downcall MOUNT = fn("mount",
-            FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, java.lang.foreign.ValueLayout.JAVA_LONG, ADDRESS), true);
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG, ADDRESS), true);
+    private static final Downcall GETXATTR = fn("getxattr", FunctionDescriptor.of(JAVA_LONG, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG), true);
 
     /** A failed libc call, with errno. */
     public static final class ErrnoException extends java.io.IOException {
@@ -106,6 +112,39 @@ public final class Libc {
         } catch (Throwable t) {
             throw new IllegalStateException(t);
         }
+    }
+
+    /**
+     * getxattr(2), symlinks followed: the value of extended attribute {@code name} of {@code path},
+     * or empty when the file has no such attribute (ENODATA). Asks the size first, then reads; a
+     * value that grew in between (ERANGE) is asked again, a few times at most.
+     */
+    public static Optional<byte[]> getxattr(String path, String name) throws ErrnoException {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment cap = a.allocate(CAPTURE);
+            MemorySegment p = a.allocateFrom(path), n = a.allocateFrom(name);
+            MemorySegment none = MemorySegment.NULL;
+            for (int attempt = 0; attempt < 3; attempt++) {
+                long size = (long) GETXATTR.handle().invokeExact(cap, p, n, none, 0L);
+                if (size < 0) return noAttribute(cap, "getxattr " + name + " " + path);
+                MemorySegment value = a.allocate(Math.max(size, 1));
+                long got = (long) GETXATTR.handle().invokeExact(cap, p, n, value, size);
+                if (got >= 0) return Optional.of(value.asSlice(0, got).toArray(JAVA_BYTE));
+                if ((int) ERRNO_VH.get(cap, 0L) != ERANGE) return noAttribute(cap, "getxattr " + name + " " + path);
+            }
+            throw new ErrnoException("getxattr " + name + " " + path, ERANGE);
+        } catch (ErrnoException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
+    }
+
+    /** Empty for ENODATA (no such attribute); any other errno is thrown. */
+    private static Optional<byte[]> noAttribute(MemorySegment capturedState, String what) throws ErrnoException {
+        int errno = (int) ERRNO_VH.get(capturedState, 0L);
+        if (errno == ENODATA) return Optional.empty();
+        throw new ErrnoException(what, errno);
     }
 
     /**

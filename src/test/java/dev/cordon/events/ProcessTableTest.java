@@ -188,4 +188,20 @@ class ProcessTableTest {
         byte[] bad = {'a', (byte) 0xff, 0, 'b'};
         assertThat(ProcessTable.splitArgs(bad, bad.length)).containsExactly("a\ufffd", "b");
     }
+
+    @Test
+    void aGoneForkThatNeverExecdRunsItsParentsCommandLine() throws IOException {
+        ProcessTable t = new ProcessTable(16, proc);
+        t.onExec(exec(200, 1, "bash", "bash", "deploy.sh"));
+        writeCmdline(202, "alive-fork\0");
+
+        ProcessTable.Attribution gone = t.lookup(ref(201, "bash"), 200);
+        assertThat(gone.argv()).containsExactly("bash", "deploy.sh");
+        assertThat(gone.source()).isEqualTo(ProcessTable.Source.PARENT);
+        assertThat(gone.ppid()).isEqualTo(200);
+        assertThat(t.lookup(ref(202, "bash"), 200).source()).as("/proc first while it exists").isEqualTo(ProcessTable.Source.PROC);
+        ProcessTable.Attribution orphan = t.lookup(ref(203, "bash"), 999);
+        assertThat(orphan.source()).as("no parent seen: comm").isEqualTo(ProcessTable.Source.COMM);
+        assertThat(orphan.ppid()).isEqualTo(999);
+    }
 }

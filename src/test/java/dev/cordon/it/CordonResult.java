@@ -40,6 +40,15 @@ record CordonResult(List<String> args, long pid, int exitCode, String stdout, St
         throw new AssertionError("netclient printed no RESULT for " + spec + "\n" + this);
     }
 
+    /** Whether the reply to netclient.py's ICMP echo for {@code spec} came back; fails if it sent none. */
+    boolean replied(String spec) {
+        for (String line : stdoutLines()) {
+            if (line.equals("REPLY spec=" + spec + " got=yes")) return true;
+            if (line.equals("REPLY spec=" + spec + " got=no")) return false;
+        }
+        throw new AssertionError("netclient printed no REPLY for " + spec + " (no echo was sent)\n" + this);
+    }
+
     /** The pid netclient.py printed (its own, inside the session). */
     long clientPid() {
         return stdoutLines().stream().filter(l -> l.startsWith("PID ")).map(l -> Long.parseLong(l.substring(4).trim()))

@@ -94,6 +94,8 @@ class AbiLayoutTest {
                 .asInstanceOf(org.assertj.core.api.InstanceOfAssertFactories.map(String.class, Long.class))
                 .containsEntry("CORDON_ACTION_NONE", 2L);
         assertThat(cStruct("cordon_exec_event").size()).isEqualTo(568);
+        // header (48), six 32-bit words, CORDON_PATH_LEN (256) bytes: Abi.PATH_LEN must match the header's array
+        assertThat(cStruct("cordon_exec_denied_event").size()).isEqualTo(48 + 24 + 256).isEqualTo(48 + 24 + Abi.PATH_LEN);
         assertThat(cStruct("cordon_net_event").members()).extracting(Btf.Member::name).containsExactly(
                 "hdr", "verdict", "rule_id", "family", "protocol", "port", "mapped_v4", "_pad", "addr", "cookie");
         assertThat(cStruct("cordon_net_event").members().get(8)).isEqualTo(new Btf.Member("addr", 64, 16));

@@ -352,9 +352,56 @@ class EventDecoderTest {
         assertThat(EventDecoder.decode(Arrays.copyOf(socketRecord(1, 0xfffffffa, 17, 3, 0x0300, -1), 71))).isEmpty();
     }
 
+    /** struct cordon_exec_denied_event (328 bytes), laid out by hand from bpf/cordon.h, little-endian. */
+    private static byte[] execDeniedRecord(int dirfd, int flags, String path, int pathLen) {
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(328).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        b.putInt(0, 7).putInt(4, 4242).putInt(8, 4243).putLong(16, 1_000L).putLong(24, 77L); // kind EXEC_DENIED, tgid, pid, ts, cgroup
+        b.put(32, "setpriv".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        b.putInt(48, 4200).putInt(52, -1).putInt(56, dirfd).putInt(60, flags).putInt(64, pathLen); // ppid, ret -EPERM, dirfd, flags, path_len
+        b.put(72, path.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        return b.array();
+    }
+
+    @Test
+    void anExecveRefusedWithEpermCarriesItsPath() {
+        var e = (dev.cordon.events.ExecDeniedEvent) EventDecoder.decode(execDeniedRecord(-100, 0, "/usr/bin/ping", 14)).orElseThrow();
+        assertThat(e.errno()).isEqualTo(1);
+        assertThat(e.ppid()).isEqualTo(4200);
+        assertThat(e.path()).isEqualTo("/usr/bin/ping");
+        assertThat(e.pathTruncated()).isFalse();
+        assertThat(e.dirfd()).isEqualTo(dev.cordon.events.ExecDeniedEvent.AT_FDCWD);
+        assertThat(e.execsTheFd()).isFalse();
+        assertThat(e.process().pid()).isEqualTo(4242);
+        assertThat(e.process().tid()).isEqualTo(4243);
+        assertThat(e.process().comm()).isEqualTo("setpriv");
+        assertThat(e.process().cgroupId()).isEqualTo(77L);
+    }
+
+    @Test
+    void anExecveatOfItsOwnFdAndAPathFillingTheBuffer() {
+        var fexecve = (dev.cordon.events.ExecDeniedEvent) EventDecoder.decode(execDeniedRecord(3, 0x1000, "", 1)).orElseThrow();
+        assertThat(fexecve.path()).isEmpty();
+        assertThat(fexecve.dirfd()).isEqualTo(3);
+        assertThat(fexecve.execsTheFd()).isTrue();
+
+        String longPath = "/" + "d".repeat(254); // 255 bytes and the NUL: the whole buffer, maybe cut off
+        var full = (dev.cordon.events.ExecDeniedEvent) EventDecoder.decode(execDeniedRecord(-100, 0, longPath, 256)).orElseThrow();
+        assertThat(full.path()).isEqualTo(longPath);
+        assertThat(full.pathTruncated()).isTrue();
+
+        var unread = (dev.cordon.events.ExecDeniedEvent) EventDecoder.decode(execDeniedRecord(-100, 0, "", 0)).orElseThrow();
+        assertThat(unread.path()).isEmpty();
+        assertThat(unread.execsTheFd()).isFalse();
+    }
+
+    @Test
+    void aShortExecDeniedRecordIsRejected() {
+        assertThat(EventDecoder.decode(Arrays.copyOf(execDeniedRecord(-100, 0, "/bin/x", 7), 327))).isEmpty();
+    }
+
     @Test
     void unknownKindsAreRejected() {
-        for (String kind : new String[] {"00 00 00 00", "07 00 00 00", "ff ff ff ff", "01 00 00 01"}) {
+        for (String kind : new String[] {"00 00 00 00", "08 00 00 00", "ff ff ff ff", "01 00 00 01"}) {
             byte[] r = v4BlockedConnect();
             System.arraycopy(HexFormat.of().parseHex(kind.replace(" ", "")), 0, r, 0, 4); // kind at offset 0
             assertThat(EventDecoder.decode(Arrays.copyOf(r, 600))).as("kind %s", kind).isEmpty();

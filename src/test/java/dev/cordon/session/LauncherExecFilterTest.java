@@ -109,4 +109,28 @@ class LauncherExecFilterTest {
         none.exec(Instant.EPOCH, new ExecEvent(0, new ProcessRef(1, 1, "x", 1), 0, COMMAND, false));
         assertThat(seen).containsExactly(COMMAND);
     }
+
+    @Test
+    void aDeniedExecOfTheCommandIsTheCommandsNotSetprivs() {
+        List<dev.cordon.events.ExecDenial> denied = new ArrayList<>();
+        LauncherExecFilter f = new LauncherExecFilter(new EventSink() {
+            @Override
+            public void attempt(NetAttempt attempt) {}
+
+            @Override
+            public void execDenied(dev.cordon.events.ExecDenial d) {
+                denied.add(d);
+            }
+        }, CHAIN, COMMAND);
+        var event = new dev.cordon.events.ExecDeniedEvent(0, new ProcessRef(10, 10, "setpriv", 1), 9, 1, -100, 0, "/usr/bin/curl", false);
+        List<String> setpriv = concat(WRAPPER.subList(CHAIN.stepStarts().get(2), WRAPPER.size()), COMMAND);
+        var source = dev.cordon.events.ProcessTable.Source.EXEC;
+        f.execDenied(new dev.cordon.events.ExecDenial(Instant.EPOCH, event, new dev.cordon.events.ProcessTable.Attribution(10, 9, setpriv, source),
+                "/usr/bin/curl", List.of(), List.of(), null));
+        List<String> script = List.of("bash", "deploy.sh");
+        f.execDenied(new dev.cordon.events.ExecDenial(Instant.EPOCH, event, new dev.cordon.events.ProcessTable.Attribution(11, 10, script, source),
+                "/usr/bin/curl", List.of(), List.of(), null));
+        assertThat(denied).extracting(d -> d.who().argv()).containsExactly(COMMAND, script);
+        assertThat(denied.getFirst().who().pid()).isEqualTo(10);
+    }
 }

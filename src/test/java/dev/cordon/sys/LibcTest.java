@@ -4,7 +4,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
+import java.nio.file.attribute.UserDefinedFileAttributeView;
 import java.nio.file.Path;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -13,7 +15,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 /**
  * Every Libc wrapper called with each argument shape it accepts (null included), so a wrapper that
  * cannot even be invoked fails here and not on a user's host. Safe as root or not: nothing is
- * mounted, signalled or changed.
+ * mounted, signalled or changed outside the test's own temporary directory.
  */
 class LibcTest {
     private static final int ENOENT = 2, ENOTDIR = 20;
@@ -61,6 +63,19 @@ class LibcTest {
     void setNotDumpableSucceeds() throws Exception {
         Libc.setNotDumpable(); // this test JVM only; a process may still read its own /proc entries
         assertThat(Files.readString(Path.of("/proc/self/status"))).contains("Pid:");
+    }
+
+    @Test
+    void getxattrReadsAnAttributeAndSaysWhenThereIsNone(@TempDir Path dir) throws IOException {
+        Path file = Files.writeString(dir.resolve("f"), "x");
+        Files.getFileAttributeView(file, UserDefinedFileAttributeView.class)
+                .write("cordon.test", ByteBuffer.wrap(new byte[] {1, 0, 0, 2}));
+        assertThat(Libc.getxattr(file.toString(), "user.cordon.test")).hasValueSatisfying(v -> assertThat(v).containsExactly(1, 0, 0, 2));
+        Files.getFileAttributeView(file, UserDefinedFileAttributeView.class).write("cordon.empty", ByteBuffer.allocate(0));
+        assertThat(Libc.getxattr(file.toString(), "user.cordon.empty")).hasValueSatisfying(v -> assertThat(v).isEmpty());
+        assertThat(Libc.getxattr(file.toString(), "user.cordon.absent")).as("ENODATA").isEmpty();
+        assertThatThrownBy(() -> Libc.getxattr(dir.resolve("missing").toString(), "user.cordon.test"))
+                .isInstanceOfSatisfying(Libc.ErrnoException.class, e -> assertThat(e.errno()).isEqualTo(ENOENT));
     }
 
     @Test

@@ -3,10 +3,16 @@
 
     netclient.py [--ready FILE] [--go FILE] [--go-timeout S] SPEC...
     SPEC = tcp:HOST:PORT | udp:HOST:PORT | udp-connected:HOST:PORT
+         | icmp:HOST | icmp-connected:HOST | icmp-connected-sendto:PEER,HOST
 
 tcp: connect() and send a line. udp: sendto() on an unconnected socket.
 udp-connected: connect() then send(). An IPv6 HOST (it contains ':') uses an AF_INET6 socket,
 so ::ffff:a.b.c.d arrives at the kernel's v6 hooks as a mapped address.
+icmp: an ICMP (ICMPv6 for an IPv6 HOST) echo request through a ping socket (SOCK_DGRAM,
+IPPROTO_ICMP/ICMPV6; net.ipv4.ping_group_range must let the caller's group open one) with sendto();
+icmp-connected: connect() then send(); icmp-connected-sendto: connect() to PEER, then sendto() HOST
+on the same socket (op=socket errno=13 when the range lets no one open one). After an echo was sent, one more line says whether its reply came back
+(within 1 s): REPLY spec=SPEC got=yes|no.
 
 Prints "PID n", "CGROUP path" and "CGROUPID inode" first, then per SPEC one line:
     RESULT spec=SPEC op=connect|sendto|send errno=N elapsed_us=N strerror=TEXT
@@ -18,14 +24,63 @@ Exit status: 0 if every attempt succeeded, else the errno of the first failure (
 import errno
 import os
 import socket
+import struct
 import sys
 import time
 
 GO_TIMEOUT_S = 30
 
 
+ECHO_REQUEST = {socket.AF_INET: 8, socket.AF_INET6: 128}
+ECHO_REPLY = {socket.AF_INET: 0, socket.AF_INET6: 129}
+
+
+def echo(spec, proto, rest):
+    peer, _, host = rest.partition(",") if proto == "icmp-connected-sendto" else (rest, "", rest)
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    # type, code, checksum, id, sequence: the kernel fills in the checksum and the id of a ping socket
+    request = struct.pack("!BBHHH", ECHO_REQUEST[family], 0, 0, 0, 1) + ("hello from %d\n" % os.getpid()).encode()
+    op = "socket"
+    start = time.monotonic_ns()
+    err = 0
+    s = None
+    try:
+        s = socket.socket(family, socket.SOCK_DGRAM, socket.IPPROTO_ICMPV6 if family == socket.AF_INET6 else socket.IPPROTO_ICMP)
+        s.settimeout(1)
+        op = "connect"
+        if proto == "icmp":
+            op = "sendto"
+            s.sendto(request, (host, 0))
+        else:
+            s.connect((peer, 0))
+            op = "send"
+            if proto == "icmp-connected":
+                s.send(request)
+            else:
+                op = "sendto"
+                s.sendto(request, (host, 0))
+    except OSError as e:
+        err = e.errno if e.errno is not None else -1
+    elapsed_us = (time.monotonic_ns() - start) // 1000
+    print("RESULT spec=%s op=%s errno=%d elapsed_us=%d strerror=%s"
+          % (spec, op, err, elapsed_us, os.strerror(err) if err > 0 else "-"), flush=True)
+    if not err:
+        got = "no"
+        try:
+            reply = s.recv(2048)
+            got = "yes" if reply and reply[0] == ECHO_REPLY[family] else "no"
+        except (socket.timeout, OSError):
+            pass
+        print("REPLY spec=%s got=%s" % (spec, got), flush=True)
+    if s is not None:
+        s.close()
+    return err
+
+
 def attempt(spec):
     proto, rest = spec.split(":", 1)
+    if proto.startswith("icmp"):
+        return echo(spec, proto, rest)
     host, port = rest.rsplit(":", 1)
     port = int(port)
     family = socket.AF_INET6 if ":" in host else socket.AF_INET

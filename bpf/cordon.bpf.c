@@ -77,9 +77,6 @@ struct task_struct {
 #ifndef TCP_USER_TIMEOUT
 #define TCP_USER_TIMEOUT 18
 #endif
-#ifndef ECONNREFUSED
-#define ECONNREFUSED 111
-#endif
 #ifndef EPERM
 #define EPERM 1
 #endif
@@ -94,6 +91,18 @@ const volatile __u16 proxy_port = 0; /* cordon's DNS proxy on 127.0.0.1 and ::1;
 const volatile __u8 allow_raw = 0;   /* --allow-raw-sockets: let raw inet sockets be created in enforce mode */
 const volatile __u8 outage_style = 0; /* enum cordon_outage_style; NONE: no --simulate-outage, no per-packet work */
 const volatile __u32 outage_wait_ms = 0; /* cap on a TCP connect to an outage address (TCP_USER_TIMEOUT) */
+/*
+ * Outage style refuse: loopback ports cordon holds bound and never listens on (host order; 0: none).
+ * A refused connect is sent there, and the RST makes it fail with ECONNREFUSED, as a dead host's
+ * would (non-blocking: EINPROGRESS, then ECONNREFUSED). bpf_set_retval would say it directly, but
+ * cgroup connect hooks may call it only from Linux 6.1 (bed89185af0d); this works wherever connect
+ * can be rewritten, as the DNS redirect already does.
+ */
+const volatile __u16 refuse_port4 = 0; /* on 127.0.0.1 */
+const volatile __u16 refuse_port6 = 0; /* on ::1 */
+
+/* decide() asks its caller to send a refused connect to the refuse port: only the caller may write the v4 or v6 fields. */
+#define DECIDE_REFUSE 2
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -331,8 +340,7 @@ static __always_inline int outage(struct bpf_sock_addr *ctx, __u32 kind, struct 
 
 	if (outage_style == CORDON_OUTAGE_REFUSE && d->protocol == IPPROTO_TCP && kind == CORDON_EVENT_CONNECT) {
 		emit_net(kind, d, CORDON_VERDICT_OUTAGE, CORDON_RULE_OUTAGE_REFUSED, cookie);
-		bpf_set_retval(-ECONNREFUSED);
-		return 0;
+		return DECIDE_REFUSE;
 	}
 	if (d->protocol == IPPROTO_TCP && kind == CORDON_EVENT_CONNECT && outage_wait_ms) {
 		int timeout = outage_wait_ms;
@@ -450,7 +458,10 @@ static __always_inline int is_ping(__u32 type, __u32 protocol)
 	return type == SOCK_DGRAM && (protocol == IPPROTO_ICMP || protocol == IPPROTO_ICMPV6);
 }
 
-/* connect4/6, sendmsg4/6: judge, report, and fail the call with EPERM when blocked. */
+/*
+ * connect4/6, sendmsg4/6: judge and report. 1 lets the call go on, 0 fails it with EPERM (blocked),
+ * DECIDE_REFUSE asks the caller to send it to the refuse port (a simulated outage's refused connect).
+ */
 static __always_inline int decide(struct bpf_sock_addr *ctx, __u32 kind, struct destination *d)
 {
 	struct judgement j;
@@ -551,6 +562,7 @@ static __always_inline int redirect_v6(struct bpf_sock_addr *ctx, int mapped)
 static __always_inline int decide_v4(struct bpf_sock_addr *ctx, __u32 kind)
 {
 	struct destination d = {};
+	int rc;
 
 	/*
 	 * ctx->family is the socket's. AF_INET6 here: a v6 socket aimed at a v4 destination, which the
@@ -564,12 +576,21 @@ static __always_inline int decide_v4(struct bpf_sock_addr *ctx, __u32 kind)
 	d.w[0] = ctx->user_ip4;
 	if (is_dns_destination(ctx, &d))
 		return redirect_v4(ctx);
-	return decide(ctx, kind, &d);
+	rc = decide(ctx, kind, &d);
+	if (rc != DECIDE_REFUSE)
+		return rc;
+	if (!refuse_port4)
+		return 0; /* no refuse port: EPERM, still at once */
+	ctx->user_ip4 = bpf_htonl(LOOPBACK_V4);
+	ctx->user_port = bpf_htons(refuse_port4);
+	return 1;
 }
 
 static __always_inline int decide_v6(struct bpf_sock_addr *ctx, __u32 kind)
 {
 	struct destination d = {};
+	__u16 port;
+	int rc;
 
 	d.family = AF_INET6;
 	d.protocol = ctx->protocol;
@@ -587,7 +608,18 @@ static __always_inline int decide_v6(struct bpf_sock_addr *ctx, __u32 kind)
 	}
 	if (is_dns_destination(ctx, &d))
 		return redirect_v6(ctx, d.mapped_v4);
-	return decide(ctx, kind, &d);
+	rc = decide(ctx, kind, &d);
+	if (rc != DECIDE_REFUSE)
+		return rc;
+	port = d.mapped_v4 ? refuse_port4 : refuse_port6;
+	if (!port)
+		return 0; /* no refuse port (IPv6 off on lo): EPERM, still at once */
+	ctx->user_ip6[0] = 0;
+	ctx->user_ip6[1] = 0;
+	ctx->user_ip6[2] = d.mapped_v4 ? bpf_htonl(0x0000ffff) : 0;
+	ctx->user_ip6[3] = d.mapped_v4 ? bpf_htonl(LOOPBACK_V4) : bpf_htonl(1);
+	ctx->user_port = bpf_htons(port);
+	return 1;
 }
 
 SEC("cgroup/connect4")

@@ -63,18 +63,23 @@ int probe_sock_create_owner(struct bpf_sock *sk)
 	return (bpf_get_socket_cookie(sk) ^ bpf_get_current_pid_tgid() ^ comm[0]) != 1;
 }
 
-/* The egress hook sees the sending socket (5.1): ICMP from ping sockets is judged there. */
+/*
+ * The egress hook sees the sending socket (5.1) and names its sender: the current task (base
+ * helpers with CAP_PERFMON) and the socket's cgroup (5.8). ICMP from ping sockets is judged there.
+ */
 SEC("cgroup_skb/egress")
 int probe_egress_socket(struct __sk_buff *skb)
 {
 	struct bpf_sock *sk = skb->sk;
+	__u64 task;
 
 	if (!sk)
 		return 1;
 	sk = bpf_sk_fullsock(sk);
 	if (!sk)
 		return 1;
-	return sk->type == 2 && sk->protocol == 1 ? 1 : 0; /* ping socket (SOCK_DGRAM, IPPROTO_ICMP) */
+	task = (__u64)bpf_get_current_task();
+	return (task ^ bpf_sk_cgroup_id(sk)) != 0 && sk->type == 2 && sk->protocol == 1 ? 1 : 0;
 }
 
 /* --simulate-outage: packets dropped without an error (egress return 2, 5.3). */

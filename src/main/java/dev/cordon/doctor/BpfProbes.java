@@ -7,6 +7,7 @@ import dev.cordon.libbpf.BpfObject;
 import dev.cordon.libbpf.LibBpfInfo;
 import dev.cordon.libbpf.LibBpfLog;
 import dev.cordon.libbpf.MapType;
+import dev.cordon.policy.OutageStyle;
 
 import java.util.List;
 import java.util.Objects;
@@ -29,12 +30,14 @@ public interface BpfProbes {
     boolean supportsMapType(MapType type);
 
     /**
-     * Loads cordon's own object as {@code cordon run} would, so the verifier checks our programs on
-     * this kernel, then unloads it. Throws if the load fails, naming libbpf's first warning if any.
+     * Loads cordon's own object as a {@code cordon run} with these settings would, so the verifier
+     * checks our programs on this kernel, then unloads it. Throws if the load fails, naming libbpf's
+     * first warning if any.
      *
+     * @param outageStyle the --outage-style of a --simulate-outage session, or null for none
      * @return the number of programs loaded
      */
-    int smokeLoad();
+    int smokeLoad(boolean reportAll, OutageStyle outageStyle);
 
     /**
      * Loads one program of {@code probes.bpf.o} on its own ({@link KernelFeatures}).
@@ -109,22 +112,11 @@ public interface BpfProbes {
             }
 
             @Override
-            public int smokeLoad() {
+            public int smokeLoad(boolean reportAll, OutageStyle outageStyle) {
                 routeLog();
-                byte[] elf = EgressGuard.objectBytes();
-                int programs = 0;
                 warnings = new CopyOnWriteArrayList<>();
                 try {
-                    // report_all (a .rodata constant, set by --events) lets the verifier prune branches, so
-                    // load both variants `cordon run` may use. The name is EgressGuard's: keep them in step.
-                    for (byte reportAll = 0; reportAll <= 1; reportAll++) {
-                        try (BpfObject object = BpfObject.open(elf, "cordon")) {
-                            object.setConstant("report_all", new byte[] {reportAll});
-                            object.load();
-                            programs = object.programNames().size();
-                        }
-                    }
-                    return programs;
+                    return EgressGuard.smokeLoad(reportAll, outageStyle);
                 } catch (BpfException e) {
                     String first = warnings.stream().map(l -> l.replaceFirst("^libbpf: ", "")).findFirst().orElse("");
                     throw first.isEmpty() ? e : new IllegalStateException(e.getMessage() + " (libbpf: " + first + ")", e);

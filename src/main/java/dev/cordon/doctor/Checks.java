@@ -4,6 +4,7 @@ import dev.cordon.kernel.EgressGuard;
 import dev.cordon.libbpf.BpfException;
 import dev.cordon.libbpf.LibBpfInfo;
 import dev.cordon.libbpf.MapType;
+import dev.cordon.policy.OutageStyle;
 import dev.cordon.sys.Capabilities;
 import dev.cordon.sys.LocalResolvers;
 import dev.cordon.sys.MountTable;
@@ -319,20 +320,39 @@ public final class Checks {
         return Verdict.fail("not supported by this kernel, so cordon cannot create its " + m.usedBy() + " map: it needs " + m.needs());
     }
 
+    /**
+     * Loads the object as each kind of session would: report_all (--events) and outage_style are
+     * load-time constants that let the verifier prune code, so each variant is its own verdict.
+     */
     static Verdict smoke(BpfProbes bpf) {
         long start = System.nanoTime();
         int programs;
         try {
-            programs = bpf.smokeLoad();
+            bpf.smokeLoad(false, null);
+            programs = bpf.smokeLoad(true, null);
         } catch (BpfException | IllegalStateException | IllegalArgumentException e) {
             return smokeFailed(e.getMessage());
         }
-        return smokePassed(programs, (System.nanoTime() - start) / 1_000_000);
+        int withOutage = 0;
+        List<String> outageFailures = new ArrayList<>();
+        for (OutageStyle style : OutageStyle.values()) {
+            try {
+                withOutage = bpf.smokeLoad(false, style);
+            } catch (BpfException | IllegalStateException | IllegalArgumentException e) {
+                outageFailures.add("--outage-style " + style.label() + ": " + e.getMessage());
+            }
+        }
+        long millis = (System.nanoTime() - start) / 1_000_000;
+        if (!outageFailures.isEmpty()) {
+            return Verdict.warn("the verifier accepted cordon's " + programs + " programs, with and without --events, but not with "
+                    + String.join("; ", outageFailures) + "; only --simulate-outage is affected (" + millis + " ms)");
+        }
+        return smokePassed(programs, withOutage, millis);
     }
 
-    static Verdict smokePassed(int programs, long millis) {
-        return Verdict.ok("the verifier accepted cordon's " + programs + " programs, with and without --events ("
-                + millis + " ms)");
+    static Verdict smokePassed(int programs, int withOutage, long millis) {
+        return Verdict.ok("the verifier accepted cordon's " + programs + " programs, with and without --events, and its "
+                + withOutage + " with each --outage-style (" + millis + " ms)");
     }
 
     static Verdict smokeFailed(String why) {

@@ -32,7 +32,7 @@ public final class KernelFeatures {
             need("probe_getpeername", "cgroup/getpeername4 (a redirected DNS socket shows its server)", 5, 8),
             need("probe_recvmsg", "cgroup/recvmsg4 (DNS answers keep their server's address)", 5, 2),
             need("probe_sock_create_owner", "cgroup/sock_create with socket cookie, pid and comm", 5, 7),
-            need("probe_egress_socket", "cgroup_skb/egress sees the sending socket (ICMP from ping sockets)", 5, 1),
+            need("probe_egress_socket", "cgroup_skb/egress sees the sending socket, its task and cgroup (ICMP from ping sockets)", 5, 8),
             need("probe_sys_exit_read_user", "raw_tp/sys_exit reads the caller's memory (failed execs)", 5, 5)));
 
     public static final Feature OUTAGE = new Feature("kernel: outage", "--simulate-outage", false, List.of(

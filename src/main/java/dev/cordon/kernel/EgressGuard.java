@@ -31,17 +31,22 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
  * pinning, when a pin directory is given.
  */
 public final class EgressGuard implements AutoCloseable {
-    /** The cgroup programs, all required. */
+    /** The cgroup programs every session attaches. */
     public static final List<String> CGROUP_PROGRAMS = List.of(
             "cordon_connect4", "cordon_connect6", "cordon_sendmsg4", "cordon_sendmsg6",
             "cordon_recvmsg4", "cordon_recvmsg6", "cordon_getpeername4", "cordon_getpeername6",
-            "cordon_egress", "cordon_sock_create", "cordon_sock_release");
+            "cordon_egress", "cordon_sock_create");
+    /**
+     * Loaded and attached only when the session rehearses an outage: sock_release ends a wait. Its
+     * attach type is Linux 5.9, the newest cordon needs (docs/KERNELS.md), and it would run on every
+     * socket close of a session with nothing to do.
+     */
+    public static final List<String> OUTAGE_PROGRAMS = List.of("cordon_sock_release");
     /**
      * The tracing programs, attached before the cgroup programs, all raw tracepoints: exec (argv),
      * exit (status) and sys_exit (raw and packet sockets, refused ones too; execs refused with EPERM).
      */
     public static final List<String> TRACE_PROGRAMS = List.of("cordon_exec", "cordon_exit", "cordon_sys_exit");
-    static final String OBJECT_RESOURCE = "cordon.bpf.o"; // same package: dev/cordon/kernel/
 
     /**
      * @param cgroupFd   an open fd of the session's cgroup directory (kept open by the caller)
@@ -80,10 +85,12 @@ public final class EgressGuard implements AutoCloseable {
     private final java.util.Set<BpfLink> pinned = new java.util.HashSet<>();
     private final TypedMap<Integer, Codecs.Config> config;
     private final IpPolicy policy;
+    private final RefusePorts refuse; // null unless the outage style is refuse
 
-    private EgressGuard(BpfObject object, IpPolicy policy) {
+    private EgressGuard(BpfObject object, IpPolicy policy, RefusePorts refuse) {
         this.object = object;
         this.policy = policy;
+        this.refuse = refuse;
         this.config = object.map("config").typed(Codecs.U32, Codecs.CONFIG);
     }
 
@@ -100,25 +107,61 @@ public final class EgressGuard implements AutoCloseable {
      * @param pinDir where to pin, or null for links that end with this process
      */
     public static EgressGuard attach(Options o, Path pinDir) {
-        BpfObject object = BpfObject.open(objectBytes(), "cordon");
+        RefusePorts refuse = o.outageStyle() == OutageStyle.REFUSE ? RefusePorts.bind() : null;
+        BpfObject object = BpfObject.open(KernelObjects.session(), "cordon");
         EgressGuard guard = null;
         try {
-            object.setConstant("report_all", new byte[] {(byte) (o.reportAll() ? 1 : 0)});
+            configure(object, o.reportAll(), o.outageStyle());
             object.setConstant("proxy_port", u16(o.proxyPort()));
             object.setConstant("allow_raw", new byte[] {(byte) (o.allowRawSockets() ? 1 : 0)});
-            object.setConstant("outage_style", new byte[] {(byte) outageStyle(o.outageStyle())});
             object.setConstant("outage_wait_ms", u32((int) o.outageWaitMs()));
+            if (refuse != null) {
+                object.setConstant("refuse_port4", u16(refuse.port4()));
+                object.setConstant("refuse_port6", u16(refuse.port6()));
+            }
             object.load();
-            guard = new EgressGuard(object, o.policy());
+            guard = new EgressGuard(object, o.policy(), refuse);
             guard.fill(o);
             // The tracepoints first, so the command's first exec is already captured.
             for (String p : TRACE_PROGRAMS) guard.add(p, () -> object.program(p).attach(), pinDir);
-            for (String p : CGROUP_PROGRAMS) guard.add(p, () -> object.program(p).attachCgroup(o.cgroupFd()), pinDir);
+            for (String p : cgroupPrograms(o.outageStyle())) guard.add(p, () -> object.program(p).attachCgroup(o.cgroupFd()), pinDir);
             return guard;
         } catch (RuntimeException e) {
             if (guard != null) guard.close();
-            else object.close();
+            else {
+                object.close();
+                if (refuse != null) refuse.close();
+            }
             throw e;
+        }
+    }
+
+    /** The cgroup programs a session with this outage style (null: none) attaches. */
+    public static List<String> cgroupPrograms(OutageStyle outageStyle) {
+        if (outageStyle == null) return CGROUP_PROGRAMS;
+        List<String> all = new ArrayList<>(CGROUP_PROGRAMS);
+        all.addAll(OUTAGE_PROGRAMS);
+        return List.copyOf(all);
+    }
+
+    /** What decides which code the verifier sees: report_all and outage_style prune branches; outage programs load only with an outage. */
+    private static void configure(BpfObject object, boolean reportAll, OutageStyle outageStyle) {
+        object.setConstant("report_all", new byte[] {(byte) (reportAll ? 1 : 0)});
+        object.setConstant("outage_style", new byte[] {(byte) outageStyle(outageStyle)});
+        for (String p : OUTAGE_PROGRAMS) object.setAutoload(p, outageStyle != null);
+    }
+
+    /**
+     * Loads the object as a session with these settings would, then unloads it: the verifier's
+     * verdict on this kernel ({@code cordon doctor}). Nothing is attached.
+     *
+     * @return the number of programs loaded
+     */
+    public static int smokeLoad(boolean reportAll, OutageStyle outageStyle) {
+        try (BpfObject object = BpfObject.open(KernelObjects.session(), "cordon")) {
+            configure(object, reportAll, outageStyle);
+            object.load();
+            return TRACE_PROGRAMS.size() + cgroupPrograms(outageStyle).size();
         }
     }
 
@@ -136,16 +179,6 @@ public final class EgressGuard implements AutoCloseable {
         beforeStep.accept("pin " + program);
         link.pin(pinDir.resolve(program).toString());
         pinned.add(link);
-    }
-
-    /** The compiled object's bytes, built from bpf/ by the Maven build and shipped in the jar. */
-    public static byte[] objectBytes() {
-        try (InputStream in = EgressGuard.class.getResourceAsStream(OBJECT_RESOURCE)) {
-            if (in == null) throw new IllegalStateException(OBJECT_RESOURCE + " is missing from the classpath; rebuild with mvn package");
-            return in.readAllBytes();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 
     private void fill(Options o) {
@@ -278,6 +311,7 @@ public final class EgressGuard implements AutoCloseable {
         }
         links.clear();
         object.close();
+        if (refuse != null) refuse.close(); // only once nothing sends connects there any more
         if (first != null) throw first;
     }
 }

@@ -3,6 +3,7 @@ package dev.cordon.doctor;
 import dev.cordon.cli.Cli;
 import dev.cordon.cli.ExitCodes;
 import dev.cordon.kernel.EgressGuard;
+import dev.cordon.kernel.KernelObjects;
 import dev.cordon.libbpf.BpfObject;
 import org.junit.jupiter.api.Test;
 
@@ -55,20 +56,22 @@ class DoctorIT {
     }
 
     @Test
-    void theSmokeLoadLoadsEveryProgramOfTheObject() {
+    void theSmokeLoadLoadsEveryProgramOfTheObjectInSomeSession() {
         int programs;
-        try (BpfObject o = BpfObject.open(EgressGuard.objectBytes(), "cordon")) {
+        try (BpfObject o = BpfObject.open(KernelObjects.session(), "cordon")) {
             programs = o.programNames().size();
         }
+        int run = EgressGuard.TRACE_PROGRAMS.size() + EgressGuard.CGROUP_PROGRAMS.size();
         String smoke = doctorInProcess().out().lines().filter(l -> l.contains("smoke load")).findFirst().orElseThrow();
-        assertThat(smoke).contains("cordon's " + programs + " programs");
+        assertThat(smoke).contains("cordon's " + run + " programs").contains("its " + programs + " with each --outage-style");
+        assertThat(run + EgressGuard.OUTAGE_PROGRAMS.size()).isEqualTo(programs);
     }
 
     @Test
     void doctorProbesEveryProgramTypeTheObjectUses() {
         // When a program of a new type lands in bpf/, the doctor must learn to probe that type.
         Set<String> used = new TreeSet<>();
-        try (BpfObject o = BpfObject.open(EgressGuard.objectBytes(), "cordon")) {
+        try (BpfObject o = BpfObject.open(KernelObjects.session(), "cordon")) {
             for (String name : o.programNames()) used.add(programType(o.program(name).section()));
         }
         assertThat(Checks.PROGRAM_TYPES).extracting(Checks.ProgramType::name).containsAll(used);

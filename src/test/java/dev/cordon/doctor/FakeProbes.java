@@ -1,10 +1,10 @@
 package dev.cordon.doctor;
 
 import dev.cordon.libbpf.MapType;
+import dev.cordon.policy.OutageStyle;
 
 import java.util.HashSet;
 import java.util.Set;
-import java.util.function.IntSupplier;
 
 /** Made-up libbpf and kernel answers: by default everything works. */
 final class FakeProbes implements BpfProbes {
@@ -14,7 +14,11 @@ final class FakeProbes implements BpfProbes {
     int bpfErrno;
     Set<Integer> missingProgramTypes = new HashSet<>();
     Set<MapType> missingMapTypes = new HashSet<>();
-    IntSupplier smoke = () -> 5;
+    interface Smoke {
+        int load(boolean reportAll, OutageStyle style);
+    }
+
+    Smoke smoke = (reportAll, style) -> style == null ? 5 : 6;
     java.util.Map<String, String> probeFailures = new java.util.HashMap<>();
     int calls;
 
@@ -51,8 +55,8 @@ final class FakeProbes implements BpfProbes {
     }
 
     @Override
-    public int smokeLoad() {
+    public int smokeLoad(boolean reportAll, OutageStyle style) {
         calls++;
-        return smoke.getAsInt();
+        return smoke.load(reportAll, style);
     }
 }

@@ -30,7 +30,11 @@ import java.util.stream.Collectors;
  * session attached (and its exec tracepoint program) is unloaded, and none hangs on the cgroup root.
  */
 final class GuardedRun {
-    static final int SESSION_PROGRAMS = dev.cordon.kernel.EgressGuard.CGROUP_PROGRAMS.size(); // all attached to the cgroup
+    /** Attached to the cgroup of a session: more with --simulate-outage. */
+    static int sessionPrograms(List<String> options) {
+        return dev.cordon.kernel.EgressGuard.cgroupPrograms(options.contains("--simulate-outage")
+                ? dev.cordon.policy.OutageStyle.TIMEOUT : null).size();
+    }
     private static final AtomicInteger RUNS = new AtomicInteger();
 
     private final Path dir;
@@ -136,7 +140,7 @@ final class GuardedRun {
             throw new AssertionError("cordon did not finish within " + timeout + "; stdout:\n" + read(out) + "\nstderr:\n" + read(err));
         }
         Result r = new Result(p.exitValue(), read(out), read(err), elapsed, p.pid(), state);
-        assertNoLeftovers(r);
+        assertNoLeftovers(r, sessionPrograms(options));
         return r;
     }
 
@@ -195,7 +199,7 @@ final class GuardedRun {
         return programs(Host.run("bpftool", "prog", "show").out()).keySet();
     }
 
-    private static void assertNoLeftovers(Result r) {
+    private static void assertNoLeftovers(Result r, int sessionPrograms) {
         Path root = Host.cgroup2();
         List<String> problems = new ArrayList<>();
         String cg = read(r.state().resolve("cgroup")).strip();
@@ -211,13 +215,13 @@ final class GuardedRun {
             problems.add("cannot list " + root + ": " + e);
         }
 
-        if (!cg.isEmpty() && r.attachedProgramNames().size() != SESSION_PROGRAMS) {
-            problems.add("the command ran with " + r.attachedProgramNames() + " attached, not all " + SESSION_PROGRAMS + " programs");
+        if (!cg.isEmpty() && r.attachedProgramNames().size() != sessionPrograms) {
+            problems.add("the command ran with " + r.attachedProgramNames() + " attached, not all " + sessionPrograms + " programs");
         }
         Set<Integer> mine = r.sessionProgramIds();
-        int expected = SESSION_PROGRAMS + dev.cordon.kernel.EgressGuard.TRACE_PROGRAMS.size();
+        int expected = sessionPrograms + dev.cordon.kernel.EgressGuard.TRACE_PROGRAMS.size();
         if (!cg.isEmpty() && mine.size() != expected) {
-            problems.add("could not identify the session's programs (" + SESSION_PROGRAMS + " on the cgroup + "
+            problems.add("could not identify the session's programs (" + sessionPrograms + " on the cgroup + "
                     + dev.cordon.kernel.EgressGuard.TRACE_PROGRAMS + "): " + mine);
         }
         if (!mine.isEmpty()) {

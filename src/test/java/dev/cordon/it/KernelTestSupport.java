@@ -1,6 +1,6 @@
 package dev.cordon.it;
 
-import dev.cordon.kernel.EgressGuard;
+import dev.cordon.kernel.KernelObjects;
 import dev.cordon.libbpf.BpfObject;
 import org.junit.jupiter.api.extension.AfterEachCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
@@ -115,7 +115,7 @@ public final class KernelTestSupport implements BeforeAllCallback, BeforeEachCal
 
         /** Loads (does not attach) cordon's own object: the most direct "is BPF usable here". */
         private static String bpfProblem() {
-            try (BpfObject o = BpfObject.open(EgressGuard.objectBytes(), "cordon_it_probe")) {
+            try (BpfObject o = BpfObject.open(KernelObjects.session(), "cordon_it_probe")) {
                 o.load();
             } catch (Throwable t) {
                 return "BPF is not usable: loading cordon's programs failed: " + t;

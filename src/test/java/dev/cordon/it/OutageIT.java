@@ -103,6 +103,39 @@ class OutageIT {
         assertThat(connect.get("waitEnd")).isIn("closed", "exited");
     }
 
+    /**
+     * refuse works on kernels before 6.1 too: the connect is sent to a loopback port cordon holds and
+     * never listens on, so it fails as against a dead host, in every way a client may connect.
+     */
+    @Test
+    void refuseFailsBlockingNonBlockingAndMappedConnectsWithConnectionRefused() {
+        int port = world.github.port();
+        String script = """
+                import errno, select, socket, sys
+                ip, port = sys.argv[1], int(sys.argv[2])
+                def refused(family, addr):
+                    s = socket.socket(family, socket.SOCK_STREAM)
+                    try:
+                        s.connect(addr)
+                        return "connected"
+                    except OSError as e:
+                        return errno.errorcode.get(e.errno, str(e.errno))
+                print("v4", refused(socket.AF_INET, (ip, port)))
+                print("mapped", refused(socket.AF_INET6, ("::ffff:" + ip, port)))
+                s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+                s.setblocking(False)
+                first = s.connect_ex((ip, port))
+                select.select([], [s], [], 5)
+                print("nonblocking", errno.errorcode.get(first), errno.errorcode.get(s.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)))
+                """;
+        GuardedRun.Result r = outage("refuse", "10s", dir.resolve("events.jsonl"))
+                .run("python3", "-c", script, GITHUB_IP, Integer.toString(port));
+
+        assertThat(r.out()).as(r.toString()).contains("v4 ECONNREFUSED", "mapped ECONNREFUSED", "nonblocking EINPROGRESS ECONNREFUSED");
+        assertThat(r.lines("CONNECT", "OUTAGE")).as(r.toString()).hasSize(3)
+                .allSatisfy(l -> assertThat(l.get("waitEnd")).isEqualTo("refused"));
+    }
+
     @Test
     void refuseResolvesButRefusesConnectionsAtOnce() throws Exception {
         Path events = dir.resolve("events.jsonl");

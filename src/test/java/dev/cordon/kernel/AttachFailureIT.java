@@ -47,7 +47,7 @@ class AttachFailureIT {
 
     @ParameterizedTest
     @ValueSource(strings = {"attach cordon_exec", "pin cordon_exec", "attach cordon_egress", "pin cordon_connect6",
-            "pin cordon_sock_release"})
+            "pin cordon_sock_create"})
     void aFailedStepRefusesTheCommandAndLeavesNothing(String failing) throws IOException {
         List<String> steps = new ArrayList<>();
         EgressGuard.beforeStep = step -> {

@@ -51,15 +51,16 @@ public final class Checks {
     public static final List<ProgramType> PROGRAM_TYPES = List.of(
             new ProgramType("cgroup_sock_addr", LibBpfInfo.PROG_TYPE_CGROUP_SOCK_ADDR,
                     EgressGuard.CGROUP_PROGRAMS.stream()
-                            .filter(p -> !p.equals("cordon_egress") && !p.equals("cordon_sock_create") && !p.equals("cordon_sock_release"))
+                            .filter(p -> !p.equals("cordon_egress") && !p.equals("cordon_sock_create"))
                             .map(p -> p.replaceFirst("^cordon_", "")).collect(Collectors.joining(", ")),
-                    "Linux 5.8+ built with CONFIG_CGROUP_BPF=y (recvmsg and getpeername hooks)"),
+                    "Linux 4.17+ built with CONFIG_CGROUP_BPF=y (recvmsg 5.2, getpeername 5.8: see the kernel rows)"),
             new ProgramType("cgroup_sock", LibBpfInfo.PROG_TYPE_CGROUP_SOCK,
-                    "sock_create (raw sockets), sock_release (outage waits)", "Linux 5.9+ built with CONFIG_CGROUP_BPF=y"),
+                    "sock_create (raw sockets), sock_release (outage waits)", "Linux 4.10+ built with CONFIG_CGROUP_BPF=y (sock_release 5.9)"),
             new ProgramType("cgroup_skb", LibBpfInfo.PROG_TYPE_CGROUP_SKB,
-                    "egress (DNS query attribution, outage drops)", "Linux 4.10+ built with CONFIG_CGROUP_BPF=y"),
+                    "egress (DNS query attribution, outage drops, ping sockets' ICMP echo)", "Linux 4.10+ built with CONFIG_CGROUP_BPF=y"),
             new ProgramType("raw_tracepoint", LibBpfInfo.PROG_TYPE_RAW_TRACEPOINT,
-                    "sched_process_exec, sched_process_exit", "Linux 4.17+ built with CONFIG_BPF_EVENTS=y"));
+                    "sched_process_exec, sched_process_exit, sys_exit (raw and packet sockets, execs refused with EPERM)",
+                    "Linux 4.17+ built with CONFIG_BPF_EVENTS=y"));
 
     public static final List<MapUse> MAP_TYPES = List.of(
             new MapUse("lpm_trie", MapType.LPM_TRIE, "CIDR rules", "Linux 4.11+"),

@@ -9,6 +9,7 @@ import dev.cordon.policy.DomainRule;
 import dev.cordon.policy.EncryptedDns;
 import dev.cordon.policy.IpPolicy;
 import dev.cordon.policy.IpRule;
+import dev.cordon.policy.Limits;
 import dev.cordon.policy.Loopback;
 import dev.cordon.policy.Mode;
 import dev.cordon.policy.PolicyException;
@@ -35,23 +36,17 @@ final class PolicyMerge {
     record Flags(Mode mode, Action defaultAction, Loopback loopback, Boolean allowRawSockets, List<InetSocketAddress> upstreams,
                  BlockedResponse blockedResponse, Long upstreamTimeoutMs, List<DomainPattern> allow, List<DomainPattern> deny,
                  List<Cidr> allowCidrs, List<Cidr> denyCidrs, Boolean allowEncryptedDns, List<Path> encryptedDnsLists,
-                 Boolean blockPrivateAnswers) {
-        Flags(Mode mode, Action defaultAction, Loopback loopback, Boolean allowRawSockets, List<InetSocketAddress> upstreams,
-              BlockedResponse blockedResponse, Long upstreamTimeoutMs, List<DomainPattern> allow, List<DomainPattern> deny,
-              List<Cidr> allowCidrs, List<Cidr> denyCidrs) {
-            this(mode, defaultAction, loopback, allowRawSockets, upstreams, blockedResponse, upstreamTimeoutMs, allow, deny,
-                    allowCidrs, denyCidrs, null, List.of(), null);
-        }
-    }
+                 Boolean blockPrivateAnswers, Limits limits) {}
 
     /**
      * @param upstreams   empty: use /etc/resolv.conf
      * @param domainRules the user's rules (file and options)
      * @param encryptedDnsNames the encrypted-DNS list's names the user's rules leave blocked (empty when allowed)
+     * @param limits      the file's limits, each overridden by its option
      */
     record Merged(Mode mode, Action defaultAction, IpPolicy ipPolicy, List<DomainRule> domainRules, boolean allowRawSockets,
                   List<InetSocketAddress> upstreams, BlockedResponse blockedResponse, long upstreamTimeoutMs,
-                  List<DomainRule> encryptedDnsNames, boolean blockPrivateAnswers) {
+                  List<DomainRule> encryptedDnsNames, boolean blockPrivateAnswers, Limits limits) {
         /** What the DNS proxy decides names by. */
         List<DomainRule> allDomainRules() {
             List<DomainRule> all = new ArrayList<>(domainRules);
@@ -118,7 +113,8 @@ final class PolicyMerge {
             throw new PolicyException(e.getMessage() + " (port " + EncryptedDns.DOT_PORT + " is denied on every allowed prefix "
                     + "to block DNS over TLS; name port 853 in a rule of that prefix, or allow encrypted DNS)");
         }
-        return new Merged(mode, def, ipPolicy, domainRules, raw, upstreams, blocked, timeout, encryptedNames, privateAnswers);
+        Limits limits = (file == null ? Limits.NONE : file.limits()).overriddenBy(f.limits());
+        return new Merged(mode, def, ipPolicy, domainRules, raw, upstreams, blocked, timeout, encryptedNames, privateAnswers, limits);
     }
 
     private static <T> T first(T flag, T file, T builtIn) {

@@ -11,6 +11,7 @@ import dev.cordon.policy.DomainPattern;
 import dev.cordon.policy.DomainPolicy;
 import dev.cordon.policy.Action;
 import dev.cordon.policy.Cidr;
+import dev.cordon.policy.Limits;
 import dev.cordon.policy.Loopback;
 import dev.cordon.policy.Mode;
 import dev.cordon.policy.OutagePlan;
@@ -146,6 +147,19 @@ final class RunCommand implements Callable<Integer> {
             description = "Run the command as USER (name or uid): its uid, gid and groups; HOME, USER and LOGNAME are set to match.")
     dev.cordon.sys.UserAccount user;
 
+    @Option(names = "--memory", paramLabel = "SIZE", converter = MemoryConverter.class,
+            description = "Cap the memory of the command and everything it starts, swap included, e.g. 512M or 1.5G (powers of "
+                    + "1024). Past it the kernel's OOM killer ends a process of the session (and only of the session).")
+    Limits.Memory memory;
+
+    @Option(names = "--cpu", paramLabel = "CORES", converter = CpuConverter.class,
+            description = "Cap the CPU time of the command and everything it starts, in cores, e.g. 0.5 or 2.")
+    java.math.BigDecimal cpu;
+
+    @Option(names = "--pids", paramLabel = "N", converter = PidsConverter.class,
+            description = "At most N processes and threads at once; a fork past it fails (a fork bomb stops there).")
+    Long pids;
+
     @Option(names = "--simulate-outage", paramLabel = "DOMAIN", converter = DomainConverter.class,
             description = "Rehearse an outage of DOMAIN and its subdomains (repeatable): it behaves as when it is really "
                     + "down, not as a firewall refusing it. See --outage-style.")
@@ -199,13 +213,13 @@ final class RunCommand implements Callable<Integer> {
         PolicyMerge.Merged p = PolicyMerge.merge(policyFile == null ? null : PolicyMerge.load(policyFile, err),
                 new PolicyMerge.Flags(mode, defaultAction, loopback, allowRawSockets, upstreams, blockedResponse, upstreamTimeoutMs,
                         allowDomains, denyDomains, allowCidrs, denyCidrs, allowEncryptedDns, encryptedDnsLists,
-                        blockPrivateAnswers));
+                        blockPrivateAnswers, new Limits(memory, cpu, pids)));
         DnsService.Options dns = dnsOptions(p);
         SessionOptions options = new SessionOptions(command, p.ipPolicy(), p.mode(), eventsFile, CommandLauncher.Stdio.INHERIT,
                 dns, p.allowRawSockets(), dns == null ? OutagePlan.NONE : dns.outage(),
                 new SessionOptions.Reporting(failOnViolation, !noSummary, reports,
                         policyFile == null ? null : policyFile.toString()),
-                new dev.cordon.session.Containment(java.util.Set.copyOf(keepCaps), user));
+                new dev.cordon.session.Containment(java.util.Set.copyOf(keepCaps), user), p.limits());
         dev.cordon.sys.StartupTrace.mark("policy");
         return sessionRunner.apply(options);
     }
@@ -321,6 +335,24 @@ final class RunCommand implements Callable<Integer> {
         public dev.cordon.sys.UserAccount convert(String value) {
             return dev.cordon.sys.UserAccount.lookup(value).orElseThrow(() -> new TypeConversionException(
                     "unknown user '" + dev.cordon.events.Escape.visible(value) + "': no such user in the system's account database"));
+        }
+    }
+
+    static final class MemoryConverter extends PolicyConverter<Limits.Memory> {
+        MemoryConverter() {
+            super(Limits::parseMemory);
+        }
+    }
+
+    static final class CpuConverter extends PolicyConverter<java.math.BigDecimal> {
+        CpuConverter() {
+            super(Limits::parseCpu);
+        }
+    }
+
+    static final class PidsConverter extends PolicyConverter<Long> {
+        PidsConverter() {
+            super(Limits::parsePids);
         }
     }
 

@@ -231,6 +231,15 @@ public final class Formats {
         field(sb, "rootPid", Integer.toString(e.rootPid()));
         field(sb, "durationMs", Long.toString(e.durationMs()));
         field(sb, "violations", Long.toString(e.violations()));
+        if (e.limits() != null) {
+            RunEnd.Limits l = e.limits();
+            sb.append("\"limits\":{\"memory\":").append(l.memory() == null ? "null" : Escape.json(l.memory()))
+                    .append(",\"cpu\":").append(l.cpu() == null ? "null" : Escape.json(l.cpu()))
+                    .append(",\"pids\":").append(l.pids())
+                    .append(",\"oomKills\":").append(l.oomKills())
+                    .append(",\"pidsRefused\":").append(l.pidsRefused())
+                    .append(",\"cpuThrottledPeriods\":").append(l.cpuThrottledPeriods()).append("},");
+        }
         sb.append("\"droppedEvents\":").append(e.droppedEvents());
         return sb.append('}').toString();
     }

@@ -9,6 +9,15 @@ import java.time.Instant;
  * @param commandStatus the command's own status, 128+N if signal N killed it
  * @param violations    blocked and audited attempts and queries
  * @param droppedEvents records the kernel could not queue (the record is incomplete when above 0)
+ * @param limits        the session's limits and what they stopped, or null when it had none
  */
 public record RunEnd(Instant time, int exitStatus, int commandStatus, int rootPid, long durationMs, long violations,
-                     long droppedEvents) {}
+                     long droppedEvents, Limits limits) {
+    /**
+     * @param memory, cpu, pids the limits as given (null: not limited)
+     * @param oomKills          processes the kernel's OOM killer ended at the memory limit
+     * @param pidsRefused       forks that failed at the pids limit
+     * @param cpuThrottledPeriods 100 ms periods in which the session ran out of CPU quota
+     */
+    public record Limits(String memory, String cpu, Long pids, long oomKills, long pidsRefused, long cpuThrottledPeriods) {}
+}

@@ -53,7 +53,7 @@ public final class Placements {
     private static Optional<Placement> v2(Controller c, Path sessionCgroup) {
         Path parent = sessionCgroup.getParent();
         if (parent == null || !words(parent.resolve("cgroup.controllers")).contains(c.kernelName)) return Optional.empty();
-        return Optional.of(new Placement(c, sessionCgroup, true, false));
+        return Optional.of(new Placement(c, sessionCgroup, true, false, null));
     }
 
     private static Optional<Placement> v1(Controller c, String name, MountTable mounts, List<String> ownCgroups) {
@@ -67,7 +67,7 @@ public final class Placements {
             }
             Path dir = m.path();
             for (String part : rel.split("/")) if (!part.isEmpty()) dir = dir.resolve(part);
-            return Optional.of(new Placement(c, dir.resolve(name), false, true));
+            return Optional.of(new Placement(c, dir.resolve(name), false, true, m));
         }
         return Optional.empty();
     }

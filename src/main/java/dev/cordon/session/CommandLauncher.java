@@ -18,7 +18,9 @@ public final class CommandLauncher {
     public static final int EXIT_CANNOT_EXECUTE = 126;
     public static final int EXIT_NOT_FOUND = 127;
 
-    static final String SHIM = "echo $$ > \"$1\" || { echo \"cordon: cannot enter the session cgroup\" >&2; exit 125; }; shift; exec \"$@\"";
+    /** Writes its pid to each cgroup.procs file before {@code --} (the session's cgroup2 one, then its limits' v1 ones), then execs. */
+    static final String SHIM = "while [ \"$1\" != -- ]; do echo $$ > \"$1\" || { echo \"cordon: cannot enter the session cgroup $1\" >&2; exit 125; }; "
+            + "shift; done; shift; exec \"$@\"";
 
     /** How the command's stdio is connected; tests redirect, users inherit. */
     public record Stdio(ProcessBuilder.Redirect in, ProcessBuilder.Redirect out, ProcessBuilder.Redirect err) {
@@ -53,16 +55,13 @@ public final class CommandLauncher {
         return Optional.empty();
     }
 
-    public static Process start(List<String> command, Path cgroupProcs, Stdio stdio) {
-        return start(List.of(), command, cgroupProcs, stdio, java.util.Map.of());
-    }
 
     /**
      * @param wrapper an exec chain the shim runs the command through once it is in the cgroup
      *                (the containment: unshare, setpriv); each step must exec, never fork
      * @param env     variables to set for the command (HOME, USER, LOGNAME of --user)
      */
-    public static Process start(List<String> wrapper, List<String> command, Path cgroupProcs, Stdio stdio,
+    public static Process start(List<String> wrapper, List<String> command, List<Path> cgroupProcs, Stdio stdio,
                                 java.util.Map<String, String> env) {
         ProcessBuilder pb = new ProcessBuilder(argv(wrapper, command, cgroupProcs))
                 .redirectInput(stdio.in()).redirectOutput(stdio.out()).redirectError(stdio.err());
@@ -75,13 +74,14 @@ public final class CommandLauncher {
     }
 
     /** The shim's argv: it enters the cgroup, then execs wrapper + command. */
-    static List<String> argv(List<String> wrapper, List<String> command, Path cgroupProcs) {
-        List<String> argv = new ArrayList<>(command.size() + wrapper.size() + 5);
+    static List<String> argv(List<String> wrapper, List<String> command, List<Path> cgroupProcs) {
+        List<String> argv = new ArrayList<>(command.size() + wrapper.size() + cgroupProcs.size() + 5);
         argv.add("/bin/sh");
         argv.add("-c");
         argv.add(SHIM);
         argv.add("cordon-shim");
-        argv.add(cgroupProcs.toString());
+        for (Path p : cgroupProcs) argv.add(p.toString());
+        argv.add("--");
         argv.addAll(wrapper);
         argv.addAll(command);
         return argv;

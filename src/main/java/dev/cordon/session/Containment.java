@@ -97,20 +97,31 @@ public record Containment(Set<Capability> keep, UserAccount user) {
      * unmounted in that namespace too: a command running as root owns the pin files, and if it
      * killed cordon and its watchdog and then unlinked them, the programs would detach.
      *
-     * <p>Then the local resolver daemons' sockets ({@link LocalResolvers}) are hidden, each argument
-     * up to {@code --} naming one: {@code dir:PATH} gets an empty read-only tmpfs over it,
-     * {@code sock:PATH} /dev/null (connect fails at once and glibc falls back to DNS on port 53).
-     * Any step that fails ends the chain with 125 before the command runs: never half confined.
+     * <p>Then each argument up to {@code --} does one more thing: {@code v1:OPTIONS:PATH} mounts the
+     * session's own view of a cgroup v1 hierarchy that holds one of its limits (in the cgroup
+     * namespace it is rooted at the session's v1 cgroup, so a root command cannot move itself out of
+     * its limit); {@code dir:PATH} puts an empty read-only tmpfs over a local resolver daemon's
+     * directory and {@code sock:PATH} /dev/null over its socket ({@link LocalResolvers}: connect fails
+     * at once and glibc falls back to DNS on port 53). Any step that fails ends the chain with 125
+     * before the command runs: never half confined.
      */
     private static final String HIDE_DIR_OPTIONS = "ro,nosuid,nodev,noexec,mode=0755";
     static final String MOUNT_STEP = "m=$1; mnt=$2; umnt=$3; b=$4; shift 4; \"$umnt\" -l \"$m\" && \"$mnt\" -t cgroup2 -o nosuid,nodev,noexec cordon \"$m\" "
             + "|| { echo \"cordon: cannot mount the session's cgroup view on $m\" >&2; exit 125; }; "
             + "\"$umnt\" -l \"$b\" || { echo \"cordon: cannot hide $b from the command\" >&2; exit 125; }; "
             + "while [ \"$1\" != -- ]; do case $1 in "
+            + "v1:*) o=${1#v1:}; p=${o#*:}; o=${o%%:*}; \"$umnt\" -l \"$p\" && \"$mnt\" -t cgroup -o \"$o\" cgroup \"$p\" ;; "
             + "dir:*) \"$mnt\" -t tmpfs -o " + HIDE_DIR_OPTIONS + " cordon-hidden \"${1#dir:}\" ;; "
             + "sock:*) \"$mnt\" --bind /dev/null \"${1#sock:}\" ;; "
             + "*) false ;; esac || { echo \"cordon: cannot hide ${1#*:} from the command\" >&2; exit 125; }; shift; done; "
             + "shift; exec \"$@\"";
+    /**
+     * A cgroup v1 hierarchy the command is placed in for a limit, to be mounted again as its own view.
+     *
+     * @param options the hierarchy's controllers as mount options, e.g. {@code memory} or {@code cpu,cpuacct}
+     */
+    public record V1View(java.nio.file.Path mountPoint, String options) {}
+
     /** The chain and where each of its exec steps starts, so the records can leave them out. */
     public record Chain(List<String> argv, List<Integer> stepStarts, List<List<String>> helpers) {}
 
@@ -123,7 +134,7 @@ public record Containment(Set<Capability> keep, UserAccount user) {
      * no privilege it is about to drop, changes user and drops capabilities, then execs the command.
      */
     public Chain chain(ContainmentTools tools, Set<Capability> dropped, java.nio.file.Path cgroup2Mount,
-                       List<LocalResolvers.Endpoint> hide) {
+                       List<V1View> v1Views, List<LocalResolvers.Endpoint> hide) {
         String mount = tools.mount().toString(), umount = tools.umount().toString();
         List<String> argv = new ArrayList<>();
         List<Integer> starts = new ArrayList<>();
@@ -135,6 +146,11 @@ public record Containment(Set<Capability> keep, UserAccount user) {
         List<List<String>> helpers = new ArrayList<>(List.of(List.of(umount, "-l", cgroup2Mount.toString()),
                 List.of(mount, "-t", "cgroup2", "-o", "nosuid,nodev,noexec", "cordon", cgroup2Mount.toString()),
                 List.of(umount, "-l", PinDir.BPFFS.toString())));
+        for (V1View v : v1Views) {
+            argv.add("v1:" + v.options() + ":" + v.mountPoint());
+            helpers.add(List.of(umount, "-l", v.mountPoint().toString()));
+            helpers.add(List.of(mount, "-t", "cgroup", "-o", v.options(), "cgroup", v.mountPoint().toString()));
+        }
         for (LocalResolvers.Endpoint e : hide) {
             String path = e.path().toString();
             argv.add((e.directory() ? "dir:" : "sock:") + path);

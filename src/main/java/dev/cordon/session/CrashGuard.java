@@ -21,19 +21,20 @@ final class CrashGuard implements AutoCloseable {
         this.watchdog = watchdog;
     }
 
-    static CrashGuard arm(Path cgroupRoot, String name, SessionRecords records) {
+    /** @param limitDirs the cgroup v1 directories the session's limits will make, removed with the session */
+    static CrashGuard arm(Path cgroupRoot, String name, SessionRecords records, java.util.List<Path> limitDirs) {
         // Pins first: a host where they cannot be made is refused before anything else exists.
         Path pins = PinDir.create(name);
         Watchdog watchdog;
         try {
-            watchdog = Watchdog.start(cgroupRoot.resolve(name), pins, records.fileOf(name));
+            watchdog = Watchdog.start(cgroupRoot.resolve(name), pins, records.fileOf(name), limitDirs);
         } catch (RuntimeException e) {
             removeQuietly(pins);
             throw e;
         }
         CrashGuard guard = new CrashGuard(name, pins, records, watchdog);
         try {
-            records.write(SessionRecord.forThisProcess(name, cgroupRoot.resolve(name), pins, watchdog.pid()));
+            records.write(SessionRecord.forThisProcess(name, cgroupRoot.resolve(name), pins, watchdog.pid(), limitDirs));
         } catch (RuntimeException e) {
             try {
                 guard.close();

@@ -21,7 +21,13 @@ import dev.cordon.policy.Action;
 import dev.cordon.policy.OutagePlan;
 import dev.cordon.kernel.EgressGuard;
 import dev.cordon.libbpf.BpfException;
+import dev.cordon.limits.LimitsException;
+import dev.cordon.limits.Placement;
+import dev.cordon.limits.Placements;
+import dev.cordon.limits.SessionLimits;
+import dev.cordon.policy.Limits;
 import dev.cordon.sys.Capabilities;
+import dev.cordon.sys.MountTable;
 import dev.cordon.sys.Capability;
 import dev.cordon.sys.LocalResolvers;
 
@@ -73,11 +79,13 @@ public final class Session {
         } catch (dev.cordon.sys.Libc.ErrnoException e) {
             throw new CordonException("cannot protect cordon from the command (" + e.getMessage() + "); not running it", e);
         }
+        String name = SessionCgroup.newName();
+        List<Placement> limitPlan = planLimits(root, name); // a limit the host cannot enforce is refused before anything exists
         // Containment is part of the guard: no unshare/setpriv, no run (never unconfined). With the proxy
         // on, lookups glibc would hand to a local daemon (nscd, systemd-resolved) fall back to port 53.
         Set<Capability> droppedCaps = EnumSet.copyOf(options.containment().dropped(options.mode(), options.allowRawSockets()));
         droppedCaps.removeIf(c -> c.number > Capabilities.lastCap()); // not on this kernel: nothing to drop, and setpriv refuses the name
-        Containment.Chain chain = options.containment().chain(ContainmentTools.find(), droppedCaps, root,
+        Containment.Chain chain = options.containment().chain(ContainmentTools.find(), droppedCaps, root, v1Views(limitPlan),
                 options.dns() == null ? List.of() : LocalResolvers.present());
         if (options.stdio().equals(CommandLauncher.Stdio.INHERIT)) StdioSockets.warn(err);
 
@@ -93,13 +101,15 @@ public final class Session {
             }, err);
             cleanup.push(signals);
             // Pins, watchdog and record before the cgroup: a crash from here on leaves nothing unguarded or unfound.
-            String name = SessionCgroup.newName();
-            CrashGuard crash = CrashGuard.arm(root, name, new SessionRecords(SessionRecords.DEFAULT_DIR));
+            List<Path> limitDirs = limitPlan.stream().filter(Placement::created).map(Placement::dir).toList();
+            CrashGuard crash = CrashGuard.arm(root, name, new SessionRecords(SessionRecords.DEFAULT_DIR), limitDirs);
             cleanup.push(crash);
             cgroup = SessionCgroup.create(root, name);
             created.set(cgroup);
             dev.cordon.sys.StartupTrace.mark("cgroup");
             cleanup.push(cgroup);
+            SessionLimits limits = applyLimits(limitPlan);
+            cleanup.push(limits);
             long cgroupId = cgroup.id();
 
             ProcessTable processes = new ProcessTable(65_536);
@@ -177,7 +187,9 @@ public final class Session {
             }
             Instant started = Instant.now();
             sinks.runStarted(runStart(started));
-            Process child = CommandLauncher.start(chain.argv(), options.command(), cgroup.procsFile(), options.stdio(),
+            List<Path> procsFiles = new ArrayList<>(List.of(cgroup.procsFile()));
+            procsFiles.addAll(limits.v1ProcsFiles());
+            Process child = CommandLauncher.start(chain.argv(), options.command(), procsFiles, options.stdio(),
                     options.containment().environment());
             signals.forwardTo(child.pid());
             dev.cordon.sys.StartupTrace.mark("spawned");
@@ -203,9 +215,11 @@ public final class Session {
             if (exitStatus != status) {
                 err.println("cordon: " + violations + " violation(s); exiting " + exitStatus + " (--fail-on-violation; the command's status was " + status + ")");
             }
+            SessionLimits.Outcome limited = limits.outcome();
+            for (String line : limits.describe(limited)) err.println("cordon: " + line);
             Instant ended = Instant.now();
             sinks.runEnded(new RunEnd(ended, exitStatus, status, (int) child.pid(), Duration.between(started, ended).toMillis(),
-                    violations, dropped));
+                    violations, dropped, runEndLimits(limited)));
             dev.cordon.sys.StartupTrace.mark("pump closed");
             if (recorder != null) report(recorder.model());
             dev.cordon.sys.StartupTrace.mark("reported");
@@ -223,6 +237,37 @@ public final class Session {
             dev.cordon.sys.StartupTrace.mark("cleaned up");
             err.flush();
         }
+    }
+
+    private List<Placement> planLimits(Path root, String name) {
+        if (!options.limits().any()) return List.of();
+        try {
+            return Placements.plan(options.limits(), root.resolve(name), name, MountTable.read(), Placements.ownCgroups());
+        } catch (IOException e) {
+            throw new CordonException("cannot read the mount table to place the session's limits: " + e.getMessage(), e);
+        } catch (LimitsException e) {
+            throw new CordonException(e.getMessage() + "; not running the command", e);
+        }
+    }
+
+    private SessionLimits applyLimits(List<Placement> plan) {
+        try {
+            return SessionLimits.apply(options.limits(), plan);
+        } catch (LimitsException e) {
+            throw new CordonException(e.getMessage() + "; not running the command", e);
+        }
+    }
+
+    /** The v1 hierarchies holding a limit: the command gets its own view of each, as of cgroup2. */
+    private static List<Containment.V1View> v1Views(List<Placement> plan) {
+        return plan.stream().filter(p -> !p.v2()).map(p -> new Containment.V1View(p.hierarchy().path(), p.hierarchyOptions())).toList();
+    }
+
+    private RunEnd.Limits runEndLimits(SessionLimits.Outcome o) {
+        Limits l = options.limits();
+        if (!l.any()) return null;
+        return new RunEnd.Limits(l.memory() == null ? null : l.memory().text(), l.cpu() == null ? null : l.cpu().toPlainString(),
+                l.pids(), o.oomKills(), o.pidsRefused(), o.cpuThrottledPeriods());
     }
 
     /** Allowed attempts are worth the ring buffer only when something records them. */

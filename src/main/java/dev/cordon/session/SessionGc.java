@@ -28,7 +28,11 @@ public final class SessionGc {
     static final Duration RMDIR_WAIT = Duration.ofSeconds(5);
 
     /** A session to clean: the parts of it that exist, and why it is orphaned. */
-    public record Leftover(String name, String why, Path cgroup, Path pinDir, Path recordFile) {}
+    public record Leftover(String name, String why, Path cgroup, Path pinDir, Path recordFile, List<Path> limitDirs) {
+        public Leftover {
+            limitDirs = List.copyOf(limitDirs);
+        }
+    }
 
     /** What a scan found: sessions to clean, sessions left alone (with why), records that could not be read. */
     public record Scan(List<Leftover> orphans, List<String> live, List<String> notes) {}
@@ -69,6 +73,7 @@ public final class SessionGc {
             Path cgroup = cgroupRoot == null ? null : cgroupRoot.resolve(name);
             Path pins = pinRoot.resolve(name);
             String why;
+            List<Path> limitDirs = List.of();
             if (loaded != null && loaded.record() != null) {
                 SessionRecord r = loaded.record();
                 if (!r.pinDir().equals(pins) || (cgroup != null && !r.cgroup().equals(cgroup))) {
@@ -81,6 +86,7 @@ public final class SessionGc {
                     continue;
                 }
                 why = "its cordon (pid " + r.ownerPid() + ") is gone";
+                limitDirs = r.limitDirs().stream().filter(Files::isDirectory).toList();
             } else {
                 if (loaded != null) notes.add("session " + name + ": unreadable record " + loaded.file() + ": " + loaded.problem());
                 long pid = ownerPidOf(name);
@@ -93,7 +99,7 @@ public final class SessionGc {
             orphans.add(new Leftover(name, why,
                     cgroup != null && Files.isDirectory(cgroup) ? cgroup : null,
                     Files.isDirectory(pins) ? pins : null,
-                    loaded != null ? loaded.file() : null));
+                    loaded != null ? loaded.file() : null, limitDirs));
         }
         return new Scan(orphans, live, notes);
     }
@@ -102,6 +108,7 @@ public final class SessionGc {
     public static String describe(Leftover l) {
         List<String> steps = new ArrayList<>();
         if (l.cgroup() != null) steps.add("kill " + processCount(l.cgroup()) + " process(es) and remove cgroup " + l.cgroup());
+        for (Path d : l.limitDirs()) steps.add("remove limit cgroup " + d);
         if (l.pinDir() != null) steps.add("unpin " + PinDir.count(l.pinDir()) + " link(s) in " + l.pinDir());
         if (l.recordFile() != null) steps.add("remove record " + l.recordFile());
         return "session " + l.name() + " (" + l.why() + "): " + String.join("; ", steps);
@@ -118,6 +125,10 @@ public final class SessionGc {
             int killed = processCount(l.cgroup());
             killAndRemove(l.cgroup());
             done.add("killed " + killed + " process(es) and removed cgroup " + l.cgroup());
+        }
+        for (Path d : l.limitDirs()) { // their processes were the session's, gone with its cgroup
+            if (!await(RMDIR_WAIT, () -> removeQuietly(d))) throw new CordonException("cannot remove cgroup " + d + " of session " + l.name());
+            done.add("removed limit cgroup " + d);
         }
         try {
             if (l.pinDir() != null) done.add("unpinned " + PinDir.remove(l.pinDir()) + " link(s) and removed " + l.pinDir());
@@ -156,6 +167,15 @@ public final class SessionGc {
                     return false;
                 }
             })) throw new CordonException("cannot remove cgroup " + d);
+        }
+    }
+
+    private static boolean removeQuietly(Path dir) {
+        try {
+            Files.deleteIfExists(dir);
+            return true;
+        } catch (IOException e) {
+            return false;
         }
     }
 

@@ -2,6 +2,7 @@ package dev.cordon.session;
 
 import dev.cordon.dns.DnsService;
 import dev.cordon.policy.IpPolicy;
+import dev.cordon.policy.Limits;
 import dev.cordon.policy.Mode;
 import dev.cordon.policy.OutagePlan;
 
@@ -18,10 +19,11 @@ import java.util.Objects;
  * @param outage     what to rehearse as down (--simulate-outage); {@link OutagePlan#NONE} for nothing
  * @param report     what to report and how to exit
  * @param containment cgroup namespace, dropped capabilities and user of the command
+ * @param limits     memory, CPU and process caps of the session ({@link Limits#NONE}: none)
  */
 public record SessionOptions(List<String> command, IpPolicy policy, Mode mode, Path eventsFile,
                              CommandLauncher.Stdio stdio, DnsService.Options dns, boolean allowRawSockets,
-                             OutagePlan outage, Reporting report, Containment containment) {
+                             OutagePlan outage, Reporting report, Containment containment, Limits limits) {
     /**
      * @param failOnViolation exit {@link #EXIT_VIOLATION} when anything was blocked or audited, even if the command succeeded
      * @param summary         print the end-of-run summary on stderr
@@ -39,25 +41,16 @@ public record SessionOptions(List<String> command, IpPolicy policy, Mode mode, P
     /** cordon run's exit status under --fail-on-violation when the run had a violation. */
     public static final int EXIT_VIOLATION = 120;
 
+    /** IP rules only: no DNS proxy, the defaults for everything else. */
     public SessionOptions(List<String> command, IpPolicy policy, Mode mode, Path eventsFile, CommandLauncher.Stdio stdio) {
-        this(command, policy, mode, eventsFile, stdio, null, false);
+        this(command, policy, mode, eventsFile, stdio, null);
     }
 
+    /** With the DNS proxy (or null) and its outage plan; the defaults for everything else. */
     public SessionOptions(List<String> command, IpPolicy policy, Mode mode, Path eventsFile, CommandLauncher.Stdio stdio,
                           DnsService.Options dns) {
-        this(command, policy, mode, eventsFile, stdio, dns, false);
-    }
-
-    public SessionOptions(List<String> command, IpPolicy policy, Mode mode, Path eventsFile, CommandLauncher.Stdio stdio,
-                          DnsService.Options dns, boolean allowRawSockets) {
-        this(command, policy, mode, eventsFile, stdio, dns, allowRawSockets, dns == null ? OutagePlan.NONE : dns.outage(),
-                Reporting.DEFAULT);
-    }
-
-    /** With the default containment. */
-    public SessionOptions(List<String> command, IpPolicy policy, Mode mode, Path eventsFile, CommandLauncher.Stdio stdio,
-                          DnsService.Options dns, boolean allowRawSockets, OutagePlan outage, Reporting report) {
-        this(command, policy, mode, eventsFile, stdio, dns, allowRawSockets, outage, report, Containment.DEFAULT);
+        this(command, policy, mode, eventsFile, stdio, dns, false, dns == null ? OutagePlan.NONE : dns.outage(),
+                Reporting.DEFAULT, Containment.DEFAULT, Limits.NONE);
     }
 
     public SessionOptions {
@@ -69,6 +62,7 @@ public record SessionOptions(List<String> command, IpPolicy policy, Mode mode, P
         Objects.requireNonNull(outage, "outage");
         Objects.requireNonNull(report, "report");
         Objects.requireNonNull(containment, "containment");
+        Objects.requireNonNull(limits, "limits");
         if (outage.active() && dns == null) throw new IllegalArgumentException("--simulate-outage needs the DNS proxy");
     }
 }

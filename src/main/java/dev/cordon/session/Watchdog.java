@@ -22,6 +22,7 @@ final class Watchdog implements AutoCloseable {
             IFS= read -r line
             [ "$line" = done ] && exit 0
             cg=$1 pins=$2 state=$3
+            shift 3 # the rest: the v1 directories of its limits, empty once their processes are gone
             echo "cordon: watchdog: cordon is gone; killing its session ${cg##*/}" >&2
             if [ -d "$cg" ]; then
               echo 1 > "$cg/cgroup.kill" 2>/dev/null || for p in $(cat "$cg/cgroup.procs" 2>/dev/null); do kill -9 "$p" 2>/dev/null; done
@@ -42,6 +43,7 @@ final class Watchdog implements AutoCloseable {
               done
               [ -d "$cg" ] && echo "cordon: watchdog: cannot remove $cg: run cordon gc" >&2
             fi
+            [ -d "$cg" ] || for d in "$@"; do rmdir "$d" 2>/dev/null; done
             rm -rf "$pins"
             rmdir "${pins%/*}" 2>/dev/null # the shared root, if this was the last session
             [ -d "$cg" ] || rm -f "$state"
@@ -55,9 +57,11 @@ final class Watchdog implements AutoCloseable {
         this.pipe = process.getOutputStream();
     }
 
-    static Watchdog start(Path cgroup, Path pinDir, Path recordFile) {
-        ProcessBuilder pb = new ProcessBuilder(setsid(), "/bin/sh", "-c", SCRIPT, "cordon-watchdog",
-                cgroup.toString(), pinDir.toString(), recordFile.toString())
+    static Watchdog start(Path cgroup, Path pinDir, Path recordFile, java.util.List<Path> limitDirs) {
+        java.util.List<String> argv = new java.util.ArrayList<>(java.util.List.of(setsid(), "/bin/sh", "-c", SCRIPT, "cordon-watchdog",
+                cgroup.toString(), pinDir.toString(), recordFile.toString()));
+        for (Path d : limitDirs) argv.add(d.toString());
+        ProcessBuilder pb = new ProcessBuilder(argv)
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD)
                 .redirectError(ProcessBuilder.Redirect.INHERIT);
         try {

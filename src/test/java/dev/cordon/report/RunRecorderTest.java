@@ -52,7 +52,7 @@ class RunRecorderTest {
                 new OutageWait("timeout", 5000, OutageWait.ANSWERED)));
         r.exit(T.plusSeconds(8), new ExitEvent(0, new ProcessRef(11, 11, "curl", 1), 10, 6 << 8));
         r.exit(T.plusSeconds(9), new ExitEvent(0, new ProcessRef(10, 10, "sh", 1), 1, 9));
-        r.runEnded(new RunEnd(T.plusSeconds(9), 137, 137, 10, 9000, 3, 0));
+        r.runEnded(new RunEnd(T.plusSeconds(9), 137, 137, 10, 9000, 3, 0, null));
 
         RunModel m = r.model();
         assertThat(m.run().firewallMethod()).isEqualTo("blocklist");

@@ -33,7 +33,7 @@ class ContainmentTest {
         Set<Capability> dropped = c.dropped(Mode.ENFORCE, false);
         assertThat(dropped).containsExactlyInAnyOrder(Capability.SYS_ADMIN, Capability.NET_ADMIN, Capability.NET_RAW, Capability.BPF,
                 Capability.PERFMON, Capability.SYS_MODULE, Capability.SYS_PTRACE, Capability.SYS_RAWIO);
-        Containment.Chain chain = c.chain(TOOLS, dropped, CG, List.of());
+        Containment.Chain chain = c.chain(TOOLS, dropped, CG, List.of(), List.of());
         assertThat(chain.argv()).containsExactly(
                 "/usr/bin/unshare", "--cgroup", "--mount", "--propagation=private", "--",
                 "/bin/sh", "-c", Containment.MOUNT_STEP, "cordon-mount", "/sys/fs/cgroup/unified", "/usr/bin/mount", "/usr/bin/umount",
@@ -50,7 +50,7 @@ class ContainmentTest {
     void localResolverSocketsAreHiddenBetweenTheCgroupViewAndSetpriv() {
         List<LocalResolvers.Endpoint> hide = List.of(new LocalResolvers.Endpoint("nscd", Path.of("/run/nscd"), true, "x"),
                 new LocalResolvers.Endpoint("systemd-resolved", Path.of("/run/systemd/resolve/io.systemd.Resolve"), false, "y"));
-        Containment.Chain chain = Containment.DEFAULT.chain(TOOLS, Set.of(), CG, hide);
+        Containment.Chain chain = Containment.DEFAULT.chain(TOOLS, Set.of(), CG, List.of(), hide);
         assertThat(chain.argv().subList(12, 17)).containsExactly("/sys/fs/bpf", "dir:/run/nscd",
                 "sock:/run/systemd/resolve/io.systemd.Resolve", "--", "/usr/bin/setpriv");
         assertThat(chain.stepStarts()).containsExactly(0, 5, 16);
@@ -70,20 +70,20 @@ class ContainmentTest {
         Containment c = new Containment(Set.of(Capability.NET_RAW, Capability.SYS_PTRACE), null);
         Set<Capability> dropped = c.dropped(Mode.ENFORCE, false);
         assertThat(dropped).doesNotContain(Capability.NET_RAW, Capability.SYS_PTRACE).contains(Capability.SYS_ADMIN);
-        assertThat(c.chain(TOOLS, dropped, CG, List.of()).argv().get(14)).doesNotContain("net_raw").doesNotContain("ptrace");
+        assertThat(c.chain(TOOLS, dropped, CG, List.of(), List.of()).argv().get(14)).doesNotContain("net_raw").doesNotContain("ptrace");
     }
 
     @Test
     void keepingEverythingLeavesNoBoundingSetOption() {
         Containment c = new Containment(Containment.DROPPED.keySet(), null);
-        assertThat(c.chain(TOOLS, c.dropped(Mode.ENFORCE, false), CG, List.of()).argv())
+        assertThat(c.chain(TOOLS, c.dropped(Mode.ENFORCE, false), CG, List.of(), List.of()).argv())
                 .noneMatch(a -> a.startsWith("--bounding-set")).contains("--inh-caps=-all", "--ambient-caps=-all");
     }
 
     @Test
     void aUserBringsUidGidGroupsAndItsEnvironment() {
         Containment c = new Containment(Set.of(), new UserAccount("nobody", 65534, 65534, "/nonexistent", "/usr/sbin/nologin"));
-        List<String> argv = c.chain(TOOLS, c.dropped(Mode.ENFORCE, false), CG, List.of()).argv();
+        List<String> argv = c.chain(TOOLS, c.dropped(Mode.ENFORCE, false), CG, List.of(), List.of()).argv();
         assertThat(argv.subList(argv.size() - 4, argv.size())).containsExactly("--reuid=65534", "--regid=65534", "--init-groups", "--");
         assertThat(c.environment()).isEqualTo(Map.of("HOME", "/nonexistent", "USER", "nobody", "LOGNAME", "nobody"));
     }
@@ -140,10 +140,12 @@ class ContainmentTest {
 
     @Test
     void theShimExecsTheChainThenTheCommand() {
-        List<String> wrapper = Containment.DEFAULT.chain(TOOLS, Set.of(Capability.SYS_ADMIN), CG, List.of()).argv();
-        List<String> argv = CommandLauncher.argv(wrapper, List.of("curl", "-sS", "x"), Path.of("/cg/cgroup.procs"));
-        assertThat(argv.subList(0, 5)).containsExactly("/bin/sh", "-c", CommandLauncher.SHIM, "cordon-shim", "/cg/cgroup.procs");
-        assertThat(argv.subList(5, 5 + wrapper.size())).isEqualTo(wrapper);
+        List<String> wrapper = Containment.DEFAULT.chain(TOOLS, Set.of(Capability.SYS_ADMIN), CG, List.of(), List.of()).argv();
+        List<String> argv = CommandLauncher.argv(wrapper, List.of("curl", "-sS", "x"),
+                List.of(Path.of("/cg/cgroup.procs"), Path.of("/v1/memory/cgroup.procs")));
+        assertThat(argv.subList(0, 7)).containsExactly("/bin/sh", "-c", CommandLauncher.SHIM, "cordon-shim", "/cg/cgroup.procs",
+                "/v1/memory/cgroup.procs", "--");
+        assertThat(argv.subList(7, 7 + wrapper.size())).isEqualTo(wrapper);
         assertThat(argv.subList(argv.size() - 3, argv.size())).containsExactly("curl", "-sS", "x");
     }
 }

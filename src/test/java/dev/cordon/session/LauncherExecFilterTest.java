@@ -17,6 +17,7 @@ class LauncherExecFilterTest {
             new ContainmentTools(java.nio.file.Path.of("/usr/bin/unshare"), java.nio.file.Path.of("/usr/bin/setpriv"),
                     java.nio.file.Path.of("/usr/bin/mount"), java.nio.file.Path.of("/usr/bin/umount")),
             java.util.Set.of(dev.cordon.sys.Capability.SYS_ADMIN), java.nio.file.Path.of("/sys/fs/cgroup/unified"),
+            List.of(new Containment.V1View(java.nio.file.Path.of("/sys/fs/cgroup/memory"), "memory")),
             List.of(new dev.cordon.sys.LocalResolvers.Endpoint("nscd", java.nio.file.Path.of("/run/nscd"), true, "nscd")));
     private static final List<String> WRAPPER = CHAIN.argv();
     private static final List<String> COMMAND = List.of("curl", "-sS", "http://example.test/");
@@ -49,7 +50,9 @@ class LauncherExecFilterTest {
         exec(CHAIN.helpers().get(0), false);
         exec(CHAIN.helpers().get(1), false);
         exec(CHAIN.helpers().get(2), false);
-        exec(CHAIN.helpers().get(3), false); // hides /run/nscd
+        exec(CHAIN.helpers().get(3), false); // the memory v1 view: umount
+        exec(CHAIN.helpers().get(4), false); // and mount
+        exec(CHAIN.helpers().get(5), false); // hides /run/nscd
         exec(concat(WRAPPER.subList(CHAIN.stepStarts().get(2), WRAPPER.size()), COMMAND), false);
         exec(COMMAND, false);
         assertThat(passed).containsExactly(COMMAND);

@@ -21,6 +21,16 @@ class SessionRecordTest {
     }
 
     @Test
+    void limitDirectoriesRoundTripAndMustBeTheSessionsOwn() {
+        SessionRecord withLimits = new SessionRecord(NAME, 4242, 987654, RECORD.cgroup(), RECORD.pinDir(), 4243,
+                java.util.List.of(Path.of("/sys/fs/cgroup/memory/box", NAME), Path.of("/sys/fs/cgroup/pids", NAME)));
+        assertThat(withLimits.format()).contains("limits.0=/sys/fs/cgroup/memory/box/" + NAME + "\n", "limits.1=/sys/fs/cgroup/pids/" + NAME);
+        assertThat(SessionRecord.parse(withLimits.format())).isEqualTo(withLimits);
+        assertThatThrownBy(() -> new SessionRecord(NAME, 1, 1, RECORD.cgroup(), RECORD.pinDir(), 2,
+                java.util.List.of(Path.of("/sys/fs/cgroup/memory")))).hasMessageContaining("named " + NAME);
+    }
+
+    @Test
     void unknownKeysAreIgnoredSoNewerVersionsCanAddSome() {
         assertThat(SessionRecord.parse(RECORD.format() + "future.key=x\n")).isEqualTo(RECORD);
     }
@@ -60,7 +70,7 @@ class SessionRecordTest {
     @Test
     void thisProcessHasAStartTimeAndItsRecordSaysItIsAlive() {
         SessionRecord mine = SessionRecord.forThisProcess("cordon-" + ProcessHandle.current().pid() + "-ff",
-                Path.of("/cg/x"), Path.of("/pins/x"), 1);
+                Path.of("/cg/x"), Path.of("/pins/x"), 1, java.util.List.of());
         assertThat(mine.ownerAlive(ProcessStart.PROC)).isTrue();
         assertThat(ProcessStart.of(-1)).isEmpty();
     }

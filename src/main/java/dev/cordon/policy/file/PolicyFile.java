@@ -7,6 +7,7 @@ import dev.cordon.policy.DomainPattern;
 import dev.cordon.policy.DomainRule;
 import dev.cordon.policy.EncryptedDns;
 import dev.cordon.policy.IpRule;
+import dev.cordon.policy.Limits;
 import dev.cordon.policy.Loopback;
 import dev.cordon.policy.Mode;
 import dev.cordon.policy.PortRange;
@@ -23,11 +24,12 @@ import java.util.List;
  * @param upstreams the DNS servers, or null for /etc/resolv.conf
  * @param encryptedDns whether well-known encrypted-DNS endpoints are blocked (null: not given, block)
  * @param blockPrivateAnswers refuse public names' private addresses (null: not given, off)
+ * @param limits    the limits: section ({@link Limits#NONE} when not given)
  */
 public record PolicyFile(String source, Mode mode, Action defaultAction, Loopback loopback, Boolean allowRawSockets,
                          List<InetSocketAddress> upstreams, BlockedResponse blockedResponse, Long upstreamTimeoutMs,
                          List<DomainEntry> domains, List<CidrEntry> cidrs, EncryptedDns.Setting encryptedDns,
-                         Boolean blockPrivateAnswers) {
+                         Boolean blockPrivateAnswers, Limits limits) {
     public record DomainEntry(DomainPattern pattern, Action action, int line, int column) {}
 
     /** @param ports empty for every port */
@@ -41,13 +43,14 @@ public record PolicyFile(String source, Mode mode, Action defaultAction, Loopbac
                       List<InetSocketAddress> upstreams, BlockedResponse blockedResponse, Long upstreamTimeoutMs,
                       List<DomainEntry> domains, List<CidrEntry> cidrs) {
         this(source, mode, defaultAction, loopback, allowRawSockets, upstreams, blockedResponse, upstreamTimeoutMs, domains, cidrs,
-                null, null);
+                null, null, Limits.NONE);
     }
 
     public PolicyFile {
         upstreams = upstreams == null ? null : List.copyOf(upstreams);
         domains = List.copyOf(domains);
         cidrs = List.copyOf(cidrs);
+        java.util.Objects.requireNonNull(limits, "limits");
     }
 
     public String origin(int line) {

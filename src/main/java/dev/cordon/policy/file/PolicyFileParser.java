@@ -6,6 +6,7 @@ import dev.cordon.policy.Action;
 import dev.cordon.policy.Cidr;
 import dev.cordon.policy.DomainPattern;
 import dev.cordon.policy.EncryptedDns;
+import dev.cordon.policy.Limits;
 import dev.cordon.policy.Loopback;
 import dev.cordon.policy.Mode;
 import dev.cordon.policy.PolicyException;
@@ -114,13 +115,14 @@ public final class PolicyFileParser {
                 error(dnsTuple.getValueNode(), "'dns' must be a mapping with upstreams, blockedResponse, upstreamTimeoutMs or blockPrivateAnswers");
             }
         }
+        Limits limits = limits(keys.get("limits"));
         List<PolicyFile.DomainEntry> domains = new ArrayList<>();
         List<PolicyFile.CidrEntry> cidrs = new ArrayList<>();
         rules(keys.get("allow"), Action.ALLOW, domains, cidrs);
         rules(keys.get("deny"), Action.DENY, domains, cidrs);
 
         PolicyFile policy = new PolicyFile(source, mode, defaultAction, loopback, raw, upstreams, blocked, timeout, domains, cidrs,
-                encryptedDns, privateAnswers);
+                encryptedDns, privateAnswers, limits);
         problems.addAll(RuleChecks.check(policy));
         return done(policy);
     }
@@ -261,6 +263,33 @@ public final class PolicyFileParser {
             }
         }
         return out.size() == items.size() ? out : null;
+    }
+
+    /** {@code limits: {memory: 512M, cpu: 0.5, pids: 100}}; the values read as the options --memory, --cpu, --pids do. */
+    private Limits limits(NodeTuple t) {
+        if (t == null || isNull(t.getValueNode())) return Limits.NONE;
+        if (!(t.getValueNode() instanceof MappingNode m)) {
+            error(t.getValueNode(), "'limits' must be a mapping with memory, cpu and/or pids");
+            return Limits.NONE;
+        }
+        Map<String, NodeTuple> k = keys(m, PolicyKeys.LIMITS, "limits.");
+        return new Limits(limit(k.get("memory"), Limits::parseMemory), limit(k.get("cpu"), Limits::parseCpu),
+                limit(k.get("pids"), Limits::parsePids));
+    }
+
+    private <T> T limit(NodeTuple t, java.util.function.Function<String, T> parse) {
+        if (t == null) return null;
+        Node v = t.getValueNode();
+        if (!(v instanceof ScalarNode s) || !(Tag.INT.equals(v.getTag()) || Tag.FLOAT.equals(v.getTag()) || Tag.STR.equals(v.getTag()))) {
+            error(v, "'limits." + scalar(t.getKeyNode()) + "' must be a value such as 512M, 0.5 or 100, not " + describe(v));
+            return null;
+        }
+        try {
+            return parse.apply(s.getValue());
+        } catch (PolicyException e) {
+            error(v, "'limits." + scalar(t.getKeyNode()) + "': " + e.getMessage());
+            return null;
+        }
     }
 
     private Long timeout(NodeTuple t) {

@@ -11,12 +11,13 @@ import java.util.Map;
 public final class PolicyKeys {
     private PolicyKeys() {}
 
-    public static final String TOP = "", DNS = "dns", RULES = "allow/deny", CIDR = "cidr rule";
+    public static final String TOP = "", DNS = "dns", LIMITS = "limits", RULES = "allow/deny", CIDR = "cidr rule";
 
     public static final Map<String, List<String>> BY_MAPPING = Map.of(
-            TOP, List.of("version", "mode", "default", "loopback", "allowRawSockets", "encryptedDns", "dns", "allow",
+            TOP, List.of("version", "mode", "default", "loopback", "allowRawSockets", "encryptedDns", "dns", "limits", "allow",
                     "deny"),
             DNS, List.of("upstreams", "blockedResponse", "upstreamTimeoutMs", "blockPrivateAnswers"),
+            LIMITS, List.of("memory", "cpu", "pids"),
             RULES, List.of("domains", "cidrs"),
             CIDR, List.of("cidr", "ports"));
 

@@ -164,6 +164,28 @@ class PolicyFileParserTest {
     }
 
     @Test
+    void limitsReadAsTheOptionsDo() {
+        PolicyFileParser.Result r = parse("version: 1\nlimits:\n  memory: 512M\n  cpu: 0.5\n  pids: 100\n");
+        assertThat(r.problems()).isEmpty();
+        assertThat(r.policy().limits()).isEqualTo(new dev.cordon.policy.Limits(dev.cordon.policy.Limits.parseMemory("512M"),
+                new java.math.BigDecimal("0.5"), 100L));
+        assertThat(parse("version: 1\nlimits: {memory: 1048576}\n").policy().limits().memory().bytes()).isEqualTo(1L << 20);
+        assertThat(parse("version: 1\n").policy().limits()).isEqualTo(dev.cordon.policy.Limits.NONE);
+        assertThat(problems("""
+                version: 1
+                limits:
+                  memory: lots
+                  cpu: [1]
+                  pids: 0
+                  disk: 1G
+                """)).containsExactly(
+                "p.yaml:3:11: error: 'limits.memory': memory 'lots' is not a size; use e.g. 512M, 1.5G or 1048576 (bytes)",
+                "p.yaml:4:8: error: 'limits.cpu' must be a value such as 512M, 0.5 or 100, not a list",
+                "p.yaml:5:9: error: 'limits.pids': pids 0 is below 1: the command itself is a process",
+                "p.yaml:6:3: error: unknown key 'limits.disk'; known here: memory, cpu, pids");
+    }
+
+    @Test
     void badDnsSettings() {
         assertThat(problems("""
                 version: 1

@@ -43,6 +43,8 @@ class PolicySchemaTest {
         assertThat(map(s, "properties").keySet()).containsExactlyInAnyOrderElementsOf(PolicyKeys.BY_MAPPING.get(PolicyKeys.TOP));
         assertThat(map(s, "properties", "dns", "properties").keySet())
                 .containsExactlyInAnyOrderElementsOf(PolicyKeys.BY_MAPPING.get(PolicyKeys.DNS));
+        assertThat(map(s, "properties", "limits", "properties").keySet())
+                .containsExactlyInAnyOrderElementsOf(PolicyKeys.BY_MAPPING.get(PolicyKeys.LIMITS));
         assertThat(map(s, "$defs", "rules", "properties").keySet())
                 .containsExactlyInAnyOrderElementsOf(PolicyKeys.BY_MAPPING.get(PolicyKeys.RULES));
         assertThat(map(s, "$defs", "rules", "properties", "cidrs", "items", "oneOf", "1", "properties").keySet())

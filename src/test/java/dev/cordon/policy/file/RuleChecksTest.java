@@ -43,7 +43,7 @@ class RuleChecksTest {
         }
         return new PolicyFile("p.yaml", null, r.nextBoolean() ? Action.ALLOW : Action.DENY,
                 r.nextBoolean() ? Loopback.ALLOW : Loopback.RULES, null, null, null, null, domains, cidrs,
-                r.nextBoolean() ? EncryptedDns.Setting.ALLOW : EncryptedDns.Setting.BLOCK, null);
+                r.nextBoolean() ? EncryptedDns.Setting.ALLOW : EncryptedDns.Setting.BLOCK, null, dev.cordon.policy.Limits.NONE);
     }
 
     private static Cidr randomCidr(Random r) {

@@ -64,6 +64,25 @@ class CrashIT {
     }
 
     @Test
+    void killingCordonAlsoRemovesTheCgroupsOfItsLimits() throws IOException {
+        Path dir = kernel.dir();
+        CordonProcess cordon = kernel.start("run", "--no-dns-proxy", "--memory", "64M", "--pids", "50", "--", "sh", "-c",
+                "touch ready; sleep 300");
+        awaitFile(cordon, dir.resolve("ready"));
+        Session s = session(cordon);
+        List<Path> limitDirs = HostState.cordonCgroupsAnywhere(kernel.cgroupRoot()).stream()
+                .filter(p -> p.getFileName().toString().equals(s.name()) && !p.equals(s.cgroup())).toList();
+        assertThat(limitDirs).as("a v1 cgroup for memory and one for pids").hasSize(2);
+        assertThat(record(s)).containsKeys("limits.0", "limits.1");
+
+        cordon.signal("KILL");
+        CordonResult r = cordon.await(WAIT);
+        assertThat(r.exitCode()).isEqualTo(137);
+        Await.require(PROMPTLY, "the session's cgroups, v1 ones included, to go",
+                () -> limitDirs.stream().noneMatch(Files::exists) && !Files.exists(s.cgroup()), r::toString);
+    }
+
+    @Test
     void withCordonAndItsWatchdogKilledTheCommandStaysCutOffUntilGc() throws IOException {
         Path dir = kernel.dir();
         TcpListener denied = kernel.tcp("127.0.0.2");

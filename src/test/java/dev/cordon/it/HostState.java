@@ -70,18 +70,32 @@ final class HostState {
     }
 
     static Snapshot capture(Path cgroupRoot) {
-        return new Snapshot(cordonCgroups(cgroupRoot), sockAddrPrograms());
+        return new Snapshot(cordonCgroupsAnywhere(cgroupRoot), sockAddrPrograms());
     }
 
-    /** Every {@code cordon-*} cgroup, at any depth up to 3 below the mount. */
+    /**
+     * Every {@code cordon-*} cgroup in the cgroup2 tree and in the cgroup v1 hierarchies, where
+     * sessions with limits make theirs (below cordon's own v1 cgroup, so a level or two deeper).
+     */
+    static Set<Path> cordonCgroupsAnywhere(Path cgroup2Root) {
+        Set<Path> all = new HashSet<>(cordonCgroups(cgroup2Root));
+        try {
+            for (MountTable.Mount m : MountTable.read().cgroupV1()) all.addAll(cordonCgroups(m.path()));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return all;
+    }
+
+    /** Every {@code cordon-*} cgroup, at any depth up to 4 below the mount. */
     static Set<Path> cordonCgroups(Path root) {
         Set<Path> found = new HashSet<>();
-        try (Stream<Path> s = Files.walk(root, 3)) {
+        try (Stream<Path> s = Files.walk(root, 4)) {
             s.filter(p -> p.getFileName() != null && p.getFileName().toString().startsWith("cordon-") && Files.isDirectory(p))
                     .forEach(found::add);
         } catch (IOException | UncheckedIOException e) {
             // a cgroup vanished while walking: try once more
-            try (Stream<Path> s = Files.walk(root, 3)) {
+            try (Stream<Path> s = Files.walk(root, 4)) {
                 s.filter(p -> p.getFileName() != null && p.getFileName().toString().startsWith("cordon-")).forEach(found::add);
             } catch (IOException | UncheckedIOException e2) {
                 throw new AssertionError("cannot list cgroups under " + root + ": " + e2, e2);
@@ -129,7 +143,7 @@ final class HostState {
     static Leaks leaks(Path cgroupRoot, Snapshot baseline, Set<Long> ours) {
         Map<Path, String> cgroups = new LinkedHashMap<>();
         List<String> notes = new ArrayList<>();
-        for (Path p : cordonCgroups(cgroupRoot)) {
+        for (Path p : cordonCgroupsAnywhere(cgroupRoot)) {
             if (baseline.cgroups().contains(p)) continue;
             long owner = ownerPid(p);
             if (owner < 0) {
@@ -278,7 +292,8 @@ final class HostState {
         for (Path cg : cgroups) {
             try {
                 if (!Files.isDirectory(cg)) continue;
-                Files.writeString(cg.resolve("cgroup.kill"), "1");
+                // a v1 cgroup of a session's limits has no cgroup.kill: its processes died with the session's v2 cgroup
+                if (Files.exists(cg.resolve("cgroup.kill"))) Files.writeString(cg.resolve("cgroup.kill"), "1");
                 boolean empty = Await.until(Duration.ofSeconds(10), () -> !populated(cg));
                 if (!empty) {
                     failures.add(cg + ": still populated 10 s after cgroup.kill");

@@ -99,6 +99,14 @@ const volatile __u32 outage_wait_ms = 0; /* cap on a TCP connect to an outage ad
  * can be rewritten, as the DNS redirect already does.
  */
 const volatile __u16 refuse_port4 = 0; /* on 127.0.0.1 */
+/*
+ * --egress-rate: the session's outbound bytes per second (0: no cap, and the verifier removes the
+ * code, so an uncapped session pays nothing per packet), the most credit the bucket holds, and how
+ * far into debt it may go (packets then pass with congestion notified) before packets are dropped.
+ */
+const volatile __u64 egress_rate = 0;
+const volatile __u64 egress_burst = 0;
+const volatile __u64 egress_debt = 0;
 const volatile __u16 refuse_port6 = 0; /* on ::1 */
 
 /* decide() asks its caller to send a refused connect to the refuse port: only the caller may write the v4 or v6 fields. */
@@ -173,6 +181,24 @@ struct {
 	__type(key, struct cordon_dns_query_key);
 	__type(value, struct cordon_dns_owner);
 } dns_queries SEC(".maps");
+
+/*
+ * --egress-rate's token bucket (one entry): bytes the session may still send now (negative: in
+ * debt) and when it was last filled. Only the programs use it, so it is not part of cordon.h.
+ */
+struct rate_bucket {
+	struct bpf_spin_lock lock;
+	__u32 _pad;
+	__s64 tokens;
+	__u64 last_ns; /* bpf_ktime_get_ns() */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct rate_bucket);
+} egress_bucket SEC(".maps");
 
 /* Sockets that made a simulated-outage attempt, by cookie: when it started, for the wait measured at release. */
 struct {
@@ -727,6 +753,45 @@ int cordon_getpeername6(struct bpf_sock_addr *ctx)
 #define EGRESS_REFUSE 0
 #define EGRESS_PASS 1
 #define EGRESS_DROP_SILENTLY 2
+#define EGRESS_PASS_CONGESTED 3 /* sends it, and TCP slows down as if a queue were filling (CWR) */
+
+#define LOOPBACK_IFINDEX 1 /* in every network namespace */
+
+/*
+ * --egress-rate: one token bucket for all of the session's outbound traffic except loopback's
+ * (it leaves no interface). Under the rate a packet passes; over it, by up to the bucket's depth,
+ * it passes with congestion notified, so TCP backs off before anything is lost (as the kernel's
+ * samples/bpf/hbm does); past that it is dropped, with congestion notified, and costs nothing.
+ * Spin-locked: every CPU sending for the session shares the bucket.
+ */
+static __always_inline int rate_limited(struct __sk_buff *skb)
+{
+	__u32 zero = 0;
+	struct rate_bucket *b = bpf_map_lookup_elem(&egress_bucket, &zero);
+	__u64 now = bpf_ktime_get_ns(), elapsed;
+	__s64 tokens;
+	int verdict;
+
+	if (!b)
+		return EGRESS_PASS;
+	bpf_spin_lock(&b->lock);
+	elapsed = now - b->last_ns;
+	if (elapsed > 1000000000ULL)
+		elapsed = 1000000000ULL; /* a second of credit at most, and no overflow in the product */
+	b->last_ns = now;
+	tokens = b->tokens + (__s64)(elapsed * egress_rate / 1000000000ULL);
+	if (tokens > (__s64)egress_burst)
+		tokens = egress_burst;
+	if (tokens - (__s64)skb->len > -(__s64)egress_debt) {
+		tokens -= skb->len;
+		verdict = tokens >= 0 ? EGRESS_PASS : EGRESS_PASS_CONGESTED;
+	} else {
+		verdict = EGRESS_DROP_SILENTLY; /* the bytes never leave: nothing to charge */
+	}
+	b->tokens = tokens;
+	bpf_spin_unlock(&b->lock);
+	return verdict;
+}
 
 /* Is this packet bound for an address a --simulate-outage name resolved to? */
 static __always_inline int outage_destination(struct __sk_buff *skb)
@@ -920,20 +985,22 @@ static __always_inline int remember_dns_query(struct __sk_buff *skb)
 	return EGRESS_PASS;
 }
 
-/* Outages first (they must look down, not refused), then ping sockets, then DNS attribution. */
+/* Outages first (they must look down, not refused), then ping sockets or DNS attribution, then --egress-rate. */
 SEC("cgroup_skb/egress")
 int cordon_egress(struct __sk_buff *skb)
 {
-	int l4;
+	int l4, verdict;
 
 	if (outage_style && outage_destination(skb))
 		return EGRESS_DROP_SILENTLY;
 	l4 = transport(skb);
 	if (l4 != IPPROTO_TCP && l4 != IPPROTO_UDP)
-		return judge_ping(skb);
-	if (!proxy_port)
-		return EGRESS_PASS;
-	return remember_dns_query(skb);
+		verdict = judge_ping(skb);
+	else
+		verdict = proxy_port ? remember_dns_query(skb) : EGRESS_PASS;
+	if (verdict == EGRESS_PASS && egress_rate && skb->ifindex != LOOPBACK_IFINDEX)
+		return rate_limited(skb);
+	return verdict;
 }
 
 /*

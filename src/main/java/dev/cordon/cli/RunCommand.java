@@ -160,6 +160,11 @@ final class RunCommand implements Callable<Integer> {
             description = "At most N processes and threads at once; a fork past it fails (a fork bomb stops there).")
     Long pids;
 
+    @Option(names = "--egress-rate", paramLabel = "RATE", converter = RateConverter.class,
+            description = "Cap the outbound bandwidth of the command and everything it starts, loopback aside: 10Mbit, 500kbit, "
+                    + "2MB/s. Enforced in the kernel; TCP is slowed down, not cut.")
+    Limits.Rate egressRate;
+
     @Option(names = "--simulate-outage", paramLabel = "DOMAIN", converter = DomainConverter.class,
             description = "Rehearse an outage of DOMAIN and its subdomains (repeatable): it behaves as when it is really "
                     + "down, not as a firewall refusing it. See --outage-style.")
@@ -213,7 +218,7 @@ final class RunCommand implements Callable<Integer> {
         PolicyMerge.Merged p = PolicyMerge.merge(policyFile == null ? null : PolicyMerge.load(policyFile, err),
                 new PolicyMerge.Flags(mode, defaultAction, loopback, allowRawSockets, upstreams, blockedResponse, upstreamTimeoutMs,
                         allowDomains, denyDomains, allowCidrs, denyCidrs, allowEncryptedDns, encryptedDnsLists,
-                        blockPrivateAnswers, new Limits(memory, cpu, pids)));
+                        blockPrivateAnswers, new Limits(memory, cpu, pids, egressRate)));
         DnsService.Options dns = dnsOptions(p);
         SessionOptions options = new SessionOptions(command, p.ipPolicy(), p.mode(), eventsFile, CommandLauncher.Stdio.INHERIT,
                 dns, p.allowRawSockets(), dns == null ? OutagePlan.NONE : dns.outage(),
@@ -347,6 +352,12 @@ final class RunCommand implements Callable<Integer> {
     static final class CpuConverter extends PolicyConverter<java.math.BigDecimal> {
         CpuConverter() {
             super(Limits::parseCpu);
+        }
+    }
+
+    static final class RateConverter extends PolicyConverter<Limits.Rate> {
+        RateConverter() {
+            super(Limits::parseRate);
         }
     }
 

@@ -236,6 +236,7 @@ public final class Formats {
             sb.append("\"limits\":{\"memory\":").append(l.memory() == null ? "null" : Escape.json(l.memory()))
                     .append(",\"cpu\":").append(l.cpu() == null ? "null" : Escape.json(l.cpu()))
                     .append(",\"pids\":").append(l.pids())
+                    .append(",\"egressRate\":").append(l.egressRate() == null ? "null" : Escape.json(l.egressRate()))
                     .append(",\"oomKills\":").append(l.oomKills())
                     .append(",\"pidsRefused\":").append(l.pidsRefused())
                     .append(",\"cpuThrottledPeriods\":").append(l.cpuThrottledPeriods()).append("},");

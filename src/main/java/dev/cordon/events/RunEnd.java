@@ -14,10 +14,11 @@ import java.time.Instant;
 public record RunEnd(Instant time, int exitStatus, int commandStatus, int rootPid, long durationMs, long violations,
                      long droppedEvents, Limits limits) {
     /**
-     * @param memory, cpu, pids the limits as given (null: not limited)
+     * @param memory, cpu, pids, egressRate the limits as given (null: not limited)
      * @param oomKills          processes the kernel's OOM killer ended at the memory limit
      * @param pidsRefused       forks that failed at the pids limit
      * @param cpuThrottledPeriods 100 ms periods in which the session ran out of CPU quota
      */
-    public record Limits(String memory, String cpu, Long pids, long oomKills, long pidsRefused, long cpuThrottledPeriods) {}
+    public record Limits(String memory, String cpu, Long pids, String egressRate, long oomKills, long pidsRefused,
+                         long cpuThrottledPeriods) {}
 }

@@ -56,25 +56,31 @@ public final class EgressGuard implements AutoCloseable {
      * @param allowRawSockets let raw inet sockets be created in enforce mode (a hole, reported)
      * @param outageStyle how addresses learned as down behave, or null when nothing is rehearsed as down
      * @param outageWaitMs cap on a TCP connect to such an address (TCP_USER_TIMEOUT)
+     * @param egressRate the session's outbound bytes per second (--egress-rate), 0 for no cap
      */
     public record Options(int cgroupFd, IpPolicy policy, Mode mode, boolean reportAll, int proxyPort,
                           List<InetSocketAddress> dnsServers, boolean allowRawSockets, OutageStyle outageStyle,
-                          long outageWaitMs) {
+                          long outageWaitMs, long egressRate) {
         public Options {
             dnsServers = List.copyOf(dnsServers);
             if (proxyPort < 0 || proxyPort > 65535) throw new IllegalArgumentException("bad proxy port " + proxyPort);
             if (outageWaitMs < 0 || outageWaitMs > Integer.MAX_VALUE) throw new IllegalArgumentException("bad outage wait " + outageWaitMs);
+            if (egressRate < 0) throw new IllegalArgumentException("bad egress rate " + egressRate);
         }
+    }
 
-        public Options(int cgroupFd, IpPolicy policy, Mode mode, boolean reportAll, int proxyPort,
-                       List<InetSocketAddress> dnsServers, boolean allowRawSockets) {
-            this(cgroupFd, policy, mode, reportAll, proxyPort, dnsServers, allowRawSockets, null, 0);
-        }
+    /**
+     * The credit --egress-rate's bucket holds: what a sender may send at once after a pause. A
+     * packet the hook drops makes TCP wait for a timer (up to its 200 ms minimum RTO), so the bucket
+     * holds a quarter second of the rate, and never less than one 64 KiB GSO packet (seen whole).
+     */
+    static long egressBurst(long rate) {
+        return Math.max(64 * 1024, rate / 4);
+    }
 
-        /** IP policy only, no DNS redirection. */
-        public Options(int cgroupFd, IpPolicy policy, Mode mode, boolean reportAll) {
-            this(cgroupFd, policy, mode, reportAll, 0, List.of(), false, null, 0);
-        }
+    /** How far into debt the bucket goes, TCP told to slow down, before packets are dropped: 20 ms of the rate, at least 64 KiB. */
+    static long egressDebt(long rate) {
+        return Math.max(64 * 1024, rate / 50);
     }
 
     /** The process that sent a DNS query, as the kernel recorded it. */
@@ -115,6 +121,9 @@ public final class EgressGuard implements AutoCloseable {
             object.setConstant("proxy_port", u16(o.proxyPort()));
             object.setConstant("allow_raw", new byte[] {(byte) (o.allowRawSockets() ? 1 : 0)});
             object.setConstant("outage_wait_ms", u32((int) o.outageWaitMs()));
+            object.setConstant("egress_rate", u64(o.egressRate()));
+            object.setConstant("egress_burst", u64(o.egressRate() == 0 ? 0 : egressBurst(o.egressRate())));
+            object.setConstant("egress_debt", u64(o.egressRate() == 0 ? 0 : egressDebt(o.egressRate())));
             if (refuse != null) {
                 object.setConstant("refuse_port4", u16(refuse.port4()));
                 object.setConstant("refuse_port6", u16(refuse.port6()));
@@ -240,6 +249,12 @@ public final class EgressGuard implements AutoCloseable {
     private static byte[] u32(int v) {
         java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(4).order(java.nio.ByteOrder.nativeOrder());
         b.putInt(v);
+        return b.array();
+    }
+
+    private static byte[] u64(long v) {
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(8).order(java.nio.ByteOrder.nativeOrder());
+        b.putLong(v);
         return b.array();
     }
 

@@ -150,7 +150,8 @@ public final class Session {
                 guard = EgressGuard.attach(new EgressGuard.Options(cgroup.fd(), options.policy(), options.mode(),
                         reportAll(), dns == null ? 0 : dns.port(),
                         dns == null ? List.of() : dns.upstreams(), options.allowRawSockets(),
-                        outage.active() ? outage.style() : null, outage.maxWait().toMillis()), crash.pinDir());
+                        outage.active() ? outage.style() : null, outage.maxWait().toMillis(),
+                        options.limits().egressRate() == null ? 0 : options.limits().egressRate().bytesPerSecond()), crash.pinDir());
             } catch (BpfException e) {
                 throw new CordonException("cannot attach or pin the BPF programs, not running the command: " + e.getMessage(), e);
             }
@@ -240,7 +241,7 @@ public final class Session {
     }
 
     private List<Placement> planLimits(Path root, String name) {
-        if (!options.limits().any()) return List.of();
+        if (!options.limits().needsControllers()) return List.of();
         try {
             return Placements.plan(options.limits(), root.resolve(name), name, MountTable.read(), Placements.ownCgroups());
         } catch (IOException e) {
@@ -265,9 +266,9 @@ public final class Session {
 
     private RunEnd.Limits runEndLimits(SessionLimits.Outcome o) {
         Limits l = options.limits();
-        if (!l.any()) return null;
+        if (!l.needsControllers() && l.egressRate() == null) return null;
         return new RunEnd.Limits(l.memory() == null ? null : l.memory().text(), l.cpu() == null ? null : l.cpu().toPlainString(),
-                l.pids(), o.oomKills(), o.pidsRefused(), o.cpuThrottledPeriods());
+                l.pids(), l.egressRate() == null ? null : l.egressRate().text(), o.oomKills(), o.pidsRefused(), o.cpuThrottledPeriods());
     }
 
     /** Allowed attempts are worth the ring buffer only when something records them. */

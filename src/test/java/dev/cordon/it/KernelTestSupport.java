@@ -230,6 +230,12 @@ public final class KernelTestSupport implements BeforeAllCallback, BeforeEachCal
         return mine;
     }
 
+    /** Closed after the test, pass or fail (a test host, a server). */
+    <T extends AutoCloseable> T closeAfter(T resource) {
+        listeners.add(resource);
+        return resource;
+    }
+
     /** A TCP listener on {@code address} (a loopback address), closed after the test. */
     TcpListener tcp(String address) {
         TcpListener l = new TcpListener(address);

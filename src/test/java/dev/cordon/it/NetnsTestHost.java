@@ -32,6 +32,7 @@ final class NetnsTestHost implements AutoCloseable {
     private final String ip6;
     private Process server;
     private Path serverOut;
+    private final List<Process> spawned = new java.util.ArrayList<>();
 
     private NetnsTestHost(Path dir) throws IOException {
         removeStale();
@@ -99,6 +100,15 @@ final class NetnsTestHost implements AutoCloseable {
         return netns;
     }
 
+    /** Starts {@code argv} inside the test host (output to {@code log}); stopped by {@link #close}. */
+    Process spawn(Path log, String... argv) throws IOException {
+        List<String> cmd = new java.util.ArrayList<>(List.of("ip", "netns", "exec", netns));
+        cmd.addAll(List.of(argv));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        spawned.add(p);
+        return p;
+    }
+
     private static boolean accepts(String address, int port) {
         try (Socket s = new Socket()) {
             s.connect(new InetSocketAddress(address, port), 200);
@@ -142,6 +152,7 @@ final class NetnsTestHost implements AutoCloseable {
 
     @Override
     public void close() {
+        for (Process p : spawned) Host.kill(p);
         if (server != null) Host.kill(server);
         Host.run("ip", "netns", "del", netns);   // takes the veth pair with it
         if (linkExists(hostIf)) Host.run("ip", "link", "del", hostIf);

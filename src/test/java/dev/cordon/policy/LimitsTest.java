@@ -39,6 +39,20 @@ class LimitsTest {
     }
 
     @Test
+    void ratesAreBitsAsTcWritesThemOrBytesPerSecond() {
+        assertThat(Limits.parseRate("10Mbit")).isEqualTo(new Limits.Rate(1_250_000, "10Mbit"));
+        assertThat(Limits.parseRate("500kbit").bytesPerSecond()).isEqualTo(62_500);
+        assertThat(Limits.parseRate("1Gbit/s").bytesPerSecond()).isEqualTo(125_000_000);
+        assertThat(Limits.parseRate("2MB/s").bytesPerSecond()).isEqualTo(2_000_000);
+        assertThat(Limits.parseRate("512KiB/s").bytesPerSecond()).isEqualTo(512 * 1024);
+        assertThat(Limits.parseRate("1.5mbit").bytesPerSecond()).isEqualTo(187_500);
+        assertThatThrownBy(() -> Limits.parseRate("10Mb")).as("bits or bytes? say which").hasMessageContaining("e.g. 10Mbit");
+        assertThatThrownBy(() -> Limits.parseRate("fast")).hasMessageContaining("not a bandwidth");
+        assertThatThrownBy(() -> Limits.parseRate("1kbit")).hasMessageContaining("below 8kbit");
+        assertThatThrownBy(() -> Limits.parseRate("99Tbit")).hasMessageContaining("more than any interface");
+    }
+
+    @Test
     void pidsAreAWholeNumberOfAtLeastOne() {
         assertThat(Limits.parsePids("100")).isEqualTo(100);
         assertThatThrownBy(() -> Limits.parsePids("0")).hasMessageContaining("below 1");
@@ -50,7 +64,8 @@ class LimitsTest {
         Limits file = new Limits(Limits.parseMemory("1G"), Limits.parseCpu("1"), 50L);
         Limits options = new Limits(null, Limits.parseCpu("0.5"), null);
         assertThat(file.overriddenBy(options)).isEqualTo(new Limits(Limits.parseMemory("1G"), new BigDecimal("0.5"), 50L));
-        assertThat(Limits.NONE.any()).isFalse();
-        assertThat(options.any()).isTrue();
+        assertThat(Limits.NONE.needsControllers()).isFalse();
+        assertThat(options.needsControllers()).isTrue();
+        assertThat(new Limits(null, null, null, Limits.parseRate("10Mbit")).needsControllers()).as("the kernel programs enforce a rate").isFalse();
     }
 }

@@ -274,7 +274,7 @@ public final class PolicyFileParser {
         }
         Map<String, NodeTuple> k = keys(m, PolicyKeys.LIMITS, "limits.");
         return new Limits(limit(k.get("memory"), Limits::parseMemory), limit(k.get("cpu"), Limits::parseCpu),
-                limit(k.get("pids"), Limits::parsePids));
+                limit(k.get("pids"), Limits::parsePids), limit(k.get("egressRate"), Limits::parseRate));
     }
 
     private <T> T limit(NodeTuple t, java.util.function.Function<String, T> parse) {

@@ -17,7 +17,7 @@ public final class PolicyKeys {
             TOP, List.of("version", "mode", "default", "loopback", "allowRawSockets", "encryptedDns", "dns", "limits", "allow",
                     "deny"),
             DNS, List.of("upstreams", "blockedResponse", "upstreamTimeoutMs", "blockPrivateAnswers"),
-            LIMITS, List.of("memory", "cpu", "pids"),
+            LIMITS, List.of("memory", "cpu", "pids", "egressRate"),
             RULES, List.of("domains", "cidrs"),
             CIDR, List.of("cidr", "ports"));
 

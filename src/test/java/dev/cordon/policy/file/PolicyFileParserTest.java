@@ -178,11 +178,14 @@ class PolicyFileParserTest {
                   cpu: [1]
                   pids: 0
                   disk: 1G
+                  egressRate: 10Mb
                 """)).containsExactly(
                 "p.yaml:3:11: error: 'limits.memory': memory 'lots' is not a size; use e.g. 512M, 1.5G or 1048576 (bytes)",
                 "p.yaml:4:8: error: 'limits.cpu' must be a value such as 512M, 0.5 or 100, not a list",
                 "p.yaml:5:9: error: 'limits.pids': pids 0 is below 1: the command itself is a process",
-                "p.yaml:6:3: error: unknown key 'limits.disk'; known here: memory, cpu, pids");
+                "p.yaml:6:3: error: unknown key 'limits.disk'; known here: memory, cpu, pids, egressRate",
+                "p.yaml:7:15: error: 'limits.egressRate': rate '10Mb' is not a bandwidth; use e.g. 10Mbit, 500kbit, 2MB/s or 512KiB/s");
+        assertThat(parse("version: 1\nlimits: {egressRate: 2MB/s}\n").policy().limits().egressRate().bytesPerSecond()).isEqualTo(2_000_000);
     }
 
     @Test

@@ -90,6 +90,9 @@ def setup(ctx):
     specs = {f"{mode}-{n}": ["--mode", mode, *ctx.upstream_args, *policies.cidr_flags(n)]
              for mode in ("audit", "enforce") for n in cfg.sizes}
     specs["failfast"] = ["--mode", "enforce", *ctx.upstream_args, f"--deny-cidr={NETNS_PEER}/32", "--deny=blocked.bench.test"]
+    # --egress-rate: does TCP settle at the cap? (the same small policy without it is the enforce-N agent)
+    specs[netcases.EGRESS_RATE_AGENT] = ["--mode", "enforce", *ctx.upstream_args, *policies.cidr_flags(cfg.sizes[0]),
+                                         f"--egress-rate={netcases.EGRESS_RATE_MBIT}Mbit"]
     for name, args in specs.items():
         ctx.agents[name] = cordon_agent(w, name, ctx.workdir, ctx.cordon, args)
     for name in specs:
@@ -127,6 +130,8 @@ def one_round(ctx, rec, r):
     for proto in ("tcp", "udp"):
         for v in rotate(["bare", big], r):
             netcases.iperf(ctx, rec, v, proto)
+    for v in rotate([f"enforce-{cfg.sizes[0]}", netcases.EGRESS_RATE_AGENT], r):
+        netcases.iperf(ctx, rec, v, "tcp")
     for names in ("cached", "unique"):
         for rate in cfg.dns_rates + [None]:
             for target in rotate(["direct", "cordon", "dnsmasq", "unbound"], r):

@@ -5,6 +5,8 @@ from .policies import nft_set_body
 from .world import NETNS_PEER
 
 CONNECT_PORT, SINK_PORT, IPERF_PORT = 5001, 5002, 5201
+EGRESS_RATE_MBIT = 100  # the --egress-rate session: does TCP settle at the cap?
+EGRESS_RATE_AGENT = f"rate-{EGRESS_RATE_MBIT}mbit"
 
 
 def _json(what, rc, out, err):

@@ -3,6 +3,8 @@ import json
 import platform
 import statistics
 
+from .netcases import EGRESS_RATE_AGENT, EGRESS_RATE_MBIT
+
 
 class Recorder:
     def __init__(self):
@@ -38,6 +40,11 @@ def targets(rec, cfg):
         0.97, lambda v: v >= 0.97, "x")
     add("bulk TCP throughput (iperf3), cordon / bare", ratio(m("iperf-tcp", f"enforce-{big}", "gbit_s"),
         m("iperf-tcp", "bare", "gbit_s")), 0.97, lambda v: v >= 0.97, "x")
+    small = min(cfg.sizes)
+    add("bulk TCP throughput, cordon without --egress-rate / bare", ratio(m("iperf-tcp", f"enforce-{small}", "gbit_s"),
+        m("iperf-tcp", "bare", "gbit_s")), 0.97, lambda v: v >= 0.97, "x")
+    add(f"bulk TCP throughput under --egress-rate {EGRESS_RATE_MBIT}Mbit / the cap",
+        ratio(m("iperf-tcp", EGRESS_RATE_AGENT, "gbit_s"), EGRESS_RATE_MBIT / 1000), 1.15, lambda v: 0.85 <= v <= 1.15, "x")
     rate = 5000 if 5000 in cfg.dns_rates else cfg.dns_rates[0]
     for names in ("cached", "unique"):
         c = f"dns-{names}"

@@ -112,28 +112,55 @@ const volatile __u16 refuse_port6 = 0; /* on ::1 */
 /* decide() asks its caller to send a refused connect to the refuse port: only the caller may write the v4 or v6 fields. */
 #define DECIDE_REFUSE 2
 
+/*
+ * The policy in two generations, so a reload (cordon guard's SIGHUP) never leaves a moment where
+ * neither the old nor the new one applies: userspace fills the generation not in force (its config
+ * entry and its two tries), then flips policy_generation with one 32-bit write. Each decision reads
+ * the generation once and takes config and tries from it. Rule ids carry their generation
+ * (CORDON_RULE_GENERATION_SHIFT), so an event is named by the rules that decided it.
+ */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
+	__type(value, __u32);
+} policy_generation SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, CORDON_POLICY_GENERATIONS);
+	__type(key, __u32);
 	__type(value, struct cordon_config);
 } config SEC(".maps");
 
-struct {
-	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
-	__uint(max_entries, 262144);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, struct cordon_lpm_v4);
-	__type(value, struct cordon_rule);
-} rules_v4 SEC(".maps");
+#define RULES_V4(name)                                   \
+	struct {                                         \
+		__uint(type, BPF_MAP_TYPE_LPM_TRIE);     \
+		__uint(max_entries, 262144);             \
+		__uint(map_flags, BPF_F_NO_PREALLOC);    \
+		__type(key, struct cordon_lpm_v4);       \
+		__type(value, struct cordon_rule);       \
+	} name SEC(".maps")
+#define RULES_V6(name)                                   \
+	struct {                                         \
+		__uint(type, BPF_MAP_TYPE_LPM_TRIE);     \
+		__uint(max_entries, 262144);             \
+		__uint(map_flags, BPF_F_NO_PREALLOC);    \
+		__type(key, struct cordon_lpm_v6);       \
+		__type(value, struct cordon_rule);       \
+	} name SEC(".maps")
+RULES_V4(rules_v4_0);
+RULES_V4(rules_v4_1);
+RULES_V6(rules_v6_0);
+RULES_V6(rules_v6_1);
 
-struct {
-	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
-	__uint(max_entries, 262144);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, struct cordon_lpm_v6);
-	__type(value, struct cordon_rule);
-} rules_v6 SEC(".maps");
+/* The generation in force (0 or 1). */
+static __always_inline __u32 current_generation(void)
+{
+	__u32 zero = 0, *g = bpf_map_lookup_elem(&policy_generation, &zero);
+
+	return g ? *g & 1 : 0;
+}
 
 /* Addresses learned from DNS answers (exact match; checked after the CIDR tries).
  * Not preallocated: only userspace adds entries (the programs only look them up), and
@@ -256,6 +283,7 @@ const enum cordon_verdict unused_verdict __attribute__((unused)) = 0;
 const enum cordon_event_kind unused_kind __attribute__((unused)) = 0;
 const enum cordon_rule_special unused_rule_special __attribute__((unused)) = 0;
 const enum cordon_dns_proto unused_dns_proto __attribute__((unused)) = 0;
+const enum cordon_policy_layout unused_policy_layout __attribute__((unused)) = 0;
 
 static __always_inline void count_drop(void)
 {
@@ -405,8 +433,8 @@ struct judgement {
 /* The policy's answer for a destination and port. @return 0, or -1 without a config (the caller fails closed) */
 static __always_inline int judge(struct destination *d, struct judgement *j)
 {
-	__u32 zero = 0;
-	struct cordon_config *cfg = bpf_map_lookup_elem(&config, &zero);
+	__u32 gen = current_generation();
+	struct cordon_config *cfg = bpf_map_lookup_elem(&config, &gen);
 	struct cordon_rule *rule;
 	struct cordon_learned *learned;
 	__u32 action;
@@ -420,7 +448,7 @@ static __always_inline int judge(struct destination *d, struct judgement *j)
 		struct cordon_lpm_v4 key = { .prefixlen = 32 };
 
 		*(__u32 *)key.addr = d->w[0];
-		rule = bpf_map_lookup_elem(&rules_v4, &key);
+		rule = gen ? bpf_map_lookup_elem(&rules_v4_1, &key) : bpf_map_lookup_elem(&rules_v4_0, &key);
 	} else {
 		struct cordon_lpm_v6 key = { .prefixlen = 128 };
 		__u32 *a = (__u32 *)key.addr;
@@ -429,7 +457,7 @@ static __always_inline int judge(struct destination *d, struct judgement *j)
 		a[1] = d->w[1];
 		a[2] = d->w[2];
 		a[3] = d->w[3];
-		rule = bpf_map_lookup_elem(&rules_v6, &key);
+		rule = gen ? bpf_map_lookup_elem(&rules_v6_1, &key) : bpf_map_lookup_elem(&rules_v6_0, &key);
 	}
 	learned = d->is_v4 ? bpf_map_lookup_elem(&learned_v4, &d->w[0]) : bpf_map_lookup_elem(&learned_v6, d->w);
 	if (learned) {
@@ -539,6 +567,7 @@ static __always_inline void remember_owner(__u64 cookie)
 	owner.tgid = id >> 32;
 	owner.pid = (__u32)id;
 	owner.ts_ns = bpf_ktime_get_ns();
+	owner.cgroup_id = bpf_get_current_cgroup_id();
 	bpf_get_current_comm(owner.comm, sizeof(owner.comm));
 	bpf_map_update_elem(&dns_socket_owner, &cookie, &owner, BPF_ANY);
 }
@@ -1011,12 +1040,13 @@ int cordon_egress(struct __sk_buff *skb)
 SEC("cgroup/sock_create")
 int cordon_sock_create(struct bpf_sock *sk)
 {
-	__u32 zero = 0;
+	__u32 gen;
 	struct cordon_config *cfg;
 
 	if (sk->type != SOCK_RAW)
 		return 1;
-	cfg = bpf_map_lookup_elem(&config, &zero);
+	gen = current_generation();
+	cfg = bpf_map_lookup_elem(&config, &gen);
 	if (!cfg)
 		return 0;
 	return cfg->mode == CORDON_MODE_AUDIT || allow_raw ? 1 : 0;

@@ -13,6 +13,16 @@
 #define CORDON_COMM_LEN 16
 #define CORDON_ARGS_LEN 512
 #define CORDON_PORT_RANGES 8 /* port ranges one prefix can carry; userspace rejects policies needing more */
+
+/*
+ * The policy is kept in two generations (the one in force and the one a reload fills). A rule id
+ * in a trie entry is its index in that generation's rule table with the generation at this bit,
+ * so an event is named by the rules that decided it even across a reload.
+ */
+enum cordon_policy_layout {
+	CORDON_POLICY_GENERATIONS = 2,
+	CORDON_RULE_GENERATION_SHIFT = 30,
+};
 #define CORDON_PATH_LEN 256 /* bytes of an exec'd path kept in an event, NUL included; longer ones are cut */
 
 /* What the session does with a violation. Stored in the config map. */
@@ -149,6 +159,7 @@ struct cordon_dns_owner {
 	__u32 tgid;
 	__u32 pid;
 	__u64 ts_ns;
+	__u64 cgroup_id; /* the sender's cgroup: a guarded cgroup's task */
 	char comm[CORDON_COMM_LEN];
 };
 

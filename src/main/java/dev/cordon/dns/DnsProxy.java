@@ -30,7 +30,8 @@ public final class DnsProxy implements AutoCloseable {
     }
 
     private static final int MAX_MESSAGE = 65_535;
-    private final QueryHandler handler;
+    /** Swapped whole by a policy reload: each query is handled by the handler it started with. */
+    private volatile QueryHandler handler;
     private final Options options;
     private final List<DatagramChannel> udp = new ArrayList<>();
     private final List<ServerSocketChannel> tcp = new ArrayList<>();
@@ -53,6 +54,11 @@ public final class DnsProxy implements AutoCloseable {
     }
 
     /** Binds and starts serving. IPv6 listeners are skipped only when the host has no ::1. */
+    /** From the next query on, queries are handled by {@code next} (a new policy); queries in flight finish with theirs. */
+    void handler(QueryHandler next) {
+        handler = next;
+    }
+
     public static DnsProxy start(QueryHandler handler, Options options) throws IOException {
         return new DnsProxy(handler, options, hasIpv6Loopback());
     }
@@ -147,10 +153,11 @@ public final class DnsProxy implements AutoCloseable {
      * waits, and a hand-off to a virtual thread would cost more than the work (and most of the latency).
      */
     private boolean answeredInline(DatagramChannel ch, InetSocketAddress client, byte[] query, QueryHandler.Client c) {
-        if (!handler.answersWithoutWaiting(query)) return false;
+        QueryHandler h = handler;
+        if (!h.answersWithoutWaiting(query)) return false;
         byte[] answer;
         try {
-            answer = handler.handleWithoutWaiting(query, c);
+            answer = h.handleWithoutWaiting(query, c);
         } catch (RuntimeException e) {
             return false; // let a worker handle (and fail) it: this thread must keep serving
         }

@@ -51,6 +51,11 @@ public final class DnsService implements AutoCloseable {
     private final NetworkUpstream upstream;
     private final DnsCounters counters = new DnsCounters();
     private final DnsProxy proxy;
+    private final ProcessTable processes;
+    private final EventSink sink;
+    private final AnswerCache cache = new AnswerCache(ANSWER_CACHE_ENTRIES);
+    /** What names are judged by: the options' at start, a reload's after one. */
+    private volatile DomainPolicy policy;
     private Thread upkeep;
     private volatile boolean closed;
 
@@ -69,14 +74,31 @@ public final class DnsService implements AutoCloseable {
             }
         };
         this.learned = new LearnedAddresses(late, options.ttl(), options.maxLearned());
+        this.processes = processes;
+        this.sink = sink;
+        this.policy = options.policy();
+        this.proxy = DnsProxy.start(handler(options.policy(), options.mode()), options.proxy());
+    }
+
+    private QueryHandler handler(DomainPolicy names, Mode mode) {
         QueryOwnerLookup lookup = (port, txid, transport) -> {
             QueryOwnerLookup o = owners.get();
             return o == null ? Optional.empty() : o.owner(port, txid, transport);
         };
-        QueryHandler handler = new QueryHandler(options.policy(), options.mode(), options.blockedResponse(), upstream,
-                learned, lookup, processes, sink, counters, options.outage(), options.blockPrivateAnswers(),
-                new AnswerCache(ANSWER_CACHE_ENTRIES));
-        this.proxy = DnsProxy.start(handler, options.proxy());
+        return new QueryHandler(names, mode, options.blockedResponse(), upstream, learned, lookup, processes, sink, counters,
+                options.outage(), options.blockPrivateAnswers(), cache);
+    }
+
+    /**
+     * Puts a new name policy and mode in force (cordon guard's SIGHUP): queries from now on are
+     * judged by it, the addresses learned so far move to what it says of their names, and the names
+     * it blocks are resolved, so their addresses are caught too.
+     */
+    public void reload(DomainPolicy names, Mode mode) {
+        policy = names;
+        proxy.handler(handler(names, mode));
+        learned.rejudge(name -> names.decide(name).denied());
+        BlockedNamePrefetch.run(names, upstream, learned);
     }
 
     public static DnsService start(Options options, ProcessTable processes, EventSink sink) throws IOException {
@@ -103,7 +125,7 @@ public final class DnsService implements AutoCloseable {
     public void attachKernel(LearnedAddresses.KernelTable table, QueryOwnerLookup ownerLookup) {
         kernel.set(table);
         owners.set(ownerLookup);
-        BlockedNamePrefetch.run(options.policy(), upstream, learned);
+        BlockedNamePrefetch.run(policy, upstream, learned);
         BlockedNamePrefetch.outage(options.outage(), upstream, learned);
         upkeep = Thread.ofPlatform().name("cordon-dns-upkeep").daemon(true).start(this::upkeepLoop);
     }
@@ -119,7 +141,7 @@ public final class DnsService implements AutoCloseable {
             }
             learned.sweep();
             if (System.nanoTime() >= nextRefresh) {
-                BlockedNamePrefetch.run(options.policy(), upstream, learned);
+                BlockedNamePrefetch.run(policy, upstream, learned);
                 BlockedNamePrefetch.outage(options.outage(), upstream, learned);
                 nextRefresh = System.nanoTime() + refreshEveryNs;
             }

@@ -194,6 +194,38 @@ public final class LearnedAddresses {
         return removed;
     }
 
+    /**
+     * After a policy reload: every name moves to the kind the new policy gives it (allowed names now
+     * denied become denied and the reverse; outage names stay), and the kernel learns the result, so
+     * a connect to an address is judged by the new policy at once, not when its names expire.
+     *
+     * @return addresses whose kernel entry changed
+     */
+    public synchronized int rejudge(java.util.function.Predicate<String> denied) {
+        int changed = 0;
+        for (var me : entries.entrySet()) {
+            Entry e = me.getValue();
+            boolean moved = move(e.allowedUntil, e.deniedUntil, denied) | move(e.deniedUntil, e.allowedUntil, denied.negate());
+            if (!moved) continue;
+            e.pushed = e.until();
+            kernel.learn(me.getKey().getAddress(), e.pushed);
+            changed++;
+        }
+        return changed;
+    }
+
+    private static boolean move(Map<String, Long> from, Map<String, Long> to, java.util.function.Predicate<String> which) {
+        boolean moved = false;
+        for (var it = from.entrySet().iterator(); it.hasNext(); ) {
+            var n = it.next();
+            if (!which.test(n.getKey())) continue;
+            to.merge(n.getKey(), n.getValue(), Math::max);
+            it.remove();
+            moved = true;
+        }
+        return moved;
+    }
+
     public synchronized int size() {
         return entries.size();
     }

@@ -59,6 +59,9 @@ public final class Abi {
     // enum cordon_dns_proto
     public static final int DNS_UDP = 17;
     public static final int DNS_TCP = 6;
+    /** enum cordon_policy_layout: the policy's generations, and where a rule id keeps its generation. */
+    public static final int POLICY_GENERATIONS = 2;
+    public static final int RULE_GENERATION_SHIFT = 30;
 
     public static final StructLayout CONFIG = structLayout(
             JAVA_INT.withName("mode"),
@@ -111,6 +114,7 @@ public final class Abi {
             JAVA_INT.withName("tgid"),
             JAVA_INT.withName("pid"),
             JAVA_LONG.withName("ts_ns"),
+            JAVA_LONG.withName("cgroup_id"),
             sequenceLayout(COMM_LEN, JAVA_BYTE).withName("comm")).withName("cordon_dns_owner");
 
     public static final StructLayout DNS_QUERY_KEY = structLayout(
@@ -195,7 +199,9 @@ public final class Abi {
             "cordon_rule_special", ordered("CORDON_RULE_DEFAULT", RULE_DEFAULT, "CORDON_RULE_LEARNED", RULE_LEARNED,
                     "CORDON_RULE_RAW_SOCKET", RULE_RAW_SOCKET, "CORDON_RULE_OUTAGE_REFUSED", RULE_OUTAGE_REFUSED,
                     "CORDON_RULE_OUTAGE_DROPPED", RULE_OUTAGE_DROPPED, "CORDON_RULE_PACKET_SOCKET", RULE_PACKET_SOCKET),
-            "cordon_dns_proto", ordered("CORDON_DNS_UDP", DNS_UDP, "CORDON_DNS_TCP", DNS_TCP));
+            "cordon_dns_proto", ordered("CORDON_DNS_UDP", DNS_UDP, "CORDON_DNS_TCP", DNS_TCP),
+            "cordon_policy_layout", ordered("CORDON_POLICY_GENERATIONS", POLICY_GENERATIONS,
+                    "CORDON_RULE_GENERATION_SHIFT", RULE_GENERATION_SHIFT));
 
     /** Offset of a (possibly nested) field, e.g. {@code offset(NET_EVENT, "hdr", "tgid")}. */
     public static long offset(StructLayout layout, String... path) {

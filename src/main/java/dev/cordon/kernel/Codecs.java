@@ -86,7 +86,7 @@ final class Codecs {
 
     record QueryKey(int sport, int txid, int proto) {}
 
-    record Owner(int tgid, int pid, long tsNs, String comm) {}
+    record Owner(int tgid, int pid, long tsNs, long cgroupId, String comm) {}
 
     record DnsServer(byte[] addr, int portNetworkOrder, int family) {}
 
@@ -138,6 +138,7 @@ final class Codecs {
         private final long tgid = Abi.offset(Abi.DNS_OWNER, "tgid");
         private final long pid = Abi.offset(Abi.DNS_OWNER, "pid");
         private final long ts = Abi.offset(Abi.DNS_OWNER, "ts_ns");
+        private final long cgroup = Abi.offset(Abi.DNS_OWNER, "cgroup_id");
         private final long comm = Abi.offset(Abi.DNS_OWNER, "comm");
         public long size() { return Abi.DNS_OWNER.byteSize(); }
         public void write(Owner v, MemorySegment t) { throw new UnsupportedOperationException("written by the kernel"); }
@@ -145,7 +146,7 @@ final class Codecs {
             byte[] c = s.asSlice(comm, Abi.COMM_LEN).toArray(JAVA_BYTE);
             int n = 0;
             while (n < c.length && c[n] != 0) n++;
-            return new Owner(s.get(JAVA_INT, tgid), s.get(JAVA_INT, pid), s.get(JAVA_LONG, ts),
+            return new Owner(s.get(JAVA_INT, tgid), s.get(JAVA_INT, pid), s.get(JAVA_LONG, ts), s.get(JAVA_LONG, cgroup),
                     new String(c, 0, n, java.nio.charset.StandardCharsets.UTF_8));
         }
     };

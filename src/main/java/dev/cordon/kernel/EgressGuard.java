@@ -84,19 +84,23 @@ public final class EgressGuard implements AutoCloseable {
     }
 
     /** The process that sent a DNS query, as the kernel recorded it. */
-    public record QueryOwner(int pid, int tid, long monotonicNs, String comm) {}
+    public record QueryOwner(int pid, int tid, long monotonicNs, long cgroupId, String comm) {}
 
     private final BpfObject object;
     private final List<BpfLink> links = new ArrayList<>();
     private final java.util.Set<BpfLink> pinned = new java.util.HashSet<>();
     private final TypedMap<Integer, Codecs.Config> config;
-    private final IpPolicy policy;
+    /** The rules of each policy generation (bpf/cordon.h: cordon_policy_layout), to name the rule an event carries. */
+    private final IpPolicy[] policies = new IpPolicy[Abi.POLICY_GENERATIONS];
+    private final Mode[] modes = new Mode[Abi.POLICY_GENERATIONS];
+    private volatile int generation;
+    private final TypedMap<Integer, Integer> generationMap;
     private final RefusePorts refuse; // null unless the outage style is refuse
 
-    private EgressGuard(BpfObject object, IpPolicy policy, RefusePorts refuse) {
+    private EgressGuard(BpfObject object, RefusePorts refuse) {
         this.object = object;
-        this.policy = policy;
         this.refuse = refuse;
+        this.generationMap = object.map("policy_generation").typed(Codecs.U32, Codecs.U32);
         this.config = object.map("config").typed(Codecs.U32, Codecs.CONFIG);
     }
 
@@ -129,7 +133,7 @@ public final class EgressGuard implements AutoCloseable {
                 object.setConstant("refuse_port6", u16(refuse.port6()));
             }
             object.load();
-            guard = new EgressGuard(object, o.policy(), refuse);
+            guard = new EgressGuard(object, refuse);
             guard.fill(o);
             // The tracepoints first, so the command's first exec is already captured.
             for (String p : TRACE_PROGRAMS) guard.add(p, () -> object.program(p).attach(), pinDir);
@@ -191,10 +195,8 @@ public final class EgressGuard implements AutoCloseable {
     }
 
     private void fill(Options o) {
-        setMode(o.mode());
-        TypedMap<Cidr, Codecs.RuleValue> v4 = object.map("rules_v4").typed(Codecs.LPM_V4, Codecs.RULE);
-        TypedMap<Cidr, Codecs.RuleValue> v6 = object.map("rules_v6").typed(Codecs.LPM_V6, Codecs.RULE);
-        for (IpPolicy.Entry e : o.policy().entries()) (e.prefix().isV4() ? v4 : v6).put(e.prefix(), ruleValue(o.policy(), e));
+        writeGeneration(0, o.policy(), o.mode());
+        generationMap.put(0, 0);
         object.map("session_cgroup").typed(Codecs.U32, Codecs.U32).put(0, o.cgroupFd());
         TypedMap<Codecs.DnsServer, Byte> servers = object.map("dns_servers").typed(Codecs.DNS_SERVER, Codecs.U8);
         for (InetSocketAddress s : o.dnsServers()) {
@@ -233,7 +235,7 @@ public final class EgressGuard implements AutoCloseable {
     /** Who sent the query with this client source port and transaction id (proto: Abi.DNS_UDP/DNS_TCP; TCP uses txid 0). */
     public java.util.Optional<QueryOwner> queryOwner(int sourcePort, int txid, int proto) {
         return dnsQueries.get(new Codecs.QueryKey(sourcePort, proto == Abi.DNS_TCP ? 0 : txid, proto))
-                .map(o -> new QueryOwner(o.tgid(), o.pid(), o.tsNs(), o.comm()));
+                .map(o -> new QueryOwner(o.tgid(), o.pid(), o.tsNs(), o.cgroupId(), o.comm()));
     }
 
 
@@ -265,11 +267,45 @@ public final class EgressGuard implements AutoCloseable {
         return b.array();
     }
 
-    /** Switches between enforce and audit for the programs already attached. */
-    public void setMode(Mode mode) {
-        config.put(0, new Codecs.Config(
-                mode == Mode.AUDIT ? Abi.MODE_AUDIT : Abi.MODE_ENFORCE,
-                action(policy.defaultAction())));
+    /** Fills one generation of the policy: its tries (emptied first) and its config entry. */
+    private void writeGeneration(int gen, IpPolicy policy, Mode mode) {
+        TypedMap<Cidr, Codecs.RuleValue> v4 = object.map("rules_v4_" + gen).typed(Codecs.LPM_V4, Codecs.RULE);
+        TypedMap<Cidr, Codecs.RuleValue> v6 = object.map("rules_v6_" + gen).typed(Codecs.LPM_V6, Codecs.RULE);
+        for (Cidr c : v4.keys()) v4.remove(c);
+        for (Cidr c : v6.keys()) v6.remove(c);
+        for (IpPolicy.Entry e : policy.entries()) (e.prefix().isV4() ? v4 : v6).put(e.prefix(), ruleValue(policy, e, gen));
+        config.put(gen, new Codecs.Config(mode == Mode.AUDIT ? Abi.MODE_AUDIT : Abi.MODE_ENFORCE, action(policy.defaultAction())));
+        policies[gen] = policy;
+        modes[gen] = mode;
+    }
+
+    /**
+     * Puts a new policy (and mode) in force with no moment where neither applies: the generation not
+     * in force is filled, then one 32-bit write flips the programs to it. Every decision reads the
+     * generation once, so it is judged wholly by the old policy or wholly by the new one.
+     */
+    public synchronized void reload(IpPolicy policy, Mode mode) {
+        int next = (generation + 1) % Abi.POLICY_GENERATIONS;
+        writeGeneration(next, policy, mode);
+        generationMap.put(0, next);
+        generation = next;
+    }
+
+    /** The policy in force. */
+    public IpPolicy policy() {
+        return policies[generation];
+    }
+
+    public Mode mode() {
+        return modes[generation];
+    }
+
+    /** The rule a kernel rule id (generation and index, bpf/cordon.h) names, if it names one. */
+    public java.util.Optional<dev.cordon.policy.IpRule> rule(int kernelRuleId) {
+        int gen = kernelRuleId >>> Abi.RULE_GENERATION_SHIFT;
+        if (gen >= Abi.POLICY_GENERATIONS) return java.util.Optional.empty(); // a special id (cordon_rule_special)
+        IpPolicy p = policies[gen];
+        return p == null ? java.util.Optional.empty() : p.rule(kernelRuleId & ((1 << Abi.RULE_GENERATION_SHIFT) - 1));
     }
 
     public BpfMap events() {
@@ -290,18 +326,23 @@ public final class EgressGuard implements AutoCloseable {
     }
 
     /** A trie entry as the kernel reads it; NO_RULE becomes CORDON_ACTION_NONE (fall through). */
-    static Codecs.RuleValue ruleValue(IpPolicy policy, IpPolicy.Entry e) {
+    static Codecs.RuleValue ruleValue(IpPolicy policy, IpPolicy.Entry e, int gen) {
         List<Codecs.PortRangeValue> ranges = new ArrayList<>();
-        for (IpPolicy.Segment s : e.ranges()) ranges.add(new Codecs.PortRangeValue(s.lo(), s.hi(), action(policy, s.ruleId()), ruleId(s.ruleId())));
-        return new Codecs.RuleValue(action(policy, e.otherRuleId()), ruleId(e.otherRuleId()), ranges);
+        for (IpPolicy.Segment s : e.ranges()) {
+            ranges.add(new Codecs.PortRangeValue(s.lo(), s.hi(), action(policy, s.ruleId()), ruleId(s.ruleId(), gen)));
+        }
+        return new Codecs.RuleValue(action(policy, e.otherRuleId()), ruleId(e.otherRuleId(), gen), ranges);
     }
 
     private static int action(IpPolicy policy, int ruleId) {
         return policy.rule(ruleId).map(r -> action(r.action())).orElse(Abi.ACTION_NONE);
     }
 
-    private static int ruleId(int id) {
-        return id == IpPolicy.NO_RULE ? Abi.RULE_DEFAULT : id;
+    /** A rule's index with its generation at RULE_GENERATION_SHIFT; "no rule" is the special default id. */
+    static int ruleId(int id, int gen) {
+        if (id == IpPolicy.NO_RULE) return Abi.RULE_DEFAULT;
+        if (id >>> Abi.RULE_GENERATION_SHIFT != 0) throw new IllegalArgumentException("more rules than a rule id can index: " + id);
+        return id | gen << Abi.RULE_GENERATION_SHIFT;
     }
 
     private static int action(Action a) {

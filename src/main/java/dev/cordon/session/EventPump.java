@@ -12,13 +12,12 @@ import dev.cordon.events.NetAttempt;
 import dev.cordon.events.NetEvent;
 import dev.cordon.events.ProcessTable;
 import dev.cordon.kernel.Abi;
+import dev.cordon.kernel.EgressGuard;
 import dev.cordon.kernel.EventDecoder;
 import dev.cordon.libbpf.BpfMap;
 import dev.cordon.libbpf.RingBuffer;
 import dev.cordon.policy.EncryptedDns;
-import dev.cordon.policy.IpPolicy;
 import dev.cordon.policy.IpRule;
-import dev.cordon.policy.Mode;
 
 import java.lang.foreign.MemorySegment;
 import java.time.Duration;
@@ -36,8 +35,7 @@ final class EventPump implements AutoCloseable {
     private final List<EventSink> sinks;
     private final ProcessTable processes;
     private final java.util.function.Function<byte[], LearnedNames> names;
-    private final IpPolicy policy;
-    private final Mode mode;
+    private final EgressGuard rules;
     private final long wallMinusMonotonicNs;
     private final Thread thread;
     private final AtomicLong undecodable = new AtomicLong();
@@ -66,15 +64,17 @@ final class EventPump implements AutoCloseable {
      * @param outageStyle the --outage-style label for outage records, or null when nothing is rehearsed
      * @param denials     what explains an exec refused with EPERM
      */
-    EventPump(BpfMap events, List<EventSink> sinks, IpPolicy policy, Mode mode, ProcessTable processes,
+    /**
+     * @param rules       the guard whose policy generations name an event's rule (it changes on reload)
+     */
+    EventPump(BpfMap events, List<EventSink> sinks, EgressGuard rules, ProcessTable processes,
               java.util.function.Function<byte[], LearnedNames> names, String outageStyle, ExecDenials denials) {
         this.outageStyle = outageStyle;
         this.denials = denials;
         this.sinks = sinks;
         this.processes = processes;
         this.names = names;
-        this.policy = policy;
-        this.mode = mode;
+        this.rules = rules;
         // bpf_ktime_get_ns and System.nanoTime both read CLOCK_MONOTONIC.
         Instant now = Instant.now();
         this.wallMinusMonotonicNs = now.getEpochSecond() * 1_000_000_000L + now.getNano() - System.nanoTime();
@@ -103,7 +103,7 @@ final class EventPump implements AutoCloseable {
                 if (n.verdict().violation()) violations.incrementAndGet();
                 LearnedNames learned = names.apply(n.address());
                 String domain = domain(n, learned);
-                NetAttempt a = new NetAttempt(time, n, processes.lookup(n.process()), ruleLabel(n, learned), mode, domain)
+                NetAttempt a = new NetAttempt(time, n, processes.lookup(n.process()), ruleLabel(n, learned), rules.mode(), domain)
                         .withReason(reason(n));
                 if (n.verdict() != Verdict.OUTAGE) {
                     deliver(a);
@@ -139,17 +139,17 @@ final class EventPump implements AutoCloseable {
 
     private String ruleLabel(NetEvent n, LearnedNames learned) {
         int ruleId = n.ruleId();
-        if (ruleId == Abi.RULE_DEFAULT) return "default:" + policy.defaultAction().label();
+        if (ruleId == Abi.RULE_DEFAULT) return "default:" + rules.policy().defaultAction().label();
         if (ruleId == Abi.RULE_RAW_SOCKET) return "raw-socket";
         if (ruleId == Abi.RULE_PACKET_SOCKET) return "packet-socket";
         if (ruleId == Abi.RULE_OUTAGE_REFUSED || ruleId == Abi.RULE_OUTAGE_DROPPED) return "outage";
         if (ruleId == Abi.RULE_LEARNED) return n.verdict().violation() ? "dns:blocked-name" : "dns:allowed-name";
-        return policy.rule(ruleId).map(IpRule::label).orElse("rule#" + ruleId);
+        return rules.rule(ruleId).map(IpRule::label).orElse("rule#" + ruleId);
     }
 
     /** {@code EncryptedDNS} for the built-in encrypted-DNS rules; null for the user's own. */
     private String reason(NetEvent n) {
-        return policy.rule(n.ruleId()).filter(r -> EncryptedDns.isOrigin(r.origin())).map(r -> EncryptedDns.REASON).orElse(null);
+        return rules.rule(n.ruleId()).filter(r -> EncryptedDns.isOrigin(r.origin())).map(r -> EncryptedDns.REASON).orElse(null);
     }
 
     /** The names behind an address, blocked ones first; both kinds when a shared address serves both. */

@@ -170,14 +170,14 @@ public final class Session {
                     }
                 }, (port, txid, transport) -> guard
                         .queryOwner(port, txid, transport == Transport.TCP ? Abi.DNS_TCP : Abi.DNS_UDP)
-                        .map(o -> new ProcessRef(o.pid(), o.tid(), o.comm(), cgroupId)));
+                        .map(o -> new ProcessRef(o.pid(), o.tid(), o.comm(), o.cgroupId())));
                 LearnedAddresses learned = dns.learned();
                 names = ip -> {
                     LearnedAddresses.Names n = learned.namesFor(ip);
                     return new EventPump.LearnedNames(n.allowed(), n.denied(), n.outage());
                 };
             }
-            EventPump pump = new EventPump(guard.events(), List.of(new LauncherExecFilter(sinks, chain, options.command())), options.policy(), options.mode(), processes, names,
+            EventPump pump = new EventPump(guard.events(), List.of(new LauncherExecFilter(sinks, chain, options.command())), guard, processes, names,
                     outage.active() ? outage.style().label() : null, new ExecDenials(droppedCaps));
             cleanup.push(pump);
             dev.cordon.sys.StartupTrace.mark("pump");

@@ -241,4 +241,28 @@ class LearnedAddressesTest {
         assertThat(kernel.of("10.0.0.1")).as("a new kind is always pushed").hasSize(3);
         assertThat(kernel.last().denyUntil()).isEqualTo(now.get() + 360 * S);
     }
+
+    @Test
+    void aReloadMovesEachNameToWhatTheNewPolicySaysAndTellsTheKernel() throws Exception {
+        LearnedAddresses l = learned(30, 60, 100);
+        InetAddress shared = InetAddress.getByName("192.0.2.1"), other = InetAddress.getByName("192.0.2.2");
+        l.learnAllowed(shared, "api.example.", 100);
+        l.learnDenied(shared, "blocked.example.", 100);
+        l.learnAllowed(other, "ok.example.", 100);
+        int before = kernel.calls.size();
+
+        int changed = l.rejudge(name -> name.equals("api.example."));
+
+        assertThat(changed).isEqualTo(1);
+        assertThat(l.namesFor(shared.getAddress())).satisfies(n -> {
+            assertThat(n.allowed()).containsExactly("blocked.example.");
+            assertThat(n.denied()).containsExactly("api.example.");
+        });
+        assertThat(kernel.calls.subList(before, kernel.calls.size())).singleElement().satisfies(c -> {
+            assertThat(c.ip()).isEqualTo("192.0.2.1");
+            assertThat(c.allowUntil()).isPositive();
+            assertThat(c.denyUntil()).isPositive();
+        });
+        assertThat(l.rejudge(name -> name.equals("api.example."))).as("nothing moves twice").isZero();
+    }
 }

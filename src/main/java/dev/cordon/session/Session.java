@@ -1,14 +1,10 @@
 package dev.cordon.session;
 
 import dev.cordon.dns.DnsService;
-import dev.cordon.dns.LearnedAddresses;
-import dev.cordon.dns.Transport;
 import dev.cordon.events.EventSink;
 import dev.cordon.events.ExecDenialNotice;
 import dev.cordon.events.FanOut;
-import dev.cordon.events.ProcessRef;
 import dev.cordon.events.ProcessTable;
-import dev.cordon.kernel.Abi;
 import dev.cordon.events.JsonLinesFile;
 import dev.cordon.events.ViolationLog;
 import dev.cordon.events.RunEnd;
@@ -19,8 +15,6 @@ import dev.cordon.report.model.RunModel;
 import dev.cordon.events.RunStart;
 import dev.cordon.policy.Action;
 import dev.cordon.policy.OutagePlan;
-import dev.cordon.kernel.EgressGuard;
-import dev.cordon.libbpf.BpfException;
 import dev.cordon.limits.LimitsException;
 import dev.cordon.limits.Placement;
 import dev.cordon.limits.Placements;
@@ -110,7 +104,6 @@ public final class Session {
             cleanup.push(cgroup);
             SessionLimits limits = applyLimits(limitPlan);
             cleanup.push(limits);
-            long cgroupId = cgroup.id();
 
             ProcessTable processes = new ProcessTable(65_536);
             List<EventSink> sinkList = new ArrayList<>();
@@ -133,54 +126,12 @@ public final class Session {
             }
             FanOut sinks = new FanOut(sinkList);
 
-            DnsService dns = null;
-            if (options.dns() != null) {
-                try {
-                    dns = DnsService.start(options.dns(), processes, sinks);
-                } catch (IOException e) {
-                    throw new CordonException("cannot start the DNS proxy: " + e.getMessage(), e);
-                }
-                cleanup.push(dns);
-            }
-            dev.cordon.sys.StartupTrace.mark("dns");
-
-            EgressGuard guard;
-            OutagePlan outage = options.outage();
-            try {
-                guard = EgressGuard.attach(new EgressGuard.Options(cgroup.fd(), options.policy(), options.mode(),
-                        reportAll(), dns == null ? 0 : dns.port(),
-                        dns == null ? List.of() : dns.upstreams(), options.allowRawSockets(),
-                        outage.active() ? outage.style() : null, outage.maxWait().toMillis(),
-                        options.limits().egressRate() == null ? 0 : options.limits().egressRate().bytesPerSecond()), crash.pinDir());
-            } catch (BpfException e) {
-                throw new CordonException("cannot attach or pin the BPF programs, not running the command: " + e.getMessage(), e);
-            }
+            Guard guard = Guard.attach(new Guard.Settings(options.policy(), options.mode(), options.dns(), options.allowRawSockets(),
+                            options.outage(), options.limits().egressRate() == null ? 0 : options.limits().egressRate().bytesPerSecond(),
+                            reportAll()), cgroup.fd(), crash.pinDir(), processes, sinks,
+                    List.of(new LauncherExecFilter(sinks, chain, options.command())), new ExecDenials(droppedCaps),
+                    "not running the command");
             cleanup.push(guard);
-            dev.cordon.sys.StartupTrace.mark("bpf");
-
-            java.util.function.Function<byte[], EventPump.LearnedNames> names = ip -> EventPump.LearnedNames.NONE;
-            if (dns != null) {
-                dns.attachKernel(new LearnedAddresses.KernelTable() {
-                    public void learn(byte[] ip, LearnedAddresses.Until until) {
-                        guard.learn(ip, until.allowNs(), until.denyNs(), until.outageNs());
-                    }
-
-                    public void forget(byte[] ip) {
-                        guard.forget(ip);
-                    }
-                }, (port, txid, transport) -> guard
-                        .queryOwner(port, txid, transport == Transport.TCP ? Abi.DNS_TCP : Abi.DNS_UDP)
-                        .map(o -> new ProcessRef(o.pid(), o.tid(), o.comm(), o.cgroupId())));
-                LearnedAddresses learned = dns.learned();
-                names = ip -> {
-                    LearnedAddresses.Names n = learned.namesFor(ip);
-                    return new EventPump.LearnedNames(n.allowed(), n.denied(), n.outage());
-                };
-            }
-            EventPump pump = new EventPump(guard.events(), List.of(new LauncherExecFilter(sinks, chain, options.command())), guard, processes, names,
-                    outage.active() ? outage.style().label() : null, new ExecDenials(droppedCaps));
-            cleanup.push(pump);
-            dev.cordon.sys.StartupTrace.mark("pump");
 
             if (signals.pendingSignal() != 0) {
                 err.println("cordon: signal " + signals.pendingSignal() + " before the command started; not running it");
@@ -203,15 +154,11 @@ public final class Session {
             cgroup.killAll();
             cgroup.awaitEmpty(Duration.ofSeconds(10));
             dev.cordon.sys.StartupTrace.mark("cgroup empty");
-            long dropped = guard.droppedEvents();
+            long dropped = guard.kernel().droppedEvents();
             if (dropped > 0) err.println("cordon: " + dropped + " event(s) dropped because the ring buffer was full");
-            if (dns != null) {
-                dns.close(); // queries still held for an outage report their wait before the run's end is written
-                reportDnsTrouble(dns);
-            }
-            dev.cordon.sys.StartupTrace.mark("dns closed");
-            pump.close(); // every kernel event delivered, outage waits settled, before the run's last record
-            long violations = pump.violations() + (dns == null ? 0 : dns.counters().blocked.get());
+            guard.drain(); // outage waits settled, every kernel event delivered, before the run's last record
+            if (guard.dns() != null) reportDnsTrouble(guard.dns());
+            long violations = guard.violations();
             int exitStatus = options.report().failOnViolation() && violations > 0 ? SessionOptions.EXIT_VIOLATION : status;
             if (exitStatus != status) {
                 err.println("cordon: " + violations + " violation(s); exiting " + exitStatus + " (--fail-on-violation; the command's status was " + status + ")");

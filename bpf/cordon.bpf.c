@@ -164,10 +164,10 @@ static __always_inline __u32 current_generation(void)
 
 /* Addresses learned from DNS answers (exact match; checked after the CIDR tries).
  * Not preallocated: only userspace adds entries (the programs only look them up), and
- * preallocating 2 x 131072 entries cost ~9 ms of every session's start and their memory. */
+ * preallocating 2 x CORDON_LEARNED_MAX entries cost ~9 ms of every session's start and their memory. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 131072);
+	__uint(max_entries, CORDON_LEARNED_MAX);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, struct cordon_ip4);
 	__type(value, struct cordon_learned);
@@ -175,7 +175,7 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 131072);
+	__uint(max_entries, CORDON_LEARNED_MAX);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, struct cordon_ip6);
 	__type(value, struct cordon_learned);
@@ -284,6 +284,7 @@ const enum cordon_event_kind unused_kind __attribute__((unused)) = 0;
 const enum cordon_rule_special unused_rule_special __attribute__((unused)) = 0;
 const enum cordon_dns_proto unused_dns_proto __attribute__((unused)) = 0;
 const enum cordon_policy_layout unused_policy_layout __attribute__((unused)) = 0;
+const enum cordon_table_size unused_table_size __attribute__((unused)) = 0;
 
 static __always_inline void count_drop(void)
 {

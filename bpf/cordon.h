@@ -23,6 +23,10 @@ enum cordon_policy_layout {
 	CORDON_POLICY_GENERATIONS = 2,
 	CORDON_RULE_GENERATION_SHIFT = 30,
 };
+/* Table sizes userspace must know: the proxy stops learning when the table is full. */
+enum cordon_table_size {
+	CORDON_LEARNED_MAX = 131072, /* learned addresses per family */
+};
 #define CORDON_PATH_LEN 256 /* bytes of an exec'd path kept in an event, NUL included; longer ones are cut */
 
 /* What the session does with a violation. Stored in the config map. */

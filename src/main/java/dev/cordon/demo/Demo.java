@@ -128,7 +128,7 @@ public final class Demo {
     private int session(Path script, Mode mode, List<DomainPattern> deny, OutagePlan outage, int dnsPort) {
         DnsService.Options dns = new DnsService.Options(DomainPolicy.of(List.of(), deny, Action.ALLOW), mode,
                 QueryHandler.BlockedResponse.NXDOMAIN, List.of(new InetSocketAddress("127.0.0.1", dnsPort)),
-                Duration.ofSeconds(2), LearnedAddresses.Ttl.DEFAULT, 131_072, DnsProxy.Options.DEFAULT, outage);
+                Duration.ofSeconds(2), LearnedAddresses.Ttl.DEFAULT, dev.cordon.kernel.Abi.LEARNED_MAX, DnsProxy.Options.DEFAULT, outage);
         out.flush();
         int rc = new Session(new SessionOptions(List.of(script.toString()), IpPolicy.of(List.of(), List.of(), Action.ALLOW),
                 mode, null, CommandLauncher.Stdio.INHERIT, dns), err).run();

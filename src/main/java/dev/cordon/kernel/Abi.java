@@ -62,6 +62,8 @@ public final class Abi {
     /** enum cordon_policy_layout: the policy's generations, and where a rule id keeps its generation. */
     public static final int POLICY_GENERATIONS = 2;
     public static final int RULE_GENERATION_SHIFT = 30;
+    /** enum cordon_table_size: learned addresses per family (the maps' max_entries). */
+    public static final int LEARNED_MAX = 131_072;
 
     public static final StructLayout CONFIG = structLayout(
             JAVA_INT.withName("mode"),
@@ -201,7 +203,8 @@ public final class Abi {
                     "CORDON_RULE_OUTAGE_DROPPED", RULE_OUTAGE_DROPPED, "CORDON_RULE_PACKET_SOCKET", RULE_PACKET_SOCKET),
             "cordon_dns_proto", ordered("CORDON_DNS_UDP", DNS_UDP, "CORDON_DNS_TCP", DNS_TCP),
             "cordon_policy_layout", ordered("CORDON_POLICY_GENERATIONS", POLICY_GENERATIONS,
-                    "CORDON_RULE_GENERATION_SHIFT", RULE_GENERATION_SHIFT));
+                    "CORDON_RULE_GENERATION_SHIFT", RULE_GENERATION_SHIFT),
+            "cordon_table_size", ordered("CORDON_LEARNED_MAX", LEARNED_MAX));
 
     /** Offset of a (possibly nested) field, e.g. {@code offset(NET_EVENT, "hdr", "tgid")}. */
     public static long offset(StructLayout layout, String... path) {

@@ -13,8 +13,13 @@ import java.util.List;
  * @param dir       the cgroup directory whose files take the limit
  * @param created   the directory is cordon's, made for this session and removed after it (v1)
  * @param hierarchy the v1 hierarchy's mount, null for v2
+ * @param foreign   the directory is not cordon's (the cgroup a guard protects): its values are put back at the end
  */
-public record Placement(Controller controller, Path dir, boolean v2, boolean created, MountTable.Mount hierarchy) {
+public record Placement(Controller controller, Path dir, boolean v2, boolean created, MountTable.Mount hierarchy, boolean foreign) {
+    public Placement {
+        if (foreign && (created || !v2)) throw new IllegalArgumentException("only an existing v2 cgroup can be another's");
+    }
+
     /** The file the command's pid is written to before it execs (v1 only: the v2 cgroup is joined by the shim). */
     public Path procsFile() {
         return dir.resolve("cgroup.procs");

@@ -42,6 +42,29 @@ public final class Placements {
         return out;
     }
 
+    /**
+     * For {@code cordon guard}: the limits go on the guarded cgroup itself, through cgroup v2 only.
+     * A v1 cgroup cordon made would hold only the processes cordon put there, and a guard puts none
+     * (the deploy system places them, in v2): so a controller that is v1 only is refused.
+     */
+    public static List<Placement> planGuard(Limits limits, Path guarded, MountTable mounts) {
+        List<Placement> out = new ArrayList<>();
+        for (Controller c : needed(limits)) {
+            out.add(v2(c, guarded).map(p -> new Placement(c, p.dir(), true, false, null, true)).orElseThrow(() -> {
+                Path parent = guarded.getParent();
+                String offered = String.join(" ", words(parent.resolve("cgroup.controllers")));
+                boolean v1 = !mounts.cgroupV1With(c.kernelName).isEmpty();
+                return new LimitsException("cordon guard " + c.option + " needs the " + c.kernelName + " controller in cgroup v2 for "
+                        + guarded + ", and cgroup v2 offers " + (offered.isEmpty() ? "no controllers" : "only " + offered) + " there"
+                        + (v1 ? " (on this host " + c.kernelName + " is a cgroup v1 controller, and the processes your deploy system "
+                                + "puts into " + guarded.getFileName() + " would never join a v1 cgroup cordon makes)" : "")
+                        + "; leave " + c.option + " out, cap the tasks with cordon run " + c.option + ", or enable " + c.kernelName
+                        + " in cgroup v2");
+            }));
+        }
+        return out;
+    }
+
     static Set<Controller> needed(Limits limits) {
         Set<Controller> s = EnumSet.noneOf(Controller.class);
         if (limits.memory() != null) s.add(Controller.MEMORY);
@@ -53,7 +76,7 @@ public final class Placements {
     private static Optional<Placement> v2(Controller c, Path sessionCgroup) {
         Path parent = sessionCgroup.getParent();
         if (parent == null || !words(parent.resolve("cgroup.controllers")).contains(c.kernelName)) return Optional.empty();
-        return Optional.of(new Placement(c, sessionCgroup, true, false, null));
+        return Optional.of(new Placement(c, sessionCgroup, true, false, null, false));
     }
 
     private static Optional<Placement> v1(Controller c, String name, MountTable mounts, List<String> ownCgroups) {
@@ -67,7 +90,7 @@ public final class Placements {
             }
             Path dir = m.path();
             for (String part : rel.split("/")) if (!part.isEmpty()) dir = dir.resolve(part);
-            return Optional.of(new Placement(c, dir.resolve(name), false, true, m));
+            return Optional.of(new Placement(c, dir.resolve(name), false, true, m, false));
         }
         return Optional.empty();
     }

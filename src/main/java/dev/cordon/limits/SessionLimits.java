@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -18,11 +19,17 @@ import java.util.Optional;
  * {@code cpu.cfs_quota_us}, {@code pids.max}). Swap counts against the memory cap, so a breach ends
  * in the kernel's OOM killer, inside the session only, and not in a host that swaps. Afterwards
  * {@link #outcome} reads what each controller counted; closing removes the v1 directories.
+ *
+ * <p>A cgroup that is not cordon's (the one {@code cordon guard} protects) gets its own values
+ * back on close, and its counters are read as what happened since the limits were set.
  */
 public final class SessionLimits implements AutoCloseable {
     private final Limits limits;
     private final List<Placement> placements;
     private final List<Path> made = new ArrayList<>();
+    /** Files of a cgroup that is not cordon's, with the value each had, in the order they were written. */
+    private final List<Map.Entry<Path, String>> previous = new ArrayList<>();
+    private Outcome baseline = new Outcome(0, 0, 0);
 
     private SessionLimits(Limits limits, List<Placement> placements) {
         this.limits = limits;
@@ -33,6 +40,7 @@ public final class SessionLimits implements AutoCloseable {
     public static SessionLimits apply(Limits limits, List<Placement> placements) {
         SessionLimits s = new SessionLimits(limits, placements);
         try {
+            s.baseline = s.counted();
             for (Placement p : placements) s.set(p);
             return s;
         } catch (IOException | RuntimeException e) {
@@ -80,8 +88,9 @@ public final class SessionLimits implements AutoCloseable {
         }
     }
 
-    private static void write(Placement p, String file, String value) throws IOException {
+    private void write(Placement p, String file, String value) throws IOException {
         Path f = p.dir().resolve(file);
+        if (p.foreign()) previous.add(Map.entry(f, Files.readString(f, StandardCharsets.US_ASCII).strip()));
         try {
             Files.writeString(f, value, StandardCharsets.US_ASCII);
         } catch (IOException e) {
@@ -89,7 +98,7 @@ public final class SessionLimits implements AutoCloseable {
         }
     }
 
-    private static void writeIfPresent(Placement p, String file, String value) throws IOException {
+    private void writeIfPresent(Placement p, String file, String value) throws IOException {
         if (Files.exists(p.dir().resolve(file))) write(p, file, value);
     }
 
@@ -106,6 +115,12 @@ public final class SessionLimits implements AutoCloseable {
     public record Outcome(long oomKills, long pidsRefused, long cpuThrottledPeriods) {}
 
     public Outcome outcome() {
+        Outcome now = counted();
+        return new Outcome(now.oomKills() - baseline.oomKills(), now.pidsRefused() - baseline.pidsRefused(),
+                now.cpuThrottledPeriods() - baseline.cpuThrottledPeriods());
+    }
+
+    private Outcome counted() {
         long oom = 0, pids = 0, cpu = 0;
         for (Placement p : placements) {
             switch (p.controller()) {
@@ -144,9 +159,22 @@ public final class SessionLimits implements AutoCloseable {
         return Optional.empty();
     }
 
-    /** Removes the v1 directories once their processes are gone (rmdir can briefly fail with EBUSY). */
+    /**
+     * Puts back the values of a cgroup that is not cordon's (last written first), then removes the
+     * v1 directories once their processes are gone (rmdir can briefly fail with EBUSY).
+     */
     @Override
     public void close() {
+        List<String> failed = new ArrayList<>();
+        for (Map.Entry<Path, String> e : previous.reversed()) {
+            try {
+                Files.writeString(e.getKey(), e.getValue(), StandardCharsets.US_ASCII);
+            } catch (IOException x) {
+                failed.add(e.getKey() + " (" + e.getValue() + "): " + x.getMessage());
+            }
+        }
+        previous.clear();
+        if (!failed.isEmpty()) throw new LimitsException("cannot put back the limits that were there before: " + String.join("; ", failed));
         for (Path d : made.reversed()) {
             long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
             while (true) {

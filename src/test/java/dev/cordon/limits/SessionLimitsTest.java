@@ -62,6 +62,48 @@ class SessionLimitsTest {
     }
 
     @Test
+    void aGuardedCgroupGetsItsOwnValuesBackAndCountsOnlyWhatHappenedSinceTheLimitsWereSet() throws IOException {
+        Path root = v2Root("cpu memory pids", "memory");
+        Path deploy = Files.createDirectory(root.resolve("deploy"));
+        Files.writeString(deploy.resolve("memory.max"), "1073741824\n");
+        Files.writeString(deploy.resolve("memory.swap.max"), "max\n");
+        Files.writeString(deploy.resolve("cpu.max"), "max 100000\n");
+        Files.writeString(deploy.resolve("pids.max"), "max\n");
+        Files.writeString(deploy.resolve("memory.events"), "oom_kill 4\n");
+        Files.writeString(deploy.resolve("pids.events"), "max 2\n");
+        List<Placement> plan = Placements.planGuard(ALL, deploy, v1());
+        assertThat(plan).allSatisfy(p -> assertThat(p.foreign()).isTrue()).extracting(Placement::dir).containsOnly(deploy);
+
+        try (SessionLimits limits = SessionLimits.apply(ALL, plan)) {
+            assertThat(Files.readString(deploy.resolve("memory.max"))).isEqualTo(Long.toString(512L << 20));
+            assertThat(Files.readString(deploy.resolve("cpu.max"))).isEqualTo("50000 100000");
+            assertThat(Files.readString(deploy.resolve("pids.max"))).isEqualTo("100");
+            Files.writeString(deploy.resolve("memory.events"), "oom_kill 5\n");
+            assertThat(limits.outcome()).as("the 4 OOM kills and 2 refused forks from before the guard are not its")
+                    .isEqualTo(new SessionLimits.Outcome(1, 0, 0));
+        }
+        assertThat(Files.readString(deploy.resolve("memory.max"))).isEqualTo("1073741824");
+        assertThat(Files.readString(deploy.resolve("memory.swap.max"))).isEqualTo("max");
+        assertThat(Files.readString(deploy.resolve("cpu.max"))).isEqualTo("max 100000");
+        assertThat(Files.readString(deploy.resolve("pids.max"))).isEqualTo("max");
+        assertThat(deploy).as("the guarded cgroup stays").exists();
+    }
+
+    @Test
+    void aGuardRefusesAControllerThatIsOnlyInCgroupV1() throws IOException {
+        Path root = v2Root("hugetlb", "");
+        Path deploy = Files.createDirectory(root.resolve("deploy"));
+        Files.createDirectories(tmp.resolve("memory"));
+        assertThatThrownBy(() -> Placements.planGuard(new Limits(Limits.parseMemory("64M"), null, null), deploy, v1("memory")))
+                .isInstanceOf(LimitsException.class)
+                .hasMessageContaining("cordon guard --memory needs the memory controller in cgroup v2")
+                .hasMessageContaining("offers only hugetlb")
+                .hasMessageContaining("memory is a cgroup v1 controller")
+                .hasMessageContaining("cordon run --memory");
+        assertThat(Placements.planGuard(Limits.NONE, deploy, v1("memory"))).isEmpty();
+    }
+
+    @Test
     void hybridUsesV1DirectoriesBelowCordonsOwnCgroupAndRemovesThem() throws IOException {
         Path root = v2Root("hugetlb", "");
         Path session = root.resolve("cordon-1-ab");

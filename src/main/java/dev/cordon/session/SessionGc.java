@@ -27,8 +27,13 @@ public final class SessionGc {
     static final Duration KILL_WAIT = Duration.ofSeconds(10);
     static final Duration RMDIR_WAIT = Duration.ofSeconds(5);
 
-    /** A session to clean: the parts of it that exist, and why it is orphaned. */
-    public record Leftover(String name, String why, Path cgroup, Path pinDir, Path recordFile, List<Path> limitDirs) {
+    /**
+     * A session to clean: the parts of it that exist, and why it is orphaned.
+     *
+     * @param cgroup  a run's cgroup, whose processes are killed and which is removed; null for a guard
+     * @param guarded the cgroup a dead guard protected: never killed or removed, only released; null for a run
+     */
+    public record Leftover(String name, String why, Path cgroup, Path pinDir, Path recordFile, List<Path> limitDirs, Path guarded) {
         public Leftover {
             limitDirs = List.copyOf(limitDirs);
         }
@@ -74,18 +79,21 @@ public final class SessionGc {
             Path pins = pinRoot.resolve(name);
             String why;
             List<Path> limitDirs = List.of();
+            Path guarded = null;
             if (loaded != null && loaded.record() != null) {
                 SessionRecord r = loaded.record();
-                if (!r.pinDir().equals(pins) || (cgroup != null && !r.cgroup().equals(cgroup))) {
+                if (!r.pinDir().equals(pins) || (r.guard() == null && cgroup != null && !r.cgroup().equals(cgroup))) {
                     notes.add("session " + name + ": its record " + loaded.file() + " names " + r.cgroup() + " and " + r.pinDir()
                             + ", not where cordon puts them; not touching it");
                     continue;
                 }
                 if (r.ownerAlive(proc)) {
-                    live.add("session " + name + ": cordon (pid " + r.ownerPid() + ") is running; left alone");
+                    live.add("session " + name + ": cordon " + (r.guard() == null ? "" : "guard of " + r.cgroup() + " ")
+                            + "(pid " + r.ownerPid() + ") is running; left alone");
                     continue;
                 }
-                why = "its cordon (pid " + r.ownerPid() + ") is gone";
+                why = "its cordon " + (r.guard() == null ? "" : "guard ") + "(pid " + r.ownerPid() + ") is gone";
+                if (r.guard() != null) guarded = r.cgroup();
                 limitDirs = r.limitDirs().stream().filter(Files::isDirectory).toList();
             } else {
                 if (loaded != null) notes.add("session " + name + ": unreadable record " + loaded.file() + ": " + loaded.problem());
@@ -97,11 +105,36 @@ public final class SessionGc {
                 why = (loaded == null ? "no record; " : "") + "cordon pid " + pid + " is gone";
             }
             orphans.add(new Leftover(name, why,
-                    cgroup != null && Files.isDirectory(cgroup) ? cgroup : null,
+                    guarded == null && cgroup != null && Files.isDirectory(cgroup) ? cgroup : null,
                     Files.isDirectory(pins) ? pins : null,
-                    loaded != null ? loaded.file() : null, limitDirs));
+                    loaded != null ? loaded.file() : null, limitDirs, guarded));
         }
         return new Scan(orphans, live, notes);
+    }
+
+    /**
+     * {@code cordon guard --release}: removes the pins a dead guard of {@code guarded} left (its
+     * processes keep running, unguarded from then on).
+     *
+     * @return one line per step done
+     * @throws CordonException when a running cordon guards it, or no guard of it is on record
+     */
+    public List<String> releaseGuard(Path guarded) throws IOException {
+        Map<String, SessionRecords.Loaded> recs = records.list();
+        List<String> done = new ArrayList<>();
+        for (SessionRecords.Loaded loaded : recs.values()) {
+            SessionRecord r = loaded.record();
+            if (r == null || r.guard() == null || !r.cgroup().equals(guarded)) continue;
+            if (r.ownerAlive(proc)) {
+                throw new CordonException(guarded + " is guarded by a running cordon (pid " + r.ownerPid() + "); stop it with "
+                        + "kill -TERM " + r.ownerPid() + " (it detaches cleanly), --release is for a guard that died");
+            }
+            Path pins = pinRoot.resolve(r.name());
+            done.addAll(clean(new Leftover(r.name(), "its cordon guard (pid " + r.ownerPid() + ") is gone", null,
+                    Files.isDirectory(pins) ? pins : null, loaded.file(), List.of(), guarded)));
+        }
+        if (done.isEmpty()) throw new CordonException("no guard of " + guarded + " is on record in " + records.dir() + "; nothing to release");
+        return done;
     }
 
     /** One line saying what {@link #clean} would do. */
@@ -109,7 +142,10 @@ public final class SessionGc {
         List<String> steps = new ArrayList<>();
         if (l.cgroup() != null) steps.add("kill " + processCount(l.cgroup()) + " process(es) and remove cgroup " + l.cgroup());
         for (Path d : l.limitDirs()) steps.add("remove limit cgroup " + d);
-        if (l.pinDir() != null) steps.add("unpin " + PinDir.count(l.pinDir()) + " link(s) in " + l.pinDir());
+        if (l.pinDir() != null) {
+            steps.add("unpin " + PinDir.count(l.pinDir()) + " link(s) in " + l.pinDir()
+                    + (l.guarded() == null ? "" : " (releasing " + l.guarded() + ": what runs there is left running, unguarded)"));
+        }
         if (l.recordFile() != null) steps.add("remove record " + l.recordFile());
         return "session " + l.name() + " (" + l.why() + "): " + String.join("; ", steps);
     }
@@ -131,7 +167,10 @@ public final class SessionGc {
             done.add("removed limit cgroup " + d);
         }
         try {
-            if (l.pinDir() != null) done.add("unpinned " + PinDir.remove(l.pinDir()) + " link(s) and removed " + l.pinDir());
+            if (l.pinDir() != null) {
+                done.add("unpinned " + PinDir.remove(l.pinDir()) + " link(s) and removed " + l.pinDir()
+                        + (l.guarded() == null ? "" : " (released " + l.guarded() + ")"));
+            }
             if (l.recordFile() != null && Files.deleteIfExists(l.recordFile())) done.add("removed record " + l.recordFile());
         } catch (IOException e) {
             throw new CordonException("cannot remove " + e.getMessage() + " of session " + l.name(), e);

@@ -13,6 +13,10 @@ import java.util.concurrent.TimeUnit;
  * removes it (children first: the command may have made its own) and only then the pins and the
  * record. If the cgroup does not empty it keeps the pins, so whatever is left stays guarded.
  *
+ * <p>A guard's watchdog never kills: the processes were there before the guard. With
+ * {@code --on-exit closed} it only says what stays (the pins keep the last policy in force);
+ * with {@code release} it removes the pins and the record.
+ *
  * <p>Its own session (setsid) and ignored INT/TERM/HUP keep a Ctrl-C or a hang-up meant for
  * cordon from taking it down too.
  */
@@ -49,6 +53,22 @@ final class Watchdog implements AutoCloseable {
             [ -d "$cg" ] || rm -f "$state"
             """;
 
+    static final String GUARD_SCRIPT = """
+            trap '' INT TERM HUP QUIT PIPE
+            IFS= read -r line
+            [ "$line" = done ] && exit 0
+            cg=$1 pins=$2 state=$3 onexit=$4
+            if [ "$onexit" = release ]; then
+              rm -rf "$pins"
+              rmdir "${pins%/*}" 2>/dev/null
+              rm -f "$state"
+              echo "cordon: watchdog: the guard of $cg is gone; released (--on-exit release): what runs there is no longer guarded" >&2
+            else
+              echo "cordon: watchdog: the guard of $cg is gone; its programs stay attached with the last policy (fail closed:" \
+                "denied destinations stay denied, DNS is refused); cordon guard --release $cg or cordon gc removes them" >&2
+            fi
+            """;
+
     private final Process process;
     private final OutputStream pipe;
 
@@ -61,14 +81,22 @@ final class Watchdog implements AutoCloseable {
         java.util.List<String> argv = new java.util.ArrayList<>(java.util.List.of(setsid(), "/bin/sh", "-c", SCRIPT, "cordon-watchdog",
                 cgroup.toString(), pinDir.toString(), recordFile.toString()));
         for (Path d : limitDirs) argv.add(d.toString());
+        return start(argv, "so a crash could leave the command behind; not running it");
+    }
+
+    static Watchdog startForGuard(Path guarded, Path pinDir, Path recordFile, SessionRecord.OnExit onExit) {
+        return start(java.util.List.of(setsid(), "/bin/sh", "-c", GUARD_SCRIPT, "cordon-watchdog", guarded.toString(),
+                pinDir.toString(), recordFile.toString(), onExit.label()), "so a crash would go unsaid; not guarding");
+    }
+
+    private static Watchdog start(java.util.List<String> argv, String consequence) {
         ProcessBuilder pb = new ProcessBuilder(argv)
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD)
                 .redirectError(ProcessBuilder.Redirect.INHERIT);
         try {
             return new Watchdog(pb.start());
         } catch (IOException e) {
-            throw new CordonException("cannot start the watchdog (setsid /bin/sh), so a crash could leave the command "
-                    + "behind; not running it: " + e.getMessage(), e);
+            throw new CordonException("cannot start the watchdog (setsid /bin/sh), " + consequence + ": " + e.getMessage(), e);
         }
     }
 

@@ -23,11 +23,24 @@ class SessionRecordTest {
     @Test
     void limitDirectoriesRoundTripAndMustBeTheSessionsOwn() {
         SessionRecord withLimits = new SessionRecord(NAME, 4242, 987654, RECORD.cgroup(), RECORD.pinDir(), 4243,
-                java.util.List.of(Path.of("/sys/fs/cgroup/memory/box", NAME), Path.of("/sys/fs/cgroup/pids", NAME)));
+                java.util.List.of(Path.of("/sys/fs/cgroup/memory/box", NAME), Path.of("/sys/fs/cgroup/pids", NAME)), null);
         assertThat(withLimits.format()).contains("limits.0=/sys/fs/cgroup/memory/box/" + NAME + "\n", "limits.1=/sys/fs/cgroup/pids/" + NAME);
         assertThat(SessionRecord.parse(withLimits.format())).isEqualTo(withLimits);
         assertThatThrownBy(() -> new SessionRecord(NAME, 1, 1, RECORD.cgroup(), RECORD.pinDir(), 2,
-                java.util.List.of(Path.of("/sys/fs/cgroup/memory")))).hasMessageContaining("named " + NAME);
+                java.util.List.of(Path.of("/sys/fs/cgroup/memory")), null)).hasMessageContaining("named " + NAME);
+    }
+
+    @Test
+    void aGuardsRecordKeepsItsOnExitAndDnsPort() {
+        SessionRecord guard = new SessionRecord(NAME, 4242, 987654, Path.of("/sys/fs/cgroup/unified/deploy"), RECORD.pinDir(), 4243,
+                java.util.List.of(), new SessionRecord.GuardInfo(SessionRecord.OnExit.RELEASE, 0));
+        assertThat(guard.format()).contains("guard.on-exit=release\n", "guard.dns-port=0\n");
+        assertThat(SessionRecord.parse(guard.format())).isEqualTo(guard);
+        SessionRecord listening = guard.withDnsPort(40053);
+        assertThat(SessionRecord.parse(listening.format()).guard()).isEqualTo(new SessionRecord.GuardInfo(SessionRecord.OnExit.RELEASE, 40053));
+        assertThat(SessionRecord.parse(RECORD.format()).guard()).as("a run's record has no guard part").isNull();
+        assertThatThrownBy(() -> SessionRecord.parse(guard.format().replace("on-exit=release", "on-exit=later")))
+                .hasMessageContaining("closed or release");
     }
 
     @Test
@@ -70,7 +83,7 @@ class SessionRecordTest {
     @Test
     void thisProcessHasAStartTimeAndItsRecordSaysItIsAlive() {
         SessionRecord mine = SessionRecord.forThisProcess("cordon-" + ProcessHandle.current().pid() + "-ff",
-                Path.of("/cg/x"), Path.of("/pins/x"), 1, java.util.List.of());
+                Path.of("/cg/x"), Path.of("/pins/x"), 1, java.util.List.of(), null);
         assertThat(mine.ownerAlive(ProcessStart.PROC)).isTrue();
         assertThat(ProcessStart.of(-1)).isEmpty();
     }

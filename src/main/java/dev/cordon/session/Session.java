@@ -8,10 +8,7 @@ import dev.cordon.events.ProcessTable;
 import dev.cordon.events.JsonLinesFile;
 import dev.cordon.events.ViolationLog;
 import dev.cordon.events.RunEnd;
-import dev.cordon.events.Escape;
-import dev.cordon.report.Reports;
 import dev.cordon.report.live.RunRecorder;
-import dev.cordon.report.model.RunModel;
 import dev.cordon.events.RunStart;
 import dev.cordon.policy.Action;
 import dev.cordon.policy.OutagePlan;
@@ -19,11 +16,12 @@ import dev.cordon.limits.LimitsException;
 import dev.cordon.limits.Placement;
 import dev.cordon.limits.Placements;
 import dev.cordon.limits.SessionLimits;
-import dev.cordon.policy.Limits;
 import dev.cordon.sys.Capabilities;
 import dev.cordon.sys.MountTable;
 import dev.cordon.sys.Capability;
 import dev.cordon.sys.LocalResolvers;
+import dev.cordon.sys.Libc;
+import dev.cordon.sys.StartupTrace;
 
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -36,6 +34,7 @@ import java.util.Deque;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * One guarded run: cgroup, programs, event pump, command, cleanup. Resources are released in
@@ -69,8 +68,8 @@ public final class Session {
         try {
             // Same uid is enough to ptrace a dumpable process, read its memory or take its link fds
             // (pidfd_getfd); non-dumpable, all of that needs CAP_SYS_PTRACE, which the command lacks.
-            dev.cordon.sys.Libc.setNotDumpable();
-        } catch (dev.cordon.sys.Libc.ErrnoException e) {
+            Libc.setNotDumpable();
+        } catch (Libc.ErrnoException e) {
             throw new CordonException("cannot protect cordon from the command (" + e.getMessage() + "); not running it", e);
         }
         String name = SessionCgroup.newName();
@@ -88,7 +87,7 @@ public final class Session {
         Throwable failure = null;
         try {
             // First in, last out: from here until cleanup is done a signal cannot end cordon.
-            java.util.concurrent.atomic.AtomicReference<SessionCgroup> created = new java.util.concurrent.atomic.AtomicReference<>();
+            AtomicReference<SessionCgroup> created = new AtomicReference<>();
             SignalForwarder signals = new SignalForwarder(() -> {
                 SessionCgroup c = created.get();
                 if (c != null) c.killAll();
@@ -100,7 +99,7 @@ public final class Session {
             cleanup.push(crash);
             cgroup = SessionCgroup.create(root, name);
             created.set(cgroup);
-            dev.cordon.sys.StartupTrace.mark("cgroup");
+            StartupTrace.mark("cgroup");
             cleanup.push(cgroup);
             SessionLimits limits = applyLimits(limitPlan);
             cleanup.push(limits);
@@ -118,17 +117,14 @@ public final class Session {
                     throw new CordonException("cannot write events to " + options.eventsFile() + ": " + e.getMessage(), e);
                 }
             }
-            RunRecorder recorder = null;
-            if (options.report().summary() || !options.report().reports().isEmpty() || stepSummary()) {
-                // Only the summary wants it: keep what the summary shows, not every allowed query.
-                recorder = options.report().reports().isEmpty() && !stepSummary() ? RunRecorder.forSummary() : new RunRecorder();
-                sinkList.add(recorder);
-            }
+            RunReports reports = new RunReports(options.report(), err);
+            RunRecorder recorder = reports.recorder();
+            if (recorder != null) sinkList.add(recorder);
             FanOut sinks = new FanOut(sinkList);
 
             Guard guard = Guard.attach(new Guard.Settings(options.policy(), options.mode(), options.dns(), options.allowRawSockets(),
                             options.outage(), options.limits().egressRate() == null ? 0 : options.limits().egressRate().bytesPerSecond(),
-                            reportAll()), cgroup.fd(), crash.pinDir(), processes, sinks,
+                            reports.recordsAllowed(options.eventsFile())), cgroup.fd(), crash.pinDir(), processes, sinks,
                     List.of(new LauncherExecFilter(sinks, chain, options.command())), new ExecDenials(droppedCaps),
                     "not running the command");
             cleanup.push(guard);
@@ -144,16 +140,16 @@ public final class Session {
             Process child = CommandLauncher.start(chain.argv(), options.command(), procsFiles, options.stdio(),
                     options.containment().environment());
             signals.forwardTo(child.pid());
-            dev.cordon.sys.StartupTrace.mark("spawned");
+            StartupTrace.mark("spawned");
             int status = waitUninterruptibly(child);
-            dev.cordon.sys.StartupTrace.mark("command exited");
+            StartupTrace.mark("command exited");
             int leftovers = cgroup.pids().size();
             if (leftovers > 0) {
                 err.println("cordon: the command exited; killing " + leftovers + " process(es) it left in the session");
             }
             cgroup.killAll();
             cgroup.awaitEmpty(Duration.ofSeconds(10));
-            dev.cordon.sys.StartupTrace.mark("cgroup empty");
+            StartupTrace.mark("cgroup empty");
             long dropped = guard.kernel().droppedEvents();
             if (dropped > 0) err.println("cordon: " + dropped + " event(s) dropped because the ring buffer was full");
             guard.drain(); // outage waits settled, every kernel event delivered, before the run's last record
@@ -167,10 +163,10 @@ public final class Session {
             for (String line : limits.describe(limited)) err.println("cordon: " + line);
             Instant ended = Instant.now();
             sinks.runEnded(new RunEnd(ended, exitStatus, status, (int) child.pid(), Duration.between(started, ended).toMillis(),
-                    violations, dropped, runEndLimits(limited)));
-            dev.cordon.sys.StartupTrace.mark("pump closed");
-            if (recorder != null) report(recorder.model());
-            dev.cordon.sys.StartupTrace.mark("reported");
+                    violations, dropped, RunReports.limits(options.limits(), limited)));
+            StartupTrace.mark("pump closed");
+            if (recorder != null) reports.write(recorder.model());
+            StartupTrace.mark("reported");
             return exitStatus;
         } catch (Throwable t) {
             failure = t;
@@ -182,7 +178,7 @@ public final class Session {
                 cgroup.awaitEmpty(Duration.ofSeconds(10));
             }
             closeAll(cleanup, failure);
-            dev.cordon.sys.StartupTrace.mark("cleaned up");
+            StartupTrace.mark("cleaned up");
             err.flush();
         }
     }
@@ -211,45 +207,6 @@ public final class Session {
         return plan.stream().filter(p -> !p.v2()).map(p -> new Containment.V1View(p.hierarchy().path(), p.hierarchyOptions())).toList();
     }
 
-    private RunEnd.Limits runEndLimits(SessionLimits.Outcome o) {
-        Limits l = options.limits();
-        if (!l.needsControllers() && l.egressRate() == null) return null;
-        return new RunEnd.Limits(l.memory() == null ? null : l.memory().text(), l.cpu() == null ? null : l.cpu().toPlainString(),
-                l.pids(), l.egressRate() == null ? null : l.egressRate().text(), o.oomKills(), o.pidsRefused(), o.cpuThrottledPeriods());
-    }
-
-    /** Allowed attempts are worth the ring buffer only when something records them. */
-    private boolean reportAll() {
-        return options.eventsFile() != null || !options.report().reports().isEmpty() || stepSummary();
-    }
-
-    private static boolean stepSummary() {
-        String f = System.getenv(Reports.STEP_SUMMARY_ENV);
-        return f != null && !f.isBlank();
-    }
-
-    /** The end-of-run summary, --report files, and GitHub's step summary. A report that fails to write is said, not fatal. */
-    private void report(RunModel model) {
-        if (options.report().summary()) {
-            String summary = Reports.summary(model);
-            if (!summary.isEmpty()) err.print(summary.endsWith("\n") ? summary : summary + "\n");
-        }
-        for (Path file : options.report().reports()) {
-            try {
-                Reports.write(model, file);
-                err.println("cordon: report written to " + Escape.visible(file.toString()));
-            } catch (IOException | RuntimeException e) {
-                err.println("cordon: cannot write the report " + Escape.visible(file.toString()) + ": " + Escape.visible(String.valueOf(e.getMessage())));
-            }
-        }
-        try {
-            Reports.appendStepSummary(model, System.getenv());
-        } catch (IOException | RuntimeException e) {
-            err.println("cordon: cannot append to $" + Reports.STEP_SUMMARY_ENV + ": " + Escape.visible(String.valueOf(e.getMessage())));
-        }
-        err.flush();
-    }
-
     private RunStart runStart(Instant time) {
         OutagePlan o = options.outage();
         Action def = options.policy().defaultAction();
@@ -259,7 +216,7 @@ public final class Session {
                 o.active() ? o.style().label() : null, o.active() ? o.maxWait().toMillis() : 0);
     }
 
-    private static String cordonVersion() {
+    static String cordonVersion() {
         String v = Session.class.getPackage().getImplementationVersion();
         return v == null ? "dev" : v;
     }
@@ -292,7 +249,8 @@ public final class Session {
         }
     }
 
-    private void closeAll(Deque<AutoCloseable> cleanup, Throwable failure) {
+    /** Closes in stack order; the first failure is thrown, or added to {@code failure} when there is one. */
+    static void closeAll(Deque<AutoCloseable> cleanup, Throwable failure) {
         CordonException cleanupFailure = null;
         while (!cleanup.isEmpty()) {
             try {

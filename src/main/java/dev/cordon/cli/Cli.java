@@ -49,11 +49,12 @@ public final class Cli {
     }
 
     /** The subcommands in help order, by name. */
-    static final List<String> SUBCOMMANDS = List.of("run", "policy", "report", "suggest", "demo", "doctor", "gc");
+    static final List<String> SUBCOMMANDS = List.of("run", "guard", "policy", "report", "suggest", "demo", "doctor", "gc");
 
     private static Object subcommand(String name) {
         return switch (name) {
             case "run" -> new RunCommand();
+            case "guard" -> new GuardCommand();
             case "policy" -> new PolicyCommand();
             case "report" -> new ReportCommand();
             case "suggest" -> new SuggestCommand();

@@ -29,6 +29,11 @@ public final class DnsService implements AutoCloseable {
             upstreams = List.copyOf(upstreams);
         }
 
+        /** The same options forwarding to {@code servers} instead. */
+        public Options withUpstreams(List<InetSocketAddress> servers) {
+            return new Options(policy, mode, blockedResponse, servers, upstreamTimeout, ttl, maxLearned, proxy, outage, blockPrivateAnswers);
+        }
+
         public Options(DomainPolicy policy, Mode mode, QueryHandler.BlockedResponse blockedResponse,
                        List<InetSocketAddress> upstreams, Duration upstreamTimeout, LearnedAddresses.Ttl ttl,
                        int maxLearned, DnsProxy.Options proxy, OutagePlan outage) {

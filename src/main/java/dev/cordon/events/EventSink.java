@@ -19,7 +19,10 @@ public interface EventSink extends AutoCloseable {
     /** Before the command starts. */
     default void runStarted(RunStart start) {}
 
-    /** After every process of the session is gone and every event is delivered. */
+    /** A guard reloaded its policy file, or kept the old policy because the file had errors. */
+    default void policyReloaded(PolicyReload reload) {}
+
+    /** After every process of the session is gone and every event is delivered (a guard: after it detached). */
     default void runEnded(RunEnd end) {}
 
     @Override

@@ -42,6 +42,11 @@ public final class FanOut implements EventSink {
     }
 
     @Override
+    public void policyReloaded(PolicyReload reload) {
+        for (EventSink s : sinks) s.policyReloaded(reload);
+    }
+
+    @Override
     public void runEnded(RunEnd end) {
         for (EventSink s : sinks) s.runEnded(end);
     }

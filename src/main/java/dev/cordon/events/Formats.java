@@ -218,7 +218,21 @@ public final class Formats {
                     .append(",\"style\":").append(Escape.json(s.outageStyle())).append('}');
         }
         sb.append("],");
+        if (s.guard() != null) field(sb, "guard", Escape.json(s.guard()));
         sb.append("\"outageWaitMs\":").append(s.outageWaitMs());
+        return sb.append('}').toString();
+    }
+
+    public static String json(PolicyReload r) {
+        StringBuilder sb = new StringBuilder(200).append('{');
+        field(sb, "time", Escape.json(r.time().toString()));
+        field(sb, "type", Escape.json("policy-reload"));
+        field(sb, "policy", r.policyFile() == null ? "null" : Escape.json(r.policyFile()));
+        field(sb, "applied", Boolean.toString(r.applied()));
+        field(sb, "mode", Escape.json(r.mode()));
+        field(sb, "default", Escape.json(r.defaultAction()));
+        array(sb, "problems", r.problems());
+        sb.setLength(sb.length() - 1); // array() leaves a comma
         return sb.append('}').toString();
     }
 

@@ -47,6 +47,11 @@ public final class JsonLinesFile implements EventSink {
     }
 
     @Override
+    public void policyReloaded(PolicyReload reload) {
+        write(Formats.json(reload));
+    }
+
+    @Override
     public void runEnded(RunEnd end) {
         write(Formats.json(end));
     }

@@ -34,7 +34,7 @@ class CliTreeTest {
     @Test
     void theFullTreeHasEverySubcommandInHelpOrder() {
         CommandLine all = Cli.create(new PrintWriter(out, true), new PrintWriter(err, true));
-        assertThat(all.getSubcommands().keySet()).containsExactly("run", "policy", "report", "suggest", "demo", "doctor", "gc");
+        assertThat(all.getSubcommands().keySet()).containsExactly("run", "guard", "policy", "report", "suggest", "demo", "doctor", "gc");
     }
 
     @Test

@@ -82,7 +82,7 @@ final class LauncherExecFilter implements EventSink {
         ProcessTable.Attribution who = d.who();
         // an attribution does not say whether its argv was cut off: a prefix of a step counts
         if (who.source() == ProcessTable.Source.EXEC && isLauncherStep(who.argv(), true)) {
-            who = new ProcessTable.Attribution(who.pid(), who.ppid(), command, who.source());
+            who = who.withArgv(command);
             d = new ExecDenial(d.time(), d.event(), who, d.file(), d.fileCapabilities(), d.droppedByCordon(), d.unresolved());
         }
         next.execDenied(d);

@@ -57,14 +57,14 @@ final class LauncherExecFilter implements EventSink {
     }
 
     @Override
-    public void exec(Instant time, ExecEvent e) {
+    public void exec(Instant time, ExecEvent e, String task) {
         for (String h : helpers) {
             if (matches(h, e.argv(), e.truncated())) {
                 helperPids.add(e.process().pid());
                 return;
             }
         }
-        if (!isLauncherStep(e)) next.exec(time, e);
+        if (!isLauncherStep(e)) next.exec(time, e, task);
     }
 
     @Override
@@ -89,9 +89,9 @@ final class LauncherExecFilter implements EventSink {
     }
 
     @Override
-    public void exit(Instant time, ExitEvent event) {
+    public void exit(Instant time, ExitEvent event, String task) {
         if (helperPids.remove(event.process().pid())) return;
-        next.exit(time, event);
+        next.exit(time, event, task);
     }
 
     @Override

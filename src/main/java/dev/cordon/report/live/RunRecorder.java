@@ -66,7 +66,7 @@ public final class RunRecorder implements EventSink {
     }
 
     @Override
-    public synchronized void exec(Instant time, ExecEvent e) {
+    public synchronized void exec(Instant time, ExecEvent e, String task) {
         if (room(false)) builder.exec(time, e.process().pid(), e.ppid(), e.process().comm(), e.argv());
     }
 
@@ -83,7 +83,7 @@ public final class RunRecorder implements EventSink {
     }
 
     @Override
-    public synchronized void exit(Instant time, ExitEvent e) {
+    public synchronized void exit(Instant time, ExitEvent e, String task) {
         if (room(false)) {
             builder.exit(time, e.process().pid(), e.ppid(), e.process().comm(), e.signal() == 0 ? e.status() : null,
                     e.signal() == 0 ? null : e.signal());

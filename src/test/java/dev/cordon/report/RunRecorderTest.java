@@ -67,6 +67,23 @@ class RunRecorderTest {
     }
 
     @Test
+    void theTaskOfEveryEventReachesTheModel() {
+        RunRecorder r = new RunRecorder();
+        r.exec(T, new ExecEvent(0, new ProcessRef(10, 10, "sh", 41), 1, List.of("sh", "./deploy.sh"), false), "deploy@41.service");
+        r.dns(new DnsEvent(T.plusSeconds(1), "github.com.", "A", Verdict.BLOCKED, DnsEvent.FROM_REQUEST, "github.com.",
+                "github.com", who(10, 1, "sh", "./deploy.sh").withTask("deploy@41.service"), Mode.ENFORCE, "blocklist", "udp",
+                List.of()));
+        NetAttempt other = connect(20, Verdict.BLOCKED, 443);
+        r.attempt(new NetAttempt(other.time(), other.event(), other.who().withTask("deploy@42.service"), other.rule(), other.mode()));
+        r.exit(T.plusSeconds(3), new ExitEvent(0, new ProcessRef(30, 30, "true", 43), 1, 0), "deploy@43.service");
+
+        RunModel m = r.model();
+        assertThat(m.processes()).extracting(p -> p.task())
+                .containsExactlyInAnyOrder("deploy@41.service", "deploy@42.service", "deploy@43.service");
+        assertThat(m.attempts()).extracting(a -> a.task()).containsExactly("deploy@41.service", "deploy@42.service");
+    }
+
+    @Test
     void pastCapacityKeepsViolationsForAWhileAndCountsWhatItDropped() {
         RunRecorder r = new RunRecorder(8);
         for (int i = 0; i < 20; i++) r.attempt(connect(11, Verdict.ALLOWED, 1000 + i));

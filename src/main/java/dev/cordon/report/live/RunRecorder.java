@@ -67,7 +67,7 @@ public final class RunRecorder implements EventSink {
 
     @Override
     public synchronized void exec(Instant time, ExecEvent e, String task) {
-        if (room(false)) builder.exec(time, e.process().pid(), e.ppid(), e.process().comm(), e.argv());
+        if (room(false)) builder.exec(time, e.process().pid(), e.ppid(), e.process().comm(), e.argv(), shared(task));
     }
 
     @Override
@@ -86,7 +86,7 @@ public final class RunRecorder implements EventSink {
     public synchronized void exit(Instant time, ExitEvent e, String task) {
         if (room(false)) {
             builder.exit(time, e.process().pid(), e.ppid(), e.process().comm(), e.signal() == 0 ? e.status() : null,
-                    e.signal() == 0 ? null : e.signal());
+                    e.signal() == 0 ? null : e.signal(), shared(task));
         }
     }
 
@@ -141,7 +141,8 @@ public final class RunRecorder implements EventSink {
     private static final int SHARED_MAX = 100_000;
 
     private Attempt shared(Attempt a) {
-        return new Attempt(a.time(), a.kind(), a.verdict(), a.pid(), shared(a.cmd()), shared(a.domains()), shared(a.ip()), a.port(),
+        return new Attempt(a.time(), a.kind(), a.verdict(), a.pid(), shared(a.cmd()), shared(a.task()), shared(a.domains()),
+                shared(a.ip()), a.port(),
                 shared(a.proto()), shared(a.qtype()), shared(a.rule()), shared(a.reason()), shared(a.addresses()),
                 shared(a.outageStyle()), a.waitedMs(), shared(a.waitEnd()));
     }

@@ -43,6 +43,7 @@ public record TaskDestinations(String task, int processes, List<Destination> des
 
     /** One group per task, in {@link #ORDER}, quiet tasks too; none for a run without tasks (cordon run). */
     public static List<TaskDestinations> of(RunModel model) {
+        if (!model.hasTasks()) return List.of();
         TreeSet<String> tasks = new TreeSet<>(ORDER);
         Map<String, Integer> processes = new HashMap<>();
         for (ProcessNode p : model.processes()) {
@@ -50,7 +51,6 @@ public record TaskDestinations(String task, int processes, List<Destination> des
             if (p.task() != null) tasks.add(p.task());
             for (Attempt a : p.attempts()) if (a.task() != null) tasks.add(a.task());
         }
-        if (tasks.isEmpty()) return List.of();
         Map<String, List<Destination>> byTask = Destinations.byTask(model);
         if (byTask.containsKey(null)) tasks.add(null);
         List<TaskDestinations> out = new ArrayList<>(tasks.size());

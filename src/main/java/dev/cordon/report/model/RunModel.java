@@ -44,6 +44,24 @@ public record RunModel(RunInfo run, List<ProcessNode> processes, int root, long 
         return p.attempts().isEmpty() ? null : p.attempts().getFirst().time();
     }
 
+    /** Whether any process or attempt names a task: a run of cordon guard, not of cordon run. */
+    public boolean hasTasks() {
+        for (ProcessNode p : processes) {
+            if (p.task() != null) return true;
+            for (Attempt a : p.attempts()) if (a.task() != null) return true;
+        }
+        return false;
+    }
+
+    /**
+     * Whether the tree should name {@code p}'s task at {@code p}: it has one, and its parent runs in
+     * another or has none (a deploy system's task starts below the process that started it).
+     */
+    public boolean entersTask(ProcessNode p) {
+        if (p.task() == null) return false;
+        return p.parent() < 0 || !p.task().equals(process(p.parent()).task());
+    }
+
     /** The processes from the root down to {@code id}, root first. */
     public List<ProcessNode> pathTo(int id) {
         List<ProcessNode> path = new ArrayList<>();

@@ -8,6 +8,7 @@ import dev.cordon.events.NetAttempt;
 import dev.cordon.events.OutageWait;
 import dev.cordon.events.RunEnd;
 import dev.cordon.events.RunStart;
+import dev.cordon.report.analysis.Destinations;
 import dev.cordon.report.model.Attempt;
 import dev.cordon.report.model.OutageSpec;
 import dev.cordon.report.model.RunModel;
@@ -15,7 +16,11 @@ import dev.cordon.report.model.RunModelBuilder;
 import dev.cordon.report.model.Verdict;
 
 import java.time.Instant;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 
 /**
  * Collects a live session's events in memory for the end-of-run summary and {@code --report}.
@@ -28,12 +33,12 @@ import java.util.List;
  * the session delivers each once, when its wait has ended.
  */
 public final class RunRecorder implements EventSink {
-    public static final int DEFAULT_CAPACITY = 200_000, DEFAULT_MAX_DESTINATIONS = dev.cordon.report.analysis.Destinations.MAX_KEPT;
+    public static final int DEFAULT_CAPACITY = 200_000, DEFAULT_MAX_DESTINATIONS = Destinations.MAX_KEPT;
 
     private final int capacity;
     private final int maxDestinations;
     private final boolean notableOnly;
-    private final java.util.Set<String> destinations = new java.util.HashSet<>();
+    private final Set<String> destinations = new HashSet<>();
     private long omitted;
     private final RunModelBuilder builder = new RunModelBuilder();
     private long dropped;
@@ -129,7 +134,7 @@ public final class RunRecorder implements EventSink {
 
     // A query flood repeats the same few command lines, names, rules and reasons in every record:
     // one copy of each keeps 200k records at ~100 bytes apiece instead of ~1 KB (RSS under load).
-    private final java.util.Map<Object, Object> shared = new java.util.HashMap<>();
+    private final Map<Object, Object> shared = new HashMap<>();
 
     @SuppressWarnings("unchecked")
     private <T> T shared(T value) {

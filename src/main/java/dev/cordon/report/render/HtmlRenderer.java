@@ -17,6 +17,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.EnumMap;
@@ -169,7 +170,7 @@ public final class HtmlRenderer {
                 .append("<div class=\"legend\">A coloured bar marks the way from the command to a process that was blocked (red), hit an outage (purple) or was audited (amber); ")
                 .append("branches without network activity start collapsed.</div>\n<ul class=\"tree\">\n");
         // iterative, so a deep chain of processes cannot overflow the stack
-        java.util.ArrayDeque<Frame> stack = new java.util.ArrayDeque<>();
+        ArrayDeque<Frame> stack = new ArrayDeque<>();
         open(sb, model, net, model.root());
         stack.push(frame(model, net, model.root()));
         while (!stack.isEmpty()) {

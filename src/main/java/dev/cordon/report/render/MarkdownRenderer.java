@@ -14,6 +14,7 @@ import dev.cordon.report.model.RunModel;
 import dev.cordon.report.model.Verdict;
 
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -43,7 +44,7 @@ public final class MarkdownRenderer {
         }
         if (model.omittedAttempts() > 0) {
             sb.append("\n> **Incomplete:** ").append(Text.plural(model.omittedAttempts(), "more attempt", "more attempts"))
-                    .append(" to destinations past the first ").append(dev.cordon.report.analysis.Destinations.MAX_KEPT)
+                    .append(" to destinations past the first ").append(Destinations.MAX_KEPT)
                     .append(" were counted, not kept; the events file records every one.\n");
         }
         return sb.toString();
@@ -192,7 +193,7 @@ public final class MarkdownRenderer {
         Map<Key, Integer> n = new LinkedHashMap<>();
         for (Attempt a : p.attempts()) n.merge(new Key(a.destination(), a.verdict()), 1, Integer::sum);
         List<Map.Entry<Key, Integer>> es = new ArrayList<>(n.entrySet());
-        es.sort(java.util.Comparator.comparingInt(e -> Destinations.rank(e.getKey().verdict())));
+        es.sort(Comparator.comparingInt(e -> Destinations.rank(e.getKey().verdict())));
         List<String> out = new ArrayList<>();
         for (var e : es) {
             out.add(Badges.emoji(e.getKey().verdict()) + " " + Markdown.text(Text.safe(e.getKey().name(), 60))

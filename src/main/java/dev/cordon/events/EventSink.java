@@ -2,11 +2,14 @@ package dev.cordon.events;
 
 import java.time.Instant;
 
-/** Where attributed events go. Called from the event thread and the DNS proxy's threads: implementations synchronize. */
+/**
+ * Where attributed events go. Called from the event thread and the DNS proxy's threads: implementations synchronize.
+ * A {@code task} is the task the process was in ({@link TaskNames}, cordon guard), or null where there are no tasks.
+ */
 public interface EventSink extends AutoCloseable {
     void attempt(NetAttempt attempt);
 
-    default void exec(Instant time, ExecEvent event) {}
+    default void exec(Instant time, ExecEvent event, String task) {}
 
     default void dns(DnsEvent event) {}
 
@@ -14,7 +17,7 @@ public interface EventSink extends AutoCloseable {
     default void execDenied(ExecDenial denial) {}
 
     /** A process of the session ended. */
-    default void exit(Instant time, ExitEvent event) {}
+    default void exit(Instant time, ExitEvent event, String task) {}
 
     /** Before the command starts. */
     default void runStarted(RunStart start) {}

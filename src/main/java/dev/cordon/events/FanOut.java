@@ -17,8 +17,8 @@ public final class FanOut implements EventSink {
     }
 
     @Override
-    public void exec(Instant time, ExecEvent e) {
-        for (EventSink s : sinks) s.exec(time, e);
+    public void exec(Instant time, ExecEvent e, String task) {
+        for (EventSink s : sinks) s.exec(time, e, task);
     }
 
     @Override
@@ -32,8 +32,8 @@ public final class FanOut implements EventSink {
     }
 
     @Override
-    public void exit(Instant time, ExitEvent e) {
-        for (EventSink s : sinks) s.exit(time, e);
+    public void exit(Instant time, ExitEvent e, String task) {
+        for (EventSink s : sinks) s.exit(time, e, task);
     }
 
     @Override

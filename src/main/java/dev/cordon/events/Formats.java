@@ -1,5 +1,7 @@
 package dev.cordon.events;
 
+import java.time.Instant;
+import java.util.List;
 import java.util.Locale;
 
 /** The two renderings of an attempt: a logfmt line for people, a JSON object for machines. */
@@ -28,11 +30,17 @@ public final class Formats {
         if (e.mappedV4()) sb.append(" ipv6Mapped=true");
         if (a.domain() != null) sb.append(" domain=").append(Escape.logfmt(a.domain()));
         sb.append(" pid=").append(e.process().pid())
-                .append(" cmd=").append(Escape.logfmt(a.who().commandLine()))
-                .append(" rule=").append(Escape.logfmt(a.rule()))
+                .append(" cmd=").append(Escape.logfmt(a.who().commandLine()));
+        task(sb, a.who().task());
+        sb.append(" rule=").append(Escape.logfmt(a.rule()))
                 .append(" mode=").append(a.mode().label());
         outage(sb, a.outage());
         return sb.toString();
+    }
+
+    /** {@code task=deploy@42.service}, only where there are tasks (cordon guard). */
+    private static void task(StringBuilder sb, String task) {
+        if (task != null) sb.append(" task=").append(Escape.logfmt(task));
     }
 
     private static String level(Verdict v) {
@@ -77,8 +85,9 @@ public final class Formats {
             sb.append(" cname=").append(Escape.logfmt(e.blockedName()));
         }
         sb.append(" pid=").append(e.who().pid())
-                .append(" cmd=").append(Escape.logfmt(e.who().commandLine()))
-                .append(" firewallMethod=").append(e.firewallMethod())
+                .append(" cmd=").append(Escape.logfmt(e.who().commandLine()));
+        task(sb, e.who().task());
+        sb.append(" firewallMethod=").append(e.firewallMethod())
                 .append(" qtype=").append(Escape.logfmt(e.qtype()))
                 .append(" rule=").append(Escape.logfmt(e.rule()))
                 .append(" mode=").append(e.mode().label());
@@ -103,6 +112,7 @@ public final class Formats {
         field(sb, "cmd", Escape.json(e.who().commandLine()));
         array(sb, "argv", e.who().argv());
         field(sb, "cmdSource", Escape.json(e.who().source().name().toLowerCase(Locale.ROOT)));
+        taskField(sb, e.who().task());
         array(sb, "addresses", e.addresses());
         if (!e.chain().isEmpty()) array(sb, "chain", e.chain());
         field(sb, "firewallMethod", Escape.json(e.firewallMethod()));
@@ -139,6 +149,7 @@ public final class Formats {
         field(sb, "cmd", Escape.json(a.who().commandLine()));
         array(sb, "argv", a.who().argv());
         field(sb, "cmdSource", Escape.json(a.who().source().name().toLowerCase(Locale.ROOT)));
+        taskField(sb, a.who().task());
         field(sb, "rule", Escape.json(a.rule()));
         field(sb, "mode", Escape.json(a.mode().label()));
         outageFields(sb, a.outage());
@@ -146,8 +157,12 @@ public final class Formats {
         return sb.append('}').toString();
     }
 
-    /** An exec record for the events file (the process tree of the run). */
-    public static String json(java.time.Instant time, ExecEvent e) {
+    /**
+     * An exec record for the events file (the process tree of the run).
+     *
+     * @param task the task the process exec'd in, or null where there are no tasks
+     */
+    public static String json(Instant time, ExecEvent e, String task) {
         StringBuilder sb = new StringBuilder(256).append('{');
         field(sb, "time", Escape.json(time.toString()));
         field(sb, "type", Escape.json("exec"));
@@ -157,6 +172,7 @@ public final class Formats {
         field(sb, "cmd", Escape.json(String.join(" ", e.argv())));
         array(sb, "argv", e.argv());
         field(sb, "argvTruncated", Boolean.toString(e.truncated()));
+        taskField(sb, task);
         sb.append("\"cgroupId\":").append(Long.toUnsignedString(e.process().cgroupId()));
         return sb.append('}').toString();
     }
@@ -174,6 +190,7 @@ public final class Formats {
         field(sb, "cmd", Escape.json(d.who().commandLine()));
         array(sb, "argv", d.who().argv());
         field(sb, "cmdSource", Escape.json(d.who().source().name().toLowerCase(Locale.ROOT)));
+        taskField(sb, d.who().task());
         field(sb, "path", Escape.json(e.path()));
         field(sb, "pathTruncated", Boolean.toString(e.pathTruncated()));
         if (e.dirfd() != ExecDeniedEvent.AT_FDCWD) field(sb, "dirfd", Integer.toString(e.dirfd()));
@@ -186,8 +203,12 @@ public final class Formats {
         return sb.append('}').toString();
     }
 
-    /** A process of the session ended. */
-    public static String json(java.time.Instant time, ExitEvent e) {
+    /**
+     * A process of the session ended.
+     *
+     * @param task the task it ended in, or null where there are no tasks
+     */
+    public static String json(Instant time, ExitEvent e, String task) {
         StringBuilder sb = new StringBuilder(160).append('{');
         field(sb, "time", Escape.json(time.toString()));
         field(sb, "type", Escape.json("exit"));
@@ -196,6 +217,7 @@ public final class Formats {
         field(sb, "comm", Escape.json(e.process().comm()));
         field(sb, "exitCode", e.signal() == 0 ? Integer.toString(e.status()) : "null");
         field(sb, "signal", e.signal() == 0 ? "null" : Integer.toString(e.signal()));
+        taskField(sb, task);
         sb.append("\"cgroupId\":").append(Long.toUnsignedString(e.process().cgroupId()));
         return sb.append('}').toString();
     }
@@ -266,7 +288,11 @@ public final class Formats {
         field(sb, "waitEnd", Escape.json(w.end()));
     }
 
-    private static void array(StringBuilder sb, String name, java.util.List<String> values) {
+    private static void taskField(StringBuilder sb, String task) {
+        if (task != null) field(sb, "task", Escape.json(task));
+    }
+
+    private static void array(StringBuilder sb, String name, List<String> values) {
         sb.append('"').append(name).append("\":[");
         for (int i = 0; i < values.size(); i++) {
             if (i > 0) sb.append(',');

@@ -22,8 +22,8 @@ public final class JsonLinesFile implements EventSink {
     }
 
     @Override
-    public void exec(Instant time, ExecEvent e) {
-        write(Formats.json(time, e));
+    public void exec(Instant time, ExecEvent e, String task) {
+        write(Formats.json(time, e, task));
     }
 
     @Override
@@ -37,8 +37,8 @@ public final class JsonLinesFile implements EventSink {
     }
 
     @Override
-    public void exit(Instant time, ExitEvent e) {
-        write(Formats.json(time, e));
+    public void exit(Instant time, ExitEvent e, String task) {
+        write(Formats.json(time, e, task));
     }
 
     @Override

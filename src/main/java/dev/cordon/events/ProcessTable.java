@@ -4,9 +4,11 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 
 /**
  * Who is behind a pid. The kernel captures argv at exec, before a short-lived process can
@@ -14,27 +16,58 @@ import java.util.Map;
  * falls back to /proc/PID/cmdline while it still exists, then, where its parent is known, to the
  * command line it inherited from it, and last to the kernel's comm.
  * Bounded: the least recently used entries go first.
+ *
+ * <p>With {@link TaskNames} (cordon guard), every attribution also names the task the process ran
+ * in, from the cgroup id of the event at hand (a process may move between cgroups; its command
+ * line stays). Without (cordon run), attributions have no task.
  */
 public final class ProcessTable {
     /** Where a command line came from, worst last. */
     public enum Source { EXEC, PROC, PARENT, COMM }
 
-    public record Attribution(int pid, int ppid, List<String> argv, Source source) {
+    /** @param task the task the process ran in when the event was seen ({@link TaskNames}), or null when there are no tasks */
+    public record Attribution(int pid, int ppid, List<String> argv, Source source, String task) {
+        /** An attribution without a task, as in cordon run. */
+        public Attribution(int pid, int ppid, List<String> argv, Source source) {
+            this(pid, ppid, argv, source, null);
+        }
+
         public String commandLine() {
             return String.join(" ", argv);
+        }
+
+        public Attribution withArgv(List<String> other) {
+            return new Attribution(pid, ppid, other, source, task);
+        }
+
+        public Attribution withTask(String other) {
+            return Objects.equals(task, other) ? this : new Attribution(pid, ppid, argv, source, other);
         }
     }
 
     private final int capacity;
     private final Path proc;
+    private final TaskNames tasks;
+    /** Attributions without their task: that is looked up per event. */
     private final Map<Integer, Attribution> byPid;
 
+    /** A table without tasks, for cordon run. */
     public ProcessTable(int capacity) {
-        this(capacity, Path.of("/proc"));
+        this(capacity, null);
     }
 
-    ProcessTable(int capacity, Path proc) {
+    /**
+     * A table whose attributions name tasks: {@code new ProcessTable(65_536, new TaskNames(guardedDir))}.
+     *
+     * @param tasks names the task of a cgroup id, or null for a table without tasks
+     */
+    public ProcessTable(int capacity, TaskNames tasks) {
+        this(capacity, tasks, Path.of("/proc"));
+    }
+
+    ProcessTable(int capacity, TaskNames tasks, Path proc) {
         this.capacity = capacity;
+        this.tasks = tasks;
         this.proc = proc;
         this.byPid = new LinkedHashMap<>(256, 0.75f, true) {
             @Override
@@ -49,7 +82,24 @@ public final class ProcessTable {
         byPid.put(e.process().pid(), new Attribution(e.process().pid(), e.ppid(), argv, Source.EXEC));
     }
 
-    public synchronized Attribution lookup(ProcessRef p) {
+    public Attribution lookup(ProcessRef p) {
+        return commandOf(p).withTask(task(p));
+    }
+
+    /**
+     * {@link #lookup(ProcessRef)}, for a process whose parent the kernel named: one already gone
+     * that never exec'd in the session is a fork running its parent's command line.
+     */
+    public Attribution lookup(ProcessRef p, int ppid) {
+        return commandOf(p, ppid).withTask(task(p));
+    }
+
+    /** The task {@code p} was in when the kernel saw it, or null when this table names no tasks. */
+    public String task(ProcessRef p) {
+        return tasks == null ? null : tasks.nameOf(p.cgroupId()); // outside this table's lock: it may walk the tree
+    }
+
+    private synchronized Attribution commandOf(ProcessRef p) {
         Attribution a = byPid.get(p.pid());
         if (a != null) return a;
         List<String> fromProc = readCmdline(p.pid());
@@ -60,12 +110,8 @@ public final class ProcessTable {
         return a;
     }
 
-    /**
-     * {@link #lookup(ProcessRef)}, for a process whose parent the kernel named: one already gone
-     * that never exec'd in the session is a fork running its parent's command line.
-     */
-    public synchronized Attribution lookup(ProcessRef p, int ppid) {
-        Attribution a = lookup(p);
+    private synchronized Attribution commandOf(ProcessRef p, int ppid) {
+        Attribution a = commandOf(p);
         if (a.source() != Source.COMM) return a;
         Attribution parent = byPid.get(ppid);
         if (parent == null || parent.source() == Source.COMM) return new Attribution(a.pid(), ppid, a.argv(), a.source());
@@ -83,7 +129,7 @@ public final class ProcessTable {
 
     /** NUL-separated argv bytes to strings; a trailing NUL ends the last argument. */
     public static List<String> splitArgs(byte[] raw, int len) {
-        java.util.ArrayList<String> out = new java.util.ArrayList<>();
+        List<String> out = new ArrayList<>();
         int start = 0;
         for (int i = 0; i < len; i++) {
             if (raw[i] == 0) {

@@ -97,7 +97,8 @@ final class EventPump implements AutoCloseable {
         switch (e) {
             case ExecEvent x -> {
                 processes.onExec(x);
-                for (EventSink s : sinks) s.exec(time, x);
+                String task = processes.task(x.process());
+                for (EventSink s : sinks) s.exec(time, x, task);
             }
             case NetEvent n -> {
                 if (n.verdict().violation()) violations.incrementAndGet();
@@ -119,7 +120,8 @@ final class EventPump implements AutoCloseable {
             }
             case ExitEvent x -> {
                 exited.add(x.process().pid());
-                for (EventSink s : sinks) s.exit(time, x);
+                String task = processes.task(x.process());
+                for (EventSink s : sinks) s.exit(time, x, task);
             }
             case OutageEndEvent end -> {
                 List<NetAttempt> done = waiting.remove(end.cookie());

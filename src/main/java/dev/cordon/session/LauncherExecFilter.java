@@ -57,14 +57,14 @@ final class LauncherExecFilter implements EventSink {
     }
 
     @Override
-    public void exec(Instant time, ExecEvent e) {
+    public void exec(Instant time, ExecEvent e, String task) {
         for (String h : helpers) {
             if (matches(h, e.argv(), e.truncated())) {
                 helperPids.add(e.process().pid());
                 return;
             }
         }
-        if (!isLauncherStep(e)) next.exec(time, e);
+        if (!isLauncherStep(e)) next.exec(time, e, task);
     }
 
     @Override
@@ -82,16 +82,16 @@ final class LauncherExecFilter implements EventSink {
         ProcessTable.Attribution who = d.who();
         // an attribution does not say whether its argv was cut off: a prefix of a step counts
         if (who.source() == ProcessTable.Source.EXEC && isLauncherStep(who.argv(), true)) {
-            who = new ProcessTable.Attribution(who.pid(), who.ppid(), command, who.source());
+            who = who.withArgv(command);
             d = new ExecDenial(d.time(), d.event(), who, d.file(), d.fileCapabilities(), d.droppedByCordon(), d.unresolved());
         }
         next.execDenied(d);
     }
 
     @Override
-    public void exit(Instant time, ExitEvent event) {
+    public void exit(Instant time, ExitEvent event, String task) {
         if (helperPids.remove(event.process().pid())) return;
-        next.exit(time, event);
+        next.exit(time, event, task);
     }
 
     @Override

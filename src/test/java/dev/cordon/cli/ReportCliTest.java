@@ -34,6 +34,14 @@ class ReportCliTest {
     }
 
     @Test
+    void aSavedGuardSessionIsSummarisedByTask() throws Exception {
+        Result r = run("report", "src/test/resources/dev/cordon/report/guard.jsonl");
+        assertThat(r.code()).isZero();
+        assertThat(r.out()).isEqualTo(Files.readString(Path.of("src/test/resources/dev/cordon/report/guard.summary.txt")))
+                .contains("  task deploy@41.service — 1 destination: 1 blocked\n");
+    }
+
+    @Test
     void outputExtensionPicksTheFormat(@TempDir Path dir) throws Exception {
         for (String name : new String[]{"r.md", "r.html", "r.json", "r.markdown", "r.htm"}) {
             Result r = run("report", DEPLOY.toString(), "-o", dir.resolve(name).toString());

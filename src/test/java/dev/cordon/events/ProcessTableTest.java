@@ -38,7 +38,7 @@ class ProcessTableTest {
     @Test
     void execCapturedArgvWins() throws IOException {
         writeCmdline(100, "from-proc\0");
-        ProcessTable t = new ProcessTable(16, proc);
+        ProcessTable t = new ProcessTable(16, null, proc);
         t.onExec(exec(100, 99, "curl", "curl", "-sS", "http://x/"));
         ProcessTable.Attribution a = t.lookup(ref(100, "curl"));
         assertThat(a.source()).isEqualTo(ProcessTable.Source.EXEC);
@@ -50,7 +50,7 @@ class ProcessTableTest {
 
     @Test
     void execWithoutArgvFallsBackToComm() {
-        ProcessTable t = new ProcessTable(16, proc);
+        ProcessTable t = new ProcessTable(16, null, proc);
         t.onExec(exec(100, 99, "weird"));
         ProcessTable.Attribution a = t.lookup(ref(100, "weird"));
         assertThat(a.source()).isEqualTo(ProcessTable.Source.EXEC);
@@ -60,7 +60,7 @@ class ProcessTableTest {
     @Test
     void laterExecReplacesEarlierAttribution() throws IOException {
         writeCmdline(100, "sh\0-c\0exec curl x\0");
-        ProcessTable t = new ProcessTable(16, proc);
+        ProcessTable t = new ProcessTable(16, null, proc);
         assertThat(t.lookup(ref(100, "sh")).source()).isEqualTo(ProcessTable.Source.PROC);
         t.onExec(exec(100, 99, "curl", "curl", "x"));
         assertThat(t.lookup(ref(100, "curl")).argv()).containsExactly("curl", "x");
@@ -71,7 +71,7 @@ class ProcessTableTest {
     @Test
     void fallsBackToProcCmdline() throws IOException {
         writeCmdline(200, "python3\0-c\0print(1)\0");
-        ProcessTable t = new ProcessTable(16, proc);
+        ProcessTable t = new ProcessTable(16, null, proc);
         ProcessTable.Attribution a = t.lookup(ref(200, "python3"));
         assertThat(a.source()).isEqualTo(ProcessTable.Source.PROC);
         assertThat(a.argv()).containsExactly("python3", "-c", "print(1)");
@@ -81,7 +81,7 @@ class ProcessTableTest {
     @Test
     void procAttributionIsRememberedAfterTheProcessIsGone() throws IOException {
         writeCmdline(200, "nc\0host\0");
-        ProcessTable t = new ProcessTable(16, proc);
+        ProcessTable t = new ProcessTable(16, null, proc);
         assertThat(t.lookup(ref(200, "nc")).source()).isEqualTo(ProcessTable.Source.PROC);
         Files.delete(proc.resolve("200/cmdline"));
         ProcessTable.Attribution again = t.lookup(ref(200, "nc"));
@@ -91,7 +91,7 @@ class ProcessTableTest {
 
     @Test
     void fallsBackToCommWhenProcHasNothing() throws IOException {
-        ProcessTable t = new ProcessTable(16, proc);
+        ProcessTable t = new ProcessTable(16, null, proc);
         ProcessTable.Attribution gone = t.lookup(ref(300, "short-lived"));
         assertThat(gone.source()).isEqualTo(ProcessTable.Source.COMM);
         assertThat(gone.argv()).containsExactly("short-lived");
@@ -103,7 +103,7 @@ class ProcessTableTest {
 
     @Test
     void commFallbackIsNotCachedSoALaterLookupCanDoBetter() throws IOException {
-        ProcessTable t = new ProcessTable(16, proc);
+        ProcessTable t = new ProcessTable(16, null, proc);
         assertThat(t.lookup(ref(300, "x")).source()).isEqualTo(ProcessTable.Source.COMM);
         writeCmdline(300, "x\0--flag\0");
         assertThat(t.lookup(ref(300, "x")).argv()).containsExactly("x", "--flag");
@@ -111,7 +111,7 @@ class ProcessTableTest {
 
     @Test
     void capacityBoundEvictsTheOldest() {
-        ProcessTable t = new ProcessTable(2, proc);
+        ProcessTable t = new ProcessTable(2, null, proc);
         t.onExec(exec(1001, 1, "a", "a"));
         t.onExec(exec(1002, 1, "b", "b"));
         t.onExec(exec(1003, 1, "c", "c"));
@@ -123,7 +123,7 @@ class ProcessTableTest {
 
     @Test
     void recentlyLookedUpEntriesSurviveEviction() {
-        ProcessTable t = new ProcessTable(2, proc);
+        ProcessTable t = new ProcessTable(2, null, proc);
         t.onExec(exec(1001, 1, "a", "a"));
         t.onExec(exec(1002, 1, "b", "b"));
         t.lookup(ref(1001, "a")); // 1001 is now the most recently used
@@ -136,7 +136,7 @@ class ProcessTableTest {
     void procEntriesCountTowardsCapacity() throws IOException {
         writeCmdline(2001, "p1\0");
         writeCmdline(2002, "p2\0");
-        ProcessTable t = new ProcessTable(1, proc);
+        ProcessTable t = new ProcessTable(1, null, proc);
         assertThat(t.lookup(ref(2001, "p1")).source()).isEqualTo(ProcessTable.Source.PROC);
         assertThat(t.lookup(ref(2002, "p2")).source()).isEqualTo(ProcessTable.Source.PROC);
         Files.delete(proc.resolve("2001/cmdline"));
@@ -191,7 +191,7 @@ class ProcessTableTest {
 
     @Test
     void aGoneForkThatNeverExecdRunsItsParentsCommandLine() throws IOException {
-        ProcessTable t = new ProcessTable(16, proc);
+        ProcessTable t = new ProcessTable(16, null, proc);
         t.onExec(exec(200, 1, "bash", "bash", "deploy.sh"));
         writeCmdline(202, "alive-fork\0");
 
@@ -203,5 +203,34 @@ class ProcessTableTest {
         ProcessTable.Attribution orphan = t.lookup(ref(203, "bash"), 999);
         assertThat(orphan.source()).as("no parent seen: comm").isEqualTo(ProcessTable.Source.COMM);
         assertThat(orphan.ppid()).isEqualTo(999);
+    }
+
+    // --- tasks
+
+    @Test
+    void withoutTaskNamesThereIsNoTask() {
+        ProcessTable t = new ProcessTable(16, null, proc);
+        t.onExec(exec(100, 99, "curl", "curl", "x"));
+        assertThat(t.lookup(ref(100, "curl")).task()).isNull();
+        assertThat(t.lookup(ref(101, "gone"), 100).task()).isNull();
+        assertThat(t.task(ref(100, "curl"))).isNull();
+    }
+
+    @Test
+    void theTaskComesFromTheEventsCgroupNotFromTheExec(@TempDir Path guarded) throws IOException {
+        long first = (Long) Files.getAttribute(Files.createDirectories(guarded.resolve("deploy@41.service/payload")), "unix:ino");
+        long second = (Long) Files.getAttribute(Files.createDirectories(guarded.resolve("deploy@42.service")), "unix:ino");
+        ProcessTable t = new ProcessTable(16, new TaskNames(guarded), proc);
+        t.onExec(new ExecEvent(0L, new ProcessRef(100, 100, "curl", first), 99, List.of("curl", "x"), false));
+
+        ProcessTable.Attribution before = t.lookup(new ProcessRef(100, 100, "curl", first));
+        assertThat(before.task()).isEqualTo("deploy@41.service");
+        assertThat(before.argv()).containsExactly("curl", "x");
+        // moved to another unit's cgroup: same command line, the new task
+        assertThat(t.lookup(new ProcessRef(100, 100, "curl", second)).task()).isEqualTo("deploy@42.service");
+        ProcessTable.Attribution fork = t.lookup(new ProcessRef(101, 101, "curl", second), 100);
+        assertThat(fork.source()).isEqualTo(ProcessTable.Source.PARENT);
+        assertThat(fork.task()).isEqualTo("deploy@42.service");
+        assertThat(t.task(new ProcessRef(102, 102, "x", 77L))).isEqualTo("cgroup:77");
     }
 }

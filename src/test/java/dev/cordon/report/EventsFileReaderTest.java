@@ -94,6 +94,21 @@ class EventsFileReaderTest {
     }
 
     @Test
+    void tasksComeFromEveryRecordThatNamesOne() throws Exception {
+        RunModel m = read("""
+                {"time":"2026-11-21T10:00:00Z","type":"exec","pid":10,"ppid":1,"argv":["sh","x"],"task":"deploy@41.service"}
+                {"time":"2026-11-21T10:00:01Z","type":"dns","verdict":"blocked","domain":"github.com.","pid":10,"cmd":"sh x","task":"deploy@41.service"}
+                {"time":"2026-11-21T10:00:02Z","type":"connect","verdict":"allowed","ip":"192.0.2.1","port":80,"pid":20,"ppid":2,"cmd":"curl","task":"deploy@42.service"}
+                {"time":"2026-11-21T10:00:03Z","type":"dns","verdict":"allowed","domain":"example.com.","pid":0,"cmd":"?"}
+                {"time":"2026-11-21T10:00:04Z","type":"exit","pid":30,"ppid":2,"exitCode":0,"task":"cgroup:77"}
+                """);
+        assertThat(m.processes()).extracting(ProcessNode::task)
+                .containsExactly("deploy@41.service", "deploy@42.service", null, "cgroup:77");
+        assertThat(m.attempts()).extracting(a -> a.task()).containsExactly("deploy@41.service", "deploy@42.service", null);
+        assertThat(read(EXEC).rootProcess().task()).as("cordon run's records name none").isNull();
+    }
+
+    @Test
     void readsAHundredThousandLinesIntoOneProcess() throws Exception {
         StringBuilder sb = new StringBuilder();
         sb.append(EXEC).append('\n');

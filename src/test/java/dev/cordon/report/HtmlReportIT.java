@@ -43,6 +43,7 @@ class HtmlReportIT {
         Files.writeString(OUT.resolve("deploy.html"), HtmlRenderer.render(EventsFileReader.read(Golden.resource("deploy.jsonl"))));
         Files.writeString(OUT.resolve("ci.html"), HtmlRenderer.render(SyntheticRun.ciJob()));
         Files.writeString(OUT.resolve("escaping.html"), HtmlRenderer.render(EscapingTest.model()));
+        Files.writeString(OUT.resolve("guard.html"), HtmlRenderer.render(TaskReportGoldenTest.guard()));
     }
 
     /** Runs Chromium on a file with one action (--dump-dom, --screenshot=...); returns stdout. */
@@ -93,6 +94,15 @@ class HtmlReportIT {
     }
 
     @Test
+    void aGuardSessionsDestinationsAreGroupedByTaskAndATaskFiltersTheTree() throws Exception {
+        String dom = chromium("guard.html#q=deploy@42.service", "--dump-dom");
+        assertThat(dom).contains("data-ready=\"1\"").contains("3 of 7 processes match");
+        assertThat(Pattern.compile("<tr class=\"task\"><th colspan=\"5\">task <code>").matcher(dom).results().count()).isEqualTo(2);
+        assertThat(li(dom, 5201)).contains("hit").doesNotContain("hidden");
+        assertThat(li(dom, 5101)).contains("hidden");             // git fetch, in the other task
+    }
+
+    @Test
     void quietBranchesStartCollapsed() throws Exception {
         String dom = chromium("ci.html", "--dump-dom");
         // make's 244 compiles touched no network: its details element is closed
@@ -109,7 +119,8 @@ class HtmlReportIT {
 
     @Test
     void screenshots() throws Exception {
-        for (String[] shot : new String[][]{{"deploy.html", "deploy.png"}, {"ci.html", "ci.png"}, {"ci.html#q=node", "ci-filtered.png"}}) {
+        for (String[] shot : new String[][]{{"deploy.html", "deploy.png"}, {"ci.html", "ci.png"}, {"ci.html#q=node", "ci-filtered.png"},
+                {"guard.html", "guard.png"}}) {
             Path png = OUT.resolve(shot[1]);
             Files.deleteIfExists(png);
             chromium(shot[0], "--screenshot=" + png.toAbsolutePath());

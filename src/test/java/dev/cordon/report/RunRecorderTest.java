@@ -42,16 +42,16 @@ class RunRecorderTest {
         RunRecorder r = new RunRecorder();
         r.runStarted(new RunStart(T, "0.1.0", List.of("./deploy.sh"), "enforce", "allow", "blocklist", null,
                 List.of("api.internal"), "timeout", 5000));
-        r.exec(T, new ExecEvent(0, new ProcessRef(10, 10, "sh", 1), 1, List.of("sh", "./deploy.sh"), false));
-        r.exec(T.plusSeconds(1), new ExecEvent(0, new ProcessRef(11, 11, "curl", 1), 10, List.of("curl", "x"), false));
+        r.exec(T, new ExecEvent(0, new ProcessRef(10, 10, "sh", 1), 1, List.of("sh", "./deploy.sh"), false), null);
+        r.exec(T.plusSeconds(1), new ExecEvent(0, new ProcessRef(11, 11, "curl", 1), 10, List.of("curl", "x"), false), null);
         r.dns(new DnsEvent(T.plusSeconds(1), "GitHub.com.", "A", Verdict.BLOCKED, DnsEvent.FROM_REQUEST, "github.com.",
                 "github.com", who(11, 10, "curl", "x"), Mode.ENFORCE, "blocklist", "udp", List.of()));
         r.attempt(connect(11, Verdict.BLOCKED, 443));
         r.dns(new DnsEvent(T.plusSeconds(3), "api.internal.", "A", Verdict.OUTAGE, DnsEvent.SIMULATED_OUTAGE, null,
                 "outage", who(11, 10, "curl", "x"), Mode.ENFORCE, "blocklist", "udp", List.of(),
                 new OutageWait("timeout", 5000, OutageWait.ANSWERED)));
-        r.exit(T.plusSeconds(8), new ExitEvent(0, new ProcessRef(11, 11, "curl", 1), 10, 6 << 8));
-        r.exit(T.plusSeconds(9), new ExitEvent(0, new ProcessRef(10, 10, "sh", 1), 1, 9));
+        r.exit(T.plusSeconds(8), new ExitEvent(0, new ProcessRef(11, 11, "curl", 1), 10, 6 << 8), null);
+        r.exit(T.plusSeconds(9), new ExitEvent(0, new ProcessRef(10, 10, "sh", 1), 1, 9), null);
         r.runEnded(new RunEnd(T.plusSeconds(9), 137, 137, 10, 9000, 3, 0, null));
 
         RunModel m = r.model();
@@ -64,6 +64,23 @@ class RunRecorderTest {
                   blocked  github.com     1×              curl x
                   outage   api.internal   1×  waited 5 s  curl x
                 """);
+    }
+
+    @Test
+    void theTaskOfEveryEventReachesTheModel() {
+        RunRecorder r = new RunRecorder();
+        r.exec(T, new ExecEvent(0, new ProcessRef(10, 10, "sh", 41), 1, List.of("sh", "./deploy.sh"), false), "deploy@41.service");
+        r.dns(new DnsEvent(T.plusSeconds(1), "github.com.", "A", Verdict.BLOCKED, DnsEvent.FROM_REQUEST, "github.com.",
+                "github.com", who(10, 1, "sh", "./deploy.sh").withTask("deploy@41.service"), Mode.ENFORCE, "blocklist", "udp",
+                List.of()));
+        NetAttempt other = connect(20, Verdict.BLOCKED, 443);
+        r.attempt(new NetAttempt(other.time(), other.event(), other.who().withTask("deploy@42.service"), other.rule(), other.mode()));
+        r.exit(T.plusSeconds(3), new ExitEvent(0, new ProcessRef(30, 30, "true", 43), 1, 0), "deploy@43.service");
+
+        RunModel m = r.model();
+        assertThat(m.processes()).extracting(p -> p.task())
+                .containsExactlyInAnyOrder("deploy@41.service", "deploy@42.service", "deploy@43.service");
+        assertThat(m.attempts()).extracting(a -> a.task()).containsExactly("deploy@41.service", "deploy@42.service");
     }
 
     @Test

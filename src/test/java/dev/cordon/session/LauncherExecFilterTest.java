@@ -28,13 +28,13 @@ class LauncherExecFilterTest {
         public void attempt(NetAttempt attempt) {}
 
         @Override
-        public void exec(Instant time, ExecEvent e) {
+        public void exec(Instant time, ExecEvent e, String task) {
             passed.add(e.argv());
         }
     }, CHAIN, COMMAND);
 
     private void exec(List<String> argv, boolean truncated) {
-        filter.exec(Instant.EPOCH, new ExecEvent(0, new ProcessRef(10, 10, "x", 1), 1, argv, truncated));
+        filter.exec(Instant.EPOCH, new ExecEvent(0, new ProcessRef(10, 10, "x", 1), 1, argv, truncated), null);
     }
 
     private static List<String> concat(List<String> a, List<String> b) {
@@ -66,15 +66,15 @@ class LauncherExecFilterTest {
             public void attempt(NetAttempt attempt) {}
 
             @Override
-            public void exit(Instant time, dev.cordon.events.ExitEvent e) {
+            public void exit(Instant time, dev.cordon.events.ExitEvent e, String task) {
                 exits.add(e.process().pid());
             }
         }, CHAIN, COMMAND);
-        f.exec(Instant.EPOCH, new ExecEvent(0, new ProcessRef(11, 11, "mount", 1), 10, CHAIN.helpers().get(1), false));
+        f.exec(Instant.EPOCH, new ExecEvent(0, new ProcessRef(11, 11, "mount", 1), 10, CHAIN.helpers().get(1), false), null);
         f.exec(Instant.EPOCH, new ExecEvent(0, new ProcessRef(10, 10, "setpriv", 1), 1,
-                concat(WRAPPER.subList(CHAIN.stepStarts().get(2), WRAPPER.size()), COMMAND), false));
-        f.exit(Instant.EPOCH, new dev.cordon.events.ExitEvent(0, new ProcessRef(11, 11, "mount", 1), 10, 0));
-        f.exit(Instant.EPOCH, new dev.cordon.events.ExitEvent(0, new ProcessRef(10, 10, "curl", 1), 1, 0));
+                concat(WRAPPER.subList(CHAIN.stepStarts().get(2), WRAPPER.size()), COMMAND), false), null);
+        f.exit(Instant.EPOCH, new dev.cordon.events.ExitEvent(0, new ProcessRef(11, 11, "mount", 1), 10, 0), null);
+        f.exit(Instant.EPOCH, new dev.cordon.events.ExitEvent(0, new ProcessRef(10, 10, "curl", 1), 1, 0), null);
         assertThat(exits).containsExactly(10);
     }
 
@@ -105,11 +105,11 @@ class LauncherExecFilterTest {
             public void attempt(NetAttempt attempt) {}
 
             @Override
-            public void exec(Instant time, ExecEvent e) {
+            public void exec(Instant time, ExecEvent e, String task) {
                 seen.add(e.argv());
             }
         }, new Containment.Chain(List.of(), List.of(), List.of()), COMMAND);
-        none.exec(Instant.EPOCH, new ExecEvent(0, new ProcessRef(1, 1, "x", 1), 0, COMMAND, false));
+        none.exec(Instant.EPOCH, new ExecEvent(0, new ProcessRef(1, 1, "x", 1), 0, COMMAND, false), null);
         assertThat(seen).containsExactly(COMMAND);
     }
 

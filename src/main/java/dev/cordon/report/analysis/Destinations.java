@@ -7,11 +7,13 @@ import dev.cordon.report.model.Verdict;
 
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Function;
 
 /** Attempts grouped by destination and verdict; blocked first, then outage, audited, allowed. */
 public final class Destinations {
@@ -36,7 +38,16 @@ public final class Destinations {
             .thenComparing(Destination::name);
 
     public static List<Destination> of(RunModel model) {
-        record Key(String name, Verdict verdict) {}
+        return grouped(model, a -> null).getOrDefault(null, List.of());
+    }
+
+    /** {@link #of}, one list per task the attempts name (the key is null for attempts without one). */
+    public static Map<String, List<Destination>> byTask(RunModel model) {
+        return grouped(model, Attempt::task);
+    }
+
+    private static Map<String, List<Destination>> grouped(RunModel model, Function<Attempt, String> groupOf) {
+        record Key(String group, String name, Verdict verdict) {}
         final class Acc {
             int count;
             Attempt first;
@@ -46,17 +57,17 @@ public final class Destinations {
         Map<Key, Acc> byKey = new LinkedHashMap<>();
         for (ProcessNode p : model.processes()) {
             for (Attempt a : p.attempts()) {
-                Acc acc = byKey.computeIfAbsent(new Key(a.destination(), a.verdict()), k -> new Acc());
+                Acc acc = byKey.computeIfAbsent(new Key(groupOf.apply(a), a.destination(), a.verdict()), k -> new Acc());
                 acc.count++;
                 if (acc.first == null || a.time().isBefore(acc.first.time())) acc.first = a;
                 acc.processes.add(p.id());
                 acc.attempts.add(a);
             }
         }
-        List<Destination> out = new ArrayList<>(byKey.size());
-        byKey.forEach((k, acc) -> out.add(new Destination(k.name(), k.verdict(), acc.count, acc.first.cmd(),
-                new ArrayList<>(acc.processes), WaitTime.of(acc.attempts))));
-        out.sort(ORDER);
+        Map<String, List<Destination>> out = new HashMap<>();
+        byKey.forEach((k, acc) -> out.computeIfAbsent(k.group(), g -> new ArrayList<>()).add(new Destination(k.name(),
+                k.verdict(), acc.count, acc.first.cmd(), new ArrayList<>(acc.processes), WaitTime.of(acc.attempts))));
+        out.values().forEach(l -> l.sort(ORDER));
         return out;
     }
 

@@ -15,15 +15,19 @@ import java.util.List;
 final class LiveAttempts {
     private LiveAttempts() {}
 
-    /** By name, so a verdict the event package adds later (outage) maps without a code change here. */
+    /** Exhaustive, so a verdict the event package adds cannot compile until a report knows what it is. */
     static Verdict verdict(dev.cordon.events.Verdict v) {
-        Verdict r = Verdict.parse(v.name().toLowerCase(java.util.Locale.ROOT));
-        return r == null ? Verdict.BLOCKED : r;
+        return switch (v) {
+            case ALLOWED -> Verdict.ALLOWED;
+            case BLOCKED -> Verdict.BLOCKED;
+            case AUDITED -> Verdict.AUDITED;
+            case OUTAGE -> Verdict.OUTAGE;
+        };
     }
 
     /** The queried name first (the destination), then the answer's other names, which the query needed as well. */
     private static List<String> names(DnsEvent e) {
-        List<String> out = new java.util.ArrayList<>();
+        List<String> out = new ArrayList<>();
         out.add(DomainName.canonical(e.domain()));
         for (String c : e.chain()) {
             String n = DomainName.canonical(c);
@@ -33,7 +37,7 @@ final class LiveAttempts {
     }
 
     static Attempt of(DnsEvent e, Verdict verdict, String outageStyle, long waitedMs) {
-        return new Attempt(e.time(), AttemptKind.DNS, verdict, e.who().pid(), e.who().commandLine(),
+        return new Attempt(e.time(), AttemptKind.DNS, verdict, e.who().pid(), e.who().commandLine(), e.who().task(),
                 names(e), null, 0, e.transport(), e.qtype(), e.rule(), e.reason(),
                 e.addresses(), outageStyle, waitedMs, null);
     }
@@ -47,7 +51,8 @@ final class LiveAttempts {
         };
         List<String> domains = new ArrayList<>();
         if (a.domain() != null) for (String d : a.domain().split(",")) if (!d.isBlank()) domains.add(DomainName.canonical(d));
-        return new Attempt(a.time(), kind, verdict, e.process().pid(), a.who().commandLine(), domains, e.ip(), e.port(),
+        return new Attempt(a.time(), kind, verdict, e.process().pid(), a.who().commandLine(), a.who().task(), domains,
+                e.ip(), e.port(),
                 e.protocolName(), null, a.rule(), a.reason(), List.of(), outageStyle, waitedMs, waitEnd);
     }
 }

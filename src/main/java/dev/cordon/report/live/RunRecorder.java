@@ -8,6 +8,7 @@ import dev.cordon.events.NetAttempt;
 import dev.cordon.events.OutageWait;
 import dev.cordon.events.RunEnd;
 import dev.cordon.events.RunStart;
+import dev.cordon.report.analysis.Destinations;
 import dev.cordon.report.model.Attempt;
 import dev.cordon.report.model.OutageSpec;
 import dev.cordon.report.model.RunModel;
@@ -15,7 +16,11 @@ import dev.cordon.report.model.RunModelBuilder;
 import dev.cordon.report.model.Verdict;
 
 import java.time.Instant;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 
 /**
  * Collects a live session's events in memory for the end-of-run summary and {@code --report}.
@@ -28,12 +33,12 @@ import java.util.List;
  * the session delivers each once, when its wait has ended.
  */
 public final class RunRecorder implements EventSink {
-    public static final int DEFAULT_CAPACITY = 200_000, DEFAULT_MAX_DESTINATIONS = dev.cordon.report.analysis.Destinations.MAX_KEPT;
+    public static final int DEFAULT_CAPACITY = 200_000, DEFAULT_MAX_DESTINATIONS = Destinations.MAX_KEPT;
 
     private final int capacity;
     private final int maxDestinations;
     private final boolean notableOnly;
-    private final java.util.Set<String> destinations = new java.util.HashSet<>();
+    private final Set<String> destinations = new HashSet<>();
     private long omitted;
     private final RunModelBuilder builder = new RunModelBuilder();
     private long dropped;
@@ -66,8 +71,8 @@ public final class RunRecorder implements EventSink {
     }
 
     @Override
-    public synchronized void exec(Instant time, ExecEvent e) {
-        if (room(false)) builder.exec(time, e.process().pid(), e.ppid(), e.process().comm(), e.argv());
+    public synchronized void exec(Instant time, ExecEvent e, String task) {
+        if (room(false)) builder.exec(time, e.process().pid(), e.ppid(), e.process().comm(), e.argv(), shared(task));
     }
 
     @Override
@@ -83,10 +88,10 @@ public final class RunRecorder implements EventSink {
     }
 
     @Override
-    public synchronized void exit(Instant time, ExitEvent e) {
+    public synchronized void exit(Instant time, ExitEvent e, String task) {
         if (room(false)) {
             builder.exit(time, e.process().pid(), e.ppid(), e.process().comm(), e.signal() == 0 ? e.status() : null,
-                    e.signal() == 0 ? null : e.signal());
+                    e.signal() == 0 ? null : e.signal(), shared(task));
         }
     }
 
@@ -129,7 +134,7 @@ public final class RunRecorder implements EventSink {
 
     // A query flood repeats the same few command lines, names, rules and reasons in every record:
     // one copy of each keeps 200k records at ~100 bytes apiece instead of ~1 KB (RSS under load).
-    private final java.util.Map<Object, Object> shared = new java.util.HashMap<>();
+    private final Map<Object, Object> shared = new HashMap<>();
 
     @SuppressWarnings("unchecked")
     private <T> T shared(T value) {
@@ -141,7 +146,8 @@ public final class RunRecorder implements EventSink {
     private static final int SHARED_MAX = 100_000;
 
     private Attempt shared(Attempt a) {
-        return new Attempt(a.time(), a.kind(), a.verdict(), a.pid(), shared(a.cmd()), shared(a.domains()), shared(a.ip()), a.port(),
+        return new Attempt(a.time(), a.kind(), a.verdict(), a.pid(), shared(a.cmd()), shared(a.task()), shared(a.domains()),
+                shared(a.ip()), a.port(),
                 shared(a.proto()), shared(a.qtype()), shared(a.rule()), shared(a.reason()), shared(a.addresses()),
                 shared(a.outageStyle()), a.waitedMs(), shared(a.waitEnd()));
     }

@@ -2,6 +2,7 @@ package dev.cordon.report.model;
 
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 
 /**
@@ -34,7 +35,7 @@ public record RunModel(RunInfo run, List<ProcessNode> processes, int root, long 
     public List<Attempt> attempts() {
         List<Attempt> all = new ArrayList<>();
         for (ProcessNode p : processes) all.addAll(p.attempts());
-        all.sort(java.util.Comparator.comparing(Attempt::time));
+        all.sort(Comparator.comparing(Attempt::time));
         return all;
     }
 
@@ -44,11 +45,22 @@ public record RunModel(RunInfo run, List<ProcessNode> processes, int root, long 
         return p.attempts().isEmpty() ? null : p.attempts().getFirst().time();
     }
 
-    /** The processes from the root down to {@code id}, root first. */
-    public List<ProcessNode> pathTo(int id) {
-        List<ProcessNode> path = new ArrayList<>();
-        for (int i = id; i >= 0; i = processes.get(i).parent()) path.addFirst(processes.get(i));
-        return path;
+    /** Whether any process or attempt names a task: a run of cordon guard, not of cordon run. */
+    public boolean hasTasks() {
+        for (ProcessNode p : processes) {
+            if (p.task() != null) return true;
+            for (Attempt a : p.attempts()) if (a.task() != null) return true;
+        }
+        return false;
+    }
+
+    /**
+     * Whether the tree should name {@code p}'s task at {@code p}: it has one, and its parent runs in
+     * another or has none (a deploy system's task starts below the process that started it).
+     */
+    public boolean entersTask(ProcessNode p) {
+        if (p.task() == null) return false;
+        return p.parent() < 0 || !p.task().equals(process(p.parent()).task());
     }
 
     /** Whether the command's result is known and a failure. */

@@ -17,9 +17,10 @@ public final class RunModelBuilder {
         Instant time();
     }
 
-    private record ExecRec(Instant time, int pid, int ppid, String comm, List<String> argv) implements Rec {}
+    private record ExecRec(Instant time, int pid, int ppid, String comm, List<String> argv, String task) implements Rec {}
 
-    private record ExitRec(Instant time, int pid, int ppid, String comm, Integer exitCode, Integer signal) implements Rec {}
+    private record ExitRec(Instant time, int pid, int ppid, String comm, Integer exitCode, Integer signal, String task)
+            implements Rec {}
 
     private record AttemptRec(Instant time, Attempt attempt, int ppid, List<String> argv, String comm) implements Rec {}
 
@@ -45,12 +46,14 @@ public final class RunModelBuilder {
                 rootPid, durationMs, violations, droppedEvents);
     }
 
-    public void exec(Instant time, int pid, int ppid, String comm, List<String> argv) {
-        records.add(new ExecRec(time, pid, ppid, comm, List.copyOf(argv)));
+    /** @param task the task it exec'd in, or null */
+    public void exec(Instant time, int pid, int ppid, String comm, List<String> argv, String task) {
+        records.add(new ExecRec(time, pid, ppid, comm, List.copyOf(argv), task));
     }
 
-    public void exit(Instant time, int pid, int ppid, String comm, Integer exitCode, Integer signal) {
-        records.add(new ExitRec(time, pid, ppid, comm, exitCode, signal));
+    /** @param task the task it ended in, or null */
+    public void exit(Instant time, int pid, int ppid, String comm, Integer exitCode, Integer signal, String task) {
+        records.add(new ExitRec(time, pid, ppid, comm, exitCode, signal, task));
     }
 
     /** @param argv who made it, as attributed at the time (may be just comm) */
@@ -68,7 +71,7 @@ public final class RunModelBuilder {
         final int id, pid;
         int ppid, parent = -1;
         List<String> argv = List.of();
-        String comm;
+        String comm, task;
         Instant execTime, exitTime;
         Integer exitCode, signal;
         boolean ended;
@@ -94,6 +97,7 @@ public final class RunModelBuilder {
                     if (n.execTime == null) n.execTime = e.time();
                     n.argv = e.argv().isEmpty() && e.comm() != null ? List.of(e.comm()) : e.argv();
                     n.comm = e.comm();
+                    if (n.task == null) n.task = e.task();
                 }
                 case ExitRec x -> {
                     Node n = node(nodes, current, x.pid(), x.ppid(), false);
@@ -103,11 +107,13 @@ public final class RunModelBuilder {
                     n.ended = true;
                     if (n.comm == null) n.comm = x.comm();
                     if (n.argv.isEmpty() && x.comm() != null) n.argv = List.of(x.comm());
+                    if (n.task == null) n.task = x.task();
                 }
                 case AttemptRec a -> {
                     Node n = node(nodes, current, a.attempt().pid(), a.ppid(), false);
                     if (n.argv.isEmpty()) n.argv = a.argv();
                     if (n.comm == null) n.comm = a.comm();
+                    if (n.task == null) n.task = a.attempt().task();
                     n.attempts.add(a.attempt());
                 }
             }
@@ -186,7 +192,7 @@ public final class RunModelBuilder {
         for (Node n : order) {
             List<Integer> kids = new ArrayList<>(n.children.size());
             for (int k : n.children) if (newId[k] >= 0) kids.add(newId[k]);
-            out.add(new ProcessNode(newId[n.id], n.pid, n.ppid, n.parent < 0 ? -1 : newId[n.parent], n.argv, n.comm,
+            out.add(new ProcessNode(newId[n.id], n.pid, n.ppid, n.parent < 0 ? -1 : newId[n.parent], n.argv, n.comm, n.task,
                     n.execTime, n.exitTime, n.exitCode, n.signal, n.attempts, kids));
         }
         return out;

@@ -5,6 +5,7 @@ import dev.cordon.report.analysis.Destinations;
 import dev.cordon.report.analysis.NetworkTree;
 import dev.cordon.report.analysis.OutageImpact;
 import dev.cordon.report.analysis.Outcome;
+import dev.cordon.report.analysis.TaskDestinations;
 import dev.cordon.report.model.Attempt;
 import dev.cordon.report.model.OutageSpec;
 import dev.cordon.report.model.ProcessNode;
@@ -16,6 +17,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.EnumMap;
@@ -32,6 +34,8 @@ import java.util.Map;
 public final class HtmlRenderer {
     static final int CMD_WIDTH = 160, MAX_DEST_ROWS = 300;
     private static final String CSS = resource("report.css"), JS = resource("report.js");
+    /** Only on pages of runs with tasks: a page without them stays as it was. */
+    private static final String TASKS_CSS = resource("report-tasks.css");
 
     private HtmlRenderer() {}
 
@@ -45,7 +49,7 @@ public final class HtmlRenderer {
                 .append("<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'\">\n")
                 .append("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n")
                 .append("<title>cordon: ").append(Html.escape(Text.truncate(cmd, 80))).append(" — ").append(Html.escape(result)).append("</title>\n")
-                .append("<style>\n").append(CSS).append("</style></head>\n<body>\n");
+                .append("<style>\n").append(CSS).append(model.hasTasks() ? TASKS_CSS : "").append("</style></head>\n<body>\n");
         header(sb, model, cmd, result);
         destinations(sb, model);
         outages(sb, model);
@@ -73,7 +77,7 @@ public final class HtmlRenderer {
         sb.append("<div class=\"facts\">").append(String.join(" · ", facts)).append("</div>\n<div class=\"chips\">");
         Map<Verdict, Long> counts = new EnumMap<>(Verdict.class);
         for (Attempt a : model.attempts()) counts.merge(a.verdict(), 1L, Long::sum);
-        for (Verdict v : List.of(Verdict.BLOCKED, Verdict.OUTAGE, Verdict.AUDITED, Verdict.ALLOWED)) {
+        for (Verdict v : Badges.BY_IMPORTANCE) {
             if (counts.containsKey(v)) chip(sb, v, counts.get(v) + " " + v.label());
         }
         sb.append("</div></header>\n");
@@ -87,10 +91,45 @@ public final class HtmlRenderer {
         List<Destination> ds = Destinations.of(model);
         if (ds.isEmpty()) return;
         sb.append("<section id=\"destinations\"><h2>Destinations</h2>\n<table><thead><tr><th>destination</th><th>verdict</th>")
-                .append("<th>count</th><th>first command</th><th>processes</th></tr></thead><tbody>\n");
-        int n = 0;
+                .append("<th>count</th><th>first command</th><th>processes</th></tr></thead>");
+        List<TaskDestinations> tasks = TaskDestinations.of(model);
+        int[] left = {MAX_DEST_ROWS};
+        int hidden = 0;
+        if (tasks.isEmpty()) {
+            sb.append("<tbody>\n");
+            hidden += rows(sb, ds, left);
+            sb.append("</tbody>");
+        }
+        for (TaskDestinations t : tasks) {
+            taskHeader(sb, t);
+            hidden += rows(sb, t.destinations(), left);
+            sb.append("</tbody>");
+        }
+        sb.append("</table>");
+        if (hidden > 0) sb.append("<p class=\"more\">… and ").append(hidden).append(" more</p>");
+        sb.append("</section>\n");
+    }
+
+    /** Opens a task's rows with a row naming it: "task deploy@42.service · 3 processes", its attempts by verdict. */
+    private static void taskHeader(StringBuilder sb, TaskDestinations t) {
+        sb.append("<tbody class=\"task\"><tr class=\"task\"><th colspan=\"5\">")
+                .append(t.task() == null ? Text.UNKNOWN_SENDER : "task <code>" + Html.escape(t.task()) + "</code>")
+                .append(" · ").append(Text.plural(t.processes(), "process", "processes"));
+        for (Verdict v : Badges.BY_IMPORTANCE) {
+            if (t.attempts(v) > 0) chip(sb.append(' '), v, t.attempts(v) + " " + v.label());
+        }
+        sb.append("</th></tr>\n");
+    }
+
+    /** One row per destination while {@code left} lasts; returns how many did not fit. */
+    private static int rows(StringBuilder sb, List<Destination> ds, int[] left) {
+        int hidden = 0;
         for (Destination d : ds) {
-            if (n++ >= MAX_DEST_ROWS) break;
+            if (left[0] <= 0) {
+                hidden++;
+                continue;
+            }
+            left[0]--;
             sb.append("<tr class=\"").append(d.verdict().label()).append("\"><td class=\"mono\">").append(Html.escape(d.name()))
                     .append("</td><td>");
             chip(sb, d.verdict(), d.verdict().label() + (d.waitedMs() > 0 ? " · waited " + Text.duration(d.waitedMs()) : ""));
@@ -98,9 +137,7 @@ public final class HtmlRenderer {
                     .append(Html.escape(Text.truncate(d.firstCmd(), 100))).append("</code></td><td class=\"n\">")
                     .append(d.processes().size()).append("</td></tr>\n");
         }
-        sb.append("</tbody></table>");
-        if (ds.size() > MAX_DEST_ROWS) sb.append("<p class=\"more\">… and ").append(ds.size() - MAX_DEST_ROWS).append(" more</p>");
-        sb.append("</section>\n");
+        return hidden;
     }
 
     private static void outages(StringBuilder sb, RunModel model) {
@@ -133,7 +170,7 @@ public final class HtmlRenderer {
                 .append("<div class=\"legend\">A coloured bar marks the way from the command to a process that was blocked (red), hit an outage (purple) or was audited (amber); ")
                 .append("branches without network activity start collapsed.</div>\n<ul class=\"tree\">\n");
         // iterative, so a deep chain of processes cannot overflow the stack
-        java.util.ArrayDeque<Frame> stack = new java.util.ArrayDeque<>();
+        ArrayDeque<Frame> stack = new ArrayDeque<>();
         open(sb, model, net, model.root());
         stack.push(frame(model, net, model.root()));
         while (!stack.isEmpty()) {
@@ -193,6 +230,7 @@ public final class HtmlRenderer {
         else if (below != null && below.notable()) cls.add("path-" + below.label());
         if (!net.subtreeTouchedNetwork(id)) cls.add("quiet");
         StringBuilder search = new StringBuilder().append(p.pid()).append(' ').append(p.cmd());
+        if (p.task() != null) search.append(' ').append(p.task());
         Map<String, int[]> dests = destinations(p);
         for (String d : dests.keySet()) search.append(' ').append(d.substring(d.indexOf(' ') + 1));
         sb.append("<li class=\"").append(String.join(" ", cls)).append("\" data-pid=\"").append(p.pid())
@@ -204,6 +242,9 @@ public final class HtmlRenderer {
         else sb.append("<div class=\"row\">");
         sb.append("<span class=\"pid\">").append(p.pid()).append("</span><code class=\"cmd\" title=\"").append(Html.escape(p.cmd()))
                 .append("\">").append(Html.escape(Text.truncate(p.cmd(), CMD_WIDTH))).append("</code>");
+        if (model.entersTask(p)) {
+            sb.append("<span class=\"task\">task <code>").append(Html.escape(Text.truncate(p.task(), 80))).append("</code></span>");
+        }
         String d = Text.duration(p.duration(RunModel.firstSeen(p)));
         if (d != null) sb.append("<span class=\"dur\">").append(d).append("</span>");
         if (p.exited()) {

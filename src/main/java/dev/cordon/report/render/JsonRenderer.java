@@ -3,6 +3,7 @@ package dev.cordon.report.render;
 import dev.cordon.events.Escape;
 import dev.cordon.report.analysis.Destination;
 import dev.cordon.report.analysis.Destinations;
+import dev.cordon.report.analysis.TaskDestinations;
 import dev.cordon.report.model.Attempt;
 import dev.cordon.report.model.OutageSpec;
 import dev.cordon.report.model.ProcessNode;
@@ -14,7 +15,9 @@ import java.util.List;
 
 /**
  * The model as one JSON document for machines: {@code run}, {@code destinations} (grouped, most
- * important first) and {@code processes} (flat, each naming its parent and children by id).
+ * important first) and {@code processes} (flat, each naming its parent and children by id). In a
+ * run with tasks (cordon guard), destinations are grouped per task, tasks in name order, and
+ * destinations, processes and attempts each have a {@code task} (null for attempts without one).
  */
 public final class JsonRenderer {
     private JsonRenderer() {}
@@ -23,30 +26,43 @@ public final class JsonRenderer {
         StringBuilder sb = new StringBuilder(4096).append("{\n");
         sb.append("  \"run\":").append(run(model.run())).append(",\n");
         sb.append("  \"droppedRecords\":").append(model.droppedRecords()).append(",\n");
+        List<TaskDestinations> tasks = TaskDestinations.of(model);
+        destinations(sb, tasks.isEmpty() ? List.of(new TaskDestinations(null, 0, Destinations.of(model))) : tasks, !tasks.isEmpty());
+        processes(sb, model, !tasks.isEmpty());
+        return sb.append("}\n").toString();
+    }
+
+    private static void destinations(StringBuilder sb, List<TaskDestinations> groups, boolean withTasks) {
         sb.append("  \"destinations\":[");
-        List<Destination> ds = Destinations.of(model);
-        for (int i = 0; i < ds.size(); i++) {
-            Destination d = ds.get(i);
-            Obj o = new Obj().str("destination", d.name()).str("verdict", d.verdict().label()).num("count", d.count())
-                    .str("firstCmd", d.firstCmd()).raw("processes", ints(d.processes())).num("waitedMs", d.waitedMs());
-            sb.append(i == 0 ? "\n    " : ",\n    ").append(o.end());
+        boolean first = true;
+        for (TaskDestinations t : groups) {
+            for (Destination d : t.destinations()) {
+                Obj o = withTasks ? new Obj().str("task", t.task()) : new Obj();
+                o.str("destination", d.name()).str("verdict", d.verdict().label()).num("count", d.count())
+                        .str("firstCmd", d.firstCmd()).raw("processes", ints(d.processes())).num("waitedMs", d.waitedMs());
+                sb.append(first ? "\n    " : ",\n    ").append(o.end());
+                first = false;
+            }
         }
-        sb.append(ds.isEmpty() ? "],\n" : "\n  ],\n");
+        sb.append(first ? "],\n" : "\n  ],\n");
+    }
+
+    private static void processes(StringBuilder sb, RunModel model, boolean withTasks) {
         sb.append("  \"processes\":[");
         for (ProcessNode p : model.processes()) {
             Obj o = new Obj().num("id", p.id()).num("pid", p.pid()).num("ppid", p.ppid()).num("parent", p.parent())
-                    .str("cmd", p.cmd()).raw("argv", strs(p.argv())).str("comm", p.comm())
-                    .time("exec", p.execTime()).time("exit", p.exitTime())
+                    .str("cmd", p.cmd()).raw("argv", strs(p.argv())).str("comm", p.comm());
+            if (withTasks) o.str("task", p.task());
+            o.time("exec", p.execTime()).time("exit", p.exitTime())
                     .raw("exitCode", p.exitCode() == null ? "null" : p.exitCode().toString())
                     .raw("signal", p.signal() == null ? "null" : p.signal().toString())
                     .raw("children", ints(p.children()));
             StringBuilder as = new StringBuilder("[");
-            for (int i = 0; i < p.attempts().size(); i++) as.append(i == 0 ? "" : ",").append(attempt(p.attempts().get(i)));
+            for (int i = 0; i < p.attempts().size(); i++) as.append(i == 0 ? "" : ",").append(attempt(p.attempts().get(i), withTasks));
             o.raw("attempts", as.append(']').toString());
             sb.append(p.id() == 0 ? "\n    " : ",\n    ").append(o.end());
         }
         sb.append(model.processes().isEmpty() ? "]\n" : "\n  ]\n");
-        return sb.append("}\n").toString();
     }
 
     private static String run(RunInfo r) {
@@ -64,9 +80,10 @@ public final class JsonRenderer {
                 .end();
     }
 
-    private static String attempt(Attempt a) {
-        Obj o = new Obj().time("time", a.time()).str("type", a.kind().label()).str("verdict", a.verdict().label())
-                .str("destination", a.destination()).raw("domains", strs(a.domains()));
+    private static String attempt(Attempt a, boolean withTasks) {
+        Obj o = new Obj().time("time", a.time()).str("type", a.kind().label()).str("verdict", a.verdict().label());
+        if (withTasks) o.str("task", a.task());
+        o.str("destination", a.destination()).raw("domains", strs(a.domains()));
         if (a.ip() != null) o.str("ip", a.ip()).num("port", a.port());
         if (a.proto() != null) o.str("proto", a.proto());
         if (a.qtype() != null) o.str("qtype", a.qtype());

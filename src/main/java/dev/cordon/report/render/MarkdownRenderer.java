@@ -5,6 +5,7 @@ import dev.cordon.report.analysis.Destinations;
 import dev.cordon.report.analysis.NetworkTree;
 import dev.cordon.report.analysis.Outcome;
 import dev.cordon.report.analysis.OutageImpact;
+import dev.cordon.report.analysis.TaskDestinations;
 import dev.cordon.report.model.Attempt;
 import dev.cordon.report.model.OutageSpec;
 import dev.cordon.report.model.ProcessNode;
@@ -13,14 +14,17 @@ import dev.cordon.report.model.RunModel;
 import dev.cordon.report.model.Verdict;
 
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.ToLongFunction;
 
 /**
  * The run as GitHub-flavoured Markdown (a file, or the job's step summary): a title with the command
- * and its result, the destinations, the outages, and the processes that used the network.
+ * and its result, the destinations (one table per task in a run with tasks), the outages, and the
+ * processes that used the network.
  */
 public final class MarkdownRenderer {
     static final int CMD_WIDTH = 80, MAX_ALLOWED_ROWS = 30, MAX_TREE_ITEMS = 150, MAX_PROCS_PER_ROW = 3;
@@ -40,7 +44,7 @@ public final class MarkdownRenderer {
         }
         if (model.omittedAttempts() > 0) {
             sb.append("\n> **Incomplete:** ").append(Text.plural(model.omittedAttempts(), "more attempt", "more attempts"))
-                    .append(" to destinations past the first ").append(dev.cordon.report.analysis.Destinations.MAX_KEPT)
+                    .append(" to destinations past the first ").append(Destinations.MAX_KEPT)
                     .append(" were counted, not kept; the events file records every one.\n");
         }
         return sb.toString();
@@ -59,10 +63,16 @@ public final class MarkdownRenderer {
         facts.add(Text.plural(model.processes().size(), "process", "processes"));
         Map<Verdict, Long> counts = new EnumMap<>(Verdict.class);
         for (Attempt a : model.attempts()) counts.merge(a.verdict(), 1L, Long::sum);
-        for (Verdict v : List.of(Verdict.BLOCKED, Verdict.OUTAGE, Verdict.AUDITED, Verdict.ALLOWED)) {
-            if (counts.containsKey(v)) facts.add(Badges.emoji(v) + " " + counts.get(v) + " " + v.label());
-        }
+        attemptCounts(facts, v -> counts.getOrDefault(v, 0L));
         sb.append(String.join(" · ", facts)).append("\n");
+    }
+
+    /** "⛔ 3 blocked", "✅ 6 allowed": the verdicts with attempts, most important first. */
+    private static void attemptCounts(List<String> facts, ToLongFunction<Verdict> count) {
+        for (Verdict v : Badges.BY_IMPORTANCE) {
+            long n = count.applyAsLong(v);
+            if (n > 0) facts.add(Badges.emoji(v) + " " + n + " " + v.label());
+        }
     }
 
     /** "failed (exit 1)", "succeeded", "killed (SIGTERM, exit 143)"; with what stopped it. */
@@ -77,6 +87,23 @@ public final class MarkdownRenderer {
 
     private static void destinations(StringBuilder sb, RunModel model, List<Destination> ds) {
         sb.append("\n### Destinations\n\n");
+        List<TaskDestinations> tasks = TaskDestinations.of(model);
+        if (tasks.isEmpty()) {
+            table(sb, model, ds);
+            return;
+        }
+        for (TaskDestinations t : tasks) {
+            if (t != tasks.getFirst()) sb.append('\n');
+            String name = t.task() == null ? Text.capitalized(Text.UNKNOWN_SENDER) : "Task " + Markdown.code(Text.safe(t.task(), 60), false);
+            sb.append("#### ").append(name).append("\n\n");
+            List<String> facts = new ArrayList<>(List.of(Text.plural(t.processes(), "process", "processes")));
+            attemptCounts(facts, t::attempts);
+            sb.append(String.join(" · ", facts)).append("\n\n");
+            table(sb, model, t.destinations());
+        }
+    }
+
+    private static void table(StringBuilder sb, RunModel model, List<Destination> ds) {
         if (ds.isEmpty()) {
             sb.append("No network activity was recorded.\n");
             return;
@@ -149,6 +176,7 @@ public final class MarkdownRenderer {
         ProcessNode p = model.process(id);
         sb.append("  ".repeat(depth)).append("- ").append(proc(p, false));
         List<String> facts = new ArrayList<>();
+        if (model.entersTask(p)) facts.add("task " + Markdown.code(Text.safe(p.task(), 60), false));
         String d = Text.duration(p.duration(RunModel.firstSeen(p)));
         if (d != null) facts.add(d);
         if (p.exited()) facts.add(Outcome.of(p));
@@ -165,7 +193,7 @@ public final class MarkdownRenderer {
         Map<Key, Integer> n = new LinkedHashMap<>();
         for (Attempt a : p.attempts()) n.merge(new Key(a.destination(), a.verdict()), 1, Integer::sum);
         List<Map.Entry<Key, Integer>> es = new ArrayList<>(n.entrySet());
-        es.sort(java.util.Comparator.comparingInt(e -> Destinations.rank(e.getKey().verdict())));
+        es.sort(Comparator.comparingInt(e -> Destinations.rank(e.getKey().verdict())));
         List<String> out = new ArrayList<>();
         for (var e : es) {
             out.add(Badges.emoji(e.getKey().verdict()) + " " + Markdown.text(Text.safe(e.getKey().name(), 60))

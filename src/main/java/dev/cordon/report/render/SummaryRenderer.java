@@ -2,6 +2,7 @@ package dev.cordon.report.render;
 
 import dev.cordon.report.analysis.Destination;
 import dev.cordon.report.analysis.Destinations;
+import dev.cordon.report.analysis.TaskDestinations;
 import dev.cordon.report.model.RunModel;
 import dev.cordon.report.model.Verdict;
 
@@ -12,12 +13,16 @@ import java.util.Map;
 
 /**
  * The end-of-run summary on stderr: one aligned line per destination that was blocked, audited or
- * in a simulated outage, with the first command that tried it. Empty when there is nothing to say.
+ * in a simulated outage, with the first command that tried it; in a run with tasks (cordon guard),
+ * grouped under a line per task. Empty when there is nothing to say.
  */
 public final class SummaryRenderer {
-    static final int MAX_LINES = 20, DEST_WIDTH = 40, CMD_WIDTH = 72;
+    static final int MAX_LINES = 20, DEST_WIDTH = 40, CMD_WIDTH = 72, TASK_WIDTH = 60;
 
     private SummaryRenderer() {}
+
+    /** Destinations under one heading; the heading is null in a run without tasks. */
+    private record Section(String heading, List<Destination> destinations) {}
 
     public static String render(RunModel model) {
         List<Destination> notable = Destinations.notable(model);
@@ -25,30 +30,10 @@ public final class SummaryRenderer {
         if (notable.isEmpty() && dropped == 0 && model.omittedAttempts() == 0) return "";
         StringBuilder sb = new StringBuilder();
         if (!notable.isEmpty()) {
-            sb.append("cordon: ").append(headline(notable)).append('\n');
-            List<Destination> shown = notable.subList(0, Math.min(MAX_LINES, notable.size()));
-            List<String[]> rows = new ArrayList<>();
-            boolean anyWait = false;
-            for (Destination d : shown) {
-                String waited = d.waitedMs() > 0 ? "waited " + Text.duration(d.waitedMs()) : "";
-                anyWait |= !waited.isEmpty();
-                rows.add(new String[]{d.verdict().label(), Text.safe(d.name(), DEST_WIDTH), d.count() + "×", waited,
-                        Text.safe(d.firstCmd(), CMD_WIDTH)});
-            }
-            int[] w = new int[5];
-            for (String[] r : rows) for (int i = 0; i < 4; i++) w[i] = Math.max(w[i], Text.width(r[i]));
-            for (String[] r : rows) {
-                StringBuilder line = new StringBuilder("  ")
-                        .append(Text.pad(r[0], w[0])).append("  ")
-                        .append(Text.pad(r[1], w[1])).append("  ")
-                        .append(" ".repeat(w[2] - Text.width(r[2]))).append(r[2]).append("  ");
-                if (anyWait) line.append(Text.pad(r[3], w[3])).append("  ");
-                line.append(r[4]);
-                sb.append(line.toString().stripTrailing()).append('\n');
-            }
-            if (notable.size() > shown.size()) {
-                sb.append("  … and ").append(notable.size() - shown.size()).append(" more (--report FILE.md lists all)\n");
-            }
+            List<Section> sections = sections(model, notable);
+            String where = sections.getFirst().heading() == null ? "" : " in " + Text.plural(sections.size(), "task", "tasks");
+            sb.append("cordon: ").append(headline(notable, where)).append('\n');
+            table(sb, sections);
         }
         if (model.omittedAttempts() > 0) {
             sb.append("  … and ").append(Text.plural(model.omittedAttempts(), "more attempt", "more attempts"))
@@ -62,14 +47,71 @@ public final class SummaryRenderer {
         return sb.toString();
     }
 
+    /** One section per task with something to say, or one without a heading in a run without tasks. */
+    private static List<Section> sections(RunModel model, List<Destination> notable) {
+        List<TaskDestinations> tasks = TaskDestinations.of(model);
+        if (tasks.isEmpty()) return List.of(new Section(null, notable));
+        List<Section> out = new ArrayList<>();
+        for (TaskDestinations t : tasks) {
+            List<Destination> own = t.notable();
+            String name = t.task() == null ? Text.UNKNOWN_SENDER : "task " + Text.safe(t.task(), TASK_WIDTH);
+            if (!own.isEmpty()) out.add(new Section(name + " — " + headline(own), own));
+        }
+        return out;
+    }
+
+    /** The first {@link #MAX_LINES} destinations, section by section, in columns aligned across all of them. */
+    private static void table(StringBuilder sb, List<Section> sections) {
+        List<Section> shown = new ArrayList<>();
+        List<String[]> rows = new ArrayList<>();
+        int left = MAX_LINES, hidden = 0;
+        boolean anyWait = false;
+        for (Section s : sections) {
+            int n = Math.min(left, s.destinations().size());
+            if (n > 0) shown.add(new Section(s.heading(), s.destinations().subList(0, n)));
+            hidden += s.destinations().size() - n;
+            left -= n;
+            for (Destination d : s.destinations().subList(0, n)) {
+                String waited = d.waitedMs() > 0 ? "waited " + Text.duration(d.waitedMs()) : "";
+                anyWait |= !waited.isEmpty();
+                rows.add(new String[]{d.verdict().label(), Text.safe(d.name(), DEST_WIDTH), d.count() + "×", waited,
+                        Text.safe(d.firstCmd(), CMD_WIDTH)});
+            }
+        }
+        int[] w = new int[5];
+        for (String[] r : rows) for (int i = 0; i < 4; i++) w[i] = Math.max(w[i], Text.width(r[i]));
+        String indent = shown.getFirst().heading() == null ? "  " : "    ";
+        int row = 0;
+        for (Section s : shown) {
+            if (s.heading() != null) sb.append("  ").append(s.heading()).append('\n');
+            for (int i = 0; i < s.destinations().size(); i++) sb.append(line(indent, rows.get(row++), w, anyWait)).append('\n');
+        }
+        if (hidden > 0) sb.append("  … and ").append(hidden).append(" more (--report FILE.md lists all)\n");
+    }
+
+    private static String line(String indent, String[] r, int[] w, boolean anyWait) {
+        StringBuilder line = new StringBuilder(indent)
+                .append(Text.pad(r[0], w[0])).append("  ")
+                .append(Text.pad(r[1], w[1])).append("  ")
+                .append(" ".repeat(w[2] - Text.width(r[2]))).append(r[2]).append("  ");
+        if (anyWait) line.append(Text.pad(r[3], w[3])).append("  ");
+        line.append(r[4]);
+        return line.toString().stripTrailing();
+    }
+
     /** "4 destinations: 2 blocked, 1 down (simulated outage), 1 audited (would be blocked)". */
     static String headline(List<Destination> notable) {
+        return headline(notable, "");
+    }
+
+    /** @param where after the count: " in 2 tasks" */
+    private static String headline(List<Destination> notable, String where) {
         Map<Verdict, Integer> n = new EnumMap<>(Verdict.class);
         for (Destination d : notable) n.merge(d.verdict(), 1, Integer::sum);
         List<String> parts = new ArrayList<>();
         if (n.containsKey(Verdict.BLOCKED)) parts.add(n.get(Verdict.BLOCKED) + " blocked");
         if (n.containsKey(Verdict.OUTAGE)) parts.add(n.get(Verdict.OUTAGE) + " down (simulated outage)");
         if (n.containsKey(Verdict.AUDITED)) parts.add(n.get(Verdict.AUDITED) + " audited (would be blocked)");
-        return (notable.size() == 1 ? "1 destination: " : notable.size() + " destinations: ") + String.join(", ", parts);
+        return Text.plural(notable.size(), "destination", "destinations") + where + ": " + String.join(", ", parts);
     }
 }

@@ -7,6 +7,9 @@ import java.util.Locale;
 
 /** Plain-text helpers every renderer shares: safe, shortened strings and human durations. */
 public final class Text {
+    /** What a report calls the attempts of a run with tasks that have none: DNS queries whose sender cordon could not tell. */
+    public static final String UNKNOWN_SENDER = "sender unknown";
+
     private Text() {}
 
     /** Escaped for a terminal (no control characters) and cut to {@code max} code points with an ellipsis. */
@@ -18,6 +21,11 @@ public final class Text {
     public static String truncate(String s, int max) {
         if (s.codePointCount(0, s.length()) <= max) return s;
         return s.substring(0, s.offsetByCodePoints(0, Math.max(0, max - 1))) + "…";
+    }
+
+    /** The text with its first letter upper case, for a heading. */
+    public static String capitalized(String s) {
+        return s.isEmpty() ? s : s.substring(0, 1).toUpperCase(Locale.ROOT) + s.substring(1);
     }
 
     /** "350 ms", "2.5 s", "12 s", "12.5 s", "3 min 4 s", "1 h 2 min". */

@@ -51,13 +51,16 @@ public final class ProcessTable {
     /** Attributions without their task: that is looked up per event. */
     private final Map<Integer, Attribution> byPid;
 
+    /** Processes a session remembers (and exits the pump remembers): a host's default pid_max is 4 194 304, a session's far fewer. */
+    public static final int SESSION_CAPACITY = 65_536;
+
     /** A table without tasks, for cordon run. */
     public ProcessTable(int capacity) {
         this(capacity, null);
     }
 
     /**
-     * A table whose attributions name tasks: {@code new ProcessTable(65_536, new TaskNames(guardedDir))}.
+     * A table whose attributions name tasks: {@code new ProcessTable(SESSION_CAPACITY, new TaskNames(guardedDir))}.
      *
      * @param tasks names the task of a cgroup id, or null for a table without tasks
      */

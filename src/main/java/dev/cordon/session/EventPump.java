@@ -48,7 +48,7 @@ final class EventPump implements AutoCloseable {
     private final java.util.Set<Integer> exited = java.util.Collections.newSetFromMap(new java.util.LinkedHashMap<>() {
         @Override
         protected boolean removeEldestEntry(java.util.Map.Entry<Integer, Boolean> eldest) {
-            return size() > 65_536;
+            return size() > ProcessTable.SESSION_CAPACITY;
         }
     });
     private volatile boolean stopping;

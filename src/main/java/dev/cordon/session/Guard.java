@@ -16,6 +16,7 @@ import dev.cordon.policy.OutagePlan;
 import dev.cordon.sys.StartupTrace;
 
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.function.Function;
@@ -33,9 +34,27 @@ final class Guard implements AutoCloseable {
      * @param dns        the proxy's options, or null to leave DNS alone (IP rules only)
      * @param egressRate outbound bytes per second (--egress-rate), 0 for no cap
      * @param reportAll  an event for every attempt, allowed ones too (something records them)
+     * @param alsoRedirected DNS servers whose traffic goes to the proxy besides its own upstreams (whatever their
+     *                   port): the ones configured, when the proxy forwards to an outer guard's proxy instead
      */
     record Settings(IpPolicy policy, Mode mode, DnsService.Options dns, boolean allowRawSockets, OutagePlan outage,
-                    long egressRate, boolean reportAll) {}
+                    long egressRate, boolean reportAll, List<InetSocketAddress> alsoRedirected) {
+        Settings {
+            alsoRedirected = List.copyOf(alsoRedirected);
+        }
+
+        Settings(IpPolicy policy, Mode mode, DnsService.Options dns, boolean allowRawSockets, OutagePlan outage,
+                 long egressRate, boolean reportAll) {
+            this(policy, mode, dns, allowRawSockets, outage, egressRate, reportAll, List.of());
+        }
+
+        /** Every server the programs send to the proxy, whatever its port. */
+        List<InetSocketAddress> redirected(DnsService proxy) {
+            java.util.LinkedHashSet<InetSocketAddress> all = new java.util.LinkedHashSet<>(proxy.upstreams());
+            all.addAll(alsoRedirected);
+            return List.copyOf(all);
+        }
+    }
 
     private final DnsService dns;
     private final EgressGuard kernel;
@@ -63,7 +82,7 @@ final class Guard implements AutoCloseable {
             StartupTrace.mark("dns");
             OutagePlan outage = s.outage();
             kernel = EgressGuard.attach(new EgressGuard.Options(cgroupFd, s.policy(), s.mode(), s.reportAll(),
-                    dns == null ? 0 : dns.port(), dns == null ? List.of() : dns.upstreams(), s.allowRawSockets(),
+                    dns == null ? 0 : dns.port(), dns == null ? List.of() : s.redirected(dns), s.allowRawSockets(),
                     outage.active() ? outage.style() : null, outage.maxWait().toMillis(), s.egressRate()), pinDir);
             StartupTrace.mark("bpf");
             Function<byte[], EventPump.LearnedNames> names = dns == null ? ip -> EventPump.LearnedNames.NONE : connect(dns, kernel);

@@ -9,6 +9,7 @@ import dev.cordon.events.PolicyReload;
 import dev.cordon.events.ProcessTable;
 import dev.cordon.events.RunEnd;
 import dev.cordon.events.RunStart;
+import dev.cordon.events.TaskNames;
 import dev.cordon.events.ViolationLog;
 import dev.cordon.libbpf.BpfException;
 import dev.cordon.limits.LimitsException;
@@ -140,7 +141,7 @@ public final class GuardSession {
             if (recorder != null) sinkList.add(recorder);
             FanOut sinks = new FanOut(sinkList);
 
-            Guard guard = Guard.attach(settings(neighbours, reports), cgroup.fd(), crash.pinDir(), new ProcessTable(65_536), sinks,
+            Guard guard = Guard.attach(settings(neighbours, reports), cgroup.fd(), crash.pinDir(), processTable(cgroup.path()), sinks,
                     List.of(sinks), new ExecDenials(Set.of()), "not guarding " + cgroup.path());
             cleanup.push(guard);
             if (guard.dns() != null) crash.recordDnsPort(guard.dns().port());
@@ -175,12 +176,22 @@ public final class GuardSession {
         }
     }
 
+    /** Attributions that name the task: the cgroup below the guarded one each process ran in. */
+    private static ProcessTable processTable(Path cgroup) {
+        try {
+            return new ProcessTable(ProcessTable.SESSION_CAPACITY, new TaskNames(cgroup));
+        } catch (IOException e) {
+            throw new CordonException("cannot read the cgroups below " + cgroup + " to name tasks: " + e.getMessage(), e);
+        }
+    }
+
     private Guard.Settings settings(GuardNeighbours neighbours, RunReports reports) {
         DnsService.Options dns = options.dns();
-        if (dns != null && neighbours.outer() != null) dns = dns.withUpstreams(List.of(neighbours.outerProxy()));
-        return new Guard.Settings(options.policy(), options.mode(), dns, options.allowRawSockets(), options.outage(),
+        boolean chained = dns != null && neighbours.outer() != null;
+        return new Guard.Settings(options.policy(), options.mode(), chained ? dns.withUpstreams(List.of(neighbours.outerProxy())) : dns,
+                options.allowRawSockets(), options.outage(),
                 options.limits().egressRate() == null ? 0 : options.limits().egressRate().bytesPerSecond(),
-                reports.recordsAllowed(options.eventsFile()));
+                reports.recordsAllowed(options.eventsFile()), chained ? dns.upstreams() : List.of());
     }
 
     private void announce(GuardedCgroup cgroup, Guard guard, GuardNeighbours neighbours) {

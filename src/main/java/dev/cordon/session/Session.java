@@ -104,7 +104,7 @@ public final class Session {
             SessionLimits limits = applyLimits(limitPlan);
             cleanup.push(limits);
 
-            ProcessTable processes = new ProcessTable(65_536);
+            ProcessTable processes = new ProcessTable(ProcessTable.SESSION_CAPACITY);
             List<EventSink> sinkList = new ArrayList<>();
             sinkList.add(new ViolationLog(err));
             sinkList.add(new ExecDenialNotice(err));

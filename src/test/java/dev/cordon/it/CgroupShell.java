@@ -62,7 +62,7 @@ final class CgroupShell implements AutoCloseable {
     /** Runs {@code command} in the shell and waits (bounded) for it to finish. */
     Done run(String command, Duration timeout) {
         int n = next++;
-        Path out = dir.resolve("cmd-" + n + ".out"), rc = dir.resolve("cmd-" + n + ".rc");
+        Path out = dir.resolve("shell-" + pid() + "-" + n + ".out"), rc = dir.resolve("shell-" + pid() + "-" + n + ".rc");
         long start = System.nanoTime();
         try {
             stdin.write(("(" + command + ") > " + out + " 2>&1; echo $? > " + rc + ".tmp; mv " + rc + ".tmp " + rc + "\n")

@@ -35,8 +35,12 @@ class GuardIT {
         assertThat(guard.isAlive()).as("the guard exited:\n%s", guard).isTrue();
     }
 
-    private static String curl(TcpListener target) {
-        return "curl -sS -m 10 -o /dev/null http://" + target.address() + ":" + target.port() + "/";
+    private static LoopbackWeb web(String ip) throws IOException {
+        return kernel.closeAfter(new LoopbackWeb(ip));
+    }
+
+    private static String curl(LoopbackWeb target) {
+        return "curl -sS -m 10 -o /dev/null http://" + target.ip() + ":" + target.port() + "/";
     }
 
     private static List<Integer> attachedTo(Path cgroup) {
@@ -50,7 +54,7 @@ class GuardIT {
     @Test
     void guardsARunningShellReloadsWithNoGapAndDetachesLeavingItRunning() throws IOException {
         Path dir = kernel.dir();
-        TcpListener denied = kernel.tcp("127.0.0.2"), flips = kernel.tcp("127.0.0.3");
+        LoopbackWeb denied = web("127.0.0.2"), flips = web("127.0.0.3");
         TestCgroup cg = cgroup();
         CgroupShell shell = cg.shell(cg.child("deploy-web"), dir);
         assertThat(shell.run(curl(denied), CMD).output()).as("before the guard, nothing is denied").doesNotContain("Failed to connect");
@@ -100,7 +104,7 @@ class GuardIT {
     }
 
     @Test
-    void queriesOfProcessesAlreadyInsideGoThroughTheProxyAndAnEventsFileNamesTheirTask() throws IOException {
+    void queriesOfProcessesAlreadyInsideGoThroughTheProxyAndAnEventsFileNamesTheirTask() throws IOException, InterruptedException {
         Path dir = kernel.dir();
         TestCgroup cg = cgroup();
         CgroupShell shell = cg.shell(cg.child("job-7"), dir);
@@ -118,7 +122,7 @@ class GuardIT {
             guard.signal("TERM");
             CordonResult r = guard.await(WAIT);
             assertThat(r.exitCode()).as("%s", r).isZero();
-            List<java.util.Map<String, Object>> records = JsonLines.read(events);
+            List<java.util.Map<String, String>> records = JsonLines.read(events);
             assertThat(records.getFirst()).containsEntry("type", "run-start").containsEntry("guard", cg.path().toString());
             assertThat(records).filteredOn(m -> "dns".equals(m.get("type")) && "secret.internal.".equals(m.get("domain")))
                     .isNotEmpty().allSatisfy(m -> assertThat(m).containsEntry("task", "job-7"));
@@ -129,7 +133,7 @@ class GuardIT {
     @Test
     void aGuardedCgroupIsRefusedAndNestedGuardsBothApply() throws IOException {
         Path dir = kernel.dir();
-        TcpListener outerDenied = kernel.tcp("127.0.0.2"), innerDenied = kernel.tcp("127.0.0.3"), open = kernel.tcp("127.0.0.4");
+        LoopbackWeb outerDenied = web("127.0.0.2"), innerDenied = web("127.0.0.3"), open = web("127.0.0.4");
         TestCgroup cg = cgroup();
         Path inner = cg.child("inner");
         CgroupShell innerShell = cg.shell(inner, dir), outerShell = cg.shell(cg.path(), dir);
@@ -169,7 +173,7 @@ class GuardIT {
     @Test
     void aGuardThatDiesFailsClosedUntilReleasedOrTakenOver() throws IOException {
         Path dir = kernel.dir();
-        TcpListener denied = kernel.tcp("127.0.0.2"), allowed = kernel.tcp("127.0.0.4");
+        LoopbackWeb denied = web("127.0.0.2"), allowed = web("127.0.0.4");
         TestCgroup cg = cgroup();
         CgroupShell shell = cg.shell(cg.path(), dir);
         CordonProcess guard = kernel.start("guard", "--cgroup", cg.path().toString(), "--deny-cidr", "127.0.0.2", "--no-dns-proxy");
@@ -203,7 +207,7 @@ class GuardIT {
     @Test
     void onExitReleaseOpensWhenTheGuardDies() throws IOException {
         Path dir = kernel.dir();
-        TcpListener denied = kernel.tcp("127.0.0.2");
+        LoopbackWeb denied = web("127.0.0.2");
         TestCgroup cg = cgroup();
         CgroupShell shell = cg.shell(cg.path(), dir);
         CordonProcess guard = kernel.start("guard", "--cgroup", cg.path().toString(), "--on-exit", "release",
@@ -260,9 +264,9 @@ class GuardIT {
                             s.close()
             """;
 
-    private static String python(String script, TcpListener a, TcpListener b, Path log, Path stop) throws IOException {
+    private static String python(String script, LoopbackWeb a, LoopbackWeb b, Path log, Path stop) throws IOException {
         Path file = Files.writeString(kernel.dir().resolve("flip.py"), script);
-        return "python3 " + file + " " + a.address() + " " + a.port() + " " + b.address() + " " + b.port() + " " + log + " " + stop;
+        return "python3 " + file + " " + a.ip() + " " + a.port() + " " + b.ip() + " " + b.port() + " " + log + " " + stop;
     }
 
     private static String read(Path file) {

@@ -67,6 +67,7 @@ enum cordon_event_kind {
 	CORDON_EVENT_EXIT = 5,   /* the last thread of a process of the session exited */
 	CORDON_EVENT_OUTAGE_END = 6, /* a socket that waited on a simulated outage was released */
 	CORDON_EVENT_EXEC_DENIED = 7, /* execve/execveat failed with EPERM: struct cordon_exec_denied_event */
+	CORDON_EVENT_SCRIPT_LINE = 8, /* a bash script line starts a command: struct cordon_script_line_event (script_lines.h) */
 };
 
 /* rule_id values that are not an index into the session's rule table. */

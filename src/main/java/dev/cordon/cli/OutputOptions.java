@@ -23,6 +23,11 @@ final class OutputOptions {
             description = "Write every connection attempt, query and exec to FILE as JSON Lines.")
     Path eventsFile;
 
+    @Option(names = "--no-script-lines",
+            description = "Do not name the bash script line behind each attempt (line=deploy.sh:9). Naming it puts a "
+                    + "uprobe on bash's shell_execve, which every bash process on the host passes through when it starts a command.")
+    boolean noScriptLines;
+
     @Option(names = "--debug", description = "Print libbpf's log (including verifier output) on stderr.")
     boolean debug;
 

@@ -32,6 +32,7 @@ public final class Formats {
         sb.append(" pid=").append(e.process().pid())
                 .append(" cmd=").append(Escape.logfmt(a.who().commandLine()));
         task(sb, a.who().task());
+        line(sb, a.who().line());
         sb.append(" rule=").append(Escape.logfmt(a.rule()))
                 .append(" mode=").append(a.mode().label());
         outage(sb, a.outage());
@@ -41,6 +42,11 @@ public final class Formats {
     /** {@code task=deploy@42.service}, only where there are tasks (cordon guard). */
     private static void task(StringBuilder sb, String task) {
         if (task != null) sb.append(" task=").append(Escape.logfmt(task));
+    }
+
+    /** {@code line=deploy.sh:9}: the script line that started the process, where one did. */
+    private static void line(StringBuilder sb, ScriptLine line) {
+        if (line != null) sb.append(" line=").append(Escape.logfmt(line.label()));
     }
 
     private static String level(Verdict v) {
@@ -87,6 +93,7 @@ public final class Formats {
         sb.append(" pid=").append(e.who().pid())
                 .append(" cmd=").append(Escape.logfmt(e.who().commandLine()));
         task(sb, e.who().task());
+        line(sb, e.who().line());
         sb.append(" firewallMethod=").append(e.firewallMethod())
                 .append(" qtype=").append(Escape.logfmt(e.qtype()))
                 .append(" rule=").append(Escape.logfmt(e.rule()))
@@ -113,6 +120,7 @@ public final class Formats {
         array(sb, "argv", e.who().argv());
         field(sb, "cmdSource", Escape.json(e.who().source().name().toLowerCase(Locale.ROOT)));
         taskField(sb, e.who().task());
+        lineField(sb, e.who().line());
         array(sb, "addresses", e.addresses());
         if (!e.chain().isEmpty()) array(sb, "chain", e.chain());
         field(sb, "firewallMethod", Escape.json(e.firewallMethod()));
@@ -150,6 +158,7 @@ public final class Formats {
         array(sb, "argv", a.who().argv());
         field(sb, "cmdSource", Escape.json(a.who().source().name().toLowerCase(Locale.ROOT)));
         taskField(sb, a.who().task());
+        lineField(sb, a.who().line());
         field(sb, "rule", Escape.json(a.rule()));
         field(sb, "mode", Escape.json(a.mode().label()));
         outageFields(sb, a.outage());
@@ -160,9 +169,9 @@ public final class Formats {
     /**
      * An exec record for the events file (the process tree of the run).
      *
-     * @param task the task the process exec'd in, or null where there are no tasks
+     * @param who the process as of this exec: the task it exec'd in and the script line that started it, where known
      */
-    public static String json(Instant time, ExecEvent e, String task) {
+    public static String json(Instant time, ExecEvent e, ProcessTable.Attribution who) {
         StringBuilder sb = new StringBuilder(256).append('{');
         field(sb, "time", Escape.json(time.toString()));
         field(sb, "type", Escape.json("exec"));
@@ -172,7 +181,8 @@ public final class Formats {
         field(sb, "cmd", Escape.json(String.join(" ", e.argv())));
         array(sb, "argv", e.argv());
         field(sb, "argvTruncated", Boolean.toString(e.truncated()));
-        taskField(sb, task);
+        taskField(sb, who.task());
+        lineField(sb, who.line());
         sb.append("\"cgroupId\":").append(Long.toUnsignedString(e.process().cgroupId()));
         return sb.append('}').toString();
     }
@@ -191,6 +201,7 @@ public final class Formats {
         array(sb, "argv", d.who().argv());
         field(sb, "cmdSource", Escape.json(d.who().source().name().toLowerCase(Locale.ROOT)));
         taskField(sb, d.who().task());
+        lineField(sb, d.who().line());
         field(sb, "path", Escape.json(e.path()));
         field(sb, "pathTruncated", Boolean.toString(e.pathTruncated()));
         if (e.dirfd() != ExecDeniedEvent.AT_FDCWD) field(sb, "dirfd", Integer.toString(e.dirfd()));
@@ -290,6 +301,24 @@ public final class Formats {
 
     private static void taskField(StringBuilder sb, String task) {
         if (task != null) field(sb, "task", Escape.json(task));
+    }
+
+    /**
+     * {@code "line":[{"file":"./deploy.sh","line":9}]}: the script lines from the outermost script to
+     * the one that started the process; {@code "trap":"ERR"} from a trap's commands; line null when unknown.
+     */
+    private static void lineField(StringBuilder sb, ScriptLine line) {
+        if (line == null) return;
+        sb.append("\"line\":[");
+        List<ScriptLine> chain = line.chain();
+        for (int i = 0; i < chain.size(); i++) {
+            ScriptLine l = chain.get(i);
+            sb.append(i == 0 ? "{" : ",{").append("\"file\":").append(Escape.json(l.file()))
+                    .append(",\"line\":").append(l.line() > 0 ? Integer.toString(l.line()) : "null");
+            if (l.trap() != null) sb.append(",\"trap\":").append(Escape.json(l.trap()));
+            sb.append('}');
+        }
+        sb.append("],");
     }
 
     private static void array(StringBuilder sb, String name, List<String> values) {

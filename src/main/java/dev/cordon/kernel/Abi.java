@@ -13,8 +13,9 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
 /**
- * The Java mirror of bpf/cordon.h. AbiLayoutTest compares every struct and enum here with the
- * BTF of the compiled object, so a change on one side without the other fails the build.
+ * The Java mirror of bpf/cordon.h and bpf/script_lines.h. AbiLayoutTest compares every struct and
+ * enum here with the BTF of the compiled objects, so a change on one side without the other fails
+ * the build.
  */
 public final class Abi {
     private Abi() {}
@@ -49,6 +50,7 @@ public final class Abi {
     public static final int EVENT_EXIT = 5;
     public static final int EVENT_OUTAGE_END = 6;
     public static final int EVENT_EXEC_DENIED = 7;
+    public static final int EVENT_SCRIPT_LINE = 8;
     // enum cordon_rule_special
     public static final int RULE_DEFAULT = 0xffffffff;
     public static final int RULE_LEARNED = 0xfffffffe;
@@ -197,7 +199,8 @@ public final class Abi {
                     "CORDON_OUTAGE_SERVFAIL", OUTAGE_SERVFAIL, "CORDON_OUTAGE_REFUSE", OUTAGE_REFUSE),
             "cordon_event_kind", ordered("CORDON_EVENT_CONNECT", EVENT_CONNECT, "CORDON_EVENT_SENDMSG", EVENT_SENDMSG,
                     "CORDON_EVENT_EXEC", EVENT_EXEC, "CORDON_EVENT_SOCKET", EVENT_SOCKET, "CORDON_EVENT_EXIT", EVENT_EXIT,
-                    "CORDON_EVENT_OUTAGE_END", EVENT_OUTAGE_END, "CORDON_EVENT_EXEC_DENIED", EVENT_EXEC_DENIED),
+                    "CORDON_EVENT_OUTAGE_END", EVENT_OUTAGE_END, "CORDON_EVENT_EXEC_DENIED", EVENT_EXEC_DENIED,
+                    "CORDON_EVENT_SCRIPT_LINE", EVENT_SCRIPT_LINE),
             "cordon_rule_special", ordered("CORDON_RULE_DEFAULT", RULE_DEFAULT, "CORDON_RULE_LEARNED", RULE_LEARNED,
                     "CORDON_RULE_RAW_SOCKET", RULE_RAW_SOCKET, "CORDON_RULE_OUTAGE_REFUSED", RULE_OUTAGE_REFUSED,
                     "CORDON_RULE_OUTAGE_DROPPED", RULE_OUTAGE_DROPPED, "CORDON_RULE_PACKET_SOCKET", RULE_PACKET_SOCKET),
@@ -205,6 +208,48 @@ public final class Abi {
             "cordon_policy_layout", ordered("CORDON_POLICY_GENERATIONS", POLICY_GENERATIONS,
                     "CORDON_RULE_GENERATION_SHIFT", RULE_GENERATION_SHIFT),
             "cordon_table_size", ordered("CORDON_LEARNED_MAX", LEARNED_MAX));
+
+    // --- bpf/script_lines.h (script_lines.bpf.o)
+
+    /**
+     * enum cordon_script_lines_limit: bash binaries one session reads lines from; a hash bucket's
+     * entries looked at; frames of bash's call stack sent; bytes of a BASH_LINENO element kept.
+     */
+    public static final int SHELLS_MAX = 16;
+    public static final int SHELL_BUCKET_CHAIN = 32;
+    public static final int SCRIPT_FRAMES = 8;
+    public static final int SCRIPT_LINENO_LEN = 12;
+
+    public static final StructLayout SHELL_LAYOUT = structLayout(
+            JAVA_LONG.withName("probe_vaddr"),
+            JAVA_LONG.withName("line_number"),
+            JAVA_LONG.withName("running_trap"),
+            JAVA_LONG.withName("global_variables"),
+            JAVA_INT.withName("source_hash"),
+            JAVA_INT.withName("lineno_hash"),
+            JAVA_INT.withName("array_head"),
+            JAVA_INT.withName("_pad")).withName("cordon_shell_layout");
+
+    public static final StructLayout SCRIPT_FRAME = structLayout(
+            sequenceLayout(SCRIPT_LINENO_LEN, JAVA_BYTE).withName("lineno"),
+            JAVA_INT.withName("file_len"),
+            sequenceLayout(PATH_LEN, JAVA_BYTE).withName("file")).withName("cordon_script_frame");
+
+    public static final StructLayout SCRIPT_LINE_EVENT = structLayout(
+            EVENT_HEADER.withName("hdr"),
+            JAVA_INT.withName("line"),
+            JAVA_INT.withName("trap"),
+            JAVA_INT.withName("frames"),
+            JAVA_INT.withName("skipped"),
+            sequenceLayout(SCRIPT_FRAMES, SCRIPT_FRAME).withName("frame")).withName("cordon_script_line_event");
+
+    /** The structs of bpf/script_lines.h (checked against script_lines.bpf.o). */
+    public static final Map<String, StructLayout> SCRIPT_LINES_STRUCTS = byName(SHELL_LAYOUT, SCRIPT_FRAME, SCRIPT_LINE_EVENT);
+
+    /** The enums of bpf/script_lines.h. */
+    public static final Map<String, Map<String, Long>> SCRIPT_LINES_ENUMS = Map.of(
+            "cordon_script_lines_limit", ordered("CORDON_SHELLS_MAX", SHELLS_MAX, "CORDON_SHELL_BUCKET_CHAIN", SHELL_BUCKET_CHAIN,
+                    "CORDON_SCRIPT_FRAMES", SCRIPT_FRAMES, "CORDON_SCRIPT_LINENO_LEN", SCRIPT_LINENO_LEN));
 
     /** Offset of a (possibly nested) field, e.g. {@code offset(NET_EVENT, "hdr", "tgid")}. */
     public static long offset(StructLayout layout, String... path) {

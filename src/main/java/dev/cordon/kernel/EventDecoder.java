@@ -9,13 +9,16 @@ import dev.cordon.events.KernelEvent;
 import dev.cordon.events.NetEvent;
 import dev.cordon.events.ProcessRef;
 import dev.cordon.events.ProcessTable;
+import dev.cordon.events.ScriptLineEvent;
 import dev.cordon.events.SocketInfo;
 import dev.cordon.events.Verdict;
 
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Optional;
 
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
@@ -65,6 +68,14 @@ public final class EventDecoder {
     private static final long DENIED_FLAGS = Abi.offset(Abi.EXEC_DENIED_EVENT, "flags");
     private static final long DENIED_PATH_LEN = Abi.offset(Abi.EXEC_DENIED_EVENT, "path_len");
     private static final long DENIED_PATH = Abi.offset(Abi.EXEC_DENIED_EVENT, "path");
+    private static final long LINE = Abi.offset(Abi.SCRIPT_LINE_EVENT, "line");
+    private static final long TRAP = Abi.offset(Abi.SCRIPT_LINE_EVENT, "trap");
+    private static final long FRAMES = Abi.offset(Abi.SCRIPT_LINE_EVENT, "frames");
+    private static final long FRAME = Abi.offset(Abi.SCRIPT_LINE_EVENT, "frame");
+    private static final long FRAME_SIZE = Abi.SCRIPT_FRAME.byteSize();
+    private static final long FRAME_LINENO = Abi.offset(Abi.SCRIPT_FRAME, "lineno");
+    private static final long FRAME_FILE_LEN = Abi.offset(Abi.SCRIPT_FRAME, "file_len");
+    private static final long FRAME_FILE = Abi.offset(Abi.SCRIPT_FRAME, "file");
     private static final int AF_INET6 = 10;
 
     public static Optional<KernelEvent> decode(MemorySegment r) {
@@ -81,6 +92,8 @@ public final class EventDecoder {
                     ? Optional.empty() : Optional.of(execDenied(r));
             case Abi.EVENT_EXIT -> r.byteSize() < Abi.EXIT_EVENT.byteSize()
                     ? Optional.empty() : Optional.of(new ExitEvent(i64(r, TS), header(r), i32(r, EXIT_PPID), i32(r, EXIT_CODE)));
+            case Abi.EVENT_SCRIPT_LINE -> r.byteSize() < Abi.SCRIPT_LINE_EVENT.byteSize()
+                    ? Optional.empty() : scriptLine(r);
             case Abi.EVENT_OUTAGE_END -> r.byteSize() < Abi.OUTAGE_END_EVENT.byteSize()
                     ? Optional.empty() : Optional.of(new OutageEndEvent(i64(r, TS), header(r), i64(r, END_COOKIE), i64(r, END_START)));
             default -> Optional.empty();
@@ -142,6 +155,39 @@ public final class EventDecoder {
         byte[] path = r.asSlice(DENIED_PATH, Math.max(0, len - 1)).toArray(JAVA_BYTE);
         return new ExecDeniedEvent(i64(r, TS), header(r), i32(r, DENIED_PPID), -i32(r, DENIED_RET), i32(r, DENIED_DIRFD),
                 i32(r, DENIED_FLAGS), new String(path, StandardCharsets.UTF_8), len == Abi.PATH_LEN);
+    }
+
+    /** Frames innermost first: frame 0's line is the event's, frame k's is the BASH_LINENO text it keeps. */
+    private static Optional<KernelEvent> scriptLine(MemorySegment r) {
+        int n = Math.clamp(i32(r, FRAMES), 0, Abi.SCRIPT_FRAMES);
+        List<BashTraps.Frame> frames = new ArrayList<>(n);
+        for (int k = 0; k < n; k++) {
+            long at = FRAME + k * FRAME_SIZE;
+            int len = Math.clamp(i32(r, at + FRAME_FILE_LEN), 0, Abi.PATH_LEN);
+            if (len <= 1) {
+                if (k == 0) return Optional.empty(); // no file: nothing to name
+                continue; // a function from a -c string or the environment: no file of its own
+            }
+            String file = new String(r.asSlice(at + FRAME_FILE, len - 1).toArray(JAVA_BYTE), StandardCharsets.UTF_8)
+                    + (len == Abi.PATH_LEN ? "..." : "");
+            int line = k == 0 ? i32(r, LINE) : decimal(r.asSlice(at + FRAME_LINENO, Abi.SCRIPT_LINENO_LEN));
+            frames.add(new BashTraps.Frame(file, line));
+        }
+        if (frames.isEmpty()) return Optional.empty();
+        return Optional.of(new ScriptLineEvent(i64(r, TS), header(r), BashTraps.scriptLine(frames, i32(r, TRAP))));
+    }
+
+    /** A NUL-terminated decimal as bash keeps BASH_LINENO's elements; 0 if it is not one. */
+    private static int decimal(MemorySegment text) {
+        long v = 0;
+        int i = 0;
+        for (; i < text.byteSize(); i++) {
+            byte c = text.get(JAVA_BYTE, i);
+            if (c == 0) break;
+            if (c < '0' || c > '9' || v > Integer.MAX_VALUE / 10) return 0;
+            v = v * 10 + (c - '0');
+        }
+        return i == 0 || i == text.byteSize() ? 0 : (int) v;
     }
 
     private static ProcessRef header(MemorySegment r) {

@@ -58,11 +58,13 @@ final class Guard implements AutoCloseable {
 
     private final DnsService dns;
     private final EgressGuard kernel;
+    private final ScriptShells shells;
     private final EventPump pump;
 
-    private Guard(DnsService dns, EgressGuard kernel, EventPump pump) {
+    private Guard(DnsService dns, EgressGuard kernel, ScriptShells shells, EventPump pump) {
         this.dns = dns;
         this.kernel = kernel;
+        this.shells = shells;
         this.pump = pump;
     }
 
@@ -72,11 +74,13 @@ final class Guard implements AutoCloseable {
      *
      * @param refusal what the caller will not do without a guard, for the error ("not running the command")
      * @param pumpSinks where the pump delivers kernel events (the caller may filter them)
+     * @param scriptLines reads script lines from the session's bash ({@link ScriptShells#start}), or turns them off
      */
     static Guard attach(Settings s, int cgroupFd, Path pinDir, ProcessTable processes, EventSink sinks, List<EventSink> pumpSinks,
-                        ExecDenials denials, String refusal) {
+                        ExecDenials denials, Function<EgressGuard, ScriptShells> scriptLines, String refusal) {
         DnsService dns = null;
         EgressGuard kernel = null;
+        ScriptShells shells = null;
         try {
             dns = s.dns() == null ? null : DnsService.start(s.dns(), processes, sinks);
             StartupTrace.mark("dns");
@@ -85,18 +89,23 @@ final class Guard implements AutoCloseable {
                     dns == null ? 0 : dns.port(), dns == null ? List.of() : s.redirected(dns), s.allowRawSockets(),
                     outage.active() ? outage.style() : null, outage.maxWait().toMillis(), s.egressRate()), pinDir);
             StartupTrace.mark("bpf");
+            shells = scriptLines.apply(kernel);
+            StartupTrace.mark("script lines");
             Function<byte[], EventPump.LearnedNames> names = dns == null ? ip -> EventPump.LearnedNames.NONE : connect(dns, kernel);
             EventPump pump = new EventPump(kernel.events(), pumpSinks, kernel, processes, names,
-                    outage.active() ? outage.style().label() : null, denials);
+                    outage.active() ? outage.style().label() : null, denials, shells);
             StartupTrace.mark("pump");
-            return new Guard(dns, kernel, pump);
+            return new Guard(dns, kernel, shells, pump);
         } catch (IOException e) {
+            if (shells != null) shells.close();
             closeQuietly(kernel, dns);
             throw new CordonException("cannot start the DNS proxy: " + e.getMessage() + "; " + refusal, e);
         } catch (BpfException e) {
+            if (shells != null) shells.close();
             closeQuietly(kernel, dns);
             throw new CordonException("cannot attach or pin the BPF programs, " + refusal + ": " + e.getMessage(), e);
         } catch (RuntimeException e) {
+            if (shells != null) shells.close();
             closeQuietly(kernel, dns);
             throw e;
         }
@@ -149,6 +158,7 @@ final class Guard implements AutoCloseable {
      * kernel event: after this, nothing more reaches the sinks.
      */
     void drain() {
+        shells.finish(); // nothing of the session execs any more: the probe on bash can go while the rest drains
         if (dns != null) dns.close();
         pump.close();
     }
@@ -157,7 +167,7 @@ final class Guard implements AutoCloseable {
     @Override
     public void close() {
         RuntimeException first = null;
-        for (AutoCloseable c : new AutoCloseable[] {pump, kernel, dns}) {
+        for (AutoCloseable c : new AutoCloseable[] {pump, shells, kernel, dns}) {
             if (c == null) continue;
             try {
                 c.close();

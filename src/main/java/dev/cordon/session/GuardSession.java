@@ -142,7 +142,9 @@ public final class GuardSession {
             FanOut sinks = new FanOut(sinkList);
 
             Guard guard = Guard.attach(settings(neighbours, reports), cgroup.fd(), crash.pinDir(), processTable(cgroup.path()), sinks,
-                    List.of(sinks), new ExecDenials(Set.of()), "not guarding " + cgroup.path());
+                    List.of(sinks), new ExecDenials(Set.of()),
+                    kernel -> options.report().scriptLines() ? ScriptShells.start(kernel, List.of(), err) : ScriptShells.off(),
+                    "not guarding " + cgroup.path());
             cleanup.push(guard);
             if (guard.dns() != null) crash.recordDnsPort(guard.dns().port());
             for (String line : neighbours.releaseDead(SessionGc.live(), PinDir.ROOT)) err.println("cordon: " + line);

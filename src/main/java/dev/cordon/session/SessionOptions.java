@@ -29,9 +29,10 @@ public record SessionOptions(List<String> command, IpPolicy policy, Mode mode, P
      * @param summary         print the end-of-run summary on stderr
      * @param reports         --report files (format by extension)
      * @param policyFile      the --policy file, for the record, or null
+     * @param scriptLines     name the bash script line behind each attempt (a uprobe on bash; --no-script-lines turns it off)
      */
-    public record Reporting(boolean failOnViolation, boolean summary, List<Path> reports, String policyFile) {
-        public static final Reporting DEFAULT = new Reporting(false, true, List.of(), null);
+    public record Reporting(boolean failOnViolation, boolean summary, List<Path> reports, String policyFile, boolean scriptLines) {
+        public static final Reporting DEFAULT = new Reporting(false, true, List.of(), null, true);
 
         public Reporting {
             reports = List.copyOf(reports);

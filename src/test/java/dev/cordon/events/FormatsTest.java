@@ -191,7 +191,7 @@ class FormatsTest {
     @Test
     void execRecord() {
         ExecEvent e = new ExecEvent(42L, new ProcessRef(77, 77, "sh", 5L), 76, EVIL_ARGV, true);
-        String json = Formats.json(T, e, null);
+        String json = Formats.json(T, e, new ProcessTable.Attribution(77, 76, EVIL_ARGV, ProcessTable.Source.EXEC));
         assertThat(json).isEqualTo("{\"time\":\"2025-01-02T03:04:05.123456789Z\",\"type\":\"exec\",\"pid\":77,\"ppid\":76,"
                 + "\"comm\":\"sh\",\"cmd\":\"sh -c printf '\\u001b[31mpwned\\u001b[0m'\\nWARN CONNECT BLOCKED fake=\\\"1\\\"\","
                 + "\"argv\":[\"sh\",\"-c\",\"printf '\\u001b[31mpwned\\u001b[0m'\\nWARN CONNECT BLOCKED fake=\\\"1\\\"\"],"
@@ -202,6 +202,7 @@ class FormatsTest {
     @Test
     void execRecordWithNoArgv() {
         ExecEvent e = new ExecEvent(42L, new ProcessRef(78, 78, "kworker", 5L), 2, List.of(), false);
-        assertThat(Json.parseObject(Formats.json(T, e, null))).containsEntry("argv", List.of()).containsEntry("cmd", "");
+        assertThat(Json.parseObject(Formats.json(T, e, new ProcessTable.Attribution(78, 2, List.of("kworker"), ProcessTable.Source.EXEC))))
+                .containsEntry("argv", List.of()).containsEntry("cmd", "");
     }
 }

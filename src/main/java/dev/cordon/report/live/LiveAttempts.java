@@ -37,7 +37,7 @@ final class LiveAttempts {
     }
 
     static Attempt of(DnsEvent e, Verdict verdict, String outageStyle, long waitedMs) {
-        return new Attempt(e.time(), AttemptKind.DNS, verdict, e.who().pid(), e.who().commandLine(), e.who().task(),
+        return new Attempt(e.time(), AttemptKind.DNS, verdict, e.who().pid(), e.who().commandLine(), e.who().task(), e.who().line(),
                 names(e), null, 0, e.transport(), e.qtype(), e.rule(), e.reason(),
                 e.addresses(), outageStyle, waitedMs, null);
     }
@@ -51,7 +51,7 @@ final class LiveAttempts {
         };
         List<String> domains = new ArrayList<>();
         if (a.domain() != null) for (String d : a.domain().split(",")) if (!d.isBlank()) domains.add(DomainName.canonical(d));
-        return new Attempt(a.time(), kind, verdict, e.process().pid(), a.who().commandLine(), a.who().task(), domains,
+        return new Attempt(a.time(), kind, verdict, e.process().pid(), a.who().commandLine(), a.who().task(), a.who().line(), domains,
                 e.ip(), e.port(),
                 e.protocolName(), null, a.rule(), a.reason(), List.of(), outageStyle, waitedMs, waitEnd);
     }

@@ -1,5 +1,7 @@
 package dev.cordon.report.model;
 
+import dev.cordon.events.ScriptLine;
+
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -17,7 +19,8 @@ public final class RunModelBuilder {
         Instant time();
     }
 
-    private record ExecRec(Instant time, int pid, int ppid, String comm, List<String> argv, String task) implements Rec {}
+    private record ExecRec(Instant time, int pid, int ppid, String comm, List<String> argv, String task, ScriptLine line)
+            implements Rec {}
 
     private record ExitRec(Instant time, int pid, int ppid, String comm, Integer exitCode, Integer signal, String task)
             implements Rec {}
@@ -46,9 +49,12 @@ public final class RunModelBuilder {
                 rootPid, durationMs, violations, droppedEvents);
     }
 
-    /** @param task the task it exec'd in, or null */
-    public void exec(Instant time, int pid, int ppid, String comm, List<String> argv, String task) {
-        records.add(new ExecRec(time, pid, ppid, comm, List.copyOf(argv), task));
+    /**
+     * @param task the task it exec'd in, or null
+     * @param line the bash script line that started it, or null
+     */
+    public void exec(Instant time, int pid, int ppid, String comm, List<String> argv, String task, ScriptLine line) {
+        records.add(new ExecRec(time, pid, ppid, comm, List.copyOf(argv), task, line));
     }
 
     /** @param task the task it ended in, or null */
@@ -72,6 +78,7 @@ public final class RunModelBuilder {
         int ppid, parent = -1;
         List<String> argv = List.of();
         String comm, task;
+        ScriptLine line;
         Instant execTime, exitTime;
         Integer exitCode, signal;
         boolean ended;
@@ -98,6 +105,7 @@ public final class RunModelBuilder {
                     n.argv = e.argv().isEmpty() && e.comm() != null ? List.of(e.comm()) : e.argv();
                     n.comm = e.comm();
                     if (n.task == null) n.task = e.task();
+                    if (e.line() != null) n.line = e.line();
                 }
                 case ExitRec x -> {
                     Node n = node(nodes, current, x.pid(), x.ppid(), false);
@@ -114,6 +122,7 @@ public final class RunModelBuilder {
                     if (n.argv.isEmpty()) n.argv = a.argv();
                     if (n.comm == null) n.comm = a.comm();
                     if (n.task == null) n.task = a.attempt().task();
+                    if (n.line == null) n.line = a.attempt().line();
                     n.attempts.add(a.attempt());
                 }
             }
@@ -192,7 +201,7 @@ public final class RunModelBuilder {
         for (Node n : order) {
             List<Integer> kids = new ArrayList<>(n.children.size());
             for (int k : n.children) if (newId[k] >= 0) kids.add(newId[k]);
-            out.add(new ProcessNode(newId[n.id], n.pid, n.ppid, n.parent < 0 ? -1 : newId[n.parent], n.argv, n.comm, n.task,
+            out.add(new ProcessNode(newId[n.id], n.pid, n.ppid, n.parent < 0 ? -1 : newId[n.parent], n.argv, n.comm, n.task, n.line,
                     n.execTime, n.exitTime, n.exitCode, n.signal, n.attempts, kids));
         }
         return out;

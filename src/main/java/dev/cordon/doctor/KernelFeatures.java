@@ -40,5 +40,9 @@ public final class KernelFeatures {
             need("probe_connect_setsockopt", "bpf_setsockopt from cgroup/connect4 (TCP_USER_TIMEOUT caps the wait)", 5, 9),
             need("probe_sock_release", "cgroup/sock_release (when a waiting socket gives up)", 5, 9)));
 
-    public static final List<Feature> ALL = List.of(RUN, OUTAGE);
+    public static final Feature SCRIPT_LINES = new Feature("kernel: script lines", "script lines", false, List.of(
+            need("probe_uprobe_script_line", "a uprobe reading the probed process's memory, told which binary by its attach cookie",
+                    5, 15)));
+
+    public static final List<Feature> ALL = List.of(RUN, OUTAGE, SCRIPT_LINES);
 }

@@ -191,7 +191,7 @@ class ScriptLinesIT {
                         "curl -s --max-time 5 -o /dev/null " + url + "err from ./deploy.sh (ERR trap)");
     }
 
-    /** A rehearsed outage: the report says which step of the script waited on the dead dependency. */
+    /** A rehearsed outage: the reports say which step of the script waited on the dead dependency. */
     @Test
     void theStepThatWaitedOnASimulatedOutageIsNamedInTheReport() throws Exception {
         Path worldDir = Files.createDirectories(kernel.dir().resolve("world"));
@@ -208,15 +208,17 @@ class ScriptLinesIT {
                     curl -sS --max-time 20 -o /dev/null http://github.com:%d/tool.tgz || echo "download failed"
                     """.formatted(world.github.port()));
             Path md = kernel.dir().resolve("report.md");
+            Path html = kernel.dir().resolve("report.html");
 
             GuardedRun.Result r = world.cordon(kernel.dir()).opt("--simulate-outage", "github.com", "--outage-wait", "1s",
-                    "--report", md.toString()).timeout(java.time.Duration.ofSeconds(60)).run("./deploy.sh");
+                    "--report", md.toString(), "--report", html.toString()).timeout(java.time.Duration.ofSeconds(60)).run("./deploy.sh");
 
             assertThat(r.exit()).as(r.toString()).isZero();
             assertThat(r.lines("DNS", "OUTAGE")).as(r.toString()).isNotEmpty()
                     .allSatisfy(l -> assertThat(l.get("line")).isEqualTo("./deploy.sh:9"));
             assertThat(Files.readString(md)).contains("The step that waited is `./deploy.sh:9`.")
                     .containsPattern("\\| `\\./deploy\\.sh:9` \\| `curl -sS --max-time 20 -o /dev/null http://github\\.com:\\d+/tool\\.tgz` \\(\\d+\\) \\|");
+            assertThat(Files.readString(html)).contains("<p>The step that waited is <code class=\"line\" title=\"./deploy.sh:9\">./deploy.sh:9</code>.</p>");
         }
     }
 

@@ -60,6 +60,8 @@ class ScriptLineReportGoldenTest {
     void htmlNamesTheLineBesideEachDestinationStepAndProcess() throws Exception {
         String html = HtmlRenderer.render(run());
         assertThat(html).contains("<th>script line</th>", "<th>step</th>", "code.line{")
+                .contains("<p>The step that waited is <code class=\"line\" title=\"./deploy.sh:12 &gt; ./lib.sh:6\">"
+                        + "./deploy.sh:12 &gt; ./lib.sh:6</code>.</p>")
                 .contains("<td><code class=\"line\" title=\"./deploy.sh:9\">./deploy.sh:9</code></td>")
                 .contains("<span class=\"line\">from <code class=\"line\" title=\"./deploy.sh (EXIT trap)\">./deploy.sh (EXIT trap)</code></span>")
                 .contains("data-search=\"101 curl -fss https://github.com/acme/tool.tgz ./deploy.sh:9 github.com\""); // lower case: the filter ignores case

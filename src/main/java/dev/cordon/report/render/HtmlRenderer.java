@@ -154,7 +154,12 @@ public final class HtmlRenderer {
         List<String> specs = new ArrayList<>();
         for (OutageSpec s : model.run().outages()) specs.add("<code>" + Html.escape(s.domain()) + "</code>" + (s.style() == null ? "" : " (" + Html.escape(s.style()) + ")"));
         if (!specs.isEmpty()) sb.append("<p class=\"facts\">Down during this run: ").append(String.join(", ", specs)).append("</p>\n");
-        boolean steps = impacts.stream().anyMatch(o -> model.process(o.process()).line() != null);
+        List<ScriptLine> waited = OutageImpact.steps(model, impacts);
+        if (!waited.isEmpty()) {
+            sb.append("<p>").append(waited.size() == 1 ? "The step that waited is " : "The steps that waited are ")
+                    .append(String.join(", ", waited.stream().map(HtmlRenderer::line).toList())).append(".</p>\n");
+        }
+        boolean steps = !waited.isEmpty();
         sb.append("<table><thead><tr>").append(steps ? "<th>step</th>" : "")
                 .append("<th>pid</th><th>process</th><th>waited on</th><th>attempts</th><th>waited</th><th>then</th></tr></thead><tbody>\n");
         for (OutageImpact o : impacts) {

@@ -161,10 +161,7 @@ public final class MarkdownRenderer {
             return;
         }
         List<String> steps = new ArrayList<>();
-        for (OutageImpact o : impacts) {
-            ScriptLine at = model.process(o.process()).line();
-            if (at != null && !steps.contains(line(at, false))) steps.add(line(at, false));
-        }
+        for (ScriptLine at : OutageImpact.steps(model, impacts)) steps.add(line(at, false));
         if (!steps.isEmpty()) {
             sb.append(steps.size() == 1 ? "The step that waited is " : "The steps that waited are ").append(String.join(", ", steps))
                     .append(".\n\n");

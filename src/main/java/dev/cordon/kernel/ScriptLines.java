@@ -5,8 +5,12 @@ import dev.cordon.libbpf.BpfMap;
 import dev.cordon.libbpf.BpfObject;
 import dev.cordon.libbpf.TypedMap;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -22,6 +26,11 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
  * on the host stops at shell_execve for a few microseconds (only the session's cgroup is read); the
  * links are not pinned: they end with cordon, and with them the probe. It only reads, so a session
  * whose cordon died keeps its guard (the pinned programs) and loses only its script lines.
+ *
+ * <p>Removing a uprobe makes the kernel wait out an RCU grace period (~100 ms here) in whoever drops
+ * the link's last reference. Closing the link's fd would make cordon wait; so {@link #close} pins
+ * each link for an instant in the session's bpffs directory, closes its fds, and unlinks the pin:
+ * the last reference then goes through bpf_link_put, which hands the release to a kernel worker.
  */
 public final class ScriptLines implements AutoCloseable {
     public static final String PROGRAM = "cordon_shell_execve";
@@ -29,13 +38,15 @@ public final class ScriptLines implements AutoCloseable {
     static final List<String> SHARED_MAPS = List.of("events", "session_cgroup", "dropped_events");
 
     private final BpfObject object;
+    private final Path bpffsDir; // where to pin for an instant when closing, or null
     private final TypedMap<Integer, ShellBinary.Layout> layouts;
     private final BpfMap misreads;
     private final List<BpfLink> links = new ArrayList<>();
     private final List<ShellBinary.Readable> shells = new ArrayList<>();
 
-    private ScriptLines(BpfObject object) {
+    private ScriptLines(BpfObject object, Path bpffsDir) {
         this.object = object;
+        this.bpffsDir = bpffsDir;
         this.layouts = object.map("shell_layouts").typed(Codecs.U32, Codecs.SHELL_LAYOUT);
         this.misreads = object.map("shell_misreads");
     }
@@ -43,15 +54,18 @@ public final class ScriptLines implements AutoCloseable {
     /**
      * Loads the program for the session {@code guard} guards. Nothing is attached yet.
      *
+     * @param bpffsDir a directory on bpffs the session owns (its pin directory), where {@link #close}
+     *                 pins each link for an instant so that the kernel releases it in the background;
+     *                 null to release in the foreground
      * @throws dev.cordon.libbpf.BpfException when the kernel refuses it (no bpf_get_attach_cookie
      *         for uprobes before Linux 5.15, for one)
      */
-    public static ScriptLines load(EgressGuard guard) {
+    public static ScriptLines load(EgressGuard guard, Path bpffsDir) {
         BpfObject object = BpfObject.open(KernelObjects.scriptLines(), "cordon_sl");
         try {
             for (String m : SHARED_MAPS) object.reuseMap(m, guard.sharedMap(m));
             object.load();
-            return new ScriptLines(object);
+            return new ScriptLines(object, bpffsDir);
         } catch (RuntimeException e) {
             object.close();
             throw e;
@@ -87,12 +101,13 @@ public final class ScriptLines implements AutoCloseable {
         }
     }
 
+    /** Takes the probes off: without waiting for the kernel when there is a bpffs directory (see the class comment). */
     @Override
     public synchronized void close() {
         RuntimeException first = null;
-        for (BpfLink l : links) {
+        for (int i = 0; i < links.size(); i++) {
             try {
-                l.close();
+                release(links.get(i), i);
             } catch (RuntimeException e) {
                 if (first == null) first = e;
             }
@@ -100,5 +115,21 @@ public final class ScriptLines implements AutoCloseable {
         links.clear();
         object.close();
         if (first != null) throw first;
+    }
+
+    private void release(BpfLink link, int index) {
+        Path pin = bpffsDir == null ? null : bpffsDir.resolve("script-lines-" + index);
+        try {
+            if (pin != null) link.pin(pin.toString());
+        } catch (RuntimeException e) {
+            pin = null; // cannot pin: release it here, and wait
+        }
+        link.close(); // pinned, this only closes cordon's fds
+        if (pin == null) return;
+        try {
+            Files.deleteIfExists(pin); // the last reference: the kernel releases the uprobe in a worker
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot unpin " + pin + ": " + e.getMessage(), e);
+        }
     }
 }

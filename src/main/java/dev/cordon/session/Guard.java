@@ -19,6 +19,7 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.function.BiFunction;
 import java.util.function.Function;
 
 /**
@@ -74,10 +75,12 @@ final class Guard implements AutoCloseable {
      *
      * @param refusal what the caller will not do without a guard, for the error ("not running the command")
      * @param pumpSinks where the pump delivers kernel events (the caller may filter them)
-     * @param scriptLines reads script lines from the session's bash ({@link ScriptShells#start}), or turns them off
+     * @param scriptLines reads script lines from the session's bash ({@link ScriptShells#start}, given the
+     *                    kernel object and the pin directory), or turns them off
      */
     static Guard attach(Settings s, int cgroupFd, Path pinDir, ProcessTable processes, EventSink sinks, List<EventSink> pumpSinks,
-                        ExecDenials denials, Function<EgressGuard, ScriptShells> scriptLines, String refusal) {
+                        ExecDenials denials, BiFunction<EgressGuard, Path, ScriptShells> scriptLines,
+                        String refusal) {
         DnsService dns = null;
         EgressGuard kernel = null;
         ScriptShells shells = null;
@@ -89,7 +92,7 @@ final class Guard implements AutoCloseable {
                     dns == null ? 0 : dns.port(), dns == null ? List.of() : s.redirected(dns), s.allowRawSockets(),
                     outage.active() ? outage.style() : null, outage.maxWait().toMillis(), s.egressRate()), pinDir);
             StartupTrace.mark("bpf");
-            shells = scriptLines.apply(kernel);
+            shells = scriptLines.apply(kernel, pinDir);
             StartupTrace.mark("script lines");
             Function<byte[], EventPump.LearnedNames> names = dns == null ? ip -> EventPump.LearnedNames.NONE : connect(dns, kernel);
             EventPump pump = new EventPump(kernel.events(), pumpSinks, kernel, processes, names,
@@ -158,7 +161,7 @@ final class Guard implements AutoCloseable {
      * kernel event: after this, nothing more reaches the sinks.
      */
     void drain() {
-        shells.finish(); // nothing of the session execs any more: the probe on bash can go while the rest drains
+        shells.finish(); // nothing of the session execs any more: the probe on bash goes
         if (dns != null) dns.close();
         pump.close();
     }

@@ -143,7 +143,7 @@ public final class GuardSession {
 
             Guard guard = Guard.attach(settings(neighbours, reports), cgroup.fd(), crash.pinDir(), processTable(cgroup.path()), sinks,
                     List.of(sinks), new ExecDenials(Set.of()),
-                    kernel -> options.report().scriptLines() ? ScriptShells.start(kernel, List.of(), err) : ScriptShells.off(),
+                    (kernel, pins) -> options.report().scriptLines() ? ScriptShells.start(kernel, pins, List.of(), err) : ScriptShells.off(),
                     "not guarding " + cgroup.path());
             cleanup.push(guard);
             if (guard.dns() != null) crash.recordDnsPort(guard.dns().port());

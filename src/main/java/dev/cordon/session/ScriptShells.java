@@ -52,9 +52,7 @@ final class ScriptShells implements AutoCloseable {
     /** Display names of the attached binaries (one opened through /proc/PID/exe is named by what that points at). */
     private final Map<ShellBinary.Readable, String> names = new HashMap<>();
     private final Set<Object> said = new LinkedHashSet<>();
-    /** Taking the probe off ({@link #finish}), and what went wrong doing it. */
-    private Thread detaching;
-    private volatile RuntimeException detachFailure;
+    private boolean finished;
 
     private ScriptShells(ScriptLines lines, String unavailable, PrintWriter err) {
         this.lines = lines;
@@ -71,12 +69,13 @@ final class ScriptShells implements AutoCloseable {
      * Loads the probe beside the session's programs and attaches it to the likely bash binaries.
      * Never fails the session: without the probe it says why when a script runs, and goes on.
      *
+     * @param pinDir  the session's pin directory, on bpffs (see {@link ScriptLines#close})
      * @param command the command cordon runs (its #! interpreter is a candidate), or empty for a guard
      */
-    static ScriptShells start(EgressGuard kernel, List<String> command, PrintWriter err) {
+    static ScriptShells start(EgressGuard kernel, Path pinDir, List<String> command, PrintWriter err) {
         ScriptShells shells;
         try {
-            shells = new ScriptShells(ScriptLines.load(kernel), null, err);
+            shells = new ScriptShells(ScriptLines.load(kernel, pinDir), null, err);
         } catch (BpfException e) {
             return new ScriptShells(null, "the kernel refused cordon's bash probe (" + e.getMessage()
                     + "; it needs a uprobe PMU and Linux 5.15 or later)", err);
@@ -252,23 +251,17 @@ final class ScriptShells implements AutoCloseable {
 
     /**
      * Once no process of the session is left (nothing more can exec): says where lines could not be
-     * read although the binary looked readable, then takes the probe off bash in the background. The
-     * kernel waits out an RCU grace period before a uprobe is gone (about 100 ms measured here), so
-     * this overlaps with the rest of the session's teardown; {@link #close} waits for it.
+     * read although the binary looked readable, and takes the probe off bash (without waiting for
+     * the kernel: {@link ScriptLines#close}). Idempotent.
      */
     void finish() {
-        if (lines == null || detaching != null) return;
+        if (lines == null || finished) return;
+        finished = true;
         if (err != null) {
             for (String line : misreadNotices()) err.println(line);
             err.flush();
         }
-        detaching = Thread.ofPlatform().name("cordon-script-lines-detach").start(() -> {
-            try {
-                lines.close();
-            } catch (RuntimeException e) {
-                detachFailure = e;
-            }
-        });
+        lines.close();
     }
 
     private synchronized List<String> misreadNotices() {
@@ -285,21 +278,8 @@ final class ScriptShells implements AutoCloseable {
         return out;
     }
 
-    /** Takes the probe off bash ({@link #finish} if that was not called yet) and waits until it is gone. */
     @Override
     public void close() {
-        if (lines == null) return;
         finish();
-        boolean interrupted = false;
-        while (true) {
-            try {
-                detaching.join();
-                break;
-            } catch (InterruptedException e) {
-                interrupted = true;
-            }
-        }
-        if (interrupted) Thread.currentThread().interrupt();
-        if (detachFailure != null) throw detachFailure;
     }
 }

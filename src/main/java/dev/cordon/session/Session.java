@@ -126,7 +126,8 @@ public final class Session {
                             options.outage(), options.limits().egressRate() == null ? 0 : options.limits().egressRate().bytesPerSecond(),
                             reports.recordsAllowed(options.eventsFile())), cgroup.fd(), crash.pinDir(), processes, sinks,
                     List.of(new LauncherExecFilter(sinks, chain, options.command())), new ExecDenials(droppedCaps),
-                    kernel -> options.report().scriptLines() ? ScriptShells.start(kernel, options.command(), err) : ScriptShells.off(),
+                    (kernel, pins) -> options.report().scriptLines() ? ScriptShells.start(kernel, pins, options.command(), err)
+                            : ScriptShells.off(),
                     "not running the command");
             cleanup.push(guard);
 

@@ -100,16 +100,13 @@ final class Guard implements AutoCloseable {
             StartupTrace.mark("pump");
             return new Guard(dns, kernel, shells, pump);
         } catch (IOException e) {
-            if (shells != null) shells.close();
-            closeQuietly(kernel, dns);
+            closeQuietly(shells, kernel, dns);
             throw new CordonException("cannot start the DNS proxy: " + e.getMessage() + "; " + refusal, e);
         } catch (BpfException e) {
-            if (shells != null) shells.close();
-            closeQuietly(kernel, dns);
+            closeQuietly(shells, kernel, dns);
             throw new CordonException("cannot attach or pin the BPF programs, " + refusal + ": " + e.getMessage(), e);
         } catch (RuntimeException e) {
-            if (shells != null) shells.close();
-            closeQuietly(kernel, dns);
+            closeQuietly(shells, kernel, dns);
             throw e;
         }
     }
@@ -181,7 +178,12 @@ final class Guard implements AutoCloseable {
         if (first != null) throw first;
     }
 
-    private static void closeQuietly(EgressGuard kernel, DnsService dns) {
+    private static void closeQuietly(ScriptShells shells, EgressGuard kernel, DnsService dns) {
+        try {
+            if (shells != null) shells.close();
+        } catch (RuntimeException ignored) {
+            // already failing: the first error is the one to report
+        }
         try {
             if (kernel != null) kernel.close();
         } catch (RuntimeException ignored) {

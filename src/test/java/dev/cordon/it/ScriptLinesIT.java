@@ -51,7 +51,7 @@ class ScriptLinesIT {
                 /bin/true | cat
                 echo "fetching the tool"
                 # the next line reaches a blocked address
-                curl -sS --max-time 5 -o /dev/null http://%s:%d/tool.tgz || echo "download failed"
+                curl -s --max-time 5 -o /dev/null http://%s:%d/tool.tgz || echo "download failed"
                 """.formatted(BLOCKED, target.port()));
         Path html = kernel.dir().resolve("report.html");
         Path events = kernel.dir().resolve("events.jsonl");
@@ -65,7 +65,7 @@ class ScriptLinesIT {
                 .satisfies(l -> assertThat(l.fields()).containsEntry("line", "./deploy.sh:9"));
         String destination = BLOCKED + ":" + target.port();
         assertThat(r.stderrLines()).as("the summary's row\n%s", r)
-                .anyMatch(l -> l.startsWith("  blocked  " + destination) && l.contains("./deploy.sh:9  curl -sS"));
+                .anyMatch(l -> l.startsWith("  blocked  " + destination) && l.contains("./deploy.sh:9  curl -s --max-time 5"));
         assertThat(Files.readString(html)).contains("<code class=\"line\" title=\"./deploy.sh:9\">./deploy.sh:9</code>");
         Map<String, String> connect = JsonLines.ofType(JsonLines.read(events), "connect").getFirst();
         assertThat(label(connect.get("line"))).isEqualTo("./deploy.sh:9");
@@ -205,7 +205,7 @@ class ScriptLinesIT {
                     /bin/true
                     echo "step 3"
                     # the download
-                    curl -sS --max-time 20 -o /dev/null http://github.com:%d/tool.tgz || echo "download failed"
+                    curl -s --max-time 20 -o /dev/null http://github.com:%d/tool.tgz || echo "download failed"
                     """.formatted(world.github.port()));
             Path md = kernel.dir().resolve("report.md");
             Path html = kernel.dir().resolve("report.html");
@@ -217,7 +217,7 @@ class ScriptLinesIT {
             assertThat(r.lines("DNS", "OUTAGE")).as(r.toString()).isNotEmpty()
                     .allSatisfy(l -> assertThat(l.get("line")).isEqualTo("./deploy.sh:9"));
             assertThat(Files.readString(md)).contains("The step that waited is `./deploy.sh:9`.")
-                    .containsPattern("\\| `\\./deploy\\.sh:9` \\| `curl -sS --max-time 20 -o /dev/null http://github\\.com:\\d+/tool\\.tgz` \\(\\d+\\) \\|");
+                    .containsPattern("\\| `\\./deploy\\.sh:9` \\| `curl -s --max-time 20 -o /dev/null http://github\\.com:\\d+/tool\\.tgz` \\(\\d+\\) \\|");
             assertThat(Files.readString(html)).contains("<p>The step that waited is <code class=\"line\" title=\"./deploy.sh:9\">./deploy.sh:9</code>.</p>");
         }
     }

@@ -217,6 +217,10 @@ class GuardIT {
         heir.signal("KILL");
         assertThat(heir.await(WAIT).exitCode()).isEqualTo(137);
 
+        CordonResult dry = kernel.run("gc", "--dry-run");
+        assertThat(dry.stdout()).as("%s", dry).contains("its cordon guard (pid " + heir.pid() + ") is gone",
+                "(releasing " + cg.path() + ": what runs there is left running, unguarded)");
+        assertThat(dry.stdout()).doesNotContain("kill ");
         CordonResult release = kernel.run("guard", "--release", cg.path().toString());
         assertThat(release.exitCode()).as("%s", release).isZero();
         assertThat(release.stdout()).contains("released " + cg.path());

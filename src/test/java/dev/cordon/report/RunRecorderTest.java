@@ -42,8 +42,8 @@ class RunRecorderTest {
         RunRecorder r = new RunRecorder();
         r.runStarted(new RunStart(T, "0.1.0", List.of("./deploy.sh"), "enforce", "allow", "blocklist", null,
                 List.of("api.internal"), "timeout", 5000));
-        r.exec(T, new ExecEvent(0, new ProcessRef(10, 10, "sh", 1), 1, List.of("sh", "./deploy.sh"), false), null);
-        r.exec(T.plusSeconds(1), new ExecEvent(0, new ProcessRef(11, 11, "curl", 1), 10, List.of("curl", "x"), false), null);
+        r.exec(T, new ExecEvent(0, new ProcessRef(10, 10, "sh", 1), 1, List.of("sh", "./deploy.sh"), false, null, null), null);
+        r.exec(T.plusSeconds(1), new ExecEvent(0, new ProcessRef(11, 11, "curl", 1), 10, List.of("curl", "x"), false, null, null), null);
         r.dns(new DnsEvent(T.plusSeconds(1), "GitHub.com.", "A", Verdict.BLOCKED, DnsEvent.FROM_REQUEST, "github.com.",
                 "github.com", who(11, 10, "curl", "x"), Mode.ENFORCE, "blocklist", "udp", List.of()));
         r.attempt(connect(11, Verdict.BLOCKED, 443));
@@ -69,7 +69,7 @@ class RunRecorderTest {
     @Test
     void theTaskOfEveryEventReachesTheModel() {
         RunRecorder r = new RunRecorder();
-        r.exec(T, new ExecEvent(0, new ProcessRef(10, 10, "sh", 41), 1, List.of("sh", "./deploy.sh"), false), "deploy@41.service");
+        r.exec(T, new ExecEvent(0, new ProcessRef(10, 10, "sh", 41), 1, List.of("sh", "./deploy.sh"), false, null, null), "deploy@41.service");
         r.dns(new DnsEvent(T.plusSeconds(1), "github.com.", "A", Verdict.BLOCKED, DnsEvent.FROM_REQUEST, "github.com.",
                 "github.com", who(10, 1, "sh", "./deploy.sh").withTask("deploy@41.service"), Mode.ENFORCE, "blocklist", "udp",
                 List.of()));

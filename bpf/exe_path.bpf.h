@@ -16,6 +16,9 @@
 #ifndef CORDON_EXE_PATH_BPF_H
 #define CORDON_EXE_PATH_BPF_H
 
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
 #include "cordon.h"
 
 /* Minimal CO-RE views (libbpf relocates them against the running kernel's BTF). */

@@ -7,7 +7,7 @@ import java.util.List;
  *
  * @param exe    the file the kernel ran, or null when it could not read its path
  * @param script for a {@code #!} (or binfmt_misc) script, the path execve was given, as given (relative
- *               ones too; the first {@code Abi.PATH_LEN - 1} bytes); null when no interpreter took over
+ *               ones too, as much as the kernel keeps); null when no interpreter took over
  */
 public record ExecEvent(long monotonicNs, ProcessRef process, int ppid, List<String> argv, boolean truncated,
                         Executable exe, String script) implements KernelEvent {

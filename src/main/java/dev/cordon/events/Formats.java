@@ -10,7 +10,7 @@ public final class Formats {
 
     /**
      * {@code WARN CONNECT BLOCKED blocked=true blockedAt=connect ip=127.0.0.2 port=8080 proto=tcp pid=4242
-     * cmd="curl -sS http://127.0.0.2:8080/" rule=127.0.0.2/32 mode=enforce}
+     * cmd="curl -sS http://127.0.0.2:8080/" exe=/usr/bin/curl rule=127.0.0.2/32 mode=enforce}
      */
     public static String logfmt(NetAttempt a) {
         NetEvent e = a.event();
@@ -32,6 +32,7 @@ public final class Formats {
         sb.append(" pid=").append(e.process().pid())
                 .append(" cmd=").append(Escape.logfmt(a.who().commandLine()));
         task(sb, a.who().task());
+        exe(sb, a.who().exe());
         sb.append(" rule=").append(Escape.logfmt(a.rule()))
                 .append(" mode=").append(a.mode().label());
         outage(sb, a.outage());
@@ -41,6 +42,11 @@ public final class Formats {
     /** {@code task=deploy@42.service}, only where there are tasks (cordon guard). */
     private static void task(StringBuilder sb, String task) {
         if (task != null) sb.append(" task=").append(Escape.logfmt(task));
+    }
+
+    /** {@code exe=/usr/bin/curl}: the file the process runs, whatever its command line says; only where it is known. */
+    private static void exe(StringBuilder sb, Executable exe) {
+        if (exe != null) sb.append(" exe=").append(Escape.logfmt(exe.shown()));
     }
 
     private static String level(Verdict v) {
@@ -70,7 +76,8 @@ public final class Formats {
 
     /**
      * GitHub's line: {@code WARN DNS BLOCKED reason=FromDNSRequest blocked=true blockedAt=dns domain=github.com.
-     * pid=266767 cmd="curl github.com" firewallMethod=blocklist}, then qtype, rule and mode.
+     * pid=266767 cmd="curl github.com" firewallMethod=blocklist}, then qtype, rule and mode; cordon adds task= (cordon
+     * guard) and exe= after cmd=.
      */
     public static String logfmt(DnsEvent e) {
         String level = level(e.verdict());
@@ -87,6 +94,7 @@ public final class Formats {
         sb.append(" pid=").append(e.who().pid())
                 .append(" cmd=").append(Escape.logfmt(e.who().commandLine()));
         task(sb, e.who().task());
+        exe(sb, e.who().exe());
         sb.append(" firewallMethod=").append(e.firewallMethod())
                 .append(" qtype=").append(Escape.logfmt(e.qtype()))
                 .append(" rule=").append(Escape.logfmt(e.rule()))
@@ -113,6 +121,7 @@ public final class Formats {
         array(sb, "argv", e.who().argv());
         field(sb, "cmdSource", Escape.json(e.who().source().name().toLowerCase(Locale.ROOT)));
         taskField(sb, e.who().task());
+        exeFields(sb, e.who().exe());
         array(sb, "addresses", e.addresses());
         if (!e.chain().isEmpty()) array(sb, "chain", e.chain());
         field(sb, "firewallMethod", Escape.json(e.firewallMethod()));
@@ -150,6 +159,7 @@ public final class Formats {
         array(sb, "argv", a.who().argv());
         field(sb, "cmdSource", Escape.json(a.who().source().name().toLowerCase(Locale.ROOT)));
         taskField(sb, a.who().task());
+        exeFields(sb, a.who().exe());
         field(sb, "rule", Escape.json(a.rule()));
         field(sb, "mode", Escape.json(a.mode().label()));
         outageFields(sb, a.outage());
@@ -172,6 +182,8 @@ public final class Formats {
         field(sb, "cmd", Escape.json(String.join(" ", e.argv())));
         array(sb, "argv", e.argv());
         field(sb, "argvTruncated", Boolean.toString(e.truncated()));
+        field(sb, "exe", e.exe() == null ? "null" : Escape.json(e.exe().shown()));
+        if (e.script() != null) field(sb, "script", Escape.json(e.script()));
         taskField(sb, task);
         sb.append("\"cgroupId\":").append(Long.toUnsignedString(e.process().cgroupId()));
         return sb.append('}').toString();
@@ -191,6 +203,7 @@ public final class Formats {
         array(sb, "argv", d.who().argv());
         field(sb, "cmdSource", Escape.json(d.who().source().name().toLowerCase(Locale.ROOT)));
         taskField(sb, d.who().task());
+        exeFields(sb, d.who().exe());
         field(sb, "path", Escape.json(e.path()));
         field(sb, "pathTruncated", Boolean.toString(e.pathTruncated()));
         if (e.dirfd() != ExecDeniedEvent.AT_FDCWD) field(sb, "dirfd", Integer.toString(e.dirfd()));
@@ -290,6 +303,12 @@ public final class Formats {
 
     private static void taskField(StringBuilder sb, String task) {
         if (task != null) field(sb, "task", Escape.json(task));
+    }
+
+    /** {@code "exe":"/usr/bin/curl","exeSource":"exec"}; both null when cordon could not learn the file. */
+    private static void exeFields(StringBuilder sb, Executable exe) {
+        field(sb, "exe", exe == null ? "null" : Escape.json(exe.shown()));
+        field(sb, "exeSource", exe == null ? "null" : Escape.json(exe.source().label()));
     }
 
     private static void array(StringBuilder sb, String name, List<String> values) {

@@ -72,7 +72,10 @@ public final class RunRecorder implements EventSink {
 
     @Override
     public synchronized void exec(Instant time, ExecEvent e, String task) {
-        if (room(false)) builder.exec(time, e.process().pid(), e.ppid(), e.process().comm(), e.argv(), shared(task));
+        if (room(false)) {
+            builder.exec(time, e.process().pid(), e.ppid(), e.process().comm(), e.argv(), shared(task),
+                    e.exe() == null ? null : shared(e.exe().shown()));
+        }
     }
 
     @Override
@@ -146,7 +149,8 @@ public final class RunRecorder implements EventSink {
     private static final int SHARED_MAX = 100_000;
 
     private Attempt shared(Attempt a) {
-        return new Attempt(a.time(), a.kind(), a.verdict(), a.pid(), shared(a.cmd()), shared(a.task()), shared(a.domains()),
+        return new Attempt(a.time(), a.kind(), a.verdict(), a.pid(), shared(a.cmd()), shared(a.exe()), shared(a.task()),
+                shared(a.domains()),
                 shared(a.ip()), a.port(),
                 shared(a.proto()), shared(a.qtype()), shared(a.rule()), shared(a.reason()), shared(a.addresses()),
                 shared(a.outageStyle()), a.waitedMs(), shared(a.waitEnd()));

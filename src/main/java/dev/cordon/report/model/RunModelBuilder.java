@@ -17,7 +17,8 @@ public final class RunModelBuilder {
         Instant time();
     }
 
-    private record ExecRec(Instant time, int pid, int ppid, String comm, List<String> argv, String task) implements Rec {}
+    private record ExecRec(Instant time, int pid, int ppid, String comm, List<String> argv, String task, String exe)
+            implements Rec {}
 
     private record ExitRec(Instant time, int pid, int ppid, String comm, Integer exitCode, Integer signal, String task)
             implements Rec {}
@@ -46,9 +47,12 @@ public final class RunModelBuilder {
                 rootPid, durationMs, violations, droppedEvents);
     }
 
-    /** @param task the task it exec'd in, or null */
-    public void exec(Instant time, int pid, int ppid, String comm, List<String> argv, String task) {
-        records.add(new ExecRec(time, pid, ppid, comm, List.copyOf(argv), task));
+    /**
+     * @param task the task it exec'd in, or null
+     * @param exe  the file it ran, or null if unknown
+     */
+    public void exec(Instant time, int pid, int ppid, String comm, List<String> argv, String task, String exe) {
+        records.add(new ExecRec(time, pid, ppid, comm, List.copyOf(argv), task, exe));
     }
 
     /** @param task the task it ended in, or null */
@@ -71,7 +75,7 @@ public final class RunModelBuilder {
         final int id, pid;
         int ppid, parent = -1;
         List<String> argv = List.of();
-        String comm, task;
+        String comm, task, exe;
         Instant execTime, exitTime;
         Integer exitCode, signal;
         boolean ended;
@@ -97,6 +101,7 @@ public final class RunModelBuilder {
                     if (n.execTime == null) n.execTime = e.time();
                     n.argv = e.argv().isEmpty() && e.comm() != null ? List.of(e.comm()) : e.argv();
                     n.comm = e.comm();
+                    if (e.exe() != null) n.exe = e.exe();
                     if (n.task == null) n.task = e.task();
                 }
                 case ExitRec x -> {
@@ -113,6 +118,7 @@ public final class RunModelBuilder {
                     Node n = node(nodes, current, a.attempt().pid(), a.ppid(), false);
                     if (n.argv.isEmpty()) n.argv = a.argv();
                     if (n.comm == null) n.comm = a.comm();
+                    if (n.exe == null) n.exe = a.attempt().exe();
                     if (n.task == null) n.task = a.attempt().task();
                     n.attempts.add(a.attempt());
                 }
@@ -192,7 +198,7 @@ public final class RunModelBuilder {
         for (Node n : order) {
             List<Integer> kids = new ArrayList<>(n.children.size());
             for (int k : n.children) if (newId[k] >= 0) kids.add(newId[k]);
-            out.add(new ProcessNode(newId[n.id], n.pid, n.ppid, n.parent < 0 ? -1 : newId[n.parent], n.argv, n.comm, n.task,
+            out.add(new ProcessNode(newId[n.id], n.pid, n.ppid, n.parent < 0 ? -1 : newId[n.parent], n.argv, n.comm, n.exe, n.task,
                     n.execTime, n.exitTime, n.exitCode, n.signal, n.attempts, kids));
         }
         return out;

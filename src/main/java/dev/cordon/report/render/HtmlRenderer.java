@@ -7,6 +7,7 @@ import dev.cordon.report.analysis.OutageImpact;
 import dev.cordon.report.analysis.Outcome;
 import dev.cordon.report.analysis.TaskDestinations;
 import dev.cordon.report.model.Attempt;
+import dev.cordon.report.model.Executables;
 import dev.cordon.report.model.OutageSpec;
 import dev.cordon.report.model.ProcessNode;
 import dev.cordon.report.model.RunInfo;
@@ -134,8 +135,9 @@ public final class HtmlRenderer {
                     .append("</td><td>");
             chip(sb, d.verdict(), d.verdict().label() + (d.waitedMs() > 0 ? " · waited " + Text.duration(d.waitedMs()) : ""));
             sb.append("</td><td class=\"n\">").append(d.count()).append("</td><td><code>")
-                    .append(Html.escape(Text.truncate(d.firstCmd(), 100))).append("</code></td><td class=\"n\">")
-                    .append(d.processes().size()).append("</td></tr>\n");
+                    .append(Html.escape(Text.truncate(d.firstCmd(), 100))).append("</code>");
+            exe(sb, d.firstCmd(), d.firstExe());
+            sb.append("</td><td class=\"n\">").append(d.processes().size()).append("</td></tr>\n");
         }
         return hidden;
     }
@@ -151,7 +153,9 @@ public final class HtmlRenderer {
         for (OutageImpact o : impacts) {
             ProcessNode p = model.process(o.process());
             sb.append("<tr><td class=\"n\">").append(p.pid()).append("</td><td><code>").append(Html.escape(Text.truncate(p.cmd(), 100)))
-                    .append("</code></td><td class=\"mono\">").append(Html.escape(String.join(", ", o.destinations())))
+                    .append("</code>");
+            exe(sb, p.cmd(), p.exe());
+            sb.append("</td><td class=\"mono\">").append(Html.escape(String.join(", ", o.destinations())))
                     .append("</td><td class=\"n\">").append(o.attempts()).append("</td><td class=\"n\">").append(Text.duration(o.waitedMs()))
                     .append("</td><td").append(o.failed() ? " class=\"exit bad\"" : "").append(">").append(Html.escape(o.then())).append("</td></tr>\n");
         }
@@ -230,6 +234,7 @@ public final class HtmlRenderer {
         else if (below != null && below.notable()) cls.add("path-" + below.label());
         if (!net.subtreeTouchedNetwork(id)) cls.add("quiet");
         StringBuilder search = new StringBuilder().append(p.pid()).append(' ').append(p.cmd());
+        if (p.exe() != null) search.append(' ').append(p.exe());
         if (p.task() != null) search.append(' ').append(p.task());
         Map<String, int[]> dests = destinations(p);
         for (String d : dests.keySet()) search.append(' ').append(d.substring(d.indexOf(' ') + 1));
@@ -242,6 +247,7 @@ public final class HtmlRenderer {
         else sb.append("<div class=\"row\">");
         sb.append("<span class=\"pid\">").append(p.pid()).append("</span><code class=\"cmd\" title=\"").append(Html.escape(p.cmd()))
                 .append("\">").append(Html.escape(Text.truncate(p.cmd(), CMD_WIDTH))).append("</code>");
+        exe(sb, p.cmd(), p.exe());
         if (model.entersTask(p)) {
             sb.append("<span class=\"task\">task <code>").append(Html.escape(Text.truncate(p.task(), 80))).append("</code></span>");
         }
@@ -261,6 +267,14 @@ public final class HtmlRenderer {
             sb.append("<span class=\"more\">").append(Text.plural(net.descendants(id), "process", "processes")).append(" below, no network</span>");
         }
         sb.append(parent ? "</summary><ul>\n" : "</div>");
+    }
+
+    /** {@code exe /usr/bin/curl} after a command line that does not name the file that ran. */
+    private static void exe(StringBuilder sb, String cmd, String exe) {
+        String shown = Executables.unlessNamed(cmd, exe);
+        if (shown == null) return;
+        sb.append(" <span class=\"exe\" title=\"the file that ran\">exe <code>").append(Html.escape(Text.truncate(shown, 100)))
+                .append("</code></span>");
     }
 
     /** "verdict destination" → {count, verdict ordinal}, most important first. */

@@ -75,7 +75,7 @@ public final class SummaryRenderer {
                 String waited = d.waitedMs() > 0 ? "waited " + Text.duration(d.waitedMs()) : "";
                 anyWait |= !waited.isEmpty();
                 rows.add(new String[]{d.verdict().label(), Text.safe(d.name(), DEST_WIDTH), d.count() + "×", waited,
-                        Text.safe(d.firstCmd(), CMD_WIDTH)});
+                        Text.command(d.firstCmd(), d.firstExe(), CMD_WIDTH)});
             }
         }
         int[] w = new int[5];

@@ -289,6 +289,7 @@ public final class Formats {
                     .append(",\"cpuThrottledPeriods\":").append(l.cpuThrottledPeriods()).append("},");
         }
         sb.append("\"droppedEvents\":").append(e.droppedEvents());
+        if (e.otlpDropped() != null) sb.append(",\"otlpDropped\":").append(e.otlpDropped());
         return sb.append('}').toString();
     }
 

@@ -1,5 +1,7 @@
 package dev.cordon.otlp;
 
+import dev.cordon.events.Escape;
+
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.net.URLDecoder;
@@ -80,10 +82,10 @@ public record OtlpSettings(URI endpoint, Map<String, String> headers, Map<String
         return URI.create(base.endsWith("/") ? base + path : base + "/" + path);
     }
 
-    /** The endpoint for messages: scheme, host, port and path, never a user or password in it. */
+    /** The endpoint for messages: scheme, host, port and path (escaped), never a user or password in it. */
     public String shown() {
-        return endpoint.getScheme() + "://" + endpoint.getHost() + (endpoint.getPort() < 0 ? "" : ":" + endpoint.getPort())
-                + (endpoint.getRawPath() == null ? "" : endpoint.getRawPath());
+        return Escape.visible(endpoint.getScheme() + "://" + endpoint.getHost() + (endpoint.getPort() < 0 ? "" : ":" + endpoint.getPort())
+                + (endpoint.getRawPath() == null ? "" : endpoint.getRawPath()));
     }
 
     private static URI endpoint(String from, String value) {

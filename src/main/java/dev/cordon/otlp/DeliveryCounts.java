@@ -64,7 +64,9 @@ final class DeliveryCounts {
         long all = made.get(), undelivered = all - delivered.get();
         String problem = exportProblem.get();
         if (problem == null && queueFull) problem = queueFull();
-        if (problem == null && undelivered > 0) problem = "not delivered within the " + OtlpSettings.FLUSH_SECONDS + " s flush time";
+        if (problem == null && undelivered > 0) {
+            problem = "the collector did not confirm them within the " + OtlpSettings.FLUSH_SECONDS + " s flush time";
+        }
         return new OtlpExport.Delivery(all, undelivered, problem, metricsDelivered);
     }
 

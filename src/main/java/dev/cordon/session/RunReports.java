@@ -59,11 +59,13 @@ final class RunReports {
         if (otlp == null) return null;
         OtlpExport.Delivery d = otlp.finish();
         String where = reporting.otlp().shown();
+        String counters = d.metricsDelivered() ? "" : " and the last counters";
         if (d.undelivered() > 0) {
-            err.println("cordon: otlp: " + d.undelivered() + " of " + d.records() + " log record(s) not delivered to " + where
-                    + " (" + d.problem() + ")");
+            err.println("cordon: otlp: " + d.undelivered() + " of " + d.records() + " log record(s)" + counters + " not delivered to "
+                    + where + " (" + d.problem() + ")");
+        } else if (!d.metricsDelivered()) {
+            err.println("cordon: otlp: the last counters did not reach " + where);
         }
-        if (!d.metricsDelivered()) err.println("cordon: otlp: the last counters did not reach " + where);
         return d.undelivered();
     }
 

@@ -94,7 +94,7 @@ public final class OtlpReceiver implements AutoCloseable {
     }
 
     private void logs(HttpExchange x) throws IOException {
-        byte[] body = body(x);
+        byte[] wire = wire(x), body = decoded(x, wire);
         if (waitIfHeld()) return;
         ExportLogsServiceRequest req = ExportLogsServiceRequest.parseFrom(body);
         int n = 0;
@@ -107,27 +107,30 @@ public final class OtlpReceiver implements AutoCloseable {
                 }
             }
         }
-        requests.add(new Request(x.getRequestURI().getPath(), headers(x), body.length, n));
+        requests.add(new Request(x.getRequestURI().getPath(), headers(x), wire.length, n));
         reply(x, ExportLogsServiceResponse.getDefaultInstance().toByteArray());
     }
 
     private void metrics(HttpExchange x) throws IOException {
-        byte[] body = body(x);
+        byte[] wire = wire(x), body = decoded(x, wire);
         if (waitIfHeld()) return;
         ExportMetricsServiceRequest req = ExportMetricsServiceRequest.parseFrom(body);
         if (status == 200) metrics.add(req);
-        requests.add(new Request(x.getRequestURI().getPath(), headers(x), body.length, 0));
+        requests.add(new Request(x.getRequestURI().getPath(), headers(x), wire.length, 0));
         reply(x, ExportMetricsServiceResponse.getDefaultInstance().toByteArray());
     }
 
-    /** Decompressed when gzip'd; {@link Request#bodyBytes} is what came over the wire. */
-    private static byte[] body(HttpExchange x) throws IOException {
+    private static byte[] wire(HttpExchange x) throws IOException {
         try (InputStream in = x.getRequestBody()) {
-            byte[] raw = in.readAllBytes();
-            if (!"gzip".equalsIgnoreCase(x.getRequestHeaders().getFirst("Content-Encoding"))) return raw;
-            try (InputStream z = new GZIPInputStream(new ByteArrayInputStream(raw))) {
-                return z.readAllBytes();
-            }
+            return in.readAllBytes();
+        }
+    }
+
+    /** The request's protobuf: {@code wire} itself, or decompressed when it came gzip'd. */
+    private static byte[] decoded(HttpExchange x, byte[] wire) throws IOException {
+        if (!"gzip".equalsIgnoreCase(x.getRequestHeaders().getFirst("Content-Encoding"))) return wire;
+        try (InputStream z = new GZIPInputStream(new ByteArrayInputStream(wire))) {
+            return z.readAllBytes();
         }
     }
 

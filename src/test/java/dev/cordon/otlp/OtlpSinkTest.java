@@ -170,7 +170,7 @@ class OtlpSinkTest {
         assertThat(d.records()).isEqualTo(800);
         assertThat(d.undelivered()).isEqualTo(800);
         assertThat(d.problem()).as("retries are still under way: only the flush time is known")
-                .isEqualTo("not delivered within the 2 s flush time");
+                .isEqualTo("the collector did not confirm them within the 2 s flush time");
         assertThat(d.metricsDelivered()).isFalse();
         assertThat(feeding).as("no caller waits on the collector").isLessThan(Duration.ofSeconds(2));
         assertThat(ending).isLessThan(OtlpSettings.FLUSH.plus(SLACK));

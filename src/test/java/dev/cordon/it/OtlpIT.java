@@ -108,6 +108,23 @@ class OtlpIT {
     }
 
     @Test
+    void otlpAllSendsAllowedQueriesAndConnectsToo() throws Exception {
+        try (OtlpReceiver receiver = OtlpReceiver.start()) {
+            String url = "http://ok.internal:" + world.ok.port() + "/";
+            GuardedRun.Result r = world.cordon(kernel.dir()).opt("--otlp", receiver.url(), "--otlp-all")
+                    .run("/usr/bin/curl", "-sS", "-m", "10", "-o", "/dev/null", url);
+
+            assertThat(r.exit()).as(r.toString()).isZero();
+            assertThat(receiver.logs()).extracting(l -> l.attributes().get("type") + " " + l.attributes().get("verdict"))
+                    .as("the kernel reports allowed connects only when something records them: --otlp-all does")
+                    .contains("dns allowed", "connect allowed");
+            assertThat(receiver.logs()).filteredOn(l -> "connect".equals(l.attributes().get("type"))).allSatisfy(l ->
+                    assertThat(l.attributes()).containsEntry("ip", DnsWorld.OK_IP).containsEntry("domain", "ok.internal.")
+                            .containsEntry("exe", "/usr/bin/curl"));
+        }
+    }
+
+    @Test
     void aGuardSendsWhatItBlocksNamingTheTask() throws Exception {
         Path dir = kernel.dir();
         TestCgroup cg = kernel.closeAfter(TestCgroup.create(kernel.cgroupRoot()));

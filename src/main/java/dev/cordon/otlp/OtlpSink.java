@@ -48,7 +48,7 @@ final class OtlpSink implements OtlpExport {
     private static final AttributeKey<String> TYPE = AttributeKey.stringKey("type"), VERDICT = AttributeKey.stringKey("verdict"),
             RULE = AttributeKey.stringKey("rule"), TASK = AttributeKey.stringKey("task");
 
-    /** The SDK reports failures through java.util.logging, to stderr by default: cordon says them once, at the end. */
+    /** The SDK reports failures through java.util.logging, to stderr by default: cordon says what matters itself (first drop, end). */
     private static final java.util.logging.Logger SDK_LOG = java.util.logging.Logger.getLogger("io.opentelemetry");
 
     private final OtlpSettings settings;
@@ -79,7 +79,7 @@ final class OtlpSink implements OtlpExport {
         DeliveryCounts counts = new DeliveryCounts(QUEUE, why -> notices.accept("cordon: otlp: log records for " + s.shown()
                 + " are being dropped (" + why + "); the end of the run says how many"));
         OtlpHttpLogRecordExporterBuilder logExporter = OtlpHttpLogRecordExporter.builder().setEndpoint(s.logs().toString())
-                .setMeterProvider(MeterProvider.noop());
+                .setMeterProvider(MeterProvider::noop);
         OtlpHttpMetricExporterBuilder metricExporter = OtlpHttpMetricExporter.builder().setEndpoint(s.metrics().toString())
                 .setMeterProvider(MeterProvider::noop);
         s.headers().forEach((k, v) -> {

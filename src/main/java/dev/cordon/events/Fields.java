@@ -10,6 +10,9 @@ import java.util.Locale;
  * field, the log record's timestamp).
  */
 public final class Fields {
+    /** The names other outputs key on (the OTLP counters' attributes). */
+    public static final String TYPE = "type", VERDICT = "verdict", RULE = "rule", TASK = "task";
+
     private Fields() {}
 
     /** Receives the fields of one record in order. */
@@ -30,8 +33,8 @@ public final class Fields {
     /** A connect, sendmsg or socket attempt. */
     public static void of(NetAttempt a, Writer w) {
         NetEvent e = a.event();
-        w.string("type", e.hook().label);
-        w.string("verdict", label(e.verdict()));
+        w.string(TYPE, e.hook().label);
+        w.string(VERDICT, label(e.verdict()));
         if (a.reason() != null) w.string("reason", a.reason());
         w.bool("blocked", e.verdict() == Verdict.BLOCKED);
         w.string("blockedAt", e.hook().label);
@@ -50,7 +53,7 @@ public final class Fields {
         w.number("ppid", a.who().ppid());
         w.string("comm", e.process().comm());
         who(a.who(), w);
-        w.string("rule", a.rule());
+        w.string(RULE, a.rule());
         w.string("mode", a.mode().label());
         outage(a.outage(), w);
         w.unsigned("cgroupId", e.process().cgroupId());
@@ -58,8 +61,8 @@ public final class Fields {
 
     /** A query the DNS proxy decided. */
     public static void of(DnsEvent e, Writer w) {
-        w.string("type", "dns");
-        w.string("verdict", label(e.verdict()));
+        w.string(TYPE, "dns");
+        w.string(VERDICT, label(e.verdict()));
         w.string("reason", e.reason());
         w.bool("blocked", e.verdict() == Verdict.BLOCKED);
         w.string("blockedAt", "dns");
@@ -73,7 +76,7 @@ public final class Fields {
         w.strings("addresses", e.addresses());
         if (!e.chain().isEmpty()) w.strings("chain", e.chain());
         w.string("firewallMethod", e.firewallMethod());
-        w.string("rule", e.rule());
+        w.string(RULE, e.rule());
         outage(e.outage(), w);
         w.string("mode", e.mode().label());
     }
@@ -88,7 +91,7 @@ public final class Fields {
         w.string("cmd", who.commandLine());
         w.strings("argv", who.argv());
         w.string("cmdSource", who.source().name().toLowerCase(Locale.ROOT));
-        if (who.task() != null) w.string("task", who.task());
+        if (who.task() != null) w.string(TASK, who.task());
         Executable exe = who.exe();
         w.string("exe", exe == null ? null : exe.shown());
         w.string("exeSource", exe == null ? null : exe.source().label());

@@ -18,7 +18,7 @@ final class LogAttributes implements Fields.Writer {
     @Override
     public void string(String name, String value) {
         if (value == null) return;
-        if (name.equals("type")) type = value;
+        if (name.equals(Fields.TYPE)) type = value;
         b.put(name, value);
     }
 

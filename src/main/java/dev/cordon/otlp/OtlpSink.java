@@ -45,8 +45,8 @@ final class OtlpSink implements OtlpExport {
     static final Duration METRICS_EVERY = Duration.ofSeconds(60);
     static final String SCOPE = "dev.cordon";
 
-    private static final AttributeKey<String> TYPE = AttributeKey.stringKey("type"), VERDICT = AttributeKey.stringKey("verdict"),
-            RULE = AttributeKey.stringKey("rule"), TASK = AttributeKey.stringKey("task");
+    private static final AttributeKey<String> TYPE = AttributeKey.stringKey(Fields.TYPE), VERDICT = AttributeKey.stringKey(Fields.VERDICT),
+            RULE = AttributeKey.stringKey(Fields.RULE), TASK = AttributeKey.stringKey(Fields.TASK);
 
     /** The SDK reports failures through java.util.logging, to stderr by default: cordon says what matters itself (first drop, end). */
     private static final java.util.logging.Logger SDK_LOG = java.util.logging.Logger.getLogger("io.opentelemetry");

@@ -102,7 +102,8 @@ final class GuardCommand implements Callable<Integer> {
         GuardSession.Options options = new GuardSession.Options(target, create, onExit, p.ipPolicy(), p.mode(), dns,
                 p.allowRawSockets(), dns == null ? OutagePlan.NONE : dns.outage(), p.limits(), output.eventsFile,
                 new SessionOptions.Reporting(false, !output.noSummary, output.reports,
-                        policy.policyFile == null ? null : policy.policyFile.toString()), argv(), reloader);
+                        policy.policyFile == null ? null : policy.policyFile.toString(), output.otlp(spec.commandLine())),
+                argv(), reloader);
         return guardRunner.apply(options);
     }
 

@@ -103,68 +103,66 @@ public final class Formats {
         return sb.toString();
     }
 
+    /** One JSON Lines record of a query: {@code time}, then {@link Fields#of(DnsEvent, Fields.Writer)}. */
     public static String json(DnsEvent e) {
-        StringBuilder sb = new StringBuilder(256).append('{');
-        field(sb, "time", Escape.json(e.time().toString()));
-        field(sb, "type", Escape.json("dns"));
-        field(sb, "verdict", Escape.json(e.verdict().name().toLowerCase(Locale.ROOT)));
-        field(sb, "reason", Escape.json(e.reason()));
-        field(sb, "blocked", Boolean.toString(e.verdict() == Verdict.BLOCKED));
-        field(sb, "blockedAt", Escape.json("dns"));
-        field(sb, "domain", Escape.json(e.domain()));
-        if (e.blockedName() != null) field(sb, "blockedName", Escape.json(e.blockedName()));
-        field(sb, "qtype", Escape.json(e.qtype()));
-        field(sb, "transport", Escape.json(e.transport()));
-        field(sb, "pid", Integer.toString(e.who().pid()));
-        field(sb, "ppid", Integer.toString(e.who().ppid()));
-        field(sb, "cmd", Escape.json(e.who().commandLine()));
-        array(sb, "argv", e.who().argv());
-        field(sb, "cmdSource", Escape.json(e.who().source().name().toLowerCase(Locale.ROOT)));
-        taskField(sb, e.who().task());
-        exeFields(sb, e.who().exe());
-        array(sb, "addresses", e.addresses());
-        if (!e.chain().isEmpty()) array(sb, "chain", e.chain());
-        field(sb, "firewallMethod", Escape.json(e.firewallMethod()));
-        field(sb, "rule", Escape.json(e.rule()));
-        outageFields(sb, e.outage());
-        sb.append("\"mode\":").append(Escape.json(e.mode().label()));
-        return sb.append('}').toString();
+        JsonObject o = new JsonObject(e.time());
+        Fields.of(e, o);
+        return o.close();
     }
 
-    /** One JSON Lines record; field names match the logfmt keys where both have them. */
+    /** One JSON Lines record of an attempt; field names match the logfmt keys where both have them. */
     public static String json(NetAttempt a) {
-        NetEvent e = a.event();
-        StringBuilder sb = new StringBuilder(256).append('{');
-        field(sb, "time", Escape.json(a.time().toString()));
-        field(sb, "type", Escape.json(e.hook().label));
-        field(sb, "verdict", Escape.json(e.verdict().name().toLowerCase(Locale.ROOT)));
-        if (a.reason() != null) field(sb, "reason", Escape.json(a.reason()));
-        field(sb, "blocked", Boolean.toString(e.verdict() == Verdict.BLOCKED));
-        field(sb, "blockedAt", Escape.json(e.hook().label));
-        field(sb, "ip", Escape.json(e.ip()));
-        field(sb, "port", Integer.toString(e.port()));
-        field(sb, "proto", Escape.json(e.protocolName()));
-        field(sb, "family", Escape.json(e.familyName()));
-        if (e.socket() != null) {
-            field(sb, "socketType", Escape.json(e.socket().typeName()));
-            field(sb, "errno", Integer.toString(e.socket().errno()));
+        JsonObject o = new JsonObject(a.time());
+        Fields.of(a, o);
+        return o.close();
+    }
+
+    /** A record's fields as one JSON object, {@code time} first. */
+    private static final class JsonObject implements Fields.Writer {
+        private final StringBuilder sb = new StringBuilder(320).append('{');
+
+        JsonObject(Instant time) {
+            string("time", time.toString());
         }
-        field(sb, "ipv6Mapped", Boolean.toString(e.mappedV4()));
-        if (a.domain() != null) field(sb, "domain", Escape.json(a.domain()));
-        field(sb, "pid", Integer.toString(e.process().pid()));
-        field(sb, "tid", Integer.toString(e.process().tid()));
-        field(sb, "ppid", Integer.toString(a.who().ppid()));
-        field(sb, "comm", Escape.json(e.process().comm()));
-        field(sb, "cmd", Escape.json(a.who().commandLine()));
-        array(sb, "argv", a.who().argv());
-        field(sb, "cmdSource", Escape.json(a.who().source().name().toLowerCase(Locale.ROOT)));
-        taskField(sb, a.who().task());
-        exeFields(sb, a.who().exe());
-        field(sb, "rule", Escape.json(a.rule()));
-        field(sb, "mode", Escape.json(a.mode().label()));
-        outageFields(sb, a.outage());
-        sb.append("\"cgroupId\":").append(Long.toUnsignedString(e.process().cgroupId()));
-        return sb.append('}').toString();
+
+        private StringBuilder name(String name) {
+            if (sb.length() > 1) sb.append(',');
+            return sb.append('"').append(name).append("\":");
+        }
+
+        @Override
+        public void string(String name, String value) {
+            name(name).append(value == null ? "null" : Escape.json(value));
+        }
+
+        @Override
+        public void number(String name, long value) {
+            name(name).append(value);
+        }
+
+        @Override
+        public void unsigned(String name, long value) {
+            name(name).append(Long.toUnsignedString(value));
+        }
+
+        @Override
+        public void bool(String name, boolean value) {
+            name(name).append(value);
+        }
+
+        @Override
+        public void strings(String name, List<String> values) {
+            name(name).append('[');
+            for (int i = 0; i < values.size(); i++) {
+                if (i > 0) sb.append(',');
+                sb.append(Escape.json(values.get(i)));
+            }
+            sb.append(']');
+        }
+
+        String close() {
+            return sb.append('}').toString();
+        }
     }
 
     /**
@@ -291,14 +289,8 @@ public final class Formats {
                     .append(",\"cpuThrottledPeriods\":").append(l.cpuThrottledPeriods()).append("},");
         }
         sb.append("\"droppedEvents\":").append(e.droppedEvents());
+        if (e.otlpDropped() != null) sb.append(",\"otlpDropped\":").append(e.otlpDropped());
         return sb.append('}').toString();
-    }
-
-    private static void outageFields(StringBuilder sb, OutageWait w) {
-        if (w == null) return;
-        field(sb, "outageStyle", Escape.json(w.style()));
-        field(sb, "waitedMs", Long.toString(w.waitedMs()));
-        field(sb, "waitEnd", Escape.json(w.end()));
     }
 
     private static void taskField(StringBuilder sb, String task) {

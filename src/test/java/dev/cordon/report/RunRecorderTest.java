@@ -53,7 +53,7 @@ class RunRecorderTest {
                 new OutageWait("timeout", 5000, OutageWait.ANSWERED)));
         r.exit(T.plusSeconds(8), new ExitEvent(0, new ProcessRef(11, 11, "curl", 1), 10, 6 << 8), null);
         r.exit(T.plusSeconds(9), new ExitEvent(0, new ProcessRef(10, 10, "sh", 1), 1, 9), null);
-        r.runEnded(new RunEnd(T.plusSeconds(9), 137, 137, 10, 9000, 3, 0, null));
+        r.runEnded(new RunEnd(T.plusSeconds(9), 137, 137, 10, 9000, 3, 0, null, null));
 
         RunModel m = r.model();
         assertThat(m.run().firewallMethod()).isEqualTo("blocklist");

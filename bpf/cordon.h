@@ -27,7 +27,15 @@ enum cordon_policy_layout {
 enum cordon_table_size {
 	CORDON_LEARNED_MAX = 131072, /* learned addresses per family */
 };
-#define CORDON_PATH_LEN 256 /* bytes of an exec'd path kept in an event, NUL included; longer ones are cut */
+#define CORDON_PATH_LEN 256 /* bytes of an exec'd path kept in an event, NUL included; longer ones are cut (a power of two) */
+#define CORDON_PATH_DEPTH 128 /* directories and mounts an executable's path is walked through; deeper ones are cut */
+
+/* What to know about the path of the file an exec ran (struct cordon_exec_event's exe_flags). */
+enum cordon_exe_flag {
+	CORDON_EXE_TRUNCATED = 1, /* longer than CORDON_PATH_LEN or CORDON_PATH_DEPTH: exe holds its end */
+	CORDON_EXE_UNLINKED = 2,  /* the file had no name when it ran: deleted, or a memfd (exe is its last name) */
+	CORDON_EXE_UNREAD = 4,    /* the path could not be read: exe is empty */
+};
 
 /* What the session does with a violation. Stored in the config map. */
 enum cordon_mode {
@@ -215,12 +223,21 @@ struct cordon_socket_event {
 	__u32 _pad;
 };
 
-/* A process of the session called execve(): its argv, captured before it can exit. */
+/*
+ * A process of the session called execve(): its argv, captured before it can exit, and the file
+ * the kernel really ran (argv[0] and comm are the caller's choice; a symlink is resolved).
+ */
 struct cordon_exec_event {
 	struct cordon_event_header hdr;
 	__u32 ppid;
 	__u32 args_len; /* bytes used in args: NUL-separated argv, maybe truncated */
 	char args[CORDON_ARGS_LEN];
+	__u32 exe_len;    /* bytes of exe before its NUL */
+	__u32 exe_flags;  /* enum cordon_exe_flag bits */
+	__u32 script_len; /* bytes of script before its NUL; 0: no interpreter took over */
+	__u32 _pad;
+	char exe[CORDON_PATH_LEN];    /* the file that runs, from the root of the mount namespace: for a #! script, its interpreter */
+	char script[CORDON_PATH_LEN]; /* for a #! (or binfmt_misc) script: the path execve was given, as given */
 };
 
 /*

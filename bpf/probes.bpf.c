@@ -10,6 +10,7 @@
  */
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
+#include "exe_path.bpf.h"
 
 #ifndef SOL_TCP
 #define SOL_TCP 6
@@ -122,6 +123,19 @@ int probe_uprobe_script_line(void *ctx)
 	char buf[8];
 
 	return bpf_probe_read_user(buf, sizeof(buf), (const void *)bpf_get_attach_cookie(ctx)) == 0;
+}
+
+/*
+ * The file an exec ran, named by walking its path as the session's exec program does: CO-RE reads
+ * of bprm, dentries and mounts, and a global function (5.6) called in a bounded loop (5.3).
+ */
+SEC("raw_tp/sched_process_exec")
+int probe_exec_file_path(struct bpf_raw_tracepoint_args *ctx)
+{
+	struct linux_binprm *bprm = (struct linux_binprm *)ctx->args[2];
+	struct exe_walk *w = walk_exe(BPF_CORE_READ(bprm, file));
+
+	return w ? w->off & 1 : 0;
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

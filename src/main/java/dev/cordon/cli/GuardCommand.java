@@ -3,6 +3,7 @@ package dev.cordon.cli;
 import dev.cordon.dns.DnsService;
 import dev.cordon.events.Escape;
 import dev.cordon.policy.OutagePlan;
+import dev.cordon.policy.PolicyException;
 import dev.cordon.session.Cgroup2;
 import dev.cordon.session.GuardSession;
 import dev.cordon.session.GuardedCgroup;
@@ -91,12 +92,19 @@ final class GuardCommand implements Callable<Integer> {
         String target = target();
         output.startDebugLog(err);
         PolicyMerge.Merged p = policy.merge(err);
+        if (unit != null && p.limits().needsControllers()) {
+            throw new PolicyException("--memory, --cpu and --pids (or a policy file's limits) do not go with --unit: systemd owns "
+                    + "the limits of its units and rewrites them; set MemoryMax=, CPUQuota= and TasksMax= on " + unit
+                    + " instead (--egress-rate works: it is cordon's, in the kernel)");
+        }
         DnsService.Options dns = policy.dnsOptions(p);
         GuardSession.Reloader reloader = policy.policyFile == null ? null : new Reload(policy, p);
         GuardSession.Options options = new GuardSession.Options(target, create, onExit, p.ipPolicy(), p.mode(), dns,
                 p.allowRawSockets(), dns == null ? OutagePlan.NONE : dns.outage(), p.limits(), output.eventsFile,
                 new SessionOptions.Reporting(false, !output.noSummary, output.reports,
-                        policy.policyFile == null ? null : policy.policyFile.toString(), !output.noScriptLines), argv(), reloader);
+                        policy.policyFile == null ? null : policy.policyFile.toString(), output.otlp(spec.commandLine()),
+                        !output.noScriptLines),
+                argv(), reloader);
         return guardRunner.apply(options);
     }
 

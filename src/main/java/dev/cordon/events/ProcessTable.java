@@ -15,6 +15,8 @@ import java.util.Objects;
  * exit, so that comes first; a process that never exec'd inside the session (a fork of a shell)
  * falls back to /proc/PID/cmdline while it still exists, then, where its parent is known, to the
  * command line it inherited from it, and last to the kernel's comm.
+ * The file the process runs ({@link Executable}) is learned the same way: from the kernel at exec,
+ * else from /proc/PID/exe at first sight, else from the parent a fork inherited it from.
  * Bounded: the least recently used entries go first.
  *
  * <p>With {@link TaskNames} (cordon guard), every attribution also names the task the process ran
@@ -35,17 +37,18 @@ public final class ProcessTable {
 
     /**
      * @param task the task the process ran in when the event was seen ({@link TaskNames}), or null when there are no tasks
+     * @param exe  the file it runs, or null when cordon could not learn it
      * @param line the script line that started the process, or null when no bash script led to it
      */
-    public record Attribution(int pid, int ppid, List<String> argv, Source source, String task, ScriptLine line) {
-        /** An attribution without a task or a script line. */
+    public record Attribution(int pid, int ppid, List<String> argv, Source source, String task, Executable exe, ScriptLine line) {
+        /** An attribution without a task, an executable or a script line. */
         public Attribution(int pid, int ppid, List<String> argv, Source source) {
-            this(pid, ppid, argv, source, null, null);
+            this(pid, ppid, argv, source, null, null, null);
         }
 
         /** An attribution without a script line. */
-        public Attribution(int pid, int ppid, List<String> argv, Source source, String task) {
-            this(pid, ppid, argv, source, task, null);
+        public Attribution(int pid, int ppid, List<String> argv, Source source, String task, Executable exe) {
+            this(pid, ppid, argv, source, task, exe, null);
         }
 
         public String commandLine() {
@@ -53,11 +56,15 @@ public final class ProcessTable {
         }
 
         public Attribution withArgv(List<String> other) {
-            return new Attribution(pid, ppid, other, source, task, line);
+            return new Attribution(pid, ppid, other, source, task, exe, line);
+        }
+
+        public Attribution withExe(Executable other) {
+            return new Attribution(pid, ppid, argv, source, task, other, line);
         }
 
         public Attribution withTask(String other) {
-            return Objects.equals(task, other) ? this : new Attribution(pid, ppid, argv, source, other, line);
+            return Objects.equals(task, other) ? this : new Attribution(pid, ppid, argv, source, other, exe, line);
         }
     }
 
@@ -109,7 +116,8 @@ public final class ProcessTable {
     public synchronized void onExec(ExecEvent e) {
         int pid = e.process().pid();
         List<String> argv = e.argv().isEmpty() ? List.of(e.process().comm()) : e.argv();
-        byPid.put(pid, new Attribution(pid, e.ppid(), argv, Source.EXEC, null, startingLine(pid, e.ppid())));
+        Executable exe = e.exe() != null ? e.exe() : readExe(pid); // the kernel could not read it: /proc, while it lives
+        byPid.put(pid, new Attribution(pid, e.ppid(), argv, Source.EXEC, null, exe, startingLine(pid, e.ppid())));
         ended.remove(pid);
     }
 
@@ -186,9 +194,10 @@ public final class ProcessTable {
         Attribution a = byPid.get(p.pid());
         if (a != null) return a;
         List<String> fromProc = readCmdline(p.pid());
+        Executable exe = readExe(p.pid());
         a = fromProc.isEmpty()
-                ? new Attribution(p.pid(), 0, List.of(p.comm()), Source.COMM)
-                : new Attribution(p.pid(), 0, fromProc, Source.PROC, null, inheritedLine(parentOf(p.pid())));
+                ? new Attribution(p.pid(), 0, List.of(p.comm()), Source.COMM, null, exe)
+                : new Attribution(p.pid(), 0, fromProc, Source.PROC, null, exe, inheritedLine(parentOf(p.pid())));
         if (a.source() == Source.PROC) byPid.put(p.pid(), a);
         return a;
     }
@@ -197,8 +206,19 @@ public final class ProcessTable {
         Attribution a = commandOf(p);
         if (a.source() != Source.COMM) return a;
         Attribution parent = byPid.get(ppid);
-        if (parent == null || parent.source() == Source.COMM) return new Attribution(a.pid(), ppid, a.argv(), a.source());
-        return new Attribution(p.pid(), ppid, parent.argv(), Source.PARENT, null, parent.line());
+        if (parent == null || parent.source() == Source.COMM) return new Attribution(a.pid(), ppid, a.argv(), a.source(), null, a.exe());
+        Executable exe = a.exe() != null ? a.exe() : parent.exe() == null ? null : parent.exe().from(Executable.Source.PARENT);
+        return new Attribution(p.pid(), ppid, parent.argv(), Source.PARENT, null, exe, parent.line());
+    }
+
+    /** /proc/PID/exe: the file the process runs now (a path like the kernel's at exec); null once it is gone. */
+    private Executable readExe(int pid) {
+        try {
+            String target = Files.readSymbolicLink(proc.resolve(Integer.toString(pid)).resolve("exe")).toString();
+            return target.isEmpty() ? null : new Executable(target, Executable.Source.PROC, false);
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
     }
 
     private List<String> readCmdline(int pid) {

@@ -24,6 +24,10 @@ public final class Abi {
     public static final int ARGS_LEN = 512;
     public static final int PORT_RANGES = 8;
     public static final int PATH_LEN = 256;
+    // enum cordon_exe_flag: bits of cordon_exec_event.exe_flags
+    public static final int EXE_TRUNCATED = 1;
+    public static final int EXE_UNLINKED = 2;
+    public static final int EXE_UNREAD = 4;
 
     // enum cordon_mode
     public static final int MODE_ENFORCE = 0;
@@ -161,7 +165,13 @@ public final class Abi {
             EVENT_HEADER.withName("hdr"),
             JAVA_INT.withName("ppid"),
             JAVA_INT.withName("args_len"),
-            sequenceLayout(ARGS_LEN, JAVA_BYTE).withName("args")).withName("cordon_exec_event");
+            sequenceLayout(ARGS_LEN, JAVA_BYTE).withName("args"),
+            JAVA_INT.withName("exe_len"),
+            JAVA_INT.withName("exe_flags"),
+            JAVA_INT.withName("script_len"),
+            JAVA_INT.withName("_pad"),
+            sequenceLayout(PATH_LEN, JAVA_BYTE).withName("exe"),
+            sequenceLayout(PATH_LEN, JAVA_BYTE).withName("script")).withName("cordon_exec_event");
 
     public static final StructLayout EXEC_DENIED_EVENT = structLayout(
             EVENT_HEADER.withName("hdr"),
@@ -207,7 +217,9 @@ public final class Abi {
             "cordon_dns_proto", ordered("CORDON_DNS_UDP", DNS_UDP, "CORDON_DNS_TCP", DNS_TCP),
             "cordon_policy_layout", ordered("CORDON_POLICY_GENERATIONS", POLICY_GENERATIONS,
                     "CORDON_RULE_GENERATION_SHIFT", RULE_GENERATION_SHIFT),
-            "cordon_table_size", ordered("CORDON_LEARNED_MAX", LEARNED_MAX));
+            "cordon_table_size", ordered("CORDON_LEARNED_MAX", LEARNED_MAX),
+            "cordon_exe_flag", ordered("CORDON_EXE_TRUNCATED", EXE_TRUNCATED, "CORDON_EXE_UNLINKED", EXE_UNLINKED,
+                    "CORDON_EXE_UNREAD", EXE_UNREAD));
 
     // --- bpf/script_lines.h (script_lines.bpf.o)
 

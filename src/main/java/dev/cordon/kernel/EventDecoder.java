@@ -2,6 +2,7 @@ package dev.cordon.kernel;
 
 import dev.cordon.events.ExecDeniedEvent;
 import dev.cordon.events.ExecEvent;
+import dev.cordon.events.Executable;
 import dev.cordon.events.ExitEvent;
 import dev.cordon.events.OutageEndEvent;
 import dev.cordon.events.Hook;
@@ -62,6 +63,11 @@ public final class EventDecoder {
     private static final long PPID = Abi.offset(Abi.EXEC_EVENT, "ppid");
     private static final long ARGS_LEN = Abi.offset(Abi.EXEC_EVENT, "args_len");
     private static final long ARGS = Abi.offset(Abi.EXEC_EVENT, "args");
+    private static final long EXE_LEN = Abi.offset(Abi.EXEC_EVENT, "exe_len");
+    private static final long EXE_FLAGS = Abi.offset(Abi.EXEC_EVENT, "exe_flags");
+    private static final long EXE = Abi.offset(Abi.EXEC_EVENT, "exe");
+    private static final long SCRIPT_LEN = Abi.offset(Abi.EXEC_EVENT, "script_len");
+    private static final long SCRIPT = Abi.offset(Abi.EXEC_EVENT, "script");
     private static final long DENIED_PPID = Abi.offset(Abi.EXEC_DENIED_EVENT, "ppid");
     private static final long DENIED_RET = Abi.offset(Abi.EXEC_DENIED_EVENT, "ret");
     private static final long DENIED_DIRFD = Abi.offset(Abi.EXEC_DENIED_EVENT, "dirfd");
@@ -145,8 +151,22 @@ public final class EventDecoder {
         byte[] raw = r.asSlice(ARGS, len).toArray(JAVA_BYTE);
         // argv exactly filling the buffer without a final NUL was cut off by the kernel copy
         boolean truncated = len == Abi.ARGS_LEN && raw[len - 1] != 0;
+        int scriptLen = Math.clamp(i32(r, SCRIPT_LEN), 0, Abi.PATH_LEN - 1);
         return new ExecEvent(r.get(JAVA_LONG_UNALIGNED.withOrder(ORDER), TS), header(r), i32(r, PPID),
-                ProcessTable.splitArgs(raw, len), truncated);
+                ProcessTable.splitArgs(raw, len), truncated, exe(r), scriptLen == 0 ? null : utf8(r, SCRIPT, scriptLen));
+    }
+
+    /** The file the exec ran, or null when the kernel could not read its path. */
+    private static Executable exe(MemorySegment r) {
+        int flags = i32(r, EXE_FLAGS);
+        int len = Math.clamp(i32(r, EXE_LEN), 0, Abi.PATH_LEN - 1);
+        if ((flags & Abi.EXE_UNREAD) != 0 || len == 0) return null;
+        String path = utf8(r, EXE, len) + ((flags & Abi.EXE_UNLINKED) != 0 ? Executable.DELETED : "");
+        return new Executable(path, Executable.Source.EXEC, (flags & Abi.EXE_TRUNCATED) != 0);
+    }
+
+    private static String utf8(MemorySegment r, long off, int len) {
+        return new String(r.asSlice(off, len).toArray(JAVA_BYTE), StandardCharsets.UTF_8);
     }
 
     /** path_len counts the NUL; a path filling the whole buffer may have been longer. */

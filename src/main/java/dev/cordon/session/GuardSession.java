@@ -16,6 +16,8 @@ import dev.cordon.limits.LimitsException;
 import dev.cordon.limits.Placement;
 import dev.cordon.limits.Placements;
 import dev.cordon.limits.SessionLimits;
+import dev.cordon.otlp.Origin;
+import dev.cordon.otlp.OtlpExport;
 import dev.cordon.policy.Action;
 import dev.cordon.policy.DomainPolicy;
 import dev.cordon.policy.IpPolicy;
@@ -121,7 +123,8 @@ public final class GuardSession {
                     GuardedCgroup.ownCgroup(Placements.ownCgroups()));
             cleanup.push(cgroup);
             List<Placement> limitPlan = planLimits(cgroup.path());
-            CrashGuard crash = CrashGuard.armGuard(SessionCgroup.newName(), cgroup.path(), options.onExit(), records);
+            String name = SessionCgroup.newName();
+            CrashGuard crash = CrashGuard.armGuard(name, cgroup.path(), options.onExit(), records);
             cleanup.push(crash);
             SessionLimits limits = applyLimits(limitPlan);
             cleanup.push(limits);
@@ -139,6 +142,11 @@ public final class GuardSession {
             }
             RunRecorder recorder = reports.recorder();
             if (recorder != null) sinkList.add(recorder);
+            OtlpExport otlp = reports.startOtlp(new Origin(name, cgroup.path().toString(), Session.cordonVersion(), Origin.kernelHostName()));
+            if (otlp != null) {
+                sinkList.add(otlp);
+                cleanup.push(otlp);
+            }
             FanOut sinks = new FanOut(sinkList);
 
             Guard guard = Guard.attach(settings(neighbours, reports), cgroup.fd(), crash.pinDir(), processTable(cgroup.path()), sinks,
@@ -162,11 +170,12 @@ public final class GuardSession {
             err.println("cordon: " + why + "; detached from " + Escape.visible(cgroup.path().toString()) + ", " + inside
                     + " process(es) left running there as they were");
             if (dropped > 0) err.println("cordon: " + dropped + " event(s) dropped because the ring buffer was full");
+            Long otlpDropped = reports.finishOtlp(otlp);
             SessionLimits.Outcome limited = limits.outcome();
             for (String line : limits.describe(limited)) err.println("cordon: " + line);
             Instant ended = Instant.now();
             sinks.runEnded(new RunEnd(ended, 0, 0, 0, Duration.between(started, ended).toMillis(), violations, dropped,
-                    RunReports.limits(options.limits(), limited)));
+                    RunReports.limits(options.limits(), limited), otlpDropped));
             if (recorder != null) reports.write(recorder.model());
             return 0;
         } catch (Throwable t) {

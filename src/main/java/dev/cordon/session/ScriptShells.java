@@ -2,6 +2,7 @@ package dev.cordon.session;
 
 import dev.cordon.events.Escape;
 import dev.cordon.events.ExecEvent;
+import dev.cordon.events.Executable;
 import dev.cordon.events.ProcessTable;
 import dev.cordon.kernel.EgressGuard;
 import dev.cordon.kernel.ScriptLines;
@@ -134,10 +135,11 @@ final class ScriptShells implements AutoCloseable {
      * A process of the session exec'd ({@code who}: its attribution as of that exec): if its binary is
      * a shell not looked at yet, look at it now (a readable bash is attached); if it is one cordon
      * cannot read and it runs a script that no script line started, say so once per binary. On the
-     * event thread: one stat of /proc/PID/exe per exec, more only for a new shell binary.
+     * event thread: nothing for an exec whose file, as the kernel named it, is not named like a shell
+     * (most of them); else one stat of /proc/PID/exe, more only for a new shell binary.
      */
     void exec(ExecEvent e, ProcessTable.Attribution who) {
-        if (err == null) return;
+        if (err == null || !mayBeShell(e.exe())) return;
         Path exe = Path.of("/proc", Integer.toString(e.process().pid()), "exe");
         Object key = fileKey(exe);
         if (key == null) return; // already gone, or not ours to read
@@ -158,6 +160,18 @@ final class ScriptShells implements AutoCloseable {
         if (why != null) {
             tellOnce(key, "cordon: no line= for the commands of " + Escape.visible(script) + ": " + Escape.visible(s.name()) + " " + why);
         }
+    }
+
+    /**
+     * Whether an exec's file may be a shell: its name (the kernel's path, symlinks resolved, as
+     * /proc/PID/exe would say it) is a shell's, or the kernel could not say it whole. The binary itself
+     * is still opened through /proc/PID/exe: the path is the process's mount namespace's, not cordon's.
+     */
+    static boolean mayBeShell(Executable exe) {
+        if (exe == null || exe.truncated()) return true;
+        String path = exe.path().endsWith(Executable.DELETED)
+                ? exe.path().substring(0, exe.path().length() - Executable.DELETED.length()) : exe.path();
+        return SHELL_NAME.matcher(path.substring(path.lastIndexOf('/') + 1)).matches();
     }
 
     /** Looks at one binary (opened through {@code file}, named {@code name}) and attaches the probe if it is a readable bash. */

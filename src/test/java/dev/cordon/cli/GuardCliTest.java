@@ -86,6 +86,8 @@ class GuardCliTest {
         assertThat(r.options().cgroup()).isEqualTo("deploy.slice");
         assertRefused(cordon(new Systemd(dir.resolve("systemd"), argv -> "/x"), "guard", "--unit", "x.service", "--create"),
                 "--create goes with --cgroup");
+        assertRefused(cordon(new Systemd(dir.resolve("systemd"), argv -> "/deploy.slice"), "guard", "--unit", "deploy.slice",
+                "--memory", "512M"), "set MemoryMax=, CPUQuota= and TasksMax= on deploy.slice instead");
     }
 
     @Test

@@ -21,7 +21,7 @@ class ProcessTableScriptLineTest {
     }
 
     private static ExecEvent exec(int pid, int ppid, String... argv) {
-        return new ExecEvent(0L, ref(pid, argv[0]), ppid, List.of(argv), false);
+        return new ExecEvent(0L, ref(pid, argv[0]), ppid, List.of(argv), false, null, null);
     }
 
     private static ScriptLineEvent announced(int pid, ScriptLine line) {

@@ -92,7 +92,7 @@ class AbiLayoutTest {
         assertThat(Abi.STRUCTS).containsKeys("cordon_config", "cordon_lpm_v4", "cordon_lpm_v6", "cordon_rule", "cordon_port_range",
                 "cordon_event_header", "cordon_net_event", "cordon_exec_event");
         assertThat(Abi.ENUMS).containsKeys("cordon_mode", "cordon_action", "cordon_verdict", "cordon_event_kind",
-                "cordon_rule_special");
+                "cordon_rule_special", "cordon_exe_flag");
         for (String s : Abi.STRUCTS.keySet()) assertThat(cStruct(s).members()).as(s).isNotEmpty();
         for (String e : Abi.ENUMS.keySet()) assertThat(btf().enumValues(e)).as(e).get().asInstanceOf(
                 org.assertj.core.api.InstanceOfAssertFactories.MAP).isNotEmpty();
@@ -105,7 +105,16 @@ class AbiLayoutTest {
         assertThat(btf().enumValues("cordon_action")).get()
                 .asInstanceOf(org.assertj.core.api.InstanceOfAssertFactories.map(String.class, Long.class))
                 .containsEntry("CORDON_ACTION_NONE", 2L);
-        assertThat(cStruct("cordon_exec_event").size()).isEqualTo(568);
+        // header (48), ppid and args_len, CORDON_ARGS_LEN (512), four 32-bit words, exe and script of CORDON_PATH_LEN each
+        assertThat(cStruct("cordon_exec_event").size()).isEqualTo(48 + 8 + 512 + 16 + 2 * 256)
+                .isEqualTo(48 + 8 + Abi.ARGS_LEN + 16 + 2 * Abi.PATH_LEN);
+        assertThat(cStruct("cordon_exec_event").members()).extracting(Btf.Member::name).containsExactly(
+                "hdr", "ppid", "args_len", "args", "exe_len", "exe_flags", "script_len", "_pad", "exe", "script");
+        assertThat(cStruct("cordon_exec_event").members().get(8)).isEqualTo(new Btf.Member("exe", 584, 256));
+        assertThat(btf().enumValues("cordon_exe_flag")).get()
+                .asInstanceOf(org.assertj.core.api.InstanceOfAssertFactories.map(String.class, Long.class))
+                .containsExactly(java.util.Map.entry("CORDON_EXE_TRUNCATED", 1L), java.util.Map.entry("CORDON_EXE_UNLINKED", 2L),
+                        java.util.Map.entry("CORDON_EXE_UNREAD", 4L));
         // header (48), six 32-bit words, CORDON_PATH_LEN (256) bytes: Abi.PATH_LEN must match the header's array
         assertThat(cStruct("cordon_exec_denied_event").size()).isEqualTo(48 + 24 + 256).isEqualTo(48 + 24 + Abi.PATH_LEN);
         assertThat(cStruct("cordon_net_event").members()).extracting(Btf.Member::name).containsExactly(

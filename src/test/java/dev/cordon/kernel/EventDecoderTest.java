@@ -1,6 +1,7 @@
 package dev.cordon.kernel;
 
 import dev.cordon.events.ExecEvent;
+import dev.cordon.events.Executable;
 import dev.cordon.events.Hook;
 import dev.cordon.events.KernelEvent;
 import dev.cordon.events.NetEvent;
@@ -218,8 +219,14 @@ class EventDecoderTest {
                 ascii("sh") + zeros(14),            // 32 comm      = "sh"
                 "68 10 00 00",                      // 48 ppid      = 4200
                 "0e 00 00 00",                      // 52 args_len  = 14
-                args + zeros(512 - 14));            // 56 args[512]
-        assertThat(r).hasSize(568);
+                args + zeros(512 - 14),             // 56 args[512]
+                "07 00 00 00",                      // 568 exe_len    = 7
+                "00 00 00 00",                      // 572 exe_flags  = 0
+                "00 00 00 00",                      // 576 script_len = 0
+                "00 00 00 00",                      // 580 _pad
+                ascii("/bin/sh") + zeros(249),      // 584 exe[256]
+                zeros(256));                        // 840 script[256]
+        assertThat(r).hasSize(1096);
         ExecEvent e = exec(EventDecoder.decode(r));
         assertThat(e.argv()).containsExactly("sh", "-c", "echo hi");
         assertThat(e.truncated()).isFalse();
@@ -228,10 +235,21 @@ class EventDecoderTest {
         assertThat(e.process().comm()).isEqualTo("sh");
         assertThat(e.process().cgroupId()).isEqualTo(5L);
         assertThat(e.monotonicNs()).isEqualTo(16L);
+        assertThat(e.exe()).isEqualTo(new Executable("/bin/sh", Executable.Source.EXEC, false));
+        assertThat(e.script()).isNull();
     }
 
-    /** An exec record with the given args_len field (LE hex) and args bytes (hex, padded to 512). */
+    /** An exec record with the given args_len field (LE hex) and args bytes (hex, padded to 512), and no executable. */
     private static byte[] execRecord(String argsLenLe, String argsHex) {
+        return execRecord(argsLenLe, argsHex, "00 00 00 00", "04 00 00 00", "", "00 00 00 00", ""); // exe_flags = UNREAD
+    }
+
+    /**
+     * An exec record: args_len, exe_len, exe_flags and script_len as LE hex fields, args as hex
+     * (padded to 512), exe and script as text (padded to 256).
+     */
+    private static byte[] execRecord(String argsLenLe, String argsHex, String exeLenLe, String exeFlagsLe, String exe,
+                                     String scriptLenLe, String script) {
         byte[] r = rec(
                 "03 00 00 00",                      //  0 kind      = EXEC
                 "4e 00 00 00",                      //  4 tgid      = 78
@@ -242,9 +260,68 @@ class EventDecoderTest {
                 ascii("x") + zeros(15),             // 32 comm      = "x"
                 "01 00 00 00",                      // 48 ppid      = 1
                 argsLenLe,                          // 52 args_len
-                argsHex + zeros(512 - argsHex.replace(" ", "").length() / 2)); // 56 args[512]
-        assertThat(r).hasSize(568);
+                argsHex + zeros(512 - argsHex.replace(" ", "").length() / 2), // 56 args[512]
+                exeLenLe,                           // 568 exe_len
+                exeFlagsLe,                         // 572 exe_flags
+                scriptLenLe,                        // 576 script_len
+                "00 00 00 00",                      // 580 _pad
+                ascii(exe) + zeros(256 - exe.length()),        // 584 exe[256]
+                ascii(script) + zeros(256 - script.length())); // 840 script[256]
+        assertThat(r).hasSize(1096);
         return r;
+    }
+
+    @Test
+    void execNamesTheFileTheKernelRanWhateverArgv0Says() {
+        String args = ascii("innocent") + "00" + ascii("-sS") + "00";
+        ExecEvent e = exec(EventDecoder.decode(execRecord("0d 00 00 00", args, "0d 00 00 00", "00 00 00 00", "/usr/bin/curl",
+                "00 00 00 00", "")));
+        assertThat(e.argv()).containsExactly("innocent", "-sS");
+        assertThat(e.exe()).isEqualTo(new Executable("/usr/bin/curl", Executable.Source.EXEC, false));
+        assertThat(e.exe().shown()).isEqualTo("/usr/bin/curl");
+        assertThat(e.script()).isNull();
+    }
+
+    @Test
+    void aScriptRunByItsInterpreterKeepsThePathExecveWasGiven() {
+        String args = ascii("/bin/sh") + "00" + ascii("./deploy.sh") + "00";
+        ExecEvent e = exec(EventDecoder.decode(execRecord("14 00 00 00", args, "0d 00 00 00", "00 00 00 00", "/usr/bin/dash",
+                "0b 00 00 00", "./deploy.sh")));
+        assertThat(e.exe().path()).isEqualTo("/usr/bin/dash");
+        assertThat(e.script()).isEqualTo("./deploy.sh");
+    }
+
+    @Test
+    void aPathTheKernelCutKeepsItsEndAndSaysSo() {
+        String tail = "/d40/t";
+        ExecEvent e = exec(EventDecoder.decode(execRecord("00 00 00 00", "", "06 00 00 00", "01 00 00 00", tail, "00 00 00 00", "")));
+        assertThat(e.exe().truncated()).isTrue();
+        assertThat(e.exe().path()).isEqualTo("/d40/t");
+        assertThat(e.exe().shown()).isEqualTo("...".concat("/d40/t"));
+    }
+
+    @Test
+    void aFileWithNoNameLeftReadsAsProcDoes() {
+        ExecEvent e = exec(EventDecoder.decode(execRecord("00 00 00 00", "", "0d 00 00 00", "02 00 00 00", "/memfd:hidden",
+                "00 00 00 00", "")));
+        assertThat(e.exe().path()).isEqualTo("/memfd:hidden (deleted)");
+        assertThat(e.exe().truncated()).isFalse();
+    }
+
+    @Test
+    void anUnreadOrEmptyPathIsNoExecutable() {
+        assertThat(exec(EventDecoder.decode(execRecord("00 00 00 00", ""))).exe()).as("UNREAD").isNull();
+        assertThat(exec(EventDecoder.decode(execRecord("00 00 00 00", "", "00 00 00 00", "00 00 00 00", "", "00 00 00 00", "")))
+                .exe()).as("exe_len 0").isNull();
+    }
+
+    @Test
+    void lengthsBeyondTheBuffersAreClamped() {
+        String full = "/" + "p".repeat(255); // fills exe[256] without a NUL
+        ExecEvent e = exec(EventDecoder.decode(execRecord("00 00 00 00", "", "ff ff 00 00", "00 00 00 00", full.substring(0, 256),
+                "ff ff ff ff", "")));
+        assertThat(e.exe().path()).isEqualTo(full.substring(0, 255)).hasSize(Abi.PATH_LEN - 1);
+        assertThat(e.script()).as("script_len -1: nonsense, so none").isNull();
     }
 
     @Test
@@ -305,7 +382,8 @@ class EventDecoderTest {
         assertThat(EventDecoder.decode(Arrays.copyOf(good, 48))).as("header only").isEmpty();
         assertThat(EventDecoder.decode(Arrays.copyOf(good, 79))).as("net event one byte short").isEmpty();
         byte[] exec = execRecord("00 00 00 00", "");
-        assertThat(EventDecoder.decode(Arrays.copyOf(exec, 567))).as("exec event one byte short").isEmpty();
+        assertThat(EventDecoder.decode(Arrays.copyOf(exec, 1095))).as("exec event one byte short").isEmpty();
+        assertThat(EventDecoder.decode(Arrays.copyOf(exec, 568))).as("an exec event without the executable").isEmpty();
         assertThat(EventDecoder.decode(Arrays.copyOf(exec, 80))).as("exec kind in a net-sized record").isEmpty();
     }
 

@@ -64,7 +64,7 @@ class ScriptLineReportGoldenTest {
                         + "./deploy.sh:12 &gt; ./lib.sh:6</code>.</p>")
                 .contains("<td><code class=\"line\" title=\"./deploy.sh:9\">./deploy.sh:9</code></td>")
                 .contains("<span class=\"line\">from <code class=\"line\" title=\"./deploy.sh (EXIT trap)\">./deploy.sh (EXIT trap)</code></span>")
-                .contains("data-search=\"101 curl -fss https://github.com/acme/tool.tgz ./deploy.sh:9 github.com\""); // lower case: the filter ignores case
+                .contains("data-search=\"101 curl -fss https://github.com/acme/tool.tgz /usr/bin/curl ./deploy.sh:9 github.com\""); // lower case: the filter ignores case
         assertThat(HtmlRenderer.render(RenderGoldenTest.deploy())).as("a run without lines").doesNotContain("script line", "code.line");
     }
 

@@ -1,5 +1,6 @@
 package dev.cordon.session;
 
+import dev.cordon.events.Executable;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -24,6 +25,22 @@ class ScriptShellsTest {
         assertThat(ScriptShells.script(List.of("sh", "-ec", "curl x"))).isNull();
         assertThat(ScriptShells.script(List.of("bash"))).isNull();
         assertThat(ScriptShells.script(List.of("bash", "-s"))).isNull();
+    }
+
+    @Test
+    void onlyAnExecOfAFileNamedLikeAShellOrNotNamedWholeIsLookedAt() {
+        assertThat(ScriptShells.mayBeShell(exe("/usr/bin/bash", false))).isTrue();
+        assertThat(ScriptShells.mayBeShell(exe("/usr/bin/dash", false))).isTrue();
+        assertThat(ScriptShells.mayBeShell(exe("/tmp/bash5.2 (deleted)", false))).isTrue();
+        assertThat(ScriptShells.mayBeShell(exe("/usr/bin/curl", false))).isFalse();
+        assertThat(ScriptShells.mayBeShell(exe("/opt/bash/bin/curl", false))).isFalse(); // a directory named bash is not a shell
+        assertThat(ScriptShells.mayBeShell(exe("/usr/bin/curl (deleted)", false))).isFalse();
+        assertThat(ScriptShells.mayBeShell(exe("/deep/path/usr/bin/curl", true))).isTrue(); // cut: /proc says
+        assertThat(ScriptShells.mayBeShell(null)).isTrue(); // the kernel could not read it: /proc says
+    }
+
+    private static Executable exe(String path, boolean truncated) {
+        return new Executable(path, Executable.Source.EXEC, truncated);
     }
 
     @Test

@@ -3,6 +3,7 @@ package dev.cordon.report.live;
 import dev.cordon.events.DnsEvent;
 import dev.cordon.events.NetAttempt;
 import dev.cordon.events.NetEvent;
+import dev.cordon.events.ProcessTable;
 import dev.cordon.policy.DomainName;
 import dev.cordon.report.model.Attempt;
 import dev.cordon.report.model.AttemptKind;
@@ -36,8 +37,14 @@ final class LiveAttempts {
         return out;
     }
 
+    /** The executable as the events file writes it, or null. */
+    static String exe(ProcessTable.Attribution who) {
+        return who.exe() == null ? null : who.exe().shown();
+    }
+
     static Attempt of(DnsEvent e, Verdict verdict, String outageStyle, long waitedMs) {
-        return new Attempt(e.time(), AttemptKind.DNS, verdict, e.who().pid(), e.who().commandLine(), e.who().task(), e.who().line(),
+        return new Attempt(e.time(), AttemptKind.DNS, verdict, e.who().pid(), e.who().commandLine(), exe(e.who()), e.who().task(),
+                e.who().line(),
                 names(e), null, 0, e.transport(), e.qtype(), e.rule(), e.reason(),
                 e.addresses(), outageStyle, waitedMs, null);
     }
@@ -51,7 +58,8 @@ final class LiveAttempts {
         };
         List<String> domains = new ArrayList<>();
         if (a.domain() != null) for (String d : a.domain().split(",")) if (!d.isBlank()) domains.add(DomainName.canonical(d));
-        return new Attempt(a.time(), kind, verdict, e.process().pid(), a.who().commandLine(), a.who().task(), a.who().line(), domains,
+        return new Attempt(a.time(), kind, verdict, e.process().pid(), a.who().commandLine(), exe(a.who()), a.who().task(),
+                a.who().line(), domains,
                 e.ip(), e.port(),
                 e.protocolName(), null, a.rule(), a.reason(), List.of(), outageStyle, waitedMs, waitEnd);
     }

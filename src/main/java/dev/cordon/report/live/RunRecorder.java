@@ -74,7 +74,8 @@ public final class RunRecorder implements EventSink {
     @Override
     public synchronized void exec(Instant time, ExecEvent e, ProcessTable.Attribution who) {
         if (room(false)) {
-            builder.exec(time, e.process().pid(), e.ppid(), e.process().comm(), e.argv(), shared(who.task()), shared(who.line()));
+            builder.exec(time, e.process().pid(), e.ppid(), e.process().comm(), e.argv(), shared(who.task()),
+                    e.exe() == null ? null : shared(e.exe().shown()), shared(who.line()));
         }
     }
 
@@ -149,7 +150,8 @@ public final class RunRecorder implements EventSink {
     private static final int SHARED_MAX = 100_000;
 
     private Attempt shared(Attempt a) {
-        return new Attempt(a.time(), a.kind(), a.verdict(), a.pid(), shared(a.cmd()), shared(a.task()), shared(a.line()),
+        return new Attempt(a.time(), a.kind(), a.verdict(), a.pid(), shared(a.cmd()), shared(a.exe()), shared(a.task()),
+                shared(a.line()),
                 shared(a.domains()),
                 shared(a.ip()), a.port(),
                 shared(a.proto()), shared(a.qtype()), shared(a.rule()), shared(a.reason()), shared(a.addresses()),

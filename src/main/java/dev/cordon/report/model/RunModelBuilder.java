@@ -19,7 +19,8 @@ public final class RunModelBuilder {
         Instant time();
     }
 
-    private record ExecRec(Instant time, int pid, int ppid, String comm, List<String> argv, String task, ScriptLine line)
+    private record ExecRec(Instant time, int pid, int ppid, String comm, List<String> argv, String task, String exe,
+                           ScriptLine line)
             implements Rec {}
 
     private record ExitRec(Instant time, int pid, int ppid, String comm, Integer exitCode, Integer signal, String task)
@@ -51,10 +52,11 @@ public final class RunModelBuilder {
 
     /**
      * @param task the task it exec'd in, or null
+     * @param exe  the file it ran, or null if unknown
      * @param line the bash script line that started it, or null
      */
-    public void exec(Instant time, int pid, int ppid, String comm, List<String> argv, String task, ScriptLine line) {
-        records.add(new ExecRec(time, pid, ppid, comm, List.copyOf(argv), task, line));
+    public void exec(Instant time, int pid, int ppid, String comm, List<String> argv, String task, String exe, ScriptLine line) {
+        records.add(new ExecRec(time, pid, ppid, comm, List.copyOf(argv), task, exe, line));
     }
 
     /** @param task the task it ended in, or null */
@@ -77,7 +79,7 @@ public final class RunModelBuilder {
         final int id, pid;
         int ppid, parent = -1;
         List<String> argv = List.of();
-        String comm, task;
+        String comm, task, exe;
         ScriptLine line;
         Instant execTime, exitTime;
         Integer exitCode, signal;
@@ -104,6 +106,7 @@ public final class RunModelBuilder {
                     if (n.execTime == null) n.execTime = e.time();
                     n.argv = e.argv().isEmpty() && e.comm() != null ? List.of(e.comm()) : e.argv();
                     n.comm = e.comm();
+                    if (e.exe() != null) n.exe = e.exe();
                     if (n.task == null) n.task = e.task();
                     if (e.line() != null) n.line = e.line();
                 }
@@ -121,6 +124,7 @@ public final class RunModelBuilder {
                     Node n = node(nodes, current, a.attempt().pid(), a.ppid(), false);
                     if (n.argv.isEmpty()) n.argv = a.argv();
                     if (n.comm == null) n.comm = a.comm();
+                    if (n.exe == null) n.exe = a.attempt().exe();
                     if (n.task == null) n.task = a.attempt().task();
                     if (n.line == null) n.line = a.attempt().line();
                     n.attempts.add(a.attempt());
@@ -201,7 +205,8 @@ public final class RunModelBuilder {
         for (Node n : order) {
             List<Integer> kids = new ArrayList<>(n.children.size());
             for (int k : n.children) if (newId[k] >= 0) kids.add(newId[k]);
-            out.add(new ProcessNode(newId[n.id], n.pid, n.ppid, n.parent < 0 ? -1 : newId[n.parent], n.argv, n.comm, n.task, n.line,
+            out.add(new ProcessNode(newId[n.id], n.pid, n.ppid, n.parent < 0 ? -1 : newId[n.parent], n.argv, n.comm, n.exe, n.task,
+                    n.line,
                     n.execTime, n.exitTime, n.exitCode, n.signal, n.attempts, kids));
         }
         return out;

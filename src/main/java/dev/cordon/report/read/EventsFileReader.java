@@ -86,7 +86,7 @@ public final class EventsFileReader {
             case "run-end" -> b.runEnd(f.time(), f.intValue("exitStatus"), f.intValue("commandStatus"), f.intValue("rootPid"),
                     f.longValue("durationMs"), f.longValue("violations"), f.longValue("droppedEvents"));
             case "exec" -> b.exec(f.time(), f.requiredInt("pid"), orZero(f.intValue("ppid")), f.string("comm"), f.strings("argv"),
-                    f.string("task"), f.scriptLine());
+                    f.string("task"), f.string("exe"), f.scriptLine());
             case "exit" -> b.exit(f.time(), f.requiredInt("pid"), orZero(f.intValue("ppid")), f.string("comm"),
                     f.intValue("exitCode"), f.intValue("signal"), f.string("task"));
             default -> {
@@ -103,9 +103,9 @@ public final class EventsFileReader {
                 String cmd = f.string("cmd");
                 if (cmd == null) cmd = String.join(" ", argv);
                 Long waited = f.longValue("waitedMs");
-                Attempt a = new Attempt(f.time(), kind, verdict, f.requiredInt("pid"), cmd, f.string("task"), f.scriptLine(), domains,
-                        f.string("ip"),
-                        orZero(f.intValue("port")), f.string("proto"), f.string("qtype"), f.string("rule"), f.string("reason"),
+                Attempt a = new Attempt(f.time(), kind, verdict, f.requiredInt("pid"), cmd, f.string("exe"), f.string("task"),
+                        f.scriptLine(), domains,
+                        f.string("ip"), orZero(f.intValue("port")), f.string("proto"), f.string("qtype"), f.string("rule"), f.string("reason"),
                         f.strings("addresses"), f.string("outageStyle"), waited == null ? -1 : waited, f.string("waitEnd"));
                 b.attempt(a, orZero(f.intValue("ppid")), argv.isEmpty() && cmd != null && !cmd.isEmpty() ? List.of(cmd) : argv,
                         f.string("comm"));

@@ -8,6 +8,7 @@ import dev.cordon.report.analysis.OutageImpact;
 import dev.cordon.report.analysis.Outcome;
 import dev.cordon.report.analysis.TaskDestinations;
 import dev.cordon.report.model.Attempt;
+import dev.cordon.report.model.Executables;
 import dev.cordon.report.model.OutageSpec;
 import dev.cordon.report.model.ProcessNode;
 import dev.cordon.report.model.RunInfo;
@@ -140,7 +141,9 @@ public final class HtmlRenderer {
                     .append("</td><td>");
             chip(sb, d.verdict(), d.verdict().label() + (d.waitedMs() > 0 ? " · waited " + Text.duration(d.waitedMs()) : ""));
             sb.append("</td><td class=\"n\">").append(d.count()).append("</td><td><code>")
-                    .append(Html.escape(Text.truncate(d.firstCmd(), 100))).append("</code></td>");
+                    .append(Html.escape(Text.truncate(d.firstCmd(), 100))).append("</code>");
+            exe(sb, d.firstCmd(), d.firstExe());
+            sb.append("</td>");
             if (lines) sb.append("<td>").append(d.firstLine() == null ? "" : line(d.firstLine())).append("</td>");
             sb.append("<td class=\"n\">").append(d.processes().size()).append("</td></tr>\n");
         }
@@ -167,7 +170,9 @@ public final class HtmlRenderer {
             sb.append("<tr>");
             if (steps) sb.append("<td>").append(p.line() == null ? "—" : line(p.line())).append("</td>");
             sb.append("<td class=\"n\">").append(p.pid()).append("</td><td><code>").append(Html.escape(Text.truncate(p.cmd(), 100)))
-                    .append("</code></td><td class=\"mono\">").append(Html.escape(String.join(", ", o.destinations())))
+                    .append("</code>");
+            exe(sb, p.cmd(), p.exe());
+            sb.append("</td><td class=\"mono\">").append(Html.escape(String.join(", ", o.destinations())))
                     .append("</td><td class=\"n\">").append(o.attempts()).append("</td><td class=\"n\">").append(Text.duration(o.waitedMs()))
                     .append("</td><td").append(o.failed() ? " class=\"exit bad\"" : "").append(">").append(Html.escape(o.then())).append("</td></tr>\n");
         }
@@ -246,6 +251,7 @@ public final class HtmlRenderer {
         else if (below != null && below.notable()) cls.add("path-" + below.label());
         if (!net.subtreeTouchedNetwork(id)) cls.add("quiet");
         StringBuilder search = new StringBuilder().append(p.pid()).append(' ').append(p.cmd());
+        if (p.exe() != null) search.append(' ').append(p.exe());
         if (p.task() != null) search.append(' ').append(p.task());
         if (p.line() != null) search.append(' ').append(p.line().label());
         Map<String, int[]> dests = destinations(p);
@@ -259,6 +265,7 @@ public final class HtmlRenderer {
         else sb.append("<div class=\"row\">");
         sb.append("<span class=\"pid\">").append(p.pid()).append("</span><code class=\"cmd\" title=\"").append(Html.escape(p.cmd()))
                 .append("\">").append(Html.escape(Text.truncate(p.cmd(), CMD_WIDTH))).append("</code>");
+        exe(sb, p.cmd(), p.exe());
         if (model.startsAtLine(p)) sb.append("<span class=\"line\">from ").append(line(p.line())).append("</span>");
         if (model.entersTask(p)) {
             sb.append("<span class=\"task\">task <code>").append(Html.escape(Text.truncate(p.task(), 80))).append("</code></span>");
@@ -279,6 +286,14 @@ public final class HtmlRenderer {
             sb.append("<span class=\"more\">").append(Text.plural(net.descendants(id), "process", "processes")).append(" below, no network</span>");
         }
         sb.append(parent ? "</summary><ul>\n" : "</div>");
+    }
+
+    /** {@code exe /usr/bin/curl} after a command line that does not name the file that ran. */
+    private static void exe(StringBuilder sb, String cmd, String exe) {
+        String shown = Executables.unlessNamed(cmd, exe);
+        if (shown == null) return;
+        sb.append(" <span class=\"exe\" title=\"the file that ran\">exe <code>").append(Html.escape(Text.truncate(shown, 100)))
+                .append("</code></span>");
     }
 
     /** A script line as the page shows it: {@code <code class="line">deploy.sh:9</code>}, the full text on hover. */

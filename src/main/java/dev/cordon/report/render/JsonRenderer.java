@@ -40,7 +40,7 @@ public final class JsonRenderer {
             for (Destination d : t.destinations()) {
                 Obj o = withTasks ? new Obj().str("task", t.task()) : new Obj();
                 o.str("destination", d.name()).str("verdict", d.verdict().label()).num("count", d.count())
-                        .str("firstCmd", d.firstCmd());
+                        .str("firstCmd", d.firstCmd()).str("firstExe", d.firstExe());
                 if (d.firstLine() != null) o.raw("firstLine", line(d.firstLine()));
                 o.raw("processes", ints(d.processes())).num("waitedMs", d.waitedMs());
                 sb.append(first ? "\n    " : ",\n    ").append(o.end());
@@ -54,7 +54,7 @@ public final class JsonRenderer {
         sb.append("  \"processes\":[");
         for (ProcessNode p : model.processes()) {
             Obj o = new Obj().num("id", p.id()).num("pid", p.pid()).num("ppid", p.ppid()).num("parent", p.parent())
-                    .str("cmd", p.cmd()).raw("argv", strs(p.argv())).str("comm", p.comm());
+                    .str("cmd", p.cmd()).raw("argv", strs(p.argv())).str("comm", p.comm()).str("exe", p.exe());
             if (withTasks) o.str("task", p.task());
             if (p.line() != null) o.raw("line", line(p.line()));
             o.time("exec", p.execTime()).time("exit", p.exitTime())

@@ -8,6 +8,7 @@ import dev.cordon.report.analysis.Outcome;
 import dev.cordon.report.analysis.OutageImpact;
 import dev.cordon.report.analysis.TaskDestinations;
 import dev.cordon.report.model.Attempt;
+import dev.cordon.report.model.Executables;
 import dev.cordon.report.model.OutageSpec;
 import dev.cordon.report.model.ProcessNode;
 import dev.cordon.report.model.RunInfo;
@@ -131,8 +132,11 @@ public final class MarkdownRenderer {
         return String.join("<br>", out);
     }
 
+    /** {@code `curl -sS …` (4251)}; {@code `innocent -sS …` (4251, exe `/usr/bin/curl`)} where the command line hides the file. */
     private static String proc(ProcessNode p, boolean inTable) {
-        return Markdown.code(Text.safe(p.cmd(), CMD_WIDTH), inTable) + " (" + p.pid() + ")";
+        String exe = Executables.unlessNamed(p.cmd(), p.exe());
+        return Markdown.code(Text.safe(p.cmd(), CMD_WIDTH), inTable) + " (" + p.pid()
+                + (exe == null ? "" : ", exe " + Markdown.code(Text.safe(exe, CMD_WIDTH), inTable)) + ")";
     }
 
     /** {@code proc}, then "from `deploy.sh:9`" when a bash script line started it. */

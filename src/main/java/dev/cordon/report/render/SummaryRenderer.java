@@ -77,7 +77,8 @@ public final class SummaryRenderer {
                 anyWait |= !waited.isEmpty();
                 anyLine |= d.firstLine() != null;
                 rows.add(new String[]{d.verdict().label(), Text.safe(d.name(), DEST_WIDTH), d.count() + "×", waited,
-                        d.firstLine() == null ? "" : Text.safe(d.firstLine().label(), LINE_WIDTH), Text.safe(d.firstCmd(), CMD_WIDTH)});
+                        d.firstLine() == null ? "" : Text.safe(d.firstLine().label(), LINE_WIDTH),
+                        Text.command(d.firstCmd(), d.firstExe(), CMD_WIDTH)});
             }
         }
         int[] w = new int[6];

@@ -71,8 +71,6 @@ public final class GuardMetrics implements EventSink {
         }
     }
 
-    // Settings of our own, never read from the environment, system properties or a prometheus.properties file.
-    static final PrometheusProperties PROPERTIES = PrometheusProperties.builder().build();
 
     /** {@link DnsLatency}'s bounds and +Inf. */
     private static final double[] LATENCY_BOUNDS;
@@ -83,6 +81,7 @@ public final class GuardMetrics implements EventSink {
         LATENCY_BOUNDS[b.length] = Double.POSITIVE_INFINITY;
     }
 
+    private final PrometheusProperties properties = settings();
     private final PrometheusRegistry registry = new PrometheusRegistry();
     private final Counter attempts;
     private final SeriesCap attemptSeries = new SeriesCap(ATTEMPT_SERIES, false, false, true, true);
@@ -95,43 +94,43 @@ public final class GuardMetrics implements EventSink {
     private volatile Sources sources;
 
     public GuardMetrics() {
-        attempts = Counter.builder(PROPERTIES).name("cordon_attempts_total")
+        attempts = Counter.builder(properties).name("cordon_attempts_total")
                 .help("Attempts cordon decided, one per dns, connect, sendmsg and socket record of the events file "
                         + "(allowed ones too): type, verdict, rule and task as there")
                 .labelNames("type", "verdict", "rule", "task").withoutExemplars().register(registry);
         // No task label: every series exists from the start at 0, so increase() sees the first one too.
-        newDestinations = Counter.builder(PROPERTIES).name("cordon_new_destinations_total")
+        newDestinations = Counter.builder(properties).name("cordon_new_destinations_total")
                 .help("Destinations (a name, else address:port) blocked or audited for the first time since the guard started")
                 .labelNames("verdict").withoutExemplars().register(registry);
         for (Verdict v : Verdict.values()) if (v.violation()) newDestinations.initLabelValues(label(v));
-        reloads = Counter.builder(PROPERTIES).name("cordon_policy_reloads_total")
+        reloads = Counter.builder(properties).name("cordon_policy_reloads_total")
                 .help("Policy reloads (SIGHUP): applied=true put the file in force, applied=false kept the policy in force")
                 .labelNames("applied").withoutExemplars().register(registry);
         for (String applied : List.of("true", "false")) reloads.initLabelValues(applied);
-        lastReloadSuccessful = Gauge.builder(PROPERTIES).name("cordon_policy_last_reload_successful")
+        lastReloadSuccessful = Gauge.builder(properties).name("cordon_policy_last_reload_successful")
                 .help("1 if the last reload put the policy file in force (or there was none), 0 if the file had errors")
                 .withoutExemplars().register(registry);
         lastReloadSuccessful.set(1);
-        info = Gauge.builder(PROPERTIES).name("cordon_guard_info")
+        info = Gauge.builder(properties).name("cordon_guard_info")
                 .help("The guarded cgroup, the mode and default in force, and cordon's version (always 1)")
                 .labelNames("cgroup", "mode", "default", "version").withoutExemplars().register(registry);
         registerScrapeTimeMetrics();
     }
 
     private void registerScrapeTimeMetrics() {
-        CounterWithCallback.builder(PROPERTIES).name("cordon_ring_buffer_dropped_events_total")
+        CounterWithCallback.builder(properties).name("cordon_ring_buffer_dropped_events_total")
                 .help("Kernel events dropped because the ring buffer was full (attempts not counted here, nor in the events file)")
                 .callback(cb -> emit(Sources::droppedEvents, cb::call)).register(registry);
-        GaugeWithCallback.builder(PROPERTIES).name("cordon_learned_addresses")
+        GaugeWithCallback.builder(properties).name("cordon_learned_addresses")
                 .help("Addresses learned from DNS answers that the kernel holds now")
                 .callback(cb -> emit(Sources::learned, cb::call)).register(registry);
-        GaugeWithCallback.builder(PROPERTIES).name("cordon_learned_addresses_limit")
+        GaugeWithCallback.builder(properties).name("cordon_learned_addresses_limit")
                 .help("Addresses the kernel can hold; past it new ones are not learned (cordon_learned_addresses_refused_total)")
                 .callback(cb -> emit(s -> s.learned() == null ? null : s::learnedLimit, cb::call)).register(registry);
-        CounterWithCallback.builder(PROPERTIES).name("cordon_learned_addresses_refused_total")
+        CounterWithCallback.builder(properties).name("cordon_learned_addresses_refused_total")
                 .help("Addresses not learned because the table was full: under --default deny, connects to them are refused")
                 .callback(cb -> emit(Sources::learnedRefused, cb::call)).register(registry);
-        CounterWithCallback.builder(PROPERTIES).name("cordon_dns_failures_total")
+        CounterWithCallback.builder(properties).name("cordon_dns_failures_total")
                 .help("Queries answered without a decision: SERVFAIL because no upstream answered (upstream), "
                         + "unparsable (malformed), SERVFAIL at once past the queries in flight (overloaded)")
                 .labelNames("reason")
@@ -140,14 +139,40 @@ public final class GuardMetrics implements EventSink {
                     emit(s -> dns(s, c -> c.malformed::get), v -> cb.call(v, "malformed"));
                     emit(s -> dns(s, c -> c.overloaded::get), v -> cb.call(v, "overloaded"));
                 }).register(registry);
-        CounterWithCallback.builder(PROPERTIES).name("cordon_dns_cache_hits_total")
+        CounterWithCallback.builder(properties).name("cordon_dns_cache_hits_total")
                 .help("Queries answered from the proxy's answer cache (still decided, learned and counted as attempts)")
                 .callback(cb -> emit(s -> dns(s, c -> c.cacheHits::get), cb::call)).register(registry);
         registry.register(new LatencyCollector());
-        CounterWithCallback.builder(PROPERTIES).name("cordon_metrics_overflow_total")
+        CounterWithCallback.builder(properties).name("cordon_metrics_overflow_total")
                 .help("Counts made under label value _other because a metric reached its series cap")
                 .labelNames("metric")
                 .callback(cb -> cb.call(attemptSeries.overflowed(), "cordon_attempts_total")).register(registry);
+    }
+
+    /**
+     * Settings of our own, never the environment's: but the client reads those anyway when it first
+     * loads ({@code PROMETHEUS_CONFIG}, {@code IO_PROMETHEUS_*}, {@code prometheus.*} system properties),
+     * and a bad one stops it there.
+     *
+     * @throws IllegalStateException saying which setting and what to do
+     */
+    private static PrometheusProperties settings() {
+        try {
+            return PrometheusProperties.builder().build();
+        } catch (ExceptionInInitializerError e) {
+            StringBuilder why = new StringBuilder();
+            for (Throwable c = e.getCause(); c != null; c = c.getCause()) {
+                if (c.getMessage() != null) why.append(why.isEmpty() ? "" : ": ").append(c.getMessage().replaceFirst("\\.$", ""));
+            }
+            throw new IllegalStateException("the Prometheus client cannot start: " + why + " (it reads PROMETHEUS_CONFIG, "
+                    + "IO_PROMETHEUS_* variables and prometheus.* system properties when it loads; cordon uses none of them: "
+                    + "unset them for cordon guard)", e);
+        }
+    }
+
+    /** The settings the metrics were made with: the server's too. */
+    PrometheusProperties properties() {
+        return properties;
     }
 
     private static LongSupplier dns(Sources s, Function<DnsCounters, LongSupplier> which) {

@@ -33,7 +33,7 @@ public final class MetricsServer implements AutoCloseable {
     public static MetricsServer start(MetricsAddress where, GuardMetrics metrics) throws IOException {
         ExecutorService threads = Executors.newFixedThreadPool(THREADS, Thread.ofPlatform().name("cordon-metrics-", 0).daemon(true).factory());
         try {
-            HTTPServer server = HTTPServer.builder(GuardMetrics.PROPERTIES)
+            HTTPServer server = HTTPServer.builder(metrics.properties())
                     .inetAddress(where.socket().getAddress()).port(where.socket().getPort())
                     .registry(metrics.registry()).executorService(threads).buildAndStart();
             return new MetricsServer(server, new InetSocketAddress(where.socket().getAddress(), server.getPort()));

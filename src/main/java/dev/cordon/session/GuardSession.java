@@ -200,15 +200,15 @@ public final class GuardSession {
 
     /** Binds --metrics-listen, or says why it cannot: nothing is attached yet. */
     private GuardMetrics serveMetrics(Deque<AutoCloseable> cleanup) {
-        GuardMetrics metrics = new GuardMetrics();
         try {
+            GuardMetrics metrics = new GuardMetrics();
             MetricsServer server = MetricsServer.start(options.metrics(), metrics);
             cleanup.push(server);
             err.println("cordon: serving metrics on " + server.url());
-        } catch (IOException e) {
+            return metrics;
+        } catch (IOException | IllegalStateException e) {
             throw new CordonException(e.getMessage() + "; not guarding", e);
         }
-        return metrics;
     }
 
     /** What a scrape reads from the attached guard. */

@@ -123,6 +123,14 @@ class MetricsIT {
         CordonResult remote = kernel.run("guard", "--cgroup", cg.path().toString(), "--no-dns-proxy", "--metrics-listen", "0.0.0.0:9464");
         assertThat(remote.exitCode()).isEqualTo(125);
         assertThat(remote.stderr()).contains("--metrics-listen 0.0.0.0:9464 would serve the metrics to the network");
+        // The client library reads its own settings from the environment when it loads, whatever cordon gives it.
+        CordonResult env = kernel.start(Map.of("PROMETHEUS_CONFIG", "/nonexistent/prometheus.properties"),
+                List.of("guard", "--cgroup", wanted.toString(), "--create", "--no-dns-proxy", "--metrics-listen", "127.0.0.1:0"))
+                .await(WAIT);
+        assertThat(env.exitCode()).as("%s", env).isEqualTo(125);
+        assertThat(env.stderr()).contains("cordon: the Prometheus client cannot start: Failed to read Prometheus properties file: "
+                + "/nonexistent/prometheus.properties (it reads PROMETHEUS_CONFIG, IO_PROMETHEUS_* variables");
+        assertThat(wanted).doesNotExist();
     }
 
     @Test

@@ -5,6 +5,7 @@ import dev.cordon.dns.DnsLatency;
 import dev.cordon.events.DnsEvent;
 import dev.cordon.events.Escape;
 import dev.cordon.events.EventSink;
+import dev.cordon.events.Fields;
 import dev.cordon.events.NetAttempt;
 import dev.cordon.events.PolicyReload;
 import dev.cordon.events.RunStart;
@@ -30,7 +31,6 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.DoubleConsumer;
@@ -97,12 +97,12 @@ public final class GuardMetrics implements EventSink {
         attempts = Counter.builder(properties).name("cordon_attempts_total")
                 .help("Attempts cordon decided, one per dns, connect, sendmsg and socket record of the events file "
                         + "(allowed ones too): type, verdict, rule and task as there")
-                .labelNames("type", "verdict", "rule", "task").withoutExemplars().register(registry);
+                .labelNames(Fields.TYPE, Fields.VERDICT, Fields.RULE, Fields.TASK).withoutExemplars().register(registry);
         // No task label: every series exists from the start at 0, so increase() sees the first one too.
         newDestinations = Counter.builder(properties).name("cordon_new_destinations_total")
                 .help("Destinations (a name, else address:port) blocked or audited for the first time since the guard started")
-                .labelNames("verdict").withoutExemplars().register(registry);
-        for (Verdict v : Verdict.values()) if (v.violation()) newDestinations.initLabelValues(label(v));
+                .labelNames(Fields.VERDICT).withoutExemplars().register(registry);
+        for (Verdict v : Verdict.values()) if (v.violation()) newDestinations.initLabelValues(Fields.label(v));
         reloads = Counter.builder(properties).name("cordon_policy_reloads_total")
                 .help("Policy reloads (SIGHUP): applied=true put the file in force, applied=false kept the policy in force")
                 .labelNames("applied").withoutExemplars().register(registry);
@@ -229,7 +229,7 @@ public final class GuardMetrics implements EventSink {
     public void attempt(NetAttempt a) {
         Verdict v = a.event().verdict();
         String task = a.who().task();
-        attempts.labelValues(attemptSeries.admit(a.event().hook().label, label(v), text(a.rule()), text(task))).inc();
+        attempts.labelValues(attemptSeries.admit(a.event().hook().label, Fields.label(v), text(a.rule()), text(task))).inc();
         if (v.violation()) newDestination(v, LiveAttempts.destination(a));
     }
 
@@ -237,14 +237,14 @@ public final class GuardMetrics implements EventSink {
     public void dns(DnsEvent e) {
         Verdict v = e.verdict();
         String task = e.who().task();
-        attempts.labelValues(attemptSeries.admit("dns", label(v), text(e.rule()), text(task))).inc();
+        attempts.labelValues(attemptSeries.admit("dns", Fields.label(v), text(e.rule()), text(task))).inc();
         if (v.violation()) newDestination(v, LiveAttempts.destination(e));
     }
 
     private void newDestination(Verdict v, String destination) {
-        String key = label(v) + " " + destination;
+        String key = Fields.label(v) + " " + destination;
         if (destinationsSeen.contains(key) || destinationsSeen.size() >= DESTINATIONS_REMEMBERED || !destinationsSeen.add(key)) return;
-        newDestinations.labelValues(label(v)).inc();
+        newDestinations.labelValues(Fields.label(v)).inc();
     }
 
     @Override
@@ -274,11 +274,6 @@ public final class GuardMetrics implements EventSink {
     /** An untrusted label value (a task is any cgroup's name) that {@code curl /metrics} on a terminal shows safely; null: none. */
     private static String text(String value) {
         return value == null ? "" : Escape.controls(value);
-    }
-
-    /** {@code allowed}, {@code blocked}, {@code audited}, {@code outage}: the events file's words. */
-    static String label(Verdict v) {
-        return v.name().toLowerCase(Locale.ROOT);
     }
 
     /** {@code cordon_dns_proxy_duration_seconds}: the proxy's own lock-free buckets ({@link DnsLatency}), read at scrape. */

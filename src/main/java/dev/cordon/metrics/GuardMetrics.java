@@ -71,7 +71,6 @@ public final class GuardMetrics implements EventSink {
         }
     }
 
-
     /** {@link DnsLatency}'s bounds and +Inf. */
     private static final double[] LATENCY_BOUNDS;
 

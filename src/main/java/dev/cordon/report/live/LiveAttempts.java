@@ -13,8 +13,18 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** The live event records as report attempts: the same fields the events file carries. */
-final class LiveAttempts {
+public final class LiveAttempts {
     private LiveAttempts() {}
+
+    /** The destination a report names this attempt by ({@link Attempt#destination()}): its domain, else address:port. */
+    public static String destination(NetAttempt a) {
+        return of(a, verdict(a.event().verdict()), null, -1, null).destination();
+    }
+
+    /** The destination a report names this query by: the name asked. */
+    public static String destination(DnsEvent e) {
+        return of(e, verdict(e.verdict()), null, -1).destination();
+    }
 
     /** Exhaustive, so a verdict the event package adds cannot compile until a report knows what it is. */
     static Verdict verdict(dev.cordon.events.Verdict v) {

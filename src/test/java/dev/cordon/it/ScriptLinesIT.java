@@ -62,7 +62,9 @@ class ScriptLinesIT {
         assertThat(r.exitCode()).as("%s", r).isZero();
         assertThat(target.acceptedBeforeSentinel()).isZero();
         assertThat(r.attemptLines()).as("%s", r).singleElement()
-                .satisfies(l -> assertThat(l.fields()).containsEntry("line", "./deploy.sh:9"));
+                .satisfies(l -> assertThat(l.fields()).containsEntry("line", "./deploy.sh:9"))
+                .satisfies(l -> assertThat(l.raw()).as("the file that ran, then the line").containsPattern(
+                        " cmd=\"curl [^\"]+\" exe=/\\S*/curl line=\\./deploy\\.sh:9 rule="));
         String destination = BLOCKED + ":" + target.port();
         assertThat(r.stderrLines()).as("the summary's row\n%s", r)
                 .anyMatch(l -> l.startsWith("  blocked  " + destination) && l.contains("./deploy.sh:9  curl -s --max-time 5"));

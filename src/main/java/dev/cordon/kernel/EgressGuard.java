@@ -9,6 +9,7 @@ import dev.cordon.policy.Cidr;
 import dev.cordon.policy.IpPolicy;
 import dev.cordon.policy.Mode;
 import dev.cordon.policy.OutageStyle;
+import dev.cordon.sys.StartupTrace;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -119,6 +120,7 @@ public final class EgressGuard implements AutoCloseable {
     public static EgressGuard attach(Options o, Path pinDir) {
         RefusePorts refuse = o.outageStyle() == OutageStyle.REFUSE ? RefusePorts.bind() : null;
         BpfObject object = BpfObject.open(KernelObjects.session(), "cordon");
+        StartupTrace.mark("bpf opened");
         EgressGuard guard = null;
         try {
             configure(object, o.reportAll(), o.outageStyle());
@@ -133,8 +135,10 @@ public final class EgressGuard implements AutoCloseable {
                 object.setConstant("refuse_port6", u16(refuse.port6()));
             }
             object.load();
+            StartupTrace.mark("bpf loaded");
             guard = new EgressGuard(object, refuse);
             guard.fill(o);
+            StartupTrace.mark("bpf filled");
             // The tracepoints first, so the command's first exec is already captured.
             for (String p : TRACE_PROGRAMS) guard.add(p, () -> object.program(p).attach(), pinDir);
             for (String p : cgroupPrograms(o.outageStyle())) guard.add(p, () -> object.program(p).attachCgroup(o.cgroupFd()), pinDir);

@@ -18,6 +18,7 @@ import dev.cordon.libbpf.BpfMap;
 import dev.cordon.libbpf.RingBuffer;
 import dev.cordon.policy.EncryptedDns;
 import dev.cordon.policy.IpRule;
+import dev.cordon.policy.Reasons;
 
 import java.lang.foreign.MemorySegment;
 import java.time.Duration;
@@ -151,7 +152,7 @@ final class EventPump implements AutoCloseable {
 
     /** {@code EncryptedDNS} for the built-in encrypted-DNS rules; null for the user's own. */
     private String reason(NetEvent n) {
-        return rules.rule(n.ruleId()).filter(r -> EncryptedDns.isOrigin(r.origin())).map(r -> EncryptedDns.REASON).orElse(null);
+        return rules.rule(n.ruleId()).filter(r -> EncryptedDns.isOrigin(r.origin())).map(r -> Reasons.ENCRYPTED_DNS).orElse(null);
     }
 
     /** The names behind an address, blocked ones first; both kinds when a shared address serves both. */

@@ -322,38 +322,46 @@ public final class Checks {
     }
 
     /**
-     * Loads the object as each kind of session would: report_all (--events) and outage_style are
-     * load-time constants that let the verifier prune code, so each variant is its own verdict.
+     * Loads the object as each kind of session would: report_all (--events), outage_style and
+     * first_bytes are load-time constants that let the verifier prune code, so each variant is its
+     * own verdict. Without the first-bytes check sessions still run (they say so).
      */
     static Verdict smoke(BpfProbes bpf) {
         long start = System.nanoTime();
         int programs;
         try {
-            bpf.smokeLoad(false, null);
-            programs = bpf.smokeLoad(true, null);
+            bpf.smokeLoad(false, null, false);
+            programs = bpf.smokeLoad(true, null, false);
         } catch (BpfException | IllegalStateException | IllegalArgumentException e) {
             return smokeFailed(e.getMessage());
         }
         int withOutage = 0;
-        List<String> outageFailures = new ArrayList<>();
+        List<String> failures = new ArrayList<>();
         for (OutageStyle style : OutageStyle.values()) {
             try {
-                withOutage = bpf.smokeLoad(false, style);
+                withOutage = bpf.smokeLoad(false, style, false);
             } catch (BpfException | IllegalStateException | IllegalArgumentException e) {
-                outageFailures.add("--outage-style " + style.label() + ": " + e.getMessage());
+                failures.add("--outage-style " + style.label() + ": " + e.getMessage());
             }
         }
-        long millis = (System.nanoTime() - start) / 1_000_000;
-        if (!outageFailures.isEmpty()) {
-            return Verdict.warn("the verifier accepted cordon's " + programs + " programs, with and without --events, but not with "
-                    + String.join("; ", outageFailures) + "; only --simulate-outage is affected (" + millis + " ms)");
+        int withNames = 0;
+        try {
+            bpf.smokeLoad(true, OutageStyle.TIMEOUT, true);
+            withNames = bpf.smokeLoad(false, null, true);
+        } catch (BpfException | IllegalStateException | IllegalArgumentException e) {
+            failures.add("the first-bytes check (sessions run without it and say so): " + e.getMessage());
         }
-        return smokePassed(programs, withOutage, millis);
+        long millis = (System.nanoTime() - start) / 1_000_000;
+        if (!failures.isEmpty()) {
+            return Verdict.warn("the verifier accepted cordon's " + programs + " programs, with and without --events, but not "
+                    + String.join("; ", failures) + "; only those are affected (" + millis + " ms)");
+        }
+        return smokePassed(programs, withOutage, withNames, millis);
     }
 
-    static Verdict smokePassed(int programs, int withOutage, long millis) {
-        return Verdict.ok("the verifier accepted cordon's " + programs + " programs, with and without --events, and its "
-                + withOutage + " with each --outage-style (" + millis + " ms)");
+    static Verdict smokePassed(int programs, int withOutage, int withNames, long millis) {
+        return Verdict.ok("the verifier accepted cordon's " + programs + " programs, with and without --events, its "
+                + withOutage + " with each --outage-style and its " + withNames + " with the first-bytes check (" + millis + " ms)");
     }
 
     static Verdict smokeFailed(String why) {

@@ -91,6 +91,8 @@ final class LibBpf {
             FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_INT));
     static final Downcall PROGRAM_SET_AUTOLOAD = fn("bpf_program__set_autoload",
             FunctionDescriptor.of(JAVA_INT, ADDRESS, ValueLayout.JAVA_BOOLEAN));
+    static final Downcall PROG_ATTACH = fn("bpf_prog_attach",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
     static final Downcall LINK_DESTROY = fn("bpf_link__destroy", FunctionDescriptor.of(JAVA_INT, ADDRESS));
     static final Downcall LINK_FD = fn("bpf_link__fd", FunctionDescriptor.of(JAVA_INT, ADDRESS));
     static final Downcall LINK_PIN = fn("bpf_link__pin", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));

@@ -144,6 +144,7 @@ public final class GuardSession {
             Guard guard = Guard.attach(settings(neighbours, reports), cgroup.fd(), crash.pinDir(), processTable(cgroup.path()), sinks,
                     List.of(sinks), new ExecDenials(Set.of()), "not guarding " + cgroup.path());
             cleanup.push(guard);
+            guard.firstBytesWarning().ifPresent(w -> err.println("cordon: " + Escape.visible(w)));
             if (guard.dns() != null) crash.recordDnsPort(guard.dns().port());
             for (String line : neighbours.releaseDead(SessionGc.live(), PinDir.ROOT)) err.println("cordon: " + line);
 

@@ -1,6 +1,7 @@
 package dev.cordon.session;
 
 import dev.cordon.dns.DnsService;
+import dev.cordon.events.Escape;
 import dev.cordon.events.EventSink;
 import dev.cordon.events.ExecDenialNotice;
 import dev.cordon.events.FanOut;
@@ -128,6 +129,7 @@ public final class Session {
                     List.of(new LauncherExecFilter(sinks, chain, options.command())), new ExecDenials(droppedCaps),
                     "not running the command");
             cleanup.push(guard);
+            guard.firstBytesWarning().ifPresent(w -> err.println("cordon: " + Escape.visible(w)));
 
             if (signals.pendingSignal() != 0) {
                 err.println("cordon: signal " + signals.pendingSignal() + " before the command started; not running it");

@@ -303,25 +303,33 @@ class ChecksTest {
         FakeProbes probes = new FakeProbes();
         Verdict ok = Checks.smoke(probes);
         assertThat(ok.status()).isEqualTo(Status.OK);
-        assertThat(ok.detail()).startsWith("the verifier accepted cordon's 5 programs, with and without --events, and its 6 "
-                + "with each --outage-style");
+        assertThat(ok.detail()).startsWith("the verifier accepted cordon's 5 programs, with and without --events, its 6 "
+                + "with each --outage-style and its 7 with the first-bytes check");
 
-        probes.smoke = (reportAll, style) -> {
+        probes.smoke = (reportAll, style, names) -> {
             if (style == dev.cordon.policy.OutageStyle.REFUSE) throw new BpfException("bpf_object__load", 22);
             return 5;
         };
         Verdict outage = Checks.smoke(probes);
         assertThat(outage.status()).as("a run still works").isEqualTo(Status.WARN);
-        assertThat(outage.detail()).contains("but not with --outage-style refuse: bpf_object__load").contains("only --simulate-outage");
+        assertThat(outage.detail()).contains("but not --outage-style refuse: bpf_object__load").contains("only those are affected");
 
-        probes.smoke = (reportAll, style) -> {
+        probes.smoke = (reportAll, style, names) -> {
+            if (names) throw new BpfException("bpf_object__load", 22);
+            return 5;
+        };
+        Verdict withoutNames = Checks.smoke(probes);
+        assertThat(withoutNames.status()).as("a run still works, without the check").isEqualTo(Status.WARN);
+        assertThat(withoutNames.detail()).contains("the first-bytes check (sessions run without it and say so): bpf_object__load");
+
+        probes.smoke = (reportAll, style, names) -> {
             throw new BpfException("bpf_object__load", 13);
         };
         Verdict failed = Checks.smoke(probes);
         assertThat(failed.status()).isEqualTo(Status.FAIL);
         assertThat(failed.detail()).contains("bpf_object__load").contains("errno 13").contains("cordon doctor --debug");
 
-        probes.smoke = (reportAll, style) -> {
+        probes.smoke = (reportAll, style, names) -> {
             throw new IllegalStateException("cordon.bpf.o is missing from the classpath; rebuild with mvn package");
         };
         assertThat(Checks.smoke(probes).detail()).contains("rebuild with mvn package");

@@ -401,7 +401,7 @@ class EventDecoderTest {
 
     @Test
     void unknownKindsAreRejected() {
-        for (String kind : new String[] {"00 00 00 00", "08 00 00 00", "ff ff ff ff", "01 00 00 01"}) {
+        for (String kind : new String[] {"00 00 00 00", "09 00 00 00", "ff ff ff ff", "01 00 00 01"}) {
             byte[] r = v4BlockedConnect();
             System.arraycopy(HexFormat.of().parseHex(kind.replace(" ", "")), 0, r, 0, 4); // kind at offset 0
             assertThat(EventDecoder.decode(Arrays.copyOf(r, 600))).as("kind %s", kind).isEmpty();

@@ -219,7 +219,7 @@ final class GuardedRun {
             problems.add("the command ran with " + r.attachedProgramNames() + " attached, not all " + sessionPrograms + " programs");
         }
         Set<Integer> mine = r.sessionProgramIds();
-        int expected = sessionPrograms + dev.cordon.kernel.EgressGuard.TRACE_PROGRAMS.size();
+        int expected = sessionPrograms + dev.cordon.kernel.EgressGuard.TRACE_PROGRAMS.size() + (r.checkedFirstBytes() ? 1 : 0);
         if (!cg.isEmpty() && mine.size() != expected) {
             problems.add("could not identify the session's programs (" + sessionPrograms + " on the cgroup + "
                     + dev.cordon.kernel.EgressGuard.TRACE_PROGRAMS + "): " + mine);
@@ -268,7 +268,12 @@ final class GuardedRun {
             return names;
         }
 
-        /** The ids of the session's cgroup programs plus the exec tracepoint program sharing their maps. */
+        /** Whether the session attached the first-bytes check (its sock_ops program is on the cgroup). */
+        boolean checkedFirstBytes() {
+            return attachedProgramNames().containsAll(dev.cordon.kernel.EgressGuard.FIRST_BYTES_CGROUP_PROGRAMS);
+        }
+
+        /** The ids of the session's cgroup programs plus the tracepoint and sk_msg programs sharing their maps. */
         Set<Integer> sessionProgramIds() {
             Set<Integer> ids = new HashSet<>();
             for (String line : read(state.resolve("cgroup-progs.txt")).split("\n")) {
@@ -279,7 +284,9 @@ final class GuardedRun {
             Set<Integer> maps = new HashSet<>();
             for (int id : ids) if (all.containsKey(id)) maps.addAll(all.get(id).maps());
             for (Prog p : all.values()) {
-                if (dev.cordon.kernel.EgressGuard.TRACE_PROGRAMS.contains(p.name()) && p.maps().stream().anyMatch(maps::contains)) {
+                boolean sessions = dev.cordon.kernel.EgressGuard.TRACE_PROGRAMS.contains(p.name())
+                        || dev.cordon.kernel.EgressGuard.FIRST_BYTES_MAP_PROGRAM.equals(p.name());
+                if (sessions && p.maps().stream().anyMatch(maps::contains)) {
                     ids.add(p.id());
                 }
             }

@@ -13,7 +13,7 @@
  * How a connection is watched:
  *   cordon_sockops (sock_ops, on the session's cgroup): when a connection the command opened is
  *     established, it enters first_bytes_sockets (a sockhash) and asks for RTT callbacks;
- *   cordon_first_bytes (sk_msg, attached to that sockhash): sees each send until the first message
+ *   cordon_sk_msg (sk_msg, attached to that sockhash): sees each send until the first message
  *     is judged. Returning SK_DROP fails the send with EACCES at once (never a silent drop that
  *     leaves the client waiting), and every later send too. A message that is only the start of a
  *     ClientHello or request is held (bpf_msg_cork_bytes) until enough of it is there;
@@ -886,7 +886,7 @@ static __always_inline __u32 fb_verdict(struct sk_msg_md *msg)
 }
 
 SEC("sk_msg")
-int cordon_first_bytes(struct sk_msg_md *msg)
+int cordon_sk_msg(struct sk_msg_md *msg)
 {
 	struct fb_state *st = bpf_sk_storage_get(&first_bytes_state, msg->sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
 	__u32 verdict;

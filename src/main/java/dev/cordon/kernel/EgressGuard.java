@@ -1,11 +1,11 @@
 package dev.cordon.kernel;
 
+import dev.cordon.libbpf.BpfException;
 import dev.cordon.libbpf.BpfLink;
 import dev.cordon.libbpf.BpfMap;
 import dev.cordon.libbpf.BpfObject;
-import dev.cordon.libbpf.TypedMap;
-import dev.cordon.libbpf.BpfException;
 import dev.cordon.libbpf.BpfProgram;
+import dev.cordon.libbpf.TypedMap;
 import dev.cordon.policy.Action;
 import dev.cordon.policy.Cidr;
 import dev.cordon.policy.DomainPattern;
@@ -63,7 +63,7 @@ public final class EgressGuard implements AutoCloseable {
      */
     public static final List<String> FIRST_BYTES_CGROUP_PROGRAMS = List.of("cordon_sockops");
     /** Attached to the sockhash, not the cgroup: it lives as long as the map (kept by the pinned sock_ops link). */
-    public static final String FIRST_BYTES_MAP_PROGRAM = "cordon_first_bytes";
+    public static final String FIRST_BYTES_MAP_PROGRAM = "cordon_sk_msg";
     static final String FIRST_BYTES_SOCKETS = "first_bytes_sockets";
 
     /**
@@ -169,10 +169,7 @@ public final class EgressGuard implements AutoCloseable {
             BpfObject loaded = object;
             // The tracepoints first, so the command's first exec is already captured.
             for (String p : TRACE_PROGRAMS) guard.add(p, () -> loaded.program(p).attach(), pinDir);
-            if (firstBytes) { // before sock_ops fills the sockhash: a socket added earlier would keep no sk_msg program
-                beforeStep.accept("attach " + FIRST_BYTES_MAP_PROGRAM);
-                loaded.program(FIRST_BYTES_MAP_PROGRAM).attachToMap(loaded.map(FIRST_BYTES_SOCKETS), BpfProgram.MapAttach.SK_MSG_VERDICT);
-            }
+            if (firstBytes) guard.attachFirstBytes(pinDir); // before sock_ops fills the sockhash
             for (String p : cgroupPrograms(o.outageStyle(), firstBytes)) {
                 guard.add(p, () -> loaded.program(p).attachCgroup(o.cgroupFd()), pinDir);
             }
@@ -263,6 +260,25 @@ public final class EgressGuard implements AutoCloseable {
      * and pin ("pin NAME"); throwing there fails that step. Not reachable by users.
      */
     static volatile java.util.function.Consumer<String> beforeStep = step -> {};
+
+    /**
+     * The sk_msg program onto the sockhash, before sock_ops adds sockets to it (a socket added earlier
+     * would keep no sk_msg program). This is no link: the sockhash holds the program, and lets go of
+     * it when the map's last user reference goes, which a program using the map (sock_ops) is not.
+     * So the map is pinned beside the links: if cordon dies, the check stays with the pinned sock_ops.
+     */
+    private void attachFirstBytes(Path pinDir) {
+        BpfMap sockets = object.map(FIRST_BYTES_SOCKETS);
+        beforeStep.accept("attach " + FIRST_BYTES_MAP_PROGRAM);
+        object.program(FIRST_BYTES_MAP_PROGRAM).attachToMap(sockets, BpfProgram.MapAttach.SK_MSG_VERDICT);
+        if (pinDir == null) return;
+        beforeStep.accept("pin " + FIRST_BYTES_SOCKETS);
+        Path pin = pinDir.resolve(FIRST_BYTES_SOCKETS);
+        sockets.pin(pin.toString());
+        pinnedMap = pin;
+    }
+
+    private Path pinnedMap; // the sockhash's pin, removed at close
 
     private void add(String program, java.util.function.Supplier<BpfLink> attach, Path pinDir) {
         beforeStep.accept("attach " + program);
@@ -506,6 +522,14 @@ public final class EgressGuard implements AutoCloseable {
             }
         }
         links.clear();
+        if (pinnedMap != null) { // after the links: with sock_ops gone nothing adds sockets to it any more
+            try {
+                java.nio.file.Files.deleteIfExists(pinnedMap);
+            } catch (IOException e) {
+                if (first == null) first = new UncheckedIOException("unpin " + pinnedMap, e);
+            }
+            pinnedMap = null;
+        }
         object.close();
         if (refuse != null) refuse.close(); // only once nothing sends connects there any more
         if (first != null) throw first;

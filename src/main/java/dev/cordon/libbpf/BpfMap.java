@@ -60,6 +60,20 @@ public final class BpfMap {
         return type.isPerCpu() ? ((valueSize + 7L) & ~7L) * possibleCpus() : valueSize;
     }
 
+    /**
+     * Pins the map at a bpffs path. A pin is a user reference: a sockmap or sockhash releases the
+     * programs attached to it when its last user reference goes (its last fd closes), even while a
+     * program that uses it lives on, so a map whose attachments must outlive this process is pinned.
+     * Removing the file unpins it.
+     */
+    public void pin(String path) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment p = a.allocateFrom(path);
+            int rc = BpfObject.call(() -> (int) LibBpf.OBJ_PIN.handle().invokeExact(fd, p));
+            Errors.check(rc, "pin map " + name + " at " + path);
+        }
+    }
+
     public void update(MemorySegment key, MemorySegment value, Update flags) {
         checkSize(key, keySize, "key");
         checkSize(value, type.isPerCpu() ? lookupValueSize() : valueSize, "value");

@@ -119,6 +119,7 @@ final class LibBpf {
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS));
     static final Downcall MAP_GET_NEXT_KEY = fn("bpf_map_get_next_key",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
+    static final Downcall OBJ_PIN = fn("bpf_obj_pin", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS));
 
     // --- ring buffer
     static final Downcall RING_BUFFER_NEW = fnErrno("ring_buffer__new",

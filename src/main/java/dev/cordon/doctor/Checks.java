@@ -34,8 +34,16 @@ public final class Checks {
     static final Path PING_GROUP_RANGE = Path.of("/proc/sys/net/ipv4/ping_group_range");
     static final int ENOSYS = 38, EPERM = 1, EACCES = 13;
 
-    /** A BPF program type cordon loads: probed, then shown with the programs that use it. */
-    public record ProgramType(String name, int id, String usedBy, String needs) {
+    /**
+     * A BPF program type cordon loads: probed, then shown with the programs that use it.
+     *
+     * @param required false: without it only a feature is missing (a warning), cordon run still works
+     */
+    public record ProgramType(String name, int id, String usedBy, String needs, boolean required) {
+        public ProgramType(String name, int id, String usedBy, String needs) {
+            this(name, id, usedBy, needs, true);
+        }
+
         public String rowName() {
             return "prog " + name;
         }
@@ -60,7 +68,11 @@ public final class Checks {
                     "egress (DNS query attribution, outage drops, ping sockets' ICMP echo)", "Linux 4.10+ built with CONFIG_CGROUP_BPF=y"),
             new ProgramType("raw_tracepoint", LibBpfInfo.PROG_TYPE_RAW_TRACEPOINT,
                     "sched_process_exec, sched_process_exit, sys_exit (raw and packet sockets, execs refused with EPERM)",
-                    "Linux 4.17+ built with CONFIG_BPF_EVENTS=y"));
+                    "Linux 4.17+ built with CONFIG_BPF_EVENTS=y"),
+            new ProgramType("sock_ops", LibBpfInfo.PROG_TYPE_SOCK_OPS, "sockops (the first-bytes check: connections to watch)",
+                    "Linux 4.13+ built with CONFIG_CGROUP_BPF=y (the check as a whole: 5.17)", false),
+            new ProgramType("sk_msg", LibBpfInfo.PROG_TYPE_SK_MSG, "sk_msg (the first-bytes check: TLS SNI, HTTP Host)",
+                    "Linux 4.17+ built with CONFIG_BPF_STREAM_PARSER=y (the check as a whole: 5.17)", false));
 
     public static final List<MapUse> MAP_TYPES = List.of(
             new MapUse("lpm_trie", MapType.LPM_TRIE, "CIDR rules", "Linux 4.11+"),
@@ -129,7 +141,8 @@ public final class Checks {
     static Verdict kernel(String release) {
         Optional<KernelVersion> parsed = KernelVersion.parse(release);
         String needs = "mainline " + shortVersion(KernelFeatures.RUN.minimum()) + "+ for cordon run, "
-                + shortVersion(KernelFeatures.OUTAGE.minimum()) + "+ for --simulate-outage; the kernel rows below test this kernel itself";
+                + shortVersion(KernelFeatures.OUTAGE.minimum()) + "+ for --simulate-outage, "
+                + shortVersion(KernelFeatures.FIRST_BYTES.minimum()) + "+ for the first-bytes check; the kernel rows below test this kernel itself";
         if (parsed.isEmpty()) return Verdict.warn("cannot read a version from '" + release + "' (" + needs + ")");
         KernelVersion v = parsed.get();
         if (!v.atLeast(5, 14)) {
@@ -313,7 +326,8 @@ public final class Checks {
 
     static Verdict programType(ProgramType t, boolean supported) {
         if (supported) return Verdict.ok("supported (" + t.usedBy() + ")");
-        return Verdict.fail("not supported by this kernel, so cordon cannot load " + t.usedBy() + ": it needs " + t.needs());
+        String text = "not supported by this kernel, so cordon cannot load " + t.usedBy() + ": it needs " + t.needs();
+        return t.required() ? Verdict.fail(text) : Verdict.warn(text + "; sessions run without it and say so");
     }
 
     static Verdict mapType(MapUse m, boolean supported) {

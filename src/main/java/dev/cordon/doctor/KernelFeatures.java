@@ -45,7 +45,7 @@ public final class KernelFeatures {
      * says loudly that it does not check them, and a blocked name sent to an allowed address passes.
      */
     public static final Feature FIRST_BYTES = new Feature("kernel: first bytes", "the first-bytes check", false, List.of(
-            need("probe_sockops_sockhash", "sock_ops puts established connections into a sockhash, with socket storage and RTT callbacks", 5, 10),
+            need("probe_sockops_sockhash", "sock_ops puts established connections into a sockhash, with socket storage and RTT callbacks", 5, 8),
             need("probe_sk_msg_loop", "sk_msg reads a send with bpf_loop, holds it (cork) and names its sender", 5, 17),
             need("probe_connect_tcp_sock", "cgroup/connect4 reads the TCP socket (TCP Fast Open) and its socket storage", 5, 10)));
 

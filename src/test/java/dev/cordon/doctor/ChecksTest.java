@@ -278,10 +278,12 @@ class ChecksTest {
         assertThat(Checks.PROGRAM_TYPES).extracting(Checks.ProgramType::id)
                 .containsExactly(LibBpfInfo.PROG_TYPE_CGROUP_SOCK_ADDR, LibBpfInfo.PROG_TYPE_CGROUP_SOCK,
                         LibBpfInfo.PROG_TYPE_CGROUP_SKB,
-                        LibBpfInfo.PROG_TYPE_RAW_TRACEPOINT);
+                        LibBpfInfo.PROG_TYPE_RAW_TRACEPOINT, LibBpfInfo.PROG_TYPE_SOCK_OPS, LibBpfInfo.PROG_TYPE_SK_MSG);
         assertThat(Checks.PROGRAM_TYPES.getFirst().usedBy()).isEqualTo(
                 "connect4, connect6, sendmsg4, sendmsg6, recvmsg4, recvmsg6, getpeername4, getpeername6");
         assertThat(LibBpfInfo.PROG_TYPE_RAW_TRACEPOINT).isEqualTo(17);
+        assertThat(LibBpfInfo.PROG_TYPE_SOCK_OPS).isEqualTo(13); // uapi enum bpf_prog_type
+        assertThat(LibBpfInfo.PROG_TYPE_SK_MSG).isEqualTo(16);
         assertThat(Checks.MAP_TYPES).extracting(Checks.MapUse::type)
                 .containsExactly(MapType.LPM_TRIE, MapType.RINGBUF, MapType.CGROUP_ARRAY, MapType.LRU_HASH, MapType.HASH,
                         MapType.PERCPU_ARRAY);
@@ -296,6 +298,14 @@ class ChecksTest {
         assertThat(m.status()).isEqualTo(Status.FAIL);
         assertThat(m.detail()).contains("events").contains("5.8");
         assertThat(Checks.mapType(Checks.MAP_TYPES.get(1), true)).isEqualTo(Verdict.ok("supported (events)"));
+    }
+
+    @Test
+    void theFirstBytesCheckProgramTypesOnlyWarn() {
+        Checks.ProgramType skMsg = Checks.PROGRAM_TYPES.stream().filter(t -> t.name().equals("sk_msg")).findFirst().orElseThrow();
+        Verdict v = Checks.programType(skMsg, false);
+        assertThat(v.status()).as("cordon run still works without it").isEqualTo(Status.WARN);
+        assertThat(v.detail()).contains("first-bytes check").contains("sessions run without it and say so");
     }
 
     @Test

@@ -82,7 +82,8 @@ final class Guard implements AutoCloseable {
             StartupTrace.mark("dns");
             OutagePlan outage = s.outage();
             // Names in first bytes are judged by the proxy's domain policy: without a proxy there is none.
-            EgressGuard.NameCheck nameCheck = dns == null ? null : new EgressGuard.NameCheck(s.dns().policy(), outage);
+            EgressGuard.NameCheck nameCheck = dns == null || !s.dns().firstBytes() ? null
+                    : new EgressGuard.NameCheck(s.dns().policy(), outage);
             kernel = EgressGuard.attach(new EgressGuard.Options(cgroupFd, s.policy(), s.mode(), s.reportAll(),
                     dns == null ? 0 : dns.port(), dns == null ? List.of() : s.redirected(dns), s.allowRawSockets(),
                     outage.active() ? outage.style() : null, outage.maxWait().toMillis(), s.egressRate(), nameCheck), pinDir);

@@ -131,6 +131,17 @@ class FirstBytesIT {
     }
 
     @Test
+    void noFirstBytesLeavesNamesToDnsAlone() {
+        GuardedRun.Result r = GuardedRun.cordon(dir, dns).opt("--deny", "blocked.test", "--no-first-bytes").sh(
+                "echo '== curl'; curl -sS --max-time 10 -k --resolve " + tls4.resolve("blocked.test") + " "
+                        + tls4.url("blocked.test") + "; echo \"rc=$?\"");
+
+        assertThat(r.section("curl")).as(r.toString()).contains("hello blocked.test over TLSv1.3").contains("rc=0");
+        assertThat(r.lines("TLS", "BLOCKED")).isEmpty();
+        assertThat(r.attachedProgramNames()).doesNotContain("cordon_sockops");
+    }
+
+    @Test
     void tls12And13AndIpv6AreJudgedAlike() {
         GuardedRun.Result r = GuardedRun.cordon(dir, dns).opt("--deny", "blocked.test").sh("""
                 echo "== tls12"; curl -sS --max-time 10 -k --tlsv1.2 --tls-max 1.2 --resolve %1$s %2$s; echo "rc=$?"

@@ -30,10 +30,11 @@ import java.util.stream.Collectors;
  * session attached (and its exec tracepoint program) is unloaded, and none hangs on the cgroup root.
  */
 final class GuardedRun {
-    /** Attached to the cgroup of a session: more with --simulate-outage, and sock_ops unless there is no DNS proxy. */
+    /** Attached to the cgroup of a session: more with --simulate-outage, and sock_ops unless there is no DNS proxy or check. */
     static int sessionPrograms(List<String> options) {
         return dev.cordon.kernel.EgressGuard.cgroupPrograms(options.contains("--simulate-outage")
-                ? dev.cordon.policy.OutageStyle.TIMEOUT : null, !options.contains("--no-dns-proxy")).size();
+                ? dev.cordon.policy.OutageStyle.TIMEOUT : null,
+                !options.contains("--no-dns-proxy") && !options.contains("--no-first-bytes")).size();
     }
     private static final AtomicInteger RUNS = new AtomicInteger();
 

@@ -35,7 +35,11 @@ const volatile __u8 first_bytes = 0;
 #define FB_HTTP_WINDOW 8192     /* bytes of a request searched for its Host (nginx's default line limit) */
 #define FB_METHOD_MAX 16        /* letters of an HTTP method */
 #define FB_MAX_EXTENSIONS 128   /* ClientHello extensions walked (browsers send about 20) */
-#define FB_SOCKETS_MAX (1 << 20) /* connections waiting for their first message at once */
+/*
+ * Connections waiting for their first message to be judged and acknowledged, at once. A sockhash
+ * allocates a bucket per entry up front (16 bytes each, zeroed at every start), so this is not 2^20.
+ */
+#define FB_SOCKETS_MAX 65536
 
 #define RULES_NAMES(name)                                       \
 	struct {                                                \

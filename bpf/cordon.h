@@ -26,10 +26,10 @@ enum cordon_policy_layout {
 /* Table sizes userspace must know: the proxy stops learning when the table is full. */
 enum cordon_table_size {
 	CORDON_LEARNED_MAX = 131072, /* learned addresses per family */
-	CORDON_NAME_SUFFIXES_MAX = 262144, /* entries of one generation's name trie (suffixes of domain and outage patterns) */
+	CORDON_NAME_SUFFIXES_MAX = 262144, /* entries of one generation's name table (suffixes of domain and outage patterns) */
 };
 #define CORDON_PATH_LEN 256 /* bytes of an exec'd path kept in an event, NUL included; longer ones are cut */
-#define CORDON_NAME_LEN 256 /* a name read from a connection's first bytes (DNS names have at most 253), and its trie key */
+#define CORDON_NAME_LEN 256 /* a name read from a connection's first bytes (DNS names have at most 253), and its table key */
 
 /* What the session does with a violation. Stored in the config map. */
 enum cordon_mode {
@@ -193,22 +193,23 @@ struct cordon_dns_query_key {
 };
 
 /*
- * Name trie key (LPM, one trie per policy generation): a name reversed, lower case, then '.':
- * "moc.buhtig." for github.com. A pattern's suffix is stored the same way, so a longest-prefix
- * match is the most specific suffix on a label boundary (never "evilgithub.com").
+ * Name table key (a hash map per policy generation): a suffix reversed, lower case, then '.', the
+ * rest zero: "moc.buhtig." for github.com. A name is looked up as itself and then as each of its
+ * label suffixes, longest first ("moc.buhtig.ipa.", then "moc.buhtig.", then "moc."): the first
+ * hit is the most specific suffix on a label boundary (never "evilgithub.com").
  */
 struct cordon_name_key {
-	__u32 prefixlen; /* bits: 8 * (name length + 1) */
+	__u32 len; /* bytes of name used: the suffix and its '.' */
 	__u8 name[CORDON_NAME_LEN];
 };
 
 /*
- * Name trie value: what the domain policy (and --simulate-outage) says about the suffix itself and
+ * Name table value: what the domain policy (and --simulate-outage) says about the suffix itself and
  * about every name below it that no longer entry covers, computed by userspace with the very code
- * that decides DNS queries (the kernel looks up only the longest match).
+ * that decides DNS queries (the kernel uses only the longest hit).
  */
 struct cordon_name_rule {
-	__u32 len;             /* bytes of this entry's key (suffix + '.'): a key of the same length is the name itself */
+	__u32 len;             /* bytes of this entry's key (suffix + '.'), as in its key */
 	__u32 action;          /* enum cordon_action for the name itself; NONE: no rule, the default decides */
 	__u32 rule_id;         /* generation and index of the deciding domain rule, or CORDON_RULE_DEFAULT */
 	__u32 below_action;    /* the same for names below it */

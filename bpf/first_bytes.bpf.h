@@ -8,7 +8,9 @@
  * HTTP proxy's CONNECT) would reach the blocked service. The first data a connection sends says
  * which name it wants: a TLS ClientHello's server_name, an HTTP/1.x request's Host (or its absolute
  * target, or CONNECT's authority). Those names are judged here by the domain policy the DNS proxy
- * uses, compiled by userspace into a trie per policy generation (cordon_name_key, cordon_name_rule).
+ * uses, compiled by userspace into a table of suffixes per policy generation (cordon_name_key,
+ * cordon_name_rule): a hash map, since userspace fills it with up to 100k rules at start and a hash
+ * map takes an entry in half the time an LPM trie does, in batches.
  *
  * How a connection is watched:
  *   cordon_sockops (sock_ops, on the session's cgroup): when a connection the command opened is
@@ -43,7 +45,7 @@ const volatile __u8 first_bytes = 0;
 
 #define RULES_NAMES(name)                                       \
 	struct {                                                \
-		__uint(type, BPF_MAP_TYPE_LPM_TRIE);            \
+		__uint(type, BPF_MAP_TYPE_HASH);                \
 		__uint(max_entries, CORDON_NAME_SUFFIXES_MAX);  \
 		__uint(map_flags, BPF_F_NO_PREALLOC);           \
 		__type(key, struct cordon_name_key);            \
@@ -204,12 +206,14 @@ struct fb_http_scan {
 
 /*
  * Per CPU, too big for the stack: what the first bytes hold, and one name at a time, as sent
- * (lower case) and as the trie's key, with the last judgement. The steps below are global
+ * (lower case) and as the table's key, with the last judgement. The steps below are global
  * functions, each verified once, and pass their results through here.
  */
 struct fb_scratch {
 	struct cordon_name_key key;
 	__u8 name[CORDON_NAME_LEN];
+	struct cordon_name_rule hit; /* the longest suffix found in the table */
+	__u32 hit_found;             /* 1: hit holds it */
 	struct fb_found found;
 	struct fb_tls_walk walk;
 	struct fb_http_scan http;
@@ -559,7 +563,7 @@ short_request:
 	return FB_MORE;
 }
 
-/* ---- the name, canonical: lower case, no port, no trailing dot; and its trie key ---- */
+/* ---- the name, canonical: lower case, no port, no trailing dot; and its table key ---- */
 
 struct fb_copy {
 	struct sk_msg_md *msg;
@@ -646,6 +650,7 @@ static __always_inline int fb_name(struct sk_msg_md *msg, struct fb_scratch *s, 
 	c.mode = i ? s->found.mode[1] : s->found.mode[0];
 	c.end = c.off + n;
 	__builtin_memset(s->name, 0, sizeof(s->name));
+	__builtin_memset(s->key.name, 0, sizeof(s->key.name)); /* the table hashes every byte of a key */
 	s->len = 0;
 	/*
 	 * Read back rather than 0: the verifier cannot know a map value, so it walks the callback with
@@ -665,7 +670,7 @@ static __always_inline int fb_name(struct sk_msg_md *msg, struct fb_scratch *s, 
 	r.len = n;
 	bpf_loop(CORDON_NAME_LEN, fb_reverse_byte, &r, 0);
 	s->key.name[n & (CORDON_NAME_LEN - 1)] = '.';
-	s->key.prefixlen = (n + 1) * 8;
+	s->key.len = n + 1;
 	s->len = n;
 	return FB_NAME_OK;
 }
@@ -711,13 +716,46 @@ static __always_inline __u32 fb_refused(struct cordon_config *cfg)
 
 #define FB_NO_VERDICT 16 /* fb_judge_name: the name is an address literal or absent */
 
+struct fb_suffixes {
+	struct fb_scratch *s;
+	__u32 gen;
+	__u32 n; /* bytes of the reversed name in s->key */
+};
+
 /*
- * The policy's answer for name i of the first bytes, as DomainPolicy.decide gives it: the longest
- * suffix entry of the trie, its own decision if it is the whole name, else the one for names below
- * it. A name no rule matches gets the default, except that under a deny default a name sent to an
- * address a CIDR rule (or loopback) allows passes: that address was allowed for its own sake, not
- * because a name resolved to it. A name rehearsed as down (--simulate-outage) is an outage unless it
- * is denied. @return enum cordon_verdict, or FB_NO_VERDICT; s->rule_id says what decided
+ * One step of the walk over the name's label suffixes, longest first: at p (from the end of the
+ * reversed name down) the byte after p is cleared, so where the reversed name has a '.', the key
+ * is the suffix and its dot: "moc.buhtig.ipa" gives "moc.buhtig." at p = 10, then "moc." at p = 3.
+ */
+static long fb_suffix(__u32 i, struct fb_suffixes *w)
+{
+	struct fb_scratch *s = w->s;
+	struct cordon_name_rule *rule;
+	__u32 p;
+
+	if (i >= w->n)
+		return 1;
+	p = w->n - 1 - i;
+	s->key.name[(p + 1) & (CORDON_NAME_LEN - 1)] = 0;
+	if (s->key.name[p & (CORDON_NAME_LEN - 1)] != '.')
+		return 0;
+	s->key.len = p + 1;
+	rule = w->gen ? bpf_map_lookup_elem(&names_1, &s->key) : bpf_map_lookup_elem(&names_0, &s->key);
+	if (!rule)
+		return 0;
+	s->hit = *rule;
+	s->hit_found = 1;
+	return 1;
+}
+
+/*
+ * The policy's answer for name i of the first bytes, as DomainPolicy.decide gives it: the name's
+ * own entry if the table has one (its decision for itself), else the longest label suffix that has
+ * one (its decision for the names below it). A name no rule matches gets the default, except that
+ * under a deny default a name sent to an address a CIDR rule (or loopback) allows passes: that
+ * address was allowed for its own sake, not because a name resolved to it. A name rehearsed as down
+ * (--simulate-outage) is an outage unless it is denied.
+ * @return enum cordon_verdict, or FB_NO_VERDICT; s->rule_id says what decided
  */
 __attribute__((noinline)) int fb_judge_name(struct sk_msg_md *msg, __u32 i)
 {
@@ -726,6 +764,7 @@ __attribute__((noinline)) int fb_judge_name(struct sk_msg_md *msg, __u32 i)
 	struct cordon_config *cfg = bpf_map_lookup_elem(&config, &gen);
 	struct fb_scratch *s = fb_scratch();
 	struct cordon_name_rule *rule;
+	struct fb_suffixes w;
 	int kind;
 
 	if (!cfg || !s)
@@ -739,14 +778,21 @@ __attribute__((noinline)) int fb_judge_name(struct sk_msg_md *msg, __u32 i)
 		return fb_refused(cfg);
 	}
 	rule = gen ? bpf_map_lookup_elem(&names_1, &s->key) : bpf_map_lookup_elem(&names_0, &s->key);
-	if (rule && rule->len == s->len + 1) {
+	if (rule) {
 		action = rule->action;
 		rule_id = rule->rule_id;
 		outage_id = rule->outage_id;
-	} else if (rule) {
-		action = rule->below_action;
-		rule_id = rule->below_rule_id;
-		outage_id = rule->below_outage_id;
+	} else {
+		s->hit_found = 0;
+		w.s = s;
+		w.gen = gen;
+		w.n = s->len;
+		bpf_loop(CORDON_NAME_LEN, fb_suffix, &w, 0);
+		if (s->hit_found) {
+			action = s->hit.below_action;
+			rule_id = s->hit.below_rule_id;
+			outage_id = s->hit.below_outage_id;
+		}
 	}
 	if (action == CORDON_ACTION_NONE) {
 		action = cfg->default_action;

@@ -23,7 +23,7 @@ public final class Abi {
     public static final int ARGS_LEN = 512;
     public static final int PORT_RANGES = 8;
     public static final int PATH_LEN = 256;
-    /** CORDON_NAME_LEN: a name read from a connection's first bytes, and the name trie's key. */
+    /** CORDON_NAME_LEN: a name read from a connection's first bytes, and the name table's key. */
     public static final int NAME_LEN = 256;
 
     // enum cordon_mode
@@ -76,7 +76,7 @@ public final class Abi {
     public static final int RULE_GENERATION_SHIFT = 30;
     /** enum cordon_table_size: learned addresses per family (the maps' max_entries). */
     public static final int LEARNED_MAX = 131_072;
-    /** enum cordon_table_size: entries of one generation's name trie. */
+    /** enum cordon_table_size: entries of one generation's name table. */
     public static final int NAME_SUFFIXES_MAX = 262_144;
 
     public static final StructLayout CONFIG = structLayout(
@@ -196,7 +196,7 @@ public final class Abi {
             JAVA_LONG.withName("start_ns")).withName("cordon_outage_end_event");
 
     public static final StructLayout NAME_KEY = structLayout(
-            JAVA_INT.withName("prefixlen"),
+            JAVA_INT.withName("len"),
             sequenceLayout(NAME_LEN, JAVA_BYTE).withName("name")).withName("cordon_name_key");
 
     public static final StructLayout NAME_RULE = structLayout(

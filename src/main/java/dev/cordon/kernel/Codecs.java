@@ -176,24 +176,25 @@ final class Codecs {
 
     /**
      * A cordon_name_key from a canonical suffix ({@code github.com}): reversed, then a dot
-     * ({@code moc.buhtig.}), prefix length in bits. Reads back to the suffix.
+     * ({@code moc.buhtig.}), the rest zero, and its length in bytes. Reads back to the suffix.
      */
     static final MapCodec<String> NAME_KEY = new MapCodec<>() {
-        private final long prefix = Abi.offset(Abi.NAME_KEY, "prefixlen");
+        private final long len = Abi.offset(Abi.NAME_KEY, "len");
         private final long name = Abi.offset(Abi.NAME_KEY, "name");
         public long size() { return Abi.NAME_KEY.byteSize(); }
         public void write(String suffix, MemorySegment t) {
             byte[] b = suffix.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
-            if (b.length + 1 > Abi.NAME_LEN) throw new IllegalArgumentException("a name trie key holds " + (Abi.NAME_LEN - 1) + " bytes: " + suffix);
-            t.fill((byte) 0);
-            for (int i = 0; i < b.length; i++) t.set(JAVA_BYTE, name + i, b[b.length - 1 - i]);
-            t.set(JAVA_BYTE, name + b.length, (byte) '.');
-            t.set(JAVA_INT, prefix, (b.length + 1) * 8);
+            if (b.length + 1 > Abi.NAME_LEN) throw new IllegalArgumentException("a name table key holds " + (Abi.NAME_LEN - 1) + " bytes: " + suffix);
+            byte[] key = new byte[Abi.NAME_LEN];
+            for (int i = 0; i < b.length; i++) key[i] = b[b.length - 1 - i];
+            key[b.length] = '.';
+            t.set(JAVA_INT, len, b.length + 1);
+            MemorySegment.copy(key, 0, t, JAVA_BYTE, name, Abi.NAME_LEN);
         }
         public String read(MemorySegment s) {
-            int n = s.get(JAVA_INT, prefix) / 8 - 1;
-            byte[] b = new byte[Math.clamp(n, 0, Abi.NAME_LEN - 1)];
-            for (int i = 0; i < b.length; i++) b[i] = s.get(JAVA_BYTE, name + b.length - 1 - i);
+            int n = Math.clamp(s.get(JAVA_INT, len) - 1, 0, Abi.NAME_LEN - 1);
+            byte[] b = new byte[n];
+            for (int i = 0; i < n; i++) b[i] = s.get(JAVA_BYTE, name + n - 1 - i);
             return new String(b, java.nio.charset.StandardCharsets.US_ASCII);
         }
     };

@@ -118,9 +118,9 @@ public final class EgressGuard implements AutoCloseable {
     /** The rules of each policy generation (bpf/cordon.h: cordon_policy_layout), to name the rule an event carries. */
     private final IpPolicy[] policies = new IpPolicy[Abi.POLICY_GENERATIONS];
     private final Mode[] modes = new Mode[Abi.POLICY_GENERATIONS];
-    /** The names of each generation, when the first bytes are checked: to name the rule a name event carries. */
+    /** The name table of each generation, when the first bytes are checked: to name the rule a name event carries. */
     private final DomainSuffixTable[] names = new DomainSuffixTable[Abi.POLICY_GENERATIONS];
-    private final OutagePlan outage; // what the name trie says is down; fixed for the session
+    private final OutagePlan outage; // what the name table says is down; fixed for the session
     private final String firstBytesUnavailable; // why this kernel could not load the check, or null
     private volatile int generation;
     private final TypedMap<Integer, Integer> generationMap;
@@ -376,10 +376,13 @@ public final class EgressGuard implements AutoCloseable {
         modes[gen] = mode;
     }
 
+    /** Entries per BPF_MAP_UPDATE_BATCH call when filling a name table (about 300 KB of keys and values). */
+    private static final int NAME_BATCH = 1024;
+
     /**
-     * One generation's name trie: an entry per pattern suffix, with what DomainPolicy says about
-     * the suffix and the names below it (DomainSuffixTable). Refused before anything is written when
-     * it cannot fit.
+     * One generation's name table: an entry per pattern suffix, with what DomainPolicy says about
+     * the suffix and the names below it (DomainSuffixTable), put in batches (100k rules: one syscall
+     * per thousand, not one each). Refused before anything is written when it cannot fit.
      */
     private DomainSuffixTable writeNames(int gen, DomainPolicy domains) {
         DomainSuffixTable table = new DomainSuffixTable(domains, outage);
@@ -387,9 +390,15 @@ public final class EgressGuard implements AutoCloseable {
             throw new PolicyException(table.entries().size() + " domain suffixes; the kernel's name table holds at most "
                     + Abi.NAME_SUFFIXES_MAX);
         }
-        TypedMap<String, Codecs.NameRuleValue> trie = object.map("names_" + gen).typed(Codecs.NAME_KEY, Codecs.NAME_RULE);
-        for (String k : trie.keys()) trie.remove(k);
-        for (DomainSuffixTable.Entry e : table.entries()) trie.put(e.suffix(), nameRuleValue(table, e, gen));
+        TypedMap<String, Codecs.NameRuleValue> map = object.map("names_" + gen).typed(Codecs.NAME_KEY, Codecs.NAME_RULE);
+        if (names[gen] != null || policies[gen] != null) for (String k : map.keys()) map.remove(k); // a reload's: empty it first
+        List<String> keys = new ArrayList<>(table.entries().size());
+        List<Codecs.NameRuleValue> values = new ArrayList<>(table.entries().size());
+        for (DomainSuffixTable.Entry e : table.entries()) {
+            keys.add(e.suffix());
+            values.add(nameRuleValue(table, e, gen));
+        }
+        map.putAll(keys, values, NAME_BATCH);
         return table;
     }
 
@@ -410,7 +419,7 @@ public final class EgressGuard implements AutoCloseable {
 
     /**
      * Puts a new policy (and mode) in force with no moment where neither applies: the generation not
-     * in force is filled (address tries, name trie, config), then one 32-bit write flips the programs
+     * in force is filled (address tries, name table, config), then one 32-bit write flips the programs
      * to it. Every decision reads the generation once, so it is judged wholly by the old policy or
      * wholly by the new one.
      *

@@ -81,6 +81,22 @@ public final class BpfMap {
         Errors.check(rc, "update " + name);
     }
 
+    /**
+     * Adds or replaces {@code count} entries in one call (BPF_MAP_UPDATE_BATCH: hash maps from Linux
+     * 5.6): {@code keys} and {@code values} hold them back to back. Far cheaper than one call each for
+     * tens of thousands of entries.
+     */
+    public void updateBatch(MemorySegment keys, MemorySegment values, int count) {
+        checkSize(keys, (long) keySize * count, "keys");
+        checkSize(values, (long) valueSize * count, "values");
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment n = a.allocate(java.lang.foreign.ValueLayout.JAVA_INT);
+            n.set(java.lang.foreign.ValueLayout.JAVA_INT, 0, count);
+            int rc = BpfObject.call(() -> (int) LibBpf.MAP_UPDATE_BATCH.handle().invokeExact(fd, keys, values, n, MemorySegment.NULL));
+            Errors.check(rc, "update " + name + " (batch of " + count + ", " + n.get(java.lang.foreign.ValueLayout.JAVA_INT, 0) + " done)");
+        }
+    }
+
     /** @return false if the key is absent */
     public boolean lookup(MemorySegment key, MemorySegment valueOut) {
         checkSize(key, keySize, "key");

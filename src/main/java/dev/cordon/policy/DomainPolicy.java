@@ -88,7 +88,7 @@ public final class DomainPolicy {
      * The decision for every name strictly below {@code suffix} that no pattern more specific than
      * {@code suffix} covers: {@code *.suffix}, else {@code suffix}, else what covers {@code suffix}
      * itself from above. With {@link #decide} this is all a longest-suffix table needs (the
-     * kernel's name trie, {@link DomainSuffixTable}).
+     * kernel's name table, {@link DomainSuffixTable}).
      */
     public Decision decideBelow(String suffix) {
         String s = DomainName.canonical(suffix);

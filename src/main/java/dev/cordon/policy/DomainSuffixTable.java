@@ -10,7 +10,7 @@ import java.util.Set;
 
 /**
  * The domain policy (and the names rehearsed as down) as a longest-suffix table: what the kernel's
- * name trie holds to judge a name read from a connection's first bytes (bpf/first_bytes.bpf.h).
+ * name table holds to judge a name read from a connection's first bytes (bpf/first_bytes.bpf.h).
  *
  * <p>There is one entry per pattern suffix. A name's longest entry on a label boundary answers for
  * it: the entry's own decision if the name is the suffix itself, else its decision for names below

@@ -119,7 +119,8 @@ public final class EgressGuard implements AutoCloseable {
     private final IpPolicy[] policies = new IpPolicy[Abi.POLICY_GENERATIONS];
     private final Mode[] modes = new Mode[Abi.POLICY_GENERATIONS];
     /** The name table of each generation, when the first bytes are checked: to name the rule a name event carries. */
-    private final DomainSuffixTable[] names = new DomainSuffixTable[Abi.POLICY_GENERATIONS];
+    /** Each generation's domain policy as its name table holds it (null: no first-bytes check); the table itself is not kept. */
+    private final DomainPolicy[] names = new DomainPolicy[Abi.POLICY_GENERATIONS];
     private final OutagePlan outage; // what the name table says is down; fixed for the session
     private final String firstBytesUnavailable; // why this kernel could not load the check, or null
     private volatile int generation;
@@ -370,7 +371,8 @@ public final class EgressGuard implements AutoCloseable {
         for (Cidr c : v4.keys()) v4.remove(c);
         for (Cidr c : v6.keys()) v6.remove(c);
         for (IpPolicy.Entry e : policy.entries()) (e.prefix().isV4() ? v4 : v6).put(e.prefix(), ruleValue(policy, e, gen));
-        names[gen] = domains == null ? null : writeNames(gen, domains);
+        if (domains != null) writeNames(gen, domains);
+        names[gen] = domains;
         config.put(gen, new Codecs.Config(mode == Mode.AUDIT ? Abi.MODE_AUDIT : Abi.MODE_ENFORCE, action(policy.defaultAction())));
         policies[gen] = policy;
         modes[gen] = mode;
@@ -384,14 +386,14 @@ public final class EgressGuard implements AutoCloseable {
      * the suffix and the names below it (DomainSuffixTable), put in batches (100k rules: one syscall
      * per thousand, not one each). Refused before anything is written when it cannot fit.
      */
-    private DomainSuffixTable writeNames(int gen, DomainPolicy domains) {
+    private void writeNames(int gen, DomainPolicy domains) {
         DomainSuffixTable table = new DomainSuffixTable(domains, outage);
         if (table.entries().size() > Abi.NAME_SUFFIXES_MAX) {
             throw new PolicyException(table.entries().size() + " domain suffixes; the kernel's name table holds at most "
                     + Abi.NAME_SUFFIXES_MAX);
         }
         TypedMap<String, Codecs.NameRuleValue> map = object.map("names_" + gen).typed(Codecs.NAME_KEY, Codecs.NAME_RULE);
-        if (names[gen] != null || policies[gen] != null) for (String k : map.keys()) map.remove(k); // a reload's: empty it first
+        if (names[gen] != null || policies[gen] != null) clearNames(map, names[gen]); // a reload's: empty it first
         List<String> keys = new ArrayList<>(table.entries().size());
         List<Codecs.NameRuleValue> values = new ArrayList<>(table.entries().size());
         for (DomainSuffixTable.Entry e : table.entries()) {
@@ -399,7 +401,22 @@ public final class EgressGuard implements AutoCloseable {
             values.add(nameRuleValue(table, e, gen));
         }
         map.putAll(keys, values, NAME_BATCH);
-        return table;
+    }
+
+    /**
+     * Empties a generation's name table before a reload fills it: the keys it was filled with, in
+     * batches; key by key (slower: two calls each) if that fails or the keys are not known.
+     */
+    private void clearNames(TypedMap<String, Codecs.NameRuleValue> map, DomainPolicy written) {
+        if (written != null) {
+            try {
+                map.removeAll(List.copyOf(DomainSuffixTable.suffixes(written, outage)), NAME_BATCH);
+                return;
+            } catch (RuntimeException e) {
+                // fall through: whatever is left goes one by one
+            }
+        }
+        for (String k : map.keys()) map.remove(k);
     }
 
     static Codecs.NameRuleValue nameRuleValue(DomainSuffixTable table, DomainSuffixTable.Entry e, int gen) {
@@ -427,8 +444,8 @@ public final class EgressGuard implements AutoCloseable {
      */
     public synchronized void reload(IpPolicy policy, DomainPolicy domains, Mode mode) {
         int next = (generation + 1) % Abi.POLICY_GENERATIONS;
-        DomainSuffixTable current = names[generation];
-        writeGeneration(next, policy, current == null ? null : domains == null ? current.policy() : domains, mode);
+        DomainPolicy current = names[generation];
+        writeGeneration(next, policy, current == null ? null : domains == null ? current : domains, mode);
         generationMap.put(0, next);
         generation = next;
     }
@@ -446,7 +463,7 @@ public final class EgressGuard implements AutoCloseable {
     public java.util.Optional<DomainRule> nameRule(int kernelRuleId) {
         int gen = kernelRuleId >>> Abi.RULE_GENERATION_SHIFT;
         if (gen >= Abi.POLICY_GENERATIONS || names[gen] == null) return java.util.Optional.empty();
-        List<DomainRule> rules = names[gen].policy().rules();
+        List<DomainRule> rules = names[gen].rules();
         int i = kernelRuleId & ((1 << Abi.RULE_GENERATION_SHIFT) - 1);
         return i < rules.size() ? java.util.Optional.of(rules.get(i)) : java.util.Optional.empty();
     }
@@ -461,8 +478,7 @@ public final class EgressGuard implements AutoCloseable {
 
     /** The domain policy the first bytes are judged by now, if they are. */
     public java.util.Optional<DomainPolicy> domainPolicy() {
-        DomainSuffixTable t = names[generation];
-        return t == null ? java.util.Optional.empty() : java.util.Optional.of(t.policy());
+        return java.util.Optional.ofNullable(names[generation]);
     }
 
     /** The rule a kernel rule id (generation and index, bpf/cordon.h) names, if it names one. */

@@ -122,6 +122,8 @@ final class LibBpf {
     static final Downcall OBJ_PIN = fn("bpf_obj_pin", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS));
     static final Downcall MAP_UPDATE_BATCH = fn("bpf_map_update_batch",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS));
+    static final Downcall MAP_DELETE_BATCH = fn("bpf_map_delete_batch",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, ADDRESS));
 
     // --- ring buffer
     static final Downcall RING_BUFFER_NEW = fnErrno("ring_buffer__new",

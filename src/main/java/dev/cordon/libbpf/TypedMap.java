@@ -53,6 +53,18 @@ public final class TypedMap<K, V> {
         }
     }
 
+    /** Deletes these keys, {@code batch} a call (BpfMap.deleteBatch); every key must be present. */
+    public void removeAll(List<K> keyList, int batch) {
+        for (int from = 0; from < keyList.size(); from += batch) {
+            int n = Math.min(batch, keyList.size() - from);
+            try (Arena a = Arena.ofConfined()) {
+                MemorySegment k = a.allocate(keys.size() * n, 8);
+                for (int i = 0; i < n; i++) keys.write(keyList.get(from + i), k.asSlice(i * keys.size(), keys.size()));
+                map.deleteBatch(k, n);
+            }
+        }
+    }
+
     public Optional<V> get(K key) {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment k = a.allocate(keys.size(), 8);

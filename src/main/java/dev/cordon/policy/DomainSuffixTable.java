@@ -36,23 +36,28 @@ public final class DomainSuffixTable {
     private final DomainPolicy policy;
     private final OutagePlan outage;
     private final List<Entry> entries;
-    private final Map<String, Entry> bySuffix = new java.util.HashMap<>();
+    private Map<String, Entry> bySuffix; // for lookup, built at its first use: the kernel's table needs only the entries
     private final Map<DomainRule, Integer> ruleIds = new IdentityHashMap<>();
 
     public DomainSuffixTable(DomainPolicy policy, OutagePlan outage) {
         this.policy = policy;
         this.outage = outage;
         for (int i = 0; i < policy.rules().size(); i++) ruleIds.put(policy.rules().get(i), i);
-        Set<String> suffixes = new LinkedHashSet<>();
-        for (DomainRule r : policy.rules()) suffixes.add(r.pattern().suffix());
-        for (DomainPattern p : outage.domains()) suffixes.add(p.suffix());
+        Set<String> suffixes = suffixes(policy, outage);
         List<Entry> out = new ArrayList<>(suffixes.size());
         for (String s : suffixes) {
             Entry e = new Entry(s, policy.decide(s), policy.decideBelow(s), index(outage.match(s)), index(outage.matchBelow(s)));
             out.add(e);
-            bySuffix.put(s, e);
         }
-        this.entries = List.copyOf(out);
+        this.entries = java.util.Collections.unmodifiableList(out);
+    }
+
+    /** The table's keys, in its order: every pattern suffix of the policy and of the outage plan, once. */
+    public static Set<String> suffixes(DomainPolicy policy, OutagePlan outage) {
+        Set<String> suffixes = new LinkedHashSet<>();
+        for (DomainRule r : policy.rules()) suffixes.add(r.pattern().suffix());
+        for (DomainPattern p : outage.domains()) suffixes.add(p.suffix());
+        return suffixes;
     }
 
     private int index(Optional<DomainPattern> p) {
@@ -82,7 +87,12 @@ public final class DomainSuffixTable {
      * The kernel's algorithm, in Java: the longest entry that is the name or a label suffix of it.
      * No entry: the default, and no outage.
      */
-    public Answer lookup(String name) {
+    public synchronized Answer lookup(String name) {
+        if (bySuffix == null) {
+            Map<String, Entry> m = new java.util.HashMap<>();
+            for (Entry e : entries) m.put(e.suffix(), e);
+            bySuffix = m;
+        }
         String n = DomainName.canonical(name);
         String suffix = n;
         for (int at = -1; ; ) {

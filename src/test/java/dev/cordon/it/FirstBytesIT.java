@@ -369,7 +369,7 @@ class FirstBytesIT {
      * moment, and a name the new policy denies allowed until the flip and refused from then on.
      */
     @Test
-    void aGuardReloadFlipsTheNamesWithNoGap() throws IOException {
+    void aGuardReloadFlipsTheNamesWithNoGapAndBack() throws IOException {
         Path home = kernel.dir();
         TestCgroup cg = kernel.closeAfter(TestCgroup.create(kernel.cgroupRoot()));
         CgroupShell shell = cg.shell(cg.child("task"), home);
@@ -387,6 +387,12 @@ class FirstBytesIT {
         guard.signal("HUP");
         Await.require(wait, "the reload", () -> guard.stderrSoFar().contains("cordon: reloaded " + policy), guard::toString);
         Await.require(wait, "the loop to see flips.test refused", () -> read(log).contains("flips.test err13"), () -> read(log));
+        // and back: the first generation's table is emptied and filled again
+        Files.writeString(policy, "version: 1\ndeny:\n  domains: [stays.test]\n");
+        guard.signal("HUP");
+        Await.require(wait, "the second reload", () -> guard.stderrSoFar().split("cordon: reloaded ", -1).length == 3, guard::toString);
+        Await.require(wait, "the loop to see flips.test allowed again",
+                () -> read(log).indexOf("flips.test ok", read(log).indexOf("flips.test err13")) >= 0, () -> read(log));
         Files.createFile(stop);
         shell.run("wait", wait);
         guard.signal("TERM");
@@ -398,7 +404,9 @@ class FirstBytesIT {
         List<String> flipped = attempts.stream().filter(l -> l.startsWith("flips.test ")).toList();
         int first = flipped.indexOf("flips.test err13");
         assertThat(flipped.subList(0, first)).as("allowed until the flip").isNotEmpty().allMatch(l -> l.equals("flips.test ok"));
-        assertThat(flipped.subList(first, flipped.size())).as("refused from the flip on").allMatch(l -> l.equals("flips.test err13"));
+        int back = flipped.subList(first, flipped.size()).indexOf("flips.test ok") + first;
+        assertThat(flipped.subList(first, back)).as("refused from the flip to the flip back").allMatch(l -> l.equals("flips.test err13"));
+        assertThat(flipped.subList(back, flipped.size())).as("allowed from the flip back on").allMatch(l -> l.equals("flips.test ok"));
     }
 
     private static final String FLIP_LOOP = """

@@ -6,7 +6,8 @@
  * Both are needed: connect misses unconnected UDP (sendto), sendmsg misses
  * connected sockets. A v6 socket aimed at ::ffff:a.b.c.d is judged as a.b.c.d.
  * The exec raw tracepoint (needs no tracefs) captures argv while the process still exists, so a
- * short-lived curl is still named by its command line.
+ * short-lived curl is still named by its command line, and the path of the file the kernel ran
+ * (exe_path.bpf.h), so a forged argv[0] or a symlink's name cannot hide which program it was.
  *
  * DNS: every query of the session goes to cordon's proxy on loopback. connect/sendmsg rewrite
  * port-53 destinations (and cordon's upstreams) to the proxy and remember the original per
@@ -29,6 +30,7 @@
 #include <bpf/bpf_endian.h>
 #include <bpf/bpf_core_read.h>
 #include "cordon.h"
+#include "exe_path.bpf.h"
 
 #ifndef SOCK_DGRAM
 #define SOCK_DGRAM 2 /* linux/net.h enum sock_type; not in the uapi headers we include */
@@ -285,6 +287,7 @@ const enum cordon_rule_special unused_rule_special __attribute__((unused)) = 0;
 const enum cordon_dns_proto unused_dns_proto __attribute__((unused)) = 0;
 const enum cordon_policy_layout unused_policy_layout __attribute__((unused)) = 0;
 const enum cordon_table_size unused_table_size __attribute__((unused)) = 0;
+const enum cordon_exe_flag unused_exe_flag __attribute__((unused)) = 0;
 
 static __always_inline void count_drop(void)
 {
@@ -1192,15 +1195,22 @@ int cordon_sys_exit(struct bpf_raw_tracepoint_args *ctx)
 	return 0;
 }
 
+/*
+ * An exec of the session succeeded: its argv and the file that runs. The raw tracepoint's
+ * arguments are (task, old_pid, bprm); bprm->file is what the kernel opened and runs.
+ */
 SEC("raw_tp/sched_process_exec")
-int cordon_exec(void *ctx)
+int cordon_exec(struct bpf_raw_tracepoint_args *ctx)
 {
+	struct linux_binprm *bprm = (struct linux_binprm *)ctx->args[2];
 	struct task_struct *task;
 	struct cordon_exec_event *e;
+	struct exe_walk *exe;
 	unsigned long start, end, len;
 
 	if (bpf_current_task_under_cgroup(&session_cgroup, 0) != 1)
 		return 0;
+	exe = walk_exe(BPF_CORE_READ(bprm, file)); /* before the reservation: no reference is held across its calls */
 
 	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	if (!e) {
@@ -1218,6 +1228,9 @@ int cordon_exec(void *ctx)
 	e->args_len = 0;
 	if (len > 0 && bpf_probe_read_user(e->args, len, (const void *)start) == 0)
 		e->args_len = len;
+	exe_path(exe, e);
+	script_path(bprm, e);
+	e->_pad = 0;
 	bpf_ringbuf_submit(e, 0);
 	return 0;
 }

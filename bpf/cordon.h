@@ -28,8 +28,16 @@ enum cordon_table_size {
 	CORDON_LEARNED_MAX = 131072, /* learned addresses per family */
 	CORDON_NAME_SUFFIXES_MAX = 262144, /* entries of one generation's name table (suffixes of domain and outage patterns) */
 };
-#define CORDON_PATH_LEN 256 /* bytes of an exec'd path kept in an event, NUL included; longer ones are cut */
+#define CORDON_PATH_LEN 256 /* bytes of an exec'd path kept in an event, NUL included; longer ones are cut (a power of two) */
+#define CORDON_PATH_DEPTH 128 /* directories and mounts an executable's path is walked through; deeper ones are cut */
 #define CORDON_NAME_LEN 256 /* a name read from a connection's first bytes (DNS names have at most 253), and its table key */
+
+/* What to know about the path of the file an exec ran (struct cordon_exec_event's exe_flags). */
+enum cordon_exe_flag {
+	CORDON_EXE_TRUNCATED = 1, /* longer than CORDON_PATH_LEN or CORDON_PATH_DEPTH: exe holds its end */
+	CORDON_EXE_UNLINKED = 2,  /* the file had no name when it ran: deleted, or a memfd (exe is its last name) */
+	CORDON_EXE_UNREAD = 4,    /* the path could not be read: exe is empty */
+};
 
 /* What the session does with a violation. Stored in the config map. */
 enum cordon_mode {
@@ -69,7 +77,8 @@ enum cordon_event_kind {
 	CORDON_EVENT_EXIT = 5,   /* the last thread of a process of the session exited */
 	CORDON_EVENT_OUTAGE_END = 6, /* a socket that waited on a simulated outage was released */
 	CORDON_EVENT_EXEC_DENIED = 7, /* execve/execveat failed with EPERM: struct cordon_exec_denied_event */
-	CORDON_EVENT_NAME = 8, /* a name in a TCP connection's first bytes was judged: struct cordon_name_event */
+	CORDON_EVENT_SCRIPT_LINE = 8, /* a bash script line starts a command: struct cordon_script_line_event (script_lines.h) */
+	CORDON_EVENT_NAME = 9, /* a name in a TCP connection's first bytes was judged: struct cordon_name_event */
 };
 
 /* rule_id values that are not an index into the session's rule table. */
@@ -259,12 +268,21 @@ struct cordon_socket_event {
 	__u32 _pad;
 };
 
-/* A process of the session called execve(): its argv, captured before it can exit. */
+/*
+ * A process of the session called execve(): its argv, captured before it can exit, and the file
+ * the kernel really ran (argv[0] and comm are the caller's choice; a symlink is resolved).
+ */
 struct cordon_exec_event {
 	struct cordon_event_header hdr;
 	__u32 ppid;
 	__u32 args_len; /* bytes used in args: NUL-separated argv, maybe truncated */
 	char args[CORDON_ARGS_LEN];
+	__u32 exe_len;    /* bytes of exe before its NUL */
+	__u32 exe_flags;  /* enum cordon_exe_flag bits */
+	__u32 script_len; /* bytes of script before its NUL; 0: no interpreter took over */
+	__u32 _pad;
+	char exe[CORDON_PATH_LEN];    /* the file that runs, from the root of the mount namespace: for a #! script, its interpreter */
+	char script[CORDON_PATH_LEN]; /* for a #! (or binfmt_misc) script: the path execve was given, as given */
 };
 
 /*

@@ -11,6 +11,7 @@
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_core_read.h>
+#include "exe_path.bpf.h"
 
 #ifndef SOL_TCP
 #define SOL_TCP 6
@@ -114,6 +115,28 @@ int probe_sys_exit_read_user(struct bpf_raw_tracepoint_args *ctx)
 	char name[32];
 
 	return bpf_probe_read_user_str(name, sizeof(name), (const void *)ctx->args[1]) < 0;
+}
+
+/* Script lines: a uprobe on bash reads the shell's memory, told which binary by its attach cookie (5.15). */
+SEC("uprobe")
+int probe_uprobe_script_line(void *ctx)
+{
+	char buf[8];
+
+	return bpf_probe_read_user(buf, sizeof(buf), (const void *)bpf_get_attach_cookie(ctx)) == 0;
+}
+
+/*
+ * The file an exec ran, named by walking its path as the session's exec program does: CO-RE reads
+ * of bprm, dentries and mounts, and a global function (5.6) called in a bounded loop (5.3).
+ */
+SEC("raw_tp/sched_process_exec")
+int probe_exec_file_path(struct bpf_raw_tracepoint_args *ctx)
+{
+	struct linux_binprm *bprm = (struct linux_binprm *)ctx->args[2];
+	struct exe_walk *w = walk_exe(BPF_CORE_READ(bprm, file));
+
+	return w ? w->off & 1 : 0;
 }
 
 /* ---- the first-bytes check (bpf/first_bytes.bpf.h): sock_ops, a sockhash, sk_msg ---- */

@@ -65,6 +65,14 @@ public final class Cli {
         };
     }
 
+    /**
+     * The whole command tree, printing to stdout and stderr: what the documents generated from the
+     * CLI model describe (man pages and bash completion, src/build/CliDocs.java).
+     */
+    public static CommandLine commandTree() {
+        return create(new PrintWriter(System.out, true), new PrintWriter(System.err, true));
+    }
+
     /** The whole command tree. */
     static CommandLine create(PrintWriter out, PrintWriter err) {
         return create(out, err, SUBCOMMANDS);

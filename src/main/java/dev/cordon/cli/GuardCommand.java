@@ -2,7 +2,9 @@ package dev.cordon.cli;
 
 import dev.cordon.dns.DnsService;
 import dev.cordon.events.Escape;
+import dev.cordon.metrics.MetricsAddress;
 import dev.cordon.policy.OutagePlan;
+import dev.cordon.policy.PolicyException;
 import dev.cordon.session.Cgroup2;
 import dev.cordon.session.GuardSession;
 import dev.cordon.session.GuardedCgroup;
@@ -77,6 +79,9 @@ final class GuardCommand implements Callable<Integer> {
     @Mixin
     OutputOptions output;
 
+    @Mixin
+    MetricsOptions metrics;
+
     /** Seams for tests: the guard itself, systemd, and the privilege check of --release. */
     Function<GuardSession.Options, Integer> guardRunner = o -> new GuardSession(o, spec.commandLine().getErr()).run();
     Systemd systemd = Systemd.host();
@@ -89,14 +94,22 @@ final class GuardCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         if (release != null) return release(err);
         String target = target();
+        MetricsAddress metricsAt = metrics.address(spec);
         output.startDebugLog(err);
         PolicyMerge.Merged p = policy.merge(err);
+        if (unit != null && p.limits().needsControllers()) {
+            throw new PolicyException("--memory, --cpu and --pids (or a policy file's limits) do not go with --unit: systemd owns "
+                    + "the limits of its units and rewrites them; set MemoryMax=, CPUQuota= and TasksMax= on " + unit
+                    + " instead (--egress-rate works: it is cordon's, in the kernel)");
+        }
         DnsService.Options dns = policy.dnsOptions(p);
         GuardSession.Reloader reloader = policy.policyFile == null ? null : new Reload(policy, p);
         GuardSession.Options options = new GuardSession.Options(target, create, onExit, p.ipPolicy(), p.mode(), dns,
                 p.allowRawSockets(), dns == null ? OutagePlan.NONE : dns.outage(), p.limits(), output.eventsFile,
                 new SessionOptions.Reporting(false, !output.noSummary, output.reports,
-                        policy.policyFile == null ? null : policy.policyFile.toString()), argv(), reloader);
+                        policy.policyFile == null ? null : policy.policyFile.toString(), output.otlp(spec.commandLine()),
+                        !output.noScriptLines),
+                argv(), reloader, metricsAt);
         return guardRunner.apply(options);
     }
 
@@ -115,7 +128,7 @@ final class GuardCommand implements Callable<Integer> {
     }
 
     private int release(PrintWriter err) {
-        if (cgroup != null || unit != null || create) {
+        if (cgroup != null || unit != null || create || metrics.listen != null) {
             throw new ParameterException(spec.commandLine(), "--release PATH stands alone: it only removes what a dead guard left");
         }
         if (!privileged.getAsBoolean()) {

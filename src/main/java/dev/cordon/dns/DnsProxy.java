@@ -32,6 +32,8 @@ public final class DnsProxy implements AutoCloseable {
     private static final int MAX_MESSAGE = 65_535;
     /** Swapped whole by a policy reload: each query is handled by the handler it started with. */
     private volatile QueryHandler handler;
+    /** Shared by every handler of the session (a reload keeps the counters). */
+    private final DnsLatency latency;
     private final Options options;
     private final List<DatagramChannel> udp = new ArrayList<>();
     private final List<ServerSocketChannel> tcp = new ArrayList<>();
@@ -45,6 +47,7 @@ public final class DnsProxy implements AutoCloseable {
 
     private DnsProxy(QueryHandler handler, Options options, boolean ipv6) throws IOException {
         this.handler = handler;
+        this.latency = handler.counters().latency;
         this.options = options;
         this.inFlight = new Semaphore(options.maxInFlight());
         this.tcpConnections = new Semaphore(options.maxInFlight());
@@ -53,12 +56,12 @@ public final class DnsProxy implements AutoCloseable {
         for (ServerSocketChannel s : tcp) start("cordon-dns-tcp", () -> acceptTcp(s));
     }
 
-    /** Binds and starts serving. IPv6 listeners are skipped only when the host has no ::1. */
     /** From the next query on, queries are handled by {@code next} (a new policy); queries in flight finish with theirs. */
     void handler(QueryHandler next) {
         handler = next;
     }
 
+    /** Binds and starts serving. IPv6 listeners are skipped only when the host has no ::1. */
     public static DnsProxy start(QueryHandler handler, Options options) throws IOException {
         return new DnsProxy(handler, options, hasIpv6Loopback());
     }
@@ -131,16 +134,17 @@ public final class DnsProxy implements AutoCloseable {
             } catch (IOException e) {
                 continue; // e.g. ICMP errors surfacing on the socket: keep serving
             }
+            long startNs = System.nanoTime();
             QueryHandler.Client c = new QueryHandler.Client(client.getPort(), Transport.UDP);
-            if (answeredInline(ch, client, query, c)) continue;
+            if (answeredInline(ch, client, query, c, startNs)) continue;
             if (!inFlight.tryAcquire()) {
                 handler.counters().overloaded.incrementAndGet();
-                reply(ch, client, overloadedReply(query));
+                reply(ch, client, overloadedReply(query), startNs);
                 continue;
             }
             workers.execute(() -> {
                 try {
-                    reply(ch, client, handler.handle(query, c));
+                    reply(ch, client, handler.handle(query, c), startNs);
                 } finally {
                     inFlight.release();
                 }
@@ -152,7 +156,7 @@ public final class DnsProxy implements AutoCloseable {
      * A query whose answer is cached, or whose name is blocked, is answered on this thread: it never
      * waits, and a hand-off to a virtual thread would cost more than the work (and most of the latency).
      */
-    private boolean answeredInline(DatagramChannel ch, InetSocketAddress client, byte[] query, QueryHandler.Client c) {
+    private boolean answeredInline(DatagramChannel ch, InetSocketAddress client, byte[] query, QueryHandler.Client c, long startNs) {
         QueryHandler h = handler;
         if (!h.answersWithoutWaiting(query)) return false;
         byte[] answer;
@@ -162,17 +166,19 @@ public final class DnsProxy implements AutoCloseable {
             return false; // let a worker handle (and fail) it: this thread must keep serving
         }
         if (answer == QueryHandler.NEEDS_WORKER) return false;
-        reply(ch, client, answer);
+        reply(ch, client, answer, startNs);
         return true;
     }
 
-    private static void reply(DatagramChannel ch, InetSocketAddress client, byte[] answer) {
+    /** Sends the answer (none for a query that gets none) and records how long the query took since {@code startNs}. */
+    private void reply(DatagramChannel ch, InetSocketAddress client, byte[] answer, long startNs) {
         if (answer == null) return;
         try {
             ch.send(ByteBuffer.wrap(answer), client);
         } catch (IOException e) {
             // the client went away; nothing to do
         }
+        latency.record(System.nanoTime() - startNs);
     }
 
     private static byte[] overloadedReply(byte[] query) {
@@ -224,6 +230,7 @@ public final class DnsProxy implements AutoCloseable {
                 }
                 byte[] query = in.readNBytes(len);
                 if (query.length != len) return;
+                long startNs = System.nanoTime();
                 byte[] answer;
                 if (!inFlight.tryAcquire()) {
                     handler.counters().overloaded.incrementAndGet();
@@ -238,6 +245,7 @@ public final class DnsProxy implements AutoCloseable {
                 if (answer == null) return;
                 out.write(TcpFraming.frame(answer));
                 out.flush();
+                latency.record(System.nanoTime() - startNs);
             }
         } catch (IOException e) {
             // connection-level failure: drop this connection only

@@ -163,8 +163,9 @@ public final class Checks {
             bpf.loadProbe(n.probe()).ifPresent(why -> missing.add(n.what() + " (mainline " + shortVersion(n.since()) + "+): " + why));
         }
         if (missing.isEmpty()) {
-            return Verdict.ok("this kernel has all " + f.needs().size() + " features " + f.name() + " needs (mainline "
-                    + shortVersion(f.minimum()) + "+ has them)");
+            String what = f.needs().size() == 1 ? "the feature " + f.name() + " needs (mainline " + shortVersion(f.minimum()) + "+ has it)"
+                    : "all " + f.needs().size() + " features " + f.name() + " needs (mainline " + shortVersion(f.minimum()) + "+ has them)";
+            return Verdict.ok("this kernel has " + what);
         }
         String text = "this kernel lacks what " + f.name() + " needs: " + String.join("; ", missing);
         return f.required() ? Verdict.fail(text) : Verdict.warn(text + "; only " + f.name() + " is affected");

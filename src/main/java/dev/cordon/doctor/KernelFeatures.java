@@ -33,7 +33,9 @@ public final class KernelFeatures {
             need("probe_recvmsg", "cgroup/recvmsg4 (DNS answers keep their server's address)", 5, 2),
             need("probe_sock_create_owner", "cgroup/sock_create with socket cookie, pid and comm", 5, 7),
             need("probe_egress_socket", "cgroup_skb/egress sees the sending socket, its task and cgroup (ICMP from ping sockets)", 5, 8),
-            need("probe_sys_exit_read_user", "raw_tp/sys_exit reads the caller's memory (failed execs)", 5, 5)));
+            need("probe_sys_exit_read_user", "raw_tp/sys_exit reads the caller's memory (failed execs)", 5, 5),
+            need("probe_exec_file_path", "raw_tp/sched_process_exec walks the path of the file an exec ran "
+                    + "(a global BPF function in a bounded loop)", 5, 6)));
 
     public static final Feature OUTAGE = new Feature("kernel: outage", "--simulate-outage", false, List.of(
             need("probe_egress_drop_quietly", "cgroup_skb/egress drops a packet as congestion, not as an error", 5, 3),
@@ -49,5 +51,10 @@ public final class KernelFeatures {
             need("probe_sk_msg_loop", "sk_msg reads a send with bpf_loop, holds it (cork) and names its sender", 5, 17),
             need("probe_connect_tcp_sock", "cgroup/connect4 reads the TCP socket (TCP Fast Open) and its socket storage", 5, 10)));
 
-    public static final List<Feature> ALL = List.of(RUN, OUTAGE, FIRST_BYTES);
+
+    public static final Feature SCRIPT_LINES = new Feature("kernel: script lines", "script lines", false, List.of(
+            need("probe_uprobe_script_line", "a uprobe reading the probed process's memory, told which binary by its attach cookie",
+                    5, 15)));
+
+    public static final List<Feature> ALL = List.of(RUN, OUTAGE, SCRIPT_LINES, FIRST_BYTES);
 }

@@ -10,8 +10,8 @@ public final class Formats {
 
     /**
      * {@code WARN CONNECT BLOCKED blocked=true blockedAt=connect ip=127.0.0.2 port=8080 proto=tcp pid=4242
-     * cmd="curl -sS http://127.0.0.2:8080/" rule=127.0.0.2/32 mode=enforce}; a name in a connection's
-     * first bytes: {@code WARN TLS BLOCKED reason=FromTLSSNI blocked=true blockedAt=tls ip=... domain=blocked.test. ...}
+     * cmd="curl -sS http://127.0.0.2:8080/" exe=/usr/bin/curl rule=127.0.0.2/32 mode=enforce}; a name in a
+     * connection's first bytes: {@code WARN TLS BLOCKED reason=FromTLSSNI blocked=true blockedAt=tls ip=... domain=blocked.test. ...}
      */
     public static String logfmt(NetAttempt a) {
         NetEvent e = a.event();
@@ -34,6 +34,8 @@ public final class Formats {
         sb.append(" pid=").append(e.process().pid())
                 .append(" cmd=").append(Escape.logfmt(a.who().commandLine()));
         task(sb, a.who().task());
+        exe(sb, a.who().exe());
+        line(sb, a.who().line());
         sb.append(" rule=").append(Escape.logfmt(a.rule()))
                 .append(" mode=").append(a.mode().label());
         outage(sb, a.outage());
@@ -43,6 +45,16 @@ public final class Formats {
     /** {@code task=deploy@42.service}, only where there are tasks (cordon guard). */
     private static void task(StringBuilder sb, String task) {
         if (task != null) sb.append(" task=").append(Escape.logfmt(task));
+    }
+
+    /** {@code exe=/usr/bin/curl}: the file the process runs, whatever its command line says; only where it is known. */
+    private static void exe(StringBuilder sb, Executable exe) {
+        if (exe != null) sb.append(" exe=").append(Escape.logfmt(exe.shown()));
+    }
+
+    /** {@code line=deploy.sh:9}: the script line that started the process, where one did. */
+    private static void line(StringBuilder sb, ScriptLine line) {
+        if (line != null) sb.append(" line=").append(Escape.logfmt(line.label()));
     }
 
     private static String level(Verdict v) {
@@ -72,7 +84,8 @@ public final class Formats {
 
     /**
      * GitHub's line: {@code WARN DNS BLOCKED reason=FromDNSRequest blocked=true blockedAt=dns domain=github.com.
-     * pid=266767 cmd="curl github.com" firewallMethod=blocklist}, then qtype, rule and mode.
+     * pid=266767 cmd="curl github.com" firewallMethod=blocklist}, then qtype, rule and mode; cordon adds task= (cordon
+     * guard) and exe= after cmd=.
      */
     public static String logfmt(DnsEvent e) {
         String level = level(e.verdict());
@@ -89,6 +102,8 @@ public final class Formats {
         sb.append(" pid=").append(e.who().pid())
                 .append(" cmd=").append(Escape.logfmt(e.who().commandLine()));
         task(sb, e.who().task());
+        exe(sb, e.who().exe());
+        line(sb, e.who().line());
         sb.append(" firewallMethod=").append(e.firewallMethod())
                 .append(" qtype=").append(Escape.logfmt(e.qtype()))
                 .append(" rule=").append(Escape.logfmt(e.rule()))
@@ -97,75 +112,79 @@ public final class Formats {
         return sb.toString();
     }
 
+    /** One JSON Lines record of a query: {@code time}, then {@link Fields#of(DnsEvent, Fields.Writer)}. */
     public static String json(DnsEvent e) {
-        StringBuilder sb = new StringBuilder(256).append('{');
-        field(sb, "time", Escape.json(e.time().toString()));
-        field(sb, "type", Escape.json("dns"));
-        field(sb, "verdict", Escape.json(e.verdict().name().toLowerCase(Locale.ROOT)));
-        field(sb, "reason", Escape.json(e.reason()));
-        field(sb, "blocked", Boolean.toString(e.verdict() == Verdict.BLOCKED));
-        field(sb, "blockedAt", Escape.json("dns"));
-        field(sb, "domain", Escape.json(e.domain()));
-        if (e.blockedName() != null) field(sb, "blockedName", Escape.json(e.blockedName()));
-        field(sb, "qtype", Escape.json(e.qtype()));
-        field(sb, "transport", Escape.json(e.transport()));
-        field(sb, "pid", Integer.toString(e.who().pid()));
-        field(sb, "ppid", Integer.toString(e.who().ppid()));
-        field(sb, "cmd", Escape.json(e.who().commandLine()));
-        array(sb, "argv", e.who().argv());
-        field(sb, "cmdSource", Escape.json(e.who().source().name().toLowerCase(Locale.ROOT)));
-        taskField(sb, e.who().task());
-        array(sb, "addresses", e.addresses());
-        if (!e.chain().isEmpty()) array(sb, "chain", e.chain());
-        field(sb, "firewallMethod", Escape.json(e.firewallMethod()));
-        field(sb, "rule", Escape.json(e.rule()));
-        outageFields(sb, e.outage());
-        sb.append("\"mode\":").append(Escape.json(e.mode().label()));
-        return sb.append('}').toString();
+        JsonObject o = new JsonObject(e.time());
+        Fields.of(e, o);
+        return o.close();
     }
 
-    /** One JSON Lines record; field names match the logfmt keys where both have them. */
+    /** One JSON Lines record of an attempt; field names match the logfmt keys where both have them. */
     public static String json(NetAttempt a) {
-        NetEvent e = a.event();
-        StringBuilder sb = new StringBuilder(256).append('{');
-        field(sb, "time", Escape.json(a.time().toString()));
-        field(sb, "type", Escape.json(e.hook().label));
-        field(sb, "verdict", Escape.json(e.verdict().name().toLowerCase(Locale.ROOT)));
-        if (a.reason() != null) field(sb, "reason", Escape.json(a.reason()));
-        field(sb, "blocked", Boolean.toString(e.verdict() == Verdict.BLOCKED));
-        field(sb, "blockedAt", Escape.json(e.hook().label));
-        field(sb, "ip", Escape.json(e.ip()));
-        field(sb, "port", Integer.toString(e.port()));
-        field(sb, "proto", Escape.json(e.protocolName()));
-        field(sb, "family", Escape.json(e.familyName()));
-        if (e.socket() != null) {
-            field(sb, "socketType", Escape.json(e.socket().typeName()));
-            field(sb, "errno", Integer.toString(e.socket().errno()));
+        JsonObject o = new JsonObject(a.time());
+        Fields.of(a, o);
+        return o.close();
+    }
+
+    /** A record's fields as one JSON object, {@code time} first. */
+    private static final class JsonObject implements Fields.Writer {
+        private final StringBuilder sb = new StringBuilder(320).append('{');
+
+        JsonObject(Instant time) {
+            string("time", time.toString());
         }
-        field(sb, "ipv6Mapped", Boolean.toString(e.mappedV4()));
-        if (a.domain() != null) field(sb, "domain", Escape.json(a.domain()));
-        if (e.firstBytes() != null && e.firstBytes().ech()) field(sb, "ech", "true");
-        field(sb, "pid", Integer.toString(e.process().pid()));
-        field(sb, "tid", Integer.toString(e.process().tid()));
-        field(sb, "ppid", Integer.toString(a.who().ppid()));
-        field(sb, "comm", Escape.json(e.process().comm()));
-        field(sb, "cmd", Escape.json(a.who().commandLine()));
-        array(sb, "argv", a.who().argv());
-        field(sb, "cmdSource", Escape.json(a.who().source().name().toLowerCase(Locale.ROOT)));
-        taskField(sb, a.who().task());
-        field(sb, "rule", Escape.json(a.rule()));
-        field(sb, "mode", Escape.json(a.mode().label()));
-        outageFields(sb, a.outage());
-        sb.append("\"cgroupId\":").append(Long.toUnsignedString(e.process().cgroupId()));
-        return sb.append('}').toString();
+
+        private StringBuilder name(String name) {
+            if (sb.length() > 1) sb.append(',');
+            return sb.append('"').append(name).append("\":");
+        }
+
+        @Override
+        public void string(String name, String value) {
+            name(name).append(value == null ? "null" : Escape.json(value));
+        }
+
+        @Override
+        public void number(String name, long value) {
+            name(name).append(value);
+        }
+
+        @Override
+        public void unsigned(String name, long value) {
+            name(name).append(Long.toUnsignedString(value));
+        }
+
+        @Override
+        public void bool(String name, boolean value) {
+            name(name).append(value);
+        }
+
+        @Override
+        public void strings(String name, List<String> values) {
+            name(name).append('[');
+            for (int i = 0; i < values.size(); i++) {
+                if (i > 0) sb.append(',');
+                sb.append(Escape.json(values.get(i)));
+            }
+            sb.append(']');
+        }
+
+        @Override
+        public void scriptLines(String name, List<ScriptLine> chain) {
+            Formats.scriptLines(name(name), chain);
+        }
+
+        String close() {
+            return sb.append('}').toString();
+        }
     }
 
     /**
      * An exec record for the events file (the process tree of the run).
      *
-     * @param task the task the process exec'd in, or null where there are no tasks
+     * @param who the process as of this exec: the task it exec'd in and the script line that started it, where known
      */
-    public static String json(Instant time, ExecEvent e, String task) {
+    public static String json(Instant time, ExecEvent e, ProcessTable.Attribution who) {
         StringBuilder sb = new StringBuilder(256).append('{');
         field(sb, "time", Escape.json(time.toString()));
         field(sb, "type", Escape.json("exec"));
@@ -175,7 +194,10 @@ public final class Formats {
         field(sb, "cmd", Escape.json(String.join(" ", e.argv())));
         array(sb, "argv", e.argv());
         field(sb, "argvTruncated", Boolean.toString(e.truncated()));
-        taskField(sb, task);
+        field(sb, "exe", e.exe() == null ? "null" : Escape.json(e.exe().shown()));
+        if (e.script() != null) field(sb, "script", Escape.json(e.script()));
+        taskField(sb, who.task());
+        lineField(sb, who.line());
         sb.append("\"cgroupId\":").append(Long.toUnsignedString(e.process().cgroupId()));
         return sb.append('}').toString();
     }
@@ -194,6 +216,8 @@ public final class Formats {
         array(sb, "argv", d.who().argv());
         field(sb, "cmdSource", Escape.json(d.who().source().name().toLowerCase(Locale.ROOT)));
         taskField(sb, d.who().task());
+        exeFields(sb, d.who().exe());
+        lineField(sb, d.who().line());
         field(sb, "path", Escape.json(e.path()));
         field(sb, "pathTruncated", Boolean.toString(e.pathTruncated()));
         if (e.dirfd() != ExecDeniedEvent.AT_FDCWD) field(sb, "dirfd", Integer.toString(e.dirfd()));
@@ -281,18 +305,42 @@ public final class Formats {
                     .append(",\"cpuThrottledPeriods\":").append(l.cpuThrottledPeriods()).append("},");
         }
         sb.append("\"droppedEvents\":").append(e.droppedEvents());
+        if (e.otlpDropped() != null) sb.append(",\"otlpDropped\":").append(e.otlpDropped());
         return sb.append('}').toString();
-    }
-
-    private static void outageFields(StringBuilder sb, OutageWait w) {
-        if (w == null) return;
-        field(sb, "outageStyle", Escape.json(w.style()));
-        field(sb, "waitedMs", Long.toString(w.waitedMs()));
-        field(sb, "waitEnd", Escape.json(w.end()));
     }
 
     private static void taskField(StringBuilder sb, String task) {
         if (task != null) field(sb, "task", Escape.json(task));
+    }
+
+    /** {@code "exe":"/usr/bin/curl","exeSource":"exec"}; both null when cordon could not learn the file. */
+    private static void exeFields(StringBuilder sb, Executable exe) {
+        field(sb, "exe", exe == null ? "null" : Escape.json(exe.shown()));
+        field(sb, "exeSource", exe == null ? "null" : Escape.json(exe.source().label()));
+    }
+
+    /** {@code "line":[...]} ({@link #scriptLines}), where a script line started the process. */
+    private static void lineField(StringBuilder sb, ScriptLine line) {
+        if (line == null) return;
+        sb.append("\"line\":");
+        scriptLines(sb, line.chain());
+        sb.append(',');
+    }
+
+    /**
+     * {@code [{"file":"./ci.sh","line":3},{"file":"./deploy.sh","line":9}]}: the script lines from the outermost
+     * script to the one that started the process; {@code "trap":"ERR"} from a trap's commands; line null when unknown.
+     */
+    private static void scriptLines(StringBuilder sb, List<ScriptLine> chain) {
+        sb.append('[');
+        for (int i = 0; i < chain.size(); i++) {
+            ScriptLine l = chain.get(i);
+            sb.append(i == 0 ? "{" : ",{").append("\"file\":").append(Escape.json(l.file()))
+                    .append(",\"line\":").append(l.line() > 0 ? Integer.toString(l.line()) : "null");
+            if (l.trap() != null) sb.append(",\"trap\":").append(Escape.json(l.trap()));
+            sb.append('}');
+        }
+        sb.append(']');
     }
 
     private static void array(StringBuilder sb, String name, List<String> values) {

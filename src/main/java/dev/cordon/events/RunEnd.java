@@ -10,9 +10,10 @@ import java.time.Instant;
  * @param violations    blocked and audited attempts and queries
  * @param droppedEvents records the kernel could not queue (the record is incomplete when above 0)
  * @param limits        the session's limits and what they stopped, or null when it had none
+ * @param otlpDropped   log records the OTLP export made that the collector did not confirm; null when it was off
  */
 public record RunEnd(Instant time, int exitStatus, int commandStatus, int rootPid, long durationMs, long violations,
-                     long droppedEvents, Limits limits) {
+                     long droppedEvents, Limits limits, Long otlpDropped) {
     /**
      * @param memory, cpu, pids, egressRate the limits as given (null: not limited)
      * @param oomKills          processes the kernel's OOM killer ended at the memory limit

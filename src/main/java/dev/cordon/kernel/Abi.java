@@ -13,8 +13,9 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
 /**
- * The Java mirror of bpf/cordon.h. AbiLayoutTest compares every struct and enum here with the
- * BTF of the compiled object, so a change on one side without the other fails the build.
+ * The Java mirror of bpf/cordon.h and bpf/script_lines.h. AbiLayoutTest compares every struct and
+ * enum here with the BTF of the compiled objects, so a change on one side without the other fails
+ * the build.
  */
 public final class Abi {
     private Abi() {}
@@ -25,6 +26,10 @@ public final class Abi {
     public static final int PATH_LEN = 256;
     /** CORDON_NAME_LEN: a name read from a connection's first bytes, and the name table's key. */
     public static final int NAME_LEN = 256;
+    // enum cordon_exe_flag: bits of cordon_exec_event.exe_flags
+    public static final int EXE_TRUNCATED = 1;
+    public static final int EXE_UNLINKED = 2;
+    public static final int EXE_UNREAD = 4;
 
     // enum cordon_mode
     public static final int MODE_ENFORCE = 0;
@@ -51,7 +56,8 @@ public final class Abi {
     public static final int EVENT_EXIT = 5;
     public static final int EVENT_OUTAGE_END = 6;
     public static final int EVENT_EXEC_DENIED = 7;
-    public static final int EVENT_NAME = 8;
+    public static final int EVENT_SCRIPT_LINE = 8;
+    public static final int EVENT_NAME = 9;
     // enum cordon_rule_special
     public static final int RULE_DEFAULT = 0xffffffff;
     public static final int RULE_LEARNED = 0xfffffffe;
@@ -173,7 +179,13 @@ public final class Abi {
             EVENT_HEADER.withName("hdr"),
             JAVA_INT.withName("ppid"),
             JAVA_INT.withName("args_len"),
-            sequenceLayout(ARGS_LEN, JAVA_BYTE).withName("args")).withName("cordon_exec_event");
+            sequenceLayout(ARGS_LEN, JAVA_BYTE).withName("args"),
+            JAVA_INT.withName("exe_len"),
+            JAVA_INT.withName("exe_flags"),
+            JAVA_INT.withName("script_len"),
+            JAVA_INT.withName("_pad"),
+            sequenceLayout(PATH_LEN, JAVA_BYTE).withName("exe"),
+            sequenceLayout(PATH_LEN, JAVA_BYTE).withName("script")).withName("cordon_exec_event");
 
     public static final StructLayout EXEC_DENIED_EVENT = structLayout(
             EVENT_HEADER.withName("hdr"),
@@ -240,7 +252,7 @@ public final class Abi {
             Map.entry("cordon_event_kind", ordered("CORDON_EVENT_CONNECT", EVENT_CONNECT, "CORDON_EVENT_SENDMSG", EVENT_SENDMSG,
                     "CORDON_EVENT_EXEC", EVENT_EXEC, "CORDON_EVENT_SOCKET", EVENT_SOCKET, "CORDON_EVENT_EXIT", EVENT_EXIT,
                     "CORDON_EVENT_OUTAGE_END", EVENT_OUTAGE_END, "CORDON_EVENT_EXEC_DENIED", EVENT_EXEC_DENIED,
-                    "CORDON_EVENT_NAME", EVENT_NAME)),
+                    "CORDON_EVENT_SCRIPT_LINE", EVENT_SCRIPT_LINE, "CORDON_EVENT_NAME", EVENT_NAME)),
             Map.entry("cordon_rule_special", ordered("CORDON_RULE_DEFAULT", RULE_DEFAULT, "CORDON_RULE_LEARNED", RULE_LEARNED,
                     "CORDON_RULE_RAW_SOCKET", RULE_RAW_SOCKET, "CORDON_RULE_OUTAGE_REFUSED", RULE_OUTAGE_REFUSED,
                     "CORDON_RULE_OUTAGE_DROPPED", RULE_OUTAGE_DROPPED, "CORDON_RULE_PACKET_SOCKET", RULE_PACKET_SOCKET,
@@ -252,7 +264,51 @@ public final class Abi {
             Map.entry("cordon_dns_proto", ordered("CORDON_DNS_UDP", DNS_UDP, "CORDON_DNS_TCP", DNS_TCP)),
             Map.entry("cordon_policy_layout", ordered("CORDON_POLICY_GENERATIONS", POLICY_GENERATIONS,
                     "CORDON_RULE_GENERATION_SHIFT", RULE_GENERATION_SHIFT)),
-            Map.entry("cordon_table_size", ordered("CORDON_LEARNED_MAX", LEARNED_MAX, "CORDON_NAME_SUFFIXES_MAX", NAME_SUFFIXES_MAX)));
+            Map.entry("cordon_table_size", ordered("CORDON_LEARNED_MAX", LEARNED_MAX, "CORDON_NAME_SUFFIXES_MAX", NAME_SUFFIXES_MAX)),
+            Map.entry("cordon_exe_flag", ordered("CORDON_EXE_TRUNCATED", EXE_TRUNCATED, "CORDON_EXE_UNLINKED", EXE_UNLINKED,
+                    "CORDON_EXE_UNREAD", EXE_UNREAD)));
+
+    // --- bpf/script_lines.h (script_lines.bpf.o)
+
+    /**
+     * enum cordon_script_lines_limit: bash binaries one session reads lines from; a hash bucket's
+     * entries looked at; frames of bash's call stack sent; bytes of a BASH_LINENO element kept.
+     */
+    public static final int SHELLS_MAX = 16;
+    public static final int SHELL_BUCKET_CHAIN = 32;
+    public static final int SCRIPT_FRAMES = 8;
+    public static final int SCRIPT_LINENO_LEN = 12;
+
+    public static final StructLayout SHELL_LAYOUT = structLayout(
+            JAVA_LONG.withName("probe_vaddr"),
+            JAVA_LONG.withName("line_number"),
+            JAVA_LONG.withName("running_trap"),
+            JAVA_LONG.withName("global_variables"),
+            JAVA_INT.withName("source_hash"),
+            JAVA_INT.withName("lineno_hash"),
+            JAVA_INT.withName("array_head"),
+            JAVA_INT.withName("_pad")).withName("cordon_shell_layout");
+
+    public static final StructLayout SCRIPT_FRAME = structLayout(
+            sequenceLayout(SCRIPT_LINENO_LEN, JAVA_BYTE).withName("lineno"),
+            JAVA_INT.withName("file_len"),
+            sequenceLayout(PATH_LEN, JAVA_BYTE).withName("file")).withName("cordon_script_frame");
+
+    public static final StructLayout SCRIPT_LINE_EVENT = structLayout(
+            EVENT_HEADER.withName("hdr"),
+            JAVA_INT.withName("line"),
+            JAVA_INT.withName("trap"),
+            JAVA_INT.withName("frames"),
+            JAVA_INT.withName("skipped"),
+            sequenceLayout(SCRIPT_FRAMES, SCRIPT_FRAME).withName("frame")).withName("cordon_script_line_event");
+
+    /** The structs of bpf/script_lines.h (checked against script_lines.bpf.o). */
+    public static final Map<String, StructLayout> SCRIPT_LINES_STRUCTS = byName(SHELL_LAYOUT, SCRIPT_FRAME, SCRIPT_LINE_EVENT);
+
+    /** The enums of bpf/script_lines.h. */
+    public static final Map<String, Map<String, Long>> SCRIPT_LINES_ENUMS = Map.of(
+            "cordon_script_lines_limit", ordered("CORDON_SHELLS_MAX", SHELLS_MAX, "CORDON_SHELL_BUCKET_CHAIN", SHELL_BUCKET_CHAIN,
+                    "CORDON_SCRIPT_FRAMES", SCRIPT_FRAMES, "CORDON_SCRIPT_LINENO_LEN", SCRIPT_LINENO_LEN));
 
     /** Offset of a (possibly nested) field, e.g. {@code offset(NET_EVENT, "hdr", "tgid")}. */
     public static long offset(StructLayout layout, String... path) {

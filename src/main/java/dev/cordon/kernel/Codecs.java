@@ -165,6 +165,31 @@ final class Codecs {
         public DnsServer read(MemorySegment s) { throw new UnsupportedOperationException(); }
     };
 
+    static final MapCodec<ShellBinary.Layout> SHELL_LAYOUT = new MapCodec<>() {
+        private final long probe = Abi.offset(Abi.SHELL_LAYOUT, "probe_vaddr");
+        private final long line = Abi.offset(Abi.SHELL_LAYOUT, "line_number");
+        private final long trap = Abi.offset(Abi.SHELL_LAYOUT, "running_trap");
+        private final long globals = Abi.offset(Abi.SHELL_LAYOUT, "global_variables");
+        private final long hash = Abi.offset(Abi.SHELL_LAYOUT, "source_hash");
+        private final long linenoHash = Abi.offset(Abi.SHELL_LAYOUT, "lineno_hash");
+        private final long head = Abi.offset(Abi.SHELL_LAYOUT, "array_head");
+        public long size() { return Abi.SHELL_LAYOUT.byteSize(); }
+        public void write(ShellBinary.Layout v, MemorySegment t) {
+            t.set(JAVA_LONG, probe, v.probeVaddr());
+            t.set(JAVA_LONG, line, v.lineNumber());
+            t.set(JAVA_LONG, trap, v.runningTrap());
+            t.set(JAVA_LONG, globals, v.globalVariables());
+            t.set(JAVA_INT, hash, v.sourceHash());
+            t.set(JAVA_INT, linenoHash, v.linenoHash());
+            t.set(JAVA_INT, head, v.arrayHead());
+            t.set(JAVA_INT, Abi.offset(Abi.SHELL_LAYOUT, "_pad"), 0);
+        }
+        public ShellBinary.Layout read(MemorySegment s) {
+            return new ShellBinary.Layout(s.get(JAVA_LONG, probe), s.get(JAVA_LONG, line), s.get(JAVA_LONG, trap),
+                    s.get(JAVA_LONG, globals), s.get(JAVA_INT, hash), s.get(JAVA_INT, linenoHash), s.get(JAVA_INT, head));
+        }
+    };
+
     static final MapCodec<Byte> U8 = new MapCodec<>() {
         public long size() { return 1; }
         public void write(Byte v, MemorySegment t) { t.set(JAVA_BYTE, 0, v); }

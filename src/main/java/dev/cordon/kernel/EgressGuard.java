@@ -493,6 +493,11 @@ public final class EgressGuard implements AutoCloseable {
         return object.map("events");
     }
 
+    /** A map of the session's object that another object of the session reuses (ScriptLines: ring buffer, cgroup, drop counter). */
+    BpfMap sharedMap(String name) {
+        return object.map(name);
+    }
+
     /** Events the kernel could not queue because the ring buffer was full. */
     public long droppedEvents() {
         try (Arena a = Arena.ofConfined()) {

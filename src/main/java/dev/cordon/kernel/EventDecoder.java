@@ -2,6 +2,7 @@ package dev.cordon.kernel;
 
 import dev.cordon.events.ExecDeniedEvent;
 import dev.cordon.events.ExecEvent;
+import dev.cordon.events.Executable;
 import dev.cordon.events.ExitEvent;
 import dev.cordon.events.FirstBytes;
 import dev.cordon.events.OutageEndEvent;
@@ -10,13 +11,16 @@ import dev.cordon.events.KernelEvent;
 import dev.cordon.events.NetEvent;
 import dev.cordon.events.ProcessRef;
 import dev.cordon.events.ProcessTable;
+import dev.cordon.events.ScriptLineEvent;
 import dev.cordon.events.SocketInfo;
 import dev.cordon.events.Verdict;
 
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Optional;
 
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
@@ -60,6 +64,11 @@ public final class EventDecoder {
     private static final long PPID = Abi.offset(Abi.EXEC_EVENT, "ppid");
     private static final long ARGS_LEN = Abi.offset(Abi.EXEC_EVENT, "args_len");
     private static final long ARGS = Abi.offset(Abi.EXEC_EVENT, "args");
+    private static final long EXE_LEN = Abi.offset(Abi.EXEC_EVENT, "exe_len");
+    private static final long EXE_FLAGS = Abi.offset(Abi.EXEC_EVENT, "exe_flags");
+    private static final long EXE = Abi.offset(Abi.EXEC_EVENT, "exe");
+    private static final long SCRIPT_LEN = Abi.offset(Abi.EXEC_EVENT, "script_len");
+    private static final long SCRIPT = Abi.offset(Abi.EXEC_EVENT, "script");
     private static final long DENIED_PPID = Abi.offset(Abi.EXEC_DENIED_EVENT, "ppid");
     private static final long DENIED_RET = Abi.offset(Abi.EXEC_DENIED_EVENT, "ret");
     private static final long DENIED_DIRFD = Abi.offset(Abi.EXEC_DENIED_EVENT, "dirfd");
@@ -76,6 +85,14 @@ public final class EventDecoder {
     private static final long NAME_MAPPED = Abi.offset(Abi.NAME_EVENT, "mapped_v4");
     private static final long NAME_ADDR = Abi.offset(Abi.NAME_EVENT, "addr");
     private static final long NAME = Abi.offset(Abi.NAME_EVENT, "name");
+    private static final long LINE = Abi.offset(Abi.SCRIPT_LINE_EVENT, "line");
+    private static final long TRAP = Abi.offset(Abi.SCRIPT_LINE_EVENT, "trap");
+    private static final long FRAMES = Abi.offset(Abi.SCRIPT_LINE_EVENT, "frames");
+    private static final long FRAME = Abi.offset(Abi.SCRIPT_LINE_EVENT, "frame");
+    private static final long FRAME_SIZE = Abi.SCRIPT_FRAME.byteSize();
+    private static final long FRAME_LINENO = Abi.offset(Abi.SCRIPT_FRAME, "lineno");
+    private static final long FRAME_FILE_LEN = Abi.offset(Abi.SCRIPT_FRAME, "file_len");
+    private static final long FRAME_FILE = Abi.offset(Abi.SCRIPT_FRAME, "file");
     private static final int AF_INET6 = 10, IPPROTO_TCP = 6;
 
     public static Optional<KernelEvent> decode(MemorySegment r) {
@@ -92,6 +109,8 @@ public final class EventDecoder {
                     ? Optional.empty() : Optional.of(execDenied(r));
             case Abi.EVENT_EXIT -> r.byteSize() < Abi.EXIT_EVENT.byteSize()
                     ? Optional.empty() : Optional.of(new ExitEvent(i64(r, TS), header(r), i32(r, EXIT_PPID), i32(r, EXIT_CODE)));
+            case Abi.EVENT_SCRIPT_LINE -> r.byteSize() < Abi.SCRIPT_LINE_EVENT.byteSize()
+                    ? Optional.empty() : scriptLine(r);
             case Abi.EVENT_NAME -> r.byteSize() < Abi.NAME_EVENT.byteSize()
                     ? Optional.empty() : name(r);
             case Abi.EVENT_OUTAGE_END -> r.byteSize() < Abi.OUTAGE_END_EVENT.byteSize()
@@ -177,8 +196,22 @@ public final class EventDecoder {
         byte[] raw = r.asSlice(ARGS, len).toArray(JAVA_BYTE);
         // argv exactly filling the buffer without a final NUL was cut off by the kernel copy
         boolean truncated = len == Abi.ARGS_LEN && raw[len - 1] != 0;
+        int scriptLen = Math.clamp(i32(r, SCRIPT_LEN), 0, Abi.PATH_LEN - 1);
         return new ExecEvent(r.get(JAVA_LONG_UNALIGNED.withOrder(ORDER), TS), header(r), i32(r, PPID),
-                ProcessTable.splitArgs(raw, len), truncated);
+                ProcessTable.splitArgs(raw, len), truncated, exe(r), scriptLen == 0 ? null : utf8(r, SCRIPT, scriptLen));
+    }
+
+    /** The file the exec ran, or null when the kernel could not read its path. */
+    private static Executable exe(MemorySegment r) {
+        int flags = i32(r, EXE_FLAGS);
+        int len = Math.clamp(i32(r, EXE_LEN), 0, Abi.PATH_LEN - 1);
+        if ((flags & Abi.EXE_UNREAD) != 0 || len == 0) return null;
+        String path = utf8(r, EXE, len) + ((flags & Abi.EXE_UNLINKED) != 0 ? Executable.DELETED : "");
+        return new Executable(path, Executable.Source.EXEC, (flags & Abi.EXE_TRUNCATED) != 0);
+    }
+
+    private static String utf8(MemorySegment r, long off, int len) {
+        return new String(r.asSlice(off, len).toArray(JAVA_BYTE), StandardCharsets.UTF_8);
     }
 
     /** path_len counts the NUL; a path filling the whole buffer may have been longer. */
@@ -187,6 +220,39 @@ public final class EventDecoder {
         byte[] path = r.asSlice(DENIED_PATH, Math.max(0, len - 1)).toArray(JAVA_BYTE);
         return new ExecDeniedEvent(i64(r, TS), header(r), i32(r, DENIED_PPID), -i32(r, DENIED_RET), i32(r, DENIED_DIRFD),
                 i32(r, DENIED_FLAGS), new String(path, StandardCharsets.UTF_8), len == Abi.PATH_LEN);
+    }
+
+    /** Frames innermost first: frame 0's line is the event's, frame k's is the BASH_LINENO text it keeps. */
+    private static Optional<KernelEvent> scriptLine(MemorySegment r) {
+        int n = Math.clamp(i32(r, FRAMES), 0, Abi.SCRIPT_FRAMES);
+        List<BashTraps.Frame> frames = new ArrayList<>(n);
+        for (int k = 0; k < n; k++) {
+            long at = FRAME + k * FRAME_SIZE;
+            int len = Math.clamp(i32(r, at + FRAME_FILE_LEN), 0, Abi.PATH_LEN);
+            if (len <= 1) {
+                if (k == 0) return Optional.empty(); // no file: nothing to name
+                continue; // a function from a -c string or the environment: no file of its own
+            }
+            String file = new String(r.asSlice(at + FRAME_FILE, len - 1).toArray(JAVA_BYTE), StandardCharsets.UTF_8)
+                    + (len == Abi.PATH_LEN ? "..." : "");
+            int line = k == 0 ? i32(r, LINE) : decimal(r.asSlice(at + FRAME_LINENO, Abi.SCRIPT_LINENO_LEN));
+            frames.add(new BashTraps.Frame(file, line));
+        }
+        if (frames.isEmpty()) return Optional.empty();
+        return Optional.of(new ScriptLineEvent(i64(r, TS), header(r), BashTraps.scriptLine(frames, i32(r, TRAP))));
+    }
+
+    /** A NUL-terminated decimal as bash keeps BASH_LINENO's elements; 0 if it is not one. */
+    private static int decimal(MemorySegment text) {
+        long v = 0;
+        int i = 0;
+        for (; i < text.byteSize(); i++) {
+            byte c = text.get(JAVA_BYTE, i);
+            if (c == 0) break;
+            if (c < '0' || c > '9' || v > Integer.MAX_VALUE / 10) return 0;
+            v = v * 10 + (c - '0');
+        }
+        return i == 0 || i == text.byteSize() ? 0 : (int) v;
     }
 
     private static ProcessRef header(MemorySegment r) {

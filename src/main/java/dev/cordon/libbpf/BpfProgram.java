@@ -1,6 +1,8 @@
 package dev.cordon.libbpf;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 
 /** A program of a {@link BpfObject}; valid while the object is open. */
 public final class BpfProgram {
@@ -70,6 +72,30 @@ public final class BpfProgram {
         Errors.check(link, capture, "attach " + name());
         return new BpfLink(link, name());
     }
+
+    /**
+     * Attaches as a uprobe on every process that runs {@code binary} (pid -1), at
+     * {@code fileOffset} (an offset in the file, not a virtual address), through the kernel's
+     * uprobe PMU. {@code cookie} is what the program reads with bpf_get_attach_cookie (Linux 5.15).
+     */
+    public BpfLink attachUprobe(String binary, long fileOffset, long cookie) {
+        requireLoaded();
+        try (Arena a = Arena.ofConfined()) {
+            // struct bpf_uprobe_opts { size_t sz; size_t ref_ctr_offset; __u64 bpf_cookie; bool retprobe;
+            // const char *func_name; } in libbpf 1.x: 40 bytes, func_name NULL (attach at the offset).
+            MemorySegment opts = a.allocate(UPROBE_OPTS_SIZE, 8);
+            opts.set(ValueLayout.JAVA_LONG, 0, UPROBE_OPTS_SIZE);
+            opts.set(ValueLayout.JAVA_LONG, 16, cookie);
+            MemorySegment path = a.allocateFrom(binary);
+            MemorySegment capture = LibBpf.CAPTURE.get();
+            MemorySegment link = BpfObject.call(() -> (MemorySegment) LibBpf.PROGRAM_ATTACH_UPROBE_OPTS.handle()
+                    .invokeExact(capture, prog, -1, path, fileOffset, opts));
+            Errors.check(link, capture, "attach " + name() + " as a uprobe on " + binary + "+0x" + Long.toHexString(fileOffset));
+            return new BpfLink(link, name());
+        }
+    }
+
+    private static final long UPROBE_OPTS_SIZE = 40;
 
     private void requireLoaded() {
         owner.ensureOpen();

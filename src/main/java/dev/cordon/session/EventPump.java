@@ -12,6 +12,7 @@ import dev.cordon.events.KernelEvent;
 import dev.cordon.events.NetAttempt;
 import dev.cordon.events.NetEvent;
 import dev.cordon.events.ProcessTable;
+import dev.cordon.events.ScriptLineEvent;
 import dev.cordon.kernel.Abi;
 import dev.cordon.kernel.EgressGuard;
 import dev.cordon.kernel.EventDecoder;
@@ -47,6 +48,7 @@ final class EventPump implements AutoCloseable {
     private final AtomicLong violations = new AtomicLong();
     private final String outageStyle;
     private final ExecDenials denials;
+    private final ScriptShells shells;
     /** Outage attempts still waiting, by socket cookie: reported when the socket is released. */
     private final java.util.Map<Long, java.util.List<NetAttempt>> waiting = new java.util.HashMap<>();
     /** Processes seen exiting, so a socket released after its process died reads "exited", not "closed". */
@@ -69,16 +71,17 @@ final class EventPump implements AutoCloseable {
     }
 
     /**
+     * @param rules       the guard whose policy generations name an event's rule (it changes on reload)
      * @param outageStyle the --outage-style label for outage records, or null when nothing is rehearsed
      * @param denials     what explains an exec refused with EPERM
-     */
-    /**
-     * @param rules       the guard whose policy generations name an event's rule (it changes on reload)
+     * @param shells      looks at the shell binaries the session execs, for script lines
      */
     EventPump(BpfMap events, List<EventSink> sinks, EgressGuard rules, ProcessTable processes,
-              java.util.function.Function<byte[], LearnedNames> names, String outageStyle, ExecDenials denials) {
+              java.util.function.Function<byte[], LearnedNames> names, String outageStyle, ExecDenials denials,
+              ScriptShells shells) {
         this.outageStyle = outageStyle;
         this.denials = denials;
+        this.shells = shells;
         this.sinks = sinks;
         this.processes = processes;
         this.names = names;
@@ -105,9 +108,11 @@ final class EventPump implements AutoCloseable {
         switch (e) {
             case ExecEvent x -> {
                 processes.onExec(x);
-                String task = processes.task(x.process());
-                for (EventSink s : sinks) s.exec(time, x, task);
+                ProcessTable.Attribution who = processes.lookup(x.process());
+                for (EventSink s : sinks) s.exec(time, x, who);
+                shells.exec(x, who);
             }
+            case ScriptLineEvent x -> processes.onScriptLine(x);
             case NetEvent n -> {
                 if (n.verdict().violation()) violations.incrementAndGet();
                 NetAttempt a = n.hook().firstBytes() ? firstBytes(time, n) : attempt(time, n);
@@ -125,6 +130,7 @@ final class EventPump implements AutoCloseable {
             }
             case ExitEvent x -> {
                 exited.add(x.process().pid());
+                processes.onExit(x.process().pid());
                 String task = processes.task(x.process());
                 for (EventSink s : sinks) s.exit(time, x, task);
             }

@@ -42,11 +42,20 @@ public final class GuardedCgroup implements AutoCloseable {
                 throw new CordonException("cannot create cgroup " + path + ": " + e.getMessage(), e);
             }
         }
+        try {
+            return open(path, made, ownCgroup.map(own -> root.resolve(own.replaceFirst("^/+", "")).normalize()));
+        } catch (RuntimeException e) {
+            if (made) removeQuietly(path);
+            throw e;
+        }
+    }
+
+    private static GuardedCgroup open(Path path, boolean made, Optional<Path> own) {
         if (!Files.exists(path.resolve("cgroup.procs"))) {
             throw new CordonException(path + " is a directory but not a cgroup (no cgroup.procs)");
         }
-        ownCgroup.map(own -> root.resolve(own.replaceFirst("^/+", "")).normalize()).filter(own -> own.startsWith(path)).ifPresent(own -> {
-            throw new CordonException("cordon runs inside " + path + " (its own cgroup is " + own + "), so it would guard itself and "
+        own.filter(o -> o.startsWith(path)).ifPresent(o -> {
+            throw new CordonException("cordon runs inside " + path + " (its own cgroup is " + o + "), so it would guard itself and "
                     + "its proxy would answer its own upstream queries; run cordon guard from outside the cgroup it guards "
                     + "(e.g. as its own systemd service)");
         });
@@ -54,6 +63,14 @@ public final class GuardedCgroup implements AutoCloseable {
             return new GuardedCgroup(path, Libc.openDirectory(path.toString()), made);
         } catch (Libc.ErrnoException e) {
             throw new CordonException("cannot open cgroup " + path + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static void removeQuietly(Path dir) {
+        try {
+            Files.deleteIfExists(dir);
+        } catch (IOException ignored) {
+            // best effort on an error path
         }
     }
 

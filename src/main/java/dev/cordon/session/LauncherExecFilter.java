@@ -21,7 +21,8 @@ import java.util.List;
  * one of the chain's helpers (umount, mount), is held back, and the helper's exit with it; the
  * process table still sees them, and the command's own exec comes last and names the process.
  * When that last exec fails (a binary the dropped capabilities keep from starting), the denial is
- * the command's, not setpriv's: it is named by the command line.
+ * the command's, not setpriv's: it is named by the command line, and by no executable (setpriv's
+ * would mislead; the record's path and file say what could not start).
  */
 final class LauncherExecFilter implements EventSink {
     private final EventSink next;
@@ -57,14 +58,14 @@ final class LauncherExecFilter implements EventSink {
     }
 
     @Override
-    public void exec(Instant time, ExecEvent e, String task) {
+    public void exec(Instant time, ExecEvent e, ProcessTable.Attribution who) {
         for (String h : helpers) {
             if (matches(h, e.argv(), e.truncated())) {
                 helperPids.add(e.process().pid());
                 return;
             }
         }
-        if (!isLauncherStep(e)) next.exec(time, e, task);
+        if (!isLauncherStep(e)) next.exec(time, e, who);
     }
 
     @Override
@@ -82,7 +83,7 @@ final class LauncherExecFilter implements EventSink {
         ProcessTable.Attribution who = d.who();
         // an attribution does not say whether its argv was cut off: a prefix of a step counts
         if (who.source() == ProcessTable.Source.EXEC && isLauncherStep(who.argv(), true)) {
-            who = who.withArgv(command);
+            who = who.withArgv(command).withExe(null);
             d = new ExecDenial(d.time(), d.event(), who, d.file(), d.fileCapabilities(), d.droppedByCordon(), d.unresolved());
         }
         next.execDenied(d);

@@ -3,6 +3,9 @@ package dev.cordon.session;
 import dev.cordon.events.Escape;
 import dev.cordon.events.RunEnd;
 import dev.cordon.limits.SessionLimits;
+import dev.cordon.otlp.Origin;
+import dev.cordon.otlp.OtlpExport;
+import dev.cordon.otlp.OtlpSettings;
 import dev.cordon.policy.Limits;
 import dev.cordon.report.Reports;
 import dev.cordon.report.live.RunRecorder;
@@ -12,7 +15,10 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 
-/** What a run or a guard reports at its end: the summary on stderr, --report files, GitHub's step summary. */
+/**
+ * What a run or a guard reports: the summary on stderr, --report files and GitHub's step summary at its end, and
+ * the OTLP export all along.
+ */
 final class RunReports {
     private final SessionOptions.Reporting reporting;
     private final PrintWriter err;
@@ -30,7 +36,37 @@ final class RunReports {
 
     /** Allowed attempts are worth the ring buffer only when something records them. */
     boolean recordsAllowed(Path eventsFile) {
-        return eventsFile != null || !reporting.reports().isEmpty() || stepSummary();
+        return eventsFile != null || !reporting.reports().isEmpty() || stepSummary() || reporting.otlp() != null && reporting.otlp().all();
+    }
+
+    /**
+     * Starts the OTLP export, or null when it is off: the one place a session reaches it, so that without it no
+     * OpenTelemetry class is loaded.
+     */
+    OtlpExport startOtlp(Origin origin) {
+        if (reporting.otlp() == null) return null;
+        return OtlpExport.start(reporting.otlp(), origin, line -> {
+            err.println(line);
+            err.flush();
+        });
+    }
+
+    /**
+     * Ends the export after the last event (waiting at most {@link OtlpSettings#FLUSH}) and says what did not reach
+     * the collector. @return log records not delivered, for the run-end record; null when export is off
+     */
+    Long finishOtlp(OtlpExport otlp) {
+        if (otlp == null) return null;
+        OtlpExport.Delivery d = otlp.finish();
+        String where = reporting.otlp().shown();
+        String counters = d.metricsDelivered() ? "" : " and the last counters";
+        if (d.undelivered() > 0) {
+            err.println("cordon: otlp: " + d.undelivered() + " of " + d.records() + " log record(s)" + counters + " not delivered to "
+                    + where + " (" + d.problem() + ")");
+        } else if (!d.metricsDelivered()) {
+            err.println("cordon: otlp: the last counters did not reach " + where);
+        }
+        return d.undelivered();
     }
 
     static boolean stepSummary() {

@@ -17,6 +17,8 @@ import dev.cordon.limits.LimitsException;
 import dev.cordon.limits.Placement;
 import dev.cordon.limits.Placements;
 import dev.cordon.limits.SessionLimits;
+import dev.cordon.otlp.Origin;
+import dev.cordon.otlp.OtlpExport;
 import dev.cordon.sys.Capabilities;
 import dev.cordon.sys.MountTable;
 import dev.cordon.sys.Capability;
@@ -121,12 +123,19 @@ public final class Session {
             RunReports reports = new RunReports(options.report(), err);
             RunRecorder recorder = reports.recorder();
             if (recorder != null) sinkList.add(recorder);
+            OtlpExport otlp = reports.startOtlp(new Origin(name, null, cordonVersion(), Origin.kernelHostName()));
+            if (otlp != null) {
+                sinkList.add(otlp);
+                cleanup.push(otlp);
+            }
             FanOut sinks = new FanOut(sinkList);
 
             Guard guard = Guard.attach(new Guard.Settings(options.policy(), options.mode(), options.dns(), options.allowRawSockets(),
                             options.outage(), options.limits().egressRate() == null ? 0 : options.limits().egressRate().bytesPerSecond(),
                             reports.recordsAllowed(options.eventsFile())), cgroup.fd(), crash.pinDir(), processes, sinks,
                     List.of(new LauncherExecFilter(sinks, chain, options.command())), new ExecDenials(droppedCaps),
+                    (kernel, pins) -> options.report().scriptLines() ? ScriptShells.start(kernel, pins, options.command(), err)
+                            : ScriptShells.off(),
                     "not running the command");
             cleanup.push(guard);
             guard.firstBytesWarning().ifPresent(w -> err.println("cordon: " + Escape.visible(w)));
@@ -156,6 +165,7 @@ public final class Session {
             if (dropped > 0) err.println("cordon: " + dropped + " event(s) dropped because the ring buffer was full");
             guard.drain(); // outage waits settled, every kernel event delivered, before the run's last record
             if (guard.dns() != null) reportDnsTrouble(guard.dns());
+            Long otlpDropped = reports.finishOtlp(otlp);
             long violations = guard.violations();
             int exitStatus = options.report().failOnViolation() && violations > 0 ? SessionOptions.EXIT_VIOLATION : status;
             if (exitStatus != status) {
@@ -165,7 +175,7 @@ public final class Session {
             for (String line : limits.describe(limited)) err.println("cordon: " + line);
             Instant ended = Instant.now();
             sinks.runEnded(new RunEnd(ended, exitStatus, status, (int) child.pid(), Duration.between(started, ended).toMillis(),
-                    violations, dropped, RunReports.limits(options.limits(), limited)));
+                    violations, dropped, RunReports.limits(options.limits(), limited), otlpDropped));
             StartupTrace.mark("pump closed");
             if (recorder != null) reports.write(recorder.model());
             StartupTrace.mark("reported");

@@ -95,7 +95,7 @@ final class DnsFuzzCase {
         LearnKernel kernel = new LearnKernel();
         LearnedAddresses learned = new LearnedAddresses(kernel, LearnedAddresses.Ttl.DEFAULT, 64);
         ProcessTable processes = new ProcessTable(8);
-        processes.onExec(new ExecEvent(1, new ProcessRef(PID, PID, "dig", 1), 1, List.of("dig", "x"), false));
+        processes.onExec(new ExecEvent(1, new ProcessRef(PID, PID, "dig", 1), 1, List.of("dig", "x"), false, null, null));
         Events sink = new Events();
         QueryHandler handler = new QueryHandler(policy, mode, blocked, upstream, learned,
                 (port, txid, t) -> Optional.of(new ProcessRef(PID, PID + 1, "dig", 1)), processes, sink,

@@ -159,7 +159,7 @@ class QueryHandlerTest {
         sink = new RecordingSink();
         learned = new LearnedAddresses(kernel, LearnedAddresses.Ttl.DEFAULT, 1024);
         processes = new ProcessTable(64);
-        processes.onExec(new ExecEvent(1, new ProcessRef(PID, PID, "curl", 99), 1, List.of("curl", "-sS", "github.com"), false));
+        processes.onExec(new ExecEvent(1, new ProcessRef(PID, PID, "curl", 99), 1, List.of("curl", "-sS", "github.com"), false, null, null));
         counters = new DnsCounters();
         ownerQueries = new ArrayList<>();
         ownerKnown = true;

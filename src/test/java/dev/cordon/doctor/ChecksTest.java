@@ -80,7 +80,7 @@ class ChecksTest {
     @Test
     void aFeatureWhoseProbesAllLoadIsOkAndAMissingOneNamesItsMainlineVersion() {
         FakeProbes probes = new FakeProbes();
-        assertThat(Checks.feature(KernelFeatures.RUN, probes)).isEqualTo(Verdict.ok("this kernel has all 6 features cordon run needs "
+        assertThat(Checks.feature(KernelFeatures.RUN, probes)).isEqualTo(Verdict.ok("this kernel has all 7 features cordon run needs "
                 + "(mainline 5.8+ has them)"));
         probes.probeFailures.put("probe_sock_release", "Invalid argument");
         Verdict outage = Checks.feature(KernelFeatures.OUTAGE, probes);

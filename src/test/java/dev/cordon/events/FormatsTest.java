@@ -19,6 +19,9 @@ class FormatsTest {
     private static final List<String> EVIL_ARGV = List.of("sh", "-c",
             "printf '\u001b[31mpwned\u001b[0m'\nWARN CONNECT BLOCKED fake=\"1\"");
 
+    /** A file name may hold anything but '/' and NUL: an escape, a line break, a forged field. */
+    private static final String EVIL_EXE = "/tmp/x\u001b[31m\nWARN CONNECT BLOCKED exe=\"/usr/bin/true\"";
+
     private static byte[] b(int... v) {
         byte[] out = new byte[v.length];
         for (int i = 0; i < v.length; i++) out[i] = (byte) v[i];
@@ -29,21 +32,23 @@ class FormatsTest {
         NetEvent e = new NetEvent(1_000L, new ProcessRef(4242, 4243, "curl", 777L), Hook.CONNECT, Verdict.BLOCKED, 0,
                 false, NetEvent.IPPROTO_TCP, 8080, false, b(127, 0, 0, 2));
         var who = new ProcessTable.Attribution(4242, 4200, List.of("curl", "-sS", "http://127.0.0.2:8080/"),
-                ProcessTable.Source.EXEC);
+                ProcessTable.Source.EXEC, null, new Executable("/usr/bin/curl", Executable.Source.EXEC, false));
         return new NetAttempt(T, e, who, "127.0.0.2/32", Mode.ENFORCE);
     }
 
     private static NetAttempt auditedSendmsgFromEvilCommand() {
         NetEvent e = new NetEvent(2_000L, new ProcessRef(31337, 31338, "sh\u001b[2J", -1L), Hook.SENDMSG,
                 Verdict.AUDITED, 0xffffffff, false, NetEvent.IPPROTO_UDP, 9999, false, b(203, 0, 113, 9));
-        var who = new ProcessTable.Attribution(31337, 1, EVIL_ARGV, ProcessTable.Source.PROC);
+        var who = new ProcessTable.Attribution(31337, 1, EVIL_ARGV, ProcessTable.Source.PROC, null,
+                new Executable(EVIL_EXE, Executable.Source.PROC, false));
         return new NetAttempt(T, e, who, "default:deny", Mode.AUDIT);
     }
 
     private static NetAttempt mappedConnect() {
         NetEvent e = new NetEvent(3_000L, new ProcessRef(500, 501, "python3", 9L), Hook.CONNECT, Verdict.BLOCKED, 1,
                 true, NetEvent.IPPROTO_TCP, 443, true, b(10, 1, 2, 3));
-        var who = new ProcessTable.Attribution(500, 499, List.of("python3", "fetch.py"), ProcessTable.Source.EXEC);
+        var who = new ProcessTable.Attribution(500, 499, List.of("python3", "fetch.py"), ProcessTable.Source.EXEC, null,
+                new Executable("/usr/lib/very/long/path/python3.11", Executable.Source.EXEC, true));
         return new NetAttempt(T, e, who, "10.0.0.0/8", Mode.ENFORCE);
     }
 
@@ -67,7 +72,7 @@ class FormatsTest {
     void blockedConnectLine() {
         assertThat(Formats.logfmt(blockedConnect())).isEqualTo(
                 "WARN CONNECT BLOCKED blocked=true blockedAt=connect ip=127.0.0.2 port=8080 proto=tcp pid=4242 "
-                        + "cmd=\"curl -sS http://127.0.0.2:8080/\" rule=127.0.0.2/32 mode=enforce");
+                        + "cmd=\"curl -sS http://127.0.0.2:8080/\" exe=/usr/bin/curl rule=127.0.0.2/32 mode=enforce");
     }
 
     @Test
@@ -76,6 +81,7 @@ class FormatsTest {
         assertThat(line).isEqualTo(
                 "WARN SENDMSG AUDIT blocked=false blockedAt=sendmsg ip=203.0.113.9 port=9999 proto=udp pid=31337 "
                         + "cmd=\"sh -c printf '\\x1b[31mpwned\\x1b[0m'\\nWARN CONNECT BLOCKED fake=\\\"1\\\"\" "
+                        + "exe=\"/tmp/x\\x1b[31m\\nWARN CONNECT BLOCKED exe=\\\"/usr/bin/true\\\"\" "
                         + "rule=default:deny mode=audit");
         assertThat(line).doesNotContain("\n", "\r", "\u001b");
     }
@@ -84,7 +90,7 @@ class FormatsTest {
     void mappedConnectLineSaysSo() {
         assertThat(Formats.logfmt(mappedConnect())).isEqualTo(
                 "WARN CONNECT BLOCKED blocked=true blockedAt=connect ip=10.1.2.3 port=443 proto=tcp ipv6Mapped=true "
-                        + "pid=500 cmd=\"python3 fetch.py\" rule=10.0.0.0/8 mode=enforce");
+                        + "pid=500 cmd=\"python3 fetch.py\" exe=.../usr/lib/very/long/path/python3.11 rule=10.0.0.0/8 mode=enforce");
     }
 
     @Test
@@ -159,7 +165,8 @@ class FormatsTest {
                 + "\"blocked\":true,\"blockedAt\":\"connect\",\"ip\":\"127.0.0.2\",\"port\":8080,\"proto\":\"tcp\","
                 + "\"family\":\"ipv4\",\"ipv6Mapped\":false,\"pid\":4242,\"tid\":4243,\"ppid\":4200,\"comm\":\"curl\","
                 + "\"cmd\":\"curl -sS http://127.0.0.2:8080/\",\"argv\":[\"curl\",\"-sS\",\"http://127.0.0.2:8080/\"],"
-                + "\"cmdSource\":\"exec\",\"rule\":\"127.0.0.2/32\",\"mode\":\"enforce\",\"cgroupId\":777}");
+                + "\"cmdSource\":\"exec\",\"exe\":\"/usr/bin/curl\",\"exeSource\":\"exec\","
+                + "\"rule\":\"127.0.0.2/32\",\"mode\":\"enforce\",\"cgroupId\":777}");
         Map<String, Object> o = Json.parseObject(json);
         assertThat(o).containsEntry("port", BigInteger.valueOf(8080)).containsEntry("blocked", true)
                 .containsEntry("argv", List.of("curl", "-sS", "http://127.0.0.2:8080/"));
@@ -174,12 +181,14 @@ class FormatsTest {
                 + "\"comm\":\"sh\\u001b[2J\","
                 + "\"cmd\":\"sh -c printf '\\u001b[31mpwned\\u001b[0m'\\nWARN CONNECT BLOCKED fake=\\\"1\\\"\","
                 + "\"argv\":[\"sh\",\"-c\",\"printf '\\u001b[31mpwned\\u001b[0m'\\nWARN CONNECT BLOCKED fake=\\\"1\\\"\"],"
-                + "\"cmdSource\":\"proc\",\"rule\":\"default:deny\",\"mode\":\"audit\",\"cgroupId\":18446744073709551615}");
+                + "\"cmdSource\":\"proc\",\"exe\":\"/tmp/x\\u001b[31m\\nWARN CONNECT BLOCKED exe=\\\"/usr/bin/true\\\"\","
+                + "\"exeSource\":\"proc\",\"rule\":\"default:deny\",\"mode\":\"audit\",\"cgroupId\":18446744073709551615}");
         assertThat(json).doesNotContain("\n", "\u001b");
         Map<String, Object> o = Json.parseObject(json);
         assertThat(o.get("argv")).isEqualTo(EVIL_ARGV);
         assertThat(o.get("cmd")).isEqualTo(String.join(" ", EVIL_ARGV));
         assertThat(o.get("comm")).isEqualTo("sh\u001b[2J");
+        assertThat(o.get("exe")).isEqualTo(EVIL_EXE);
         assertThat(o.get("cgroupId")).isEqualTo(new BigInteger("18446744073709551615"));
     }
 
@@ -189,7 +198,8 @@ class FormatsTest {
                 + "\"verdict\":\"blocked\",\"blocked\":true,\"blockedAt\":\"connect\",\"ip\":\"10.1.2.3\",\"port\":443,"
                 + "\"proto\":\"tcp\",\"family\":\"ipv4\",\"ipv6Mapped\":true,\"pid\":500,\"tid\":501,\"ppid\":499,"
                 + "\"comm\":\"python3\",\"cmd\":\"python3 fetch.py\",\"argv\":[\"python3\",\"fetch.py\"],"
-                + "\"cmdSource\":\"exec\",\"rule\":\"10.0.0.0/8\",\"mode\":\"enforce\",\"cgroupId\":9}");
+                + "\"cmdSource\":\"exec\",\"exe\":\".../usr/lib/very/long/path/python3.11\",\"exeSource\":\"exec\","
+                + "\"rule\":\"10.0.0.0/8\",\"mode\":\"enforce\",\"cgroupId\":9}");
     }
 
     @Test
@@ -198,7 +208,8 @@ class FormatsTest {
                 + "\"verdict\":\"blocked\",\"blocked\":true,\"blockedAt\":\"connect\",\"ip\":\"2001:db8::1\",\"port\":80,"
                 + "\"proto\":\"tcp\",\"family\":\"ipv6\",\"ipv6Mapped\":false,\"pid\":600,\"tid\":600,\"ppid\":0,"
                 + "\"comm\":\"wget\",\"cmd\":\"wget\",\"argv\":[\"wget\"],"
-                + "\"cmdSource\":\"comm\",\"rule\":\"2001:db8::/32\",\"mode\":\"enforce\",\"cgroupId\":10}");
+                + "\"cmdSource\":\"comm\",\"exe\":null,\"exeSource\":null,\"rule\":\"2001:db8::/32\",\"mode\":\"enforce\","
+                + "\"cgroupId\":10}");
     }
 
     @Test
@@ -215,18 +226,22 @@ class FormatsTest {
 
     @Test
     void execRecord() {
-        ExecEvent e = new ExecEvent(42L, new ProcessRef(77, 77, "sh", 5L), 76, EVIL_ARGV, true);
-        String json = Formats.json(T, e, null);
+        ExecEvent e = new ExecEvent(42L, new ProcessRef(77, 77, "sh", 5L), 76, EVIL_ARGV, true,
+                new Executable("/usr/bin/dash", Executable.Source.EXEC, false), EVIL_EXE);
+        String json = Formats.json(T, e, new ProcessTable.Attribution(77, 76, EVIL_ARGV, ProcessTable.Source.EXEC));
         assertThat(json).isEqualTo("{\"time\":\"2025-01-02T03:04:05.123456789Z\",\"type\":\"exec\",\"pid\":77,\"ppid\":76,"
                 + "\"comm\":\"sh\",\"cmd\":\"sh -c printf '\\u001b[31mpwned\\u001b[0m'\\nWARN CONNECT BLOCKED fake=\\\"1\\\"\","
                 + "\"argv\":[\"sh\",\"-c\",\"printf '\\u001b[31mpwned\\u001b[0m'\\nWARN CONNECT BLOCKED fake=\\\"1\\\"\"],"
-                + "\"argvTruncated\":true,\"cgroupId\":5}");
-        assertThat(Json.parseObject(json)).containsEntry("argv", EVIL_ARGV).containsEntry("argvTruncated", true);
+                + "\"argvTruncated\":true,\"exe\":\"/usr/bin/dash\","
+                + "\"script\":\"/tmp/x\\u001b[31m\\nWARN CONNECT BLOCKED exe=\\\"/usr/bin/true\\\"\",\"cgroupId\":5}");
+        assertThat(Json.parseObject(json)).containsEntry("argv", EVIL_ARGV).containsEntry("argvTruncated", true)
+                .containsEntry("exe", "/usr/bin/dash").containsEntry("script", EVIL_EXE);
     }
 
     @Test
     void execRecordWithNoArgv() {
-        ExecEvent e = new ExecEvent(42L, new ProcessRef(78, 78, "kworker", 5L), 2, List.of(), false);
-        assertThat(Json.parseObject(Formats.json(T, e, null))).containsEntry("argv", List.of()).containsEntry("cmd", "");
+        ExecEvent e = new ExecEvent(42L, new ProcessRef(78, 78, "kworker", 5L), 2, List.of(), false, null, null);
+        Map<String, Object> o = Json.parseObject(Formats.json(T, e, new ProcessTable.Attribution(78, 2, List.of("kworker"), ProcessTable.Source.EXEC)));
+        assertThat(o).containsEntry("argv", List.of()).containsEntry("cmd", "").containsEntry("exe", null).doesNotContainKey("script");
     }
 }

@@ -26,7 +26,7 @@ class ViolationLogTest {
         ViolationLog log = new ViolationLog(new PrintWriter(out), 10, 100);
         for (int i = 0; i < 10_000; i++) log.dns(blocked("n" + i + ".flood.test.", "flood.test"));
         for (int i = 0; i < 3; i++) log.dns(blocked("github.com.", "github.com"));
-        log.runEnded(new RunEnd(Instant.EPOCH, 0, 0, 7, 1, 10_003, 0, null));
+        log.runEnded(new RunEnd(Instant.EPOCH, 0, 0, 7, 1, 10_003, 0, null, null));
         List<String> lines = out.toString().lines().toList();
         assertThat(lines).filteredOn(l -> l.startsWith("WARN DNS BLOCKED") && l.contains("rule=flood.test")).hasSize(100);
         assertThat(lines).filteredOn(l -> l.contains("rule=github.com")).hasSize(3);

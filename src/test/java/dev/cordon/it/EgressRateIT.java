@@ -70,4 +70,19 @@ class EgressRateIT {
         assertThat(r.exitCode()).as("%s", r).isZero();
         assertThat(received(r.stdout(), true)).as("UDP received under --egress-rate 2MB/s (16 Mbit/s)").isBetween(13.6e6, 18.4e6);
     }
+
+    @Test
+    void aGuardCapsWhatRunsInItsCgroup() throws IOException {
+        NetnsTestHost h = hostWithIperf();
+        TestCgroup cg = kernel.closeAfter(TestCgroup.create(kernel.cgroupRoot()));
+        CgroupShell shell = cg.shell(cg.path(), kernel.dir());
+        CordonProcess guard = kernel.start("guard", "--cgroup", cg.path().toString(), "--no-dns-proxy", "--egress-rate", "20Mbit");
+        Await.require(Duration.ofSeconds(30), "the guard", () -> guard.stderrSoFar().contains("cordon: guarding ") || !guard.isAlive(),
+                guard::toString);
+        CgroupShell.Done capped = shell.run(String.join(" ", iperf(h)), Duration.ofSeconds(40));
+        assertThat(capped.status()).as(capped.output()).isZero();
+        assertThat(received(capped.output(), false)).as("TCP from a guarded cgroup under --egress-rate 20Mbit").isBetween(17e6, 23e6);
+        guard.signal("TERM");
+        assertThat(guard.await(Duration.ofSeconds(30)).exitCode()).isZero();
+    }
 }

@@ -52,7 +52,7 @@ class GuardIT {
     }
 
     @Test
-    void guardsARunningShellReloadsWithNoGapAndDetachesLeavingItRunning() throws IOException {
+    void guardsARunningShellReloadsWithNoGapAndDetachesLeavingItRunning() throws IOException, InterruptedException {
         Path dir = kernel.dir();
         LoopbackWeb denied = web("127.0.0.2"), flips = web("127.0.0.3");
         TestCgroup cg = cgroup();
@@ -60,7 +60,9 @@ class GuardIT {
         assertThat(shell.run(curl(denied), CMD).output()).as("before the guard, nothing is denied").doesNotContain("Failed to connect");
         Path policy = Files.writeString(dir.resolve("policy.yaml"), "version: 1\ndeny:\n  cidrs: [127.0.0.2/32]\n");
 
-        CordonProcess guard = kernel.start("guard", "--cgroup", cg.path().toString(), "--policy", policy.toString(), "--no-dns-proxy");
+        Path events = dir.resolve("events.jsonl");
+        CordonProcess guard = kernel.start("guard", "--cgroup", cg.path().toString(), "--policy", policy.toString(), "--no-dns-proxy",
+                "--events", events.toString());
         awaitGuarding(guard);
         assertThat(guard.stderrSoFar()).contains("cordon: guarding " + cg.path() + ": 1 process(es) inside");
         assertThat(attachedTo(cg.path())).as("programs attached to the guarded cgroup").isNotEmpty();
@@ -77,11 +79,22 @@ class GuardIT {
         // A client connects to both, without pause, while the policy is swapped: 127.0.0.2 is denied
         // by both policies, so a single connect getting through would be a moment with neither.
         Path log = dir.resolve("flip.log"), stop = dir.resolve("flip.stop");
-        shell.run(python(FLIP_LOOP, denied, flips, log, stop) + " &", CMD);
+        TcpListener deniedPort = kernel.tcp("127.0.0.2"), flipsPort = kernel.tcp("127.0.0.3"); // accept at once, never stall the loop
+        shell.run(python(FLIP_LOOP, deniedPort, flipsPort, log, stop) + " &", CMD);
         Await.require(WAIT, "the loop's first allowed connects to 127.0.0.3", () -> read(log).contains("127.0.0.3 ok"), () -> read(log));
-        Files.writeString(policy, "version: 1\ndeny:\n  cidrs: [127.0.0.2/32, 127.0.0.3/32]\n");
+        GuardMaps maps = GuardMaps.of(cg.path());
+        assertThat(maps.generation()).isZero();
+        assertThat(maps.rulesV4(0)).contains("127.0.0.2/32").doesNotContain("127.0.0.3/32");
+        // Thousands of rules: filling a trie takes a while, and the one in force must not be touched meanwhile.
+        StringBuilder many = new StringBuilder("version: 1\ndeny:\n  cidrs:\n");
+        for (int i = 0; i < 20_000; i++) many.append("    - 10.").append(i >> 8).append('.').append(i & 0xff).append(".1/32\n");
+        Files.writeString(policy, many.append("    - 127.0.0.2/32\n    - 127.0.0.3/32\n"));
         guard.signal("HUP");
         Await.require(WAIT, "the reload", () -> guard.stderrSoFar().contains("cordon: reloaded " + policy), guard::toString);
+        assertThat(maps.generation()).as("one flip to the generation the reload filled").isEqualTo(1);
+        assertThat(maps.rulesV4(1)).contains("127.0.0.2/32", "127.0.0.3/32", "10.0.0.1/32", "10.78.31.1/32");
+        assertThat(maps.rulesV4(0)).as("the generation that was in force was never written")
+                .contains("127.0.0.2/32").doesNotContain("127.0.0.3/32", "10.0.0.1/32");
         Await.require(WAIT, "the loop to see 127.0.0.3 denied", () -> read(log).contains("127.0.0.3 err1"), () -> read(log));
         Files.createFile(stop);
         shell.run("wait", CMD);
@@ -94,10 +107,20 @@ class GuardIT {
         assertThat(flipped.subList(firstDenied, flipped.size())).as("denied from the flip on, never allowed again")
                 .allMatch(l -> l.equals("127.0.0.3 err1"));
 
+        Files.writeString(policy, "version: 1\ndeny:\n  cidrs: [127.0.0.0/33]\n");
+        guard.signal("HUP");
+        Await.require(WAIT, "the refused reload", () -> guard.stderrSoFar().contains("the policy in force stays"), guard::toString);
+        assertThat(maps.generation()).as("a refused reload flips nothing").isEqualTo(1);
+        assertThat(shell.run(curl(flips), CMD).status()).as("a file with errors keeps the policy in force").isEqualTo(7);
+        assertThat(shell.run(curl(denied), CMD).status()).isEqualTo(7);
+
         guard.signal("TERM");
         CordonResult r = guard.await(WAIT);
         assertThat(r.exitCode()).as("%s", r).isZero();
         assertThat(r.stderr()).contains("detached from " + cg.path() + ", 1 process(es) left running there as they were");
+        List<java.util.Map<String, String>> reloads = JsonLines.ofType(JsonLines.read(events), "policy-reload");
+        assertThat(reloads).extracting(m -> m.get("applied")).containsExactly("true", "false");
+        assertThat(reloads.get(1).get("problems")).contains("127.0.0.0/33");
         assertThat(attachedTo(cg.path())).as("no program left attached").isEmpty();
         assertThat(shell.alive()).as("the shell survives the guard").isTrue();
         assertThat(shell.run(curl(denied), CMD).status()).as("and is unguarded again").isZero();
@@ -194,6 +217,10 @@ class GuardIT {
         heir.signal("KILL");
         assertThat(heir.await(WAIT).exitCode()).isEqualTo(137);
 
+        CordonResult dry = kernel.run("gc", "--dry-run");
+        assertThat(dry.stdout()).as("%s", dry).contains("its cordon guard (pid " + heir.pid() + ") is gone",
+                "(releasing " + cg.path() + ": what runs there is left running, unguarded)");
+        assertThat(dry.stdout()).doesNotContain("kill ");
         CordonResult release = kernel.run("guard", "--release", cg.path().toString());
         assertThat(release.exitCode()).as("%s", release).isZero();
         assertThat(release.stdout()).contains("released " + cg.path());
@@ -264,9 +291,9 @@ class GuardIT {
                             s.close()
             """;
 
-    private static String python(String script, LoopbackWeb a, LoopbackWeb b, Path log, Path stop) throws IOException {
+    private static String python(String script, TcpListener a, TcpListener b, Path log, Path stop) throws IOException {
         Path file = Files.writeString(kernel.dir().resolve("flip.py"), script);
-        return "python3 " + file + " " + a.ip() + " " + a.port() + " " + b.ip() + " " + b.port() + " " + log + " " + stop;
+        return "python3 " + file + " " + a.host() + " " + a.port() + " " + b.host() + " " + b.port() + " " + log + " " + stop;
     }
 
     private static String read(Path file) {

@@ -42,6 +42,7 @@ final class GuardedRun {
     private final List<String> options = new ArrayList<>();
     private String resolvConf = "nameserver 127.0.0.53\n";
     private Duration timeout = Duration.ofSeconds(60);
+    private final Map<String, String> env = new LinkedHashMap<>();
 
     /**
      * guard.sh inspects the guard from inside (bpftool needs CAP_SYS_ADMIN) and bind-mounts a test
@@ -70,6 +71,12 @@ final class GuardedRun {
     /** The /etc/resolv.conf the command sees (default: nameserver 127.0.0.53, a loopback address nothing serves). */
     GuardedRun resolvConf(String content) {
         this.resolvConf = content;
+        return this;
+    }
+
+    /** An environment variable for cordon (and so for the command too). */
+    GuardedRun env(String name, String value) {
+        env.put(name, value);
         return this;
     }
 
@@ -125,6 +132,7 @@ final class GuardedRun {
                 .redirectOutput(out.toFile()).redirectError(err.toFile());
         pb.environment().put("PATH", Host.PATH);
         pb.environment().put("JAVA_HOME", Host.JDK.toString());
+        pb.environment().putAll(env);
         long start = System.nanoTime();
         Process p = pb.start();
         boolean finished;

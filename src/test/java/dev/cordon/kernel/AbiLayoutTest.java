@@ -37,9 +37,13 @@ class AbiLayoutTest {
 
     /** The object Maven built in generate-resources; missing is a failure, never a skip. */
     static Path bpfObject() {
-        URL url = Abi.class.getResource("cordon.bpf.o");
+        return bpfObject("cordon.bpf.o");
+    }
+
+    static Path bpfObject(String name) {
+        URL url = Abi.class.getResource(name);
         if (url == null) {
-            fail("dev/cordon/kernel/cordon.bpf.o is not on the test classpath: bpf/build.sh did not run or failed "
+            fail("dev/cordon/kernel/" + name + " is not on the test classpath: bpf/build.sh did not run or failed "
                     + "(it runs in Maven's generate-resources phase; check clang and libbpf-dev, or run bin/setup)");
         }
         try {
@@ -56,9 +60,17 @@ class AbiLayoutTest {
         return btf;
     }
 
+    private static Btf scriptLinesBtf;
+
+    static synchronized Btf scriptLinesBtf() {
+        if (scriptLinesBtf == null) scriptLinesBtf = Btf.parseElf(bpfObject("script_lines.bpf.o"));
+        return scriptLinesBtf;
+    }
+
     @AfterAll
     static void close() {
         if (btf != null) btf.close();
+        if (scriptLinesBtf != null) scriptLinesBtf.close();
     }
 
     private static Btf.Struct cStruct(String name) {
@@ -80,7 +92,7 @@ class AbiLayoutTest {
         assertThat(Abi.STRUCTS).containsKeys("cordon_config", "cordon_lpm_v4", "cordon_lpm_v6", "cordon_rule", "cordon_port_range",
                 "cordon_event_header", "cordon_net_event", "cordon_exec_event");
         assertThat(Abi.ENUMS).containsKeys("cordon_mode", "cordon_action", "cordon_verdict", "cordon_event_kind",
-                "cordon_rule_special");
+                "cordon_rule_special", "cordon_exe_flag");
         for (String s : Abi.STRUCTS.keySet()) assertThat(cStruct(s).members()).as(s).isNotEmpty();
         for (String e : Abi.ENUMS.keySet()) assertThat(btf().enumValues(e)).as(e).get().asInstanceOf(
                 org.assertj.core.api.InstanceOfAssertFactories.MAP).isNotEmpty();
@@ -93,7 +105,16 @@ class AbiLayoutTest {
         assertThat(btf().enumValues("cordon_action")).get()
                 .asInstanceOf(org.assertj.core.api.InstanceOfAssertFactories.map(String.class, Long.class))
                 .containsEntry("CORDON_ACTION_NONE", 2L);
-        assertThat(cStruct("cordon_exec_event").size()).isEqualTo(568);
+        // header (48), ppid and args_len, CORDON_ARGS_LEN (512), four 32-bit words, exe and script of CORDON_PATH_LEN each
+        assertThat(cStruct("cordon_exec_event").size()).isEqualTo(48 + 8 + 512 + 16 + 2 * 256)
+                .isEqualTo(48 + 8 + Abi.ARGS_LEN + 16 + 2 * Abi.PATH_LEN);
+        assertThat(cStruct("cordon_exec_event").members()).extracting(Btf.Member::name).containsExactly(
+                "hdr", "ppid", "args_len", "args", "exe_len", "exe_flags", "script_len", "_pad", "exe", "script");
+        assertThat(cStruct("cordon_exec_event").members().get(8)).isEqualTo(new Btf.Member("exe", 584, 256));
+        assertThat(btf().enumValues("cordon_exe_flag")).get()
+                .asInstanceOf(org.assertj.core.api.InstanceOfAssertFactories.map(String.class, Long.class))
+                .containsExactly(java.util.Map.entry("CORDON_EXE_TRUNCATED", 1L), java.util.Map.entry("CORDON_EXE_UNLINKED", 2L),
+                        java.util.Map.entry("CORDON_EXE_UNREAD", 4L));
         // header (48), six 32-bit words, CORDON_PATH_LEN (256) bytes: Abi.PATH_LEN must match the header's array
         assertThat(cStruct("cordon_exec_denied_event").size()).isEqualTo(48 + 24 + 256).isEqualTo(48 + 24 + Abi.PATH_LEN);
         assertThat(cStruct("cordon_net_event").members()).extracting(Btf.Member::name).containsExactly(
@@ -106,6 +127,35 @@ class AbiLayoutTest {
         assertThat(cStruct("cordon_name_event").size()).isEqualTo(48 + 40 + 256).isEqualTo(48 + 40 + Abi.NAME_LEN);
         assertThat(cStruct("cordon_name_key").size()).isEqualTo(4 + Abi.NAME_LEN);
         assertThat(cStruct("cordon_name_rule").size()).isEqualTo(32);
+    }
+
+    @Test
+    void theScriptLinesObjectMatchesItsMirrorAndSharesTheEventKinds() {
+        Map<String, Map<String, Long>> enums = new LinkedHashMap<>(Abi.SCRIPT_LINES_ENUMS);
+        enums.put("cordon_event_kind", Abi.ENUMS.get("cordon_event_kind")); // its events go into the session's ring buffer
+        Map<String, java.lang.foreign.StructLayout> structs = new LinkedHashMap<>(Abi.SCRIPT_LINES_STRUCTS);
+        structs.put("cordon_event_header", Abi.EVENT_HEADER);
+        assertThat(AbiDiff.diffAll(scriptLinesBtf(), structs, enums))
+                .as("bpf/script_lines.h and dev.cordon.kernel.Abi disagree; fix the side that is wrong")
+                .isEmpty();
+        // spot sizes from the header: four u64 and four u32; a frame is 12 bytes of BASH_LINENO, a u32, CORDON_PATH_LEN
+        // bytes; the event the header (48), four 32-bit words and CORDON_SCRIPT_FRAMES frames
+        assertThat(scriptLinesBtf().struct("cordon_shell_layout").orElseThrow().size()).isEqualTo(48);
+        assertThat(scriptLinesBtf().struct("cordon_script_frame").orElseThrow().size()).isEqualTo(12 + 4 + 256);
+        assertThat(scriptLinesBtf().struct("cordon_script_line_event").orElseThrow().size()).isEqualTo(48 + 16 + 8 * 272)
+                .isEqualTo(48 + 16 + Abi.SCRIPT_FRAMES * (Abi.SCRIPT_LINENO_LEN + 4 + Abi.PATH_LEN));
+        assertThat(scriptLinesBtf().enumValues("cordon_event_kind")).get()
+                .asInstanceOf(org.assertj.core.api.InstanceOfAssertFactories.map(String.class, Long.class))
+                .containsEntry("CORDON_EVENT_SCRIPT_LINE", 8L);
+    }
+
+    @Test
+    void everyStructAndEnumOfTheScriptLinesHeaderIsMirrored() throws IOException {
+        Path header = Path.of(System.getProperty("cordon.bpf.source", "bpf"), "script_lines.h");
+        assertThat(header).as("bpf/script_lines.h (system property cordon.bpf.source)").isRegularFile();
+        String text = Files.readString(header);
+        assertThat(declared(text, "struct")).isEqualTo(new TreeSet<>(Abi.SCRIPT_LINES_STRUCTS.keySet()));
+        assertThat(declared(text, "enum")).isEqualTo(new TreeSet<>(Abi.SCRIPT_LINES_ENUMS.keySet()));
     }
 
     @Test

@@ -1,6 +1,7 @@
 package dev.cordon.kernel;
 
 import dev.cordon.events.ExecEvent;
+import dev.cordon.events.Executable;
 import dev.cordon.events.Hook;
 import dev.cordon.events.KernelEvent;
 import dev.cordon.events.NetEvent;
@@ -77,8 +78,8 @@ class EventDecoderTest {
     /** struct cordon_name_event: curl's ClientHello to 127.0.0.41:8443 named blocked.test, blocked by rule 3 of generation 1. */
     static byte[] tlsNameEvent(String flags, String source) {
         byte[] r = rec(
-                "08 00 00 00", HDR_CONNECT_CURL[1], HDR_CONNECT_CURL[2], HDR_CONNECT_CURL[3],
-                HDR_CONNECT_CURL[4], HDR_CONNECT_CURL[5], HDR_CONNECT_CURL[6], //  0 header, kind CORDON_EVENT_NAME (8)
+                "09 00 00 00", HDR_CONNECT_CURL[1], HDR_CONNECT_CURL[2], HDR_CONNECT_CURL[3],
+                HDR_CONNECT_CURL[4], HDR_CONNECT_CURL[5], HDR_CONNECT_CURL[6], //  0 header, kind CORDON_EVENT_NAME (9)
                 "01 00 00 00",                  // 48 verdict   = CORDON_VERDICT_BLOCKED
                 "03 00 00 40",                  // 52 rule_id   = 3 | 1 << 30
                 "02 00",                        // 56 family    = AF_INET
@@ -269,8 +270,14 @@ class EventDecoderTest {
                 ascii("sh") + zeros(14),            // 32 comm      = "sh"
                 "68 10 00 00",                      // 48 ppid      = 4200
                 "0e 00 00 00",                      // 52 args_len  = 14
-                args + zeros(512 - 14));            // 56 args[512]
-        assertThat(r).hasSize(568);
+                args + zeros(512 - 14),             // 56 args[512]
+                "07 00 00 00",                      // 568 exe_len    = 7
+                "00 00 00 00",                      // 572 exe_flags  = 0
+                "00 00 00 00",                      // 576 script_len = 0
+                "00 00 00 00",                      // 580 _pad
+                ascii("/bin/sh") + zeros(249),      // 584 exe[256]
+                zeros(256));                        // 840 script[256]
+        assertThat(r).hasSize(1096);
         ExecEvent e = exec(EventDecoder.decode(r));
         assertThat(e.argv()).containsExactly("sh", "-c", "echo hi");
         assertThat(e.truncated()).isFalse();
@@ -279,10 +286,21 @@ class EventDecoderTest {
         assertThat(e.process().comm()).isEqualTo("sh");
         assertThat(e.process().cgroupId()).isEqualTo(5L);
         assertThat(e.monotonicNs()).isEqualTo(16L);
+        assertThat(e.exe()).isEqualTo(new Executable("/bin/sh", Executable.Source.EXEC, false));
+        assertThat(e.script()).isNull();
     }
 
-    /** An exec record with the given args_len field (LE hex) and args bytes (hex, padded to 512). */
+    /** An exec record with the given args_len field (LE hex) and args bytes (hex, padded to 512), and no executable. */
     private static byte[] execRecord(String argsLenLe, String argsHex) {
+        return execRecord(argsLenLe, argsHex, "00 00 00 00", "04 00 00 00", "", "00 00 00 00", ""); // exe_flags = UNREAD
+    }
+
+    /**
+     * An exec record: args_len, exe_len, exe_flags and script_len as LE hex fields, args as hex
+     * (padded to 512), exe and script as text (padded to 256).
+     */
+    private static byte[] execRecord(String argsLenLe, String argsHex, String exeLenLe, String exeFlagsLe, String exe,
+                                     String scriptLenLe, String script) {
         byte[] r = rec(
                 "03 00 00 00",                      //  0 kind      = EXEC
                 "4e 00 00 00",                      //  4 tgid      = 78
@@ -293,9 +311,68 @@ class EventDecoderTest {
                 ascii("x") + zeros(15),             // 32 comm      = "x"
                 "01 00 00 00",                      // 48 ppid      = 1
                 argsLenLe,                          // 52 args_len
-                argsHex + zeros(512 - argsHex.replace(" ", "").length() / 2)); // 56 args[512]
-        assertThat(r).hasSize(568);
+                argsHex + zeros(512 - argsHex.replace(" ", "").length() / 2), // 56 args[512]
+                exeLenLe,                           // 568 exe_len
+                exeFlagsLe,                         // 572 exe_flags
+                scriptLenLe,                        // 576 script_len
+                "00 00 00 00",                      // 580 _pad
+                ascii(exe) + zeros(256 - exe.length()),        // 584 exe[256]
+                ascii(script) + zeros(256 - script.length())); // 840 script[256]
+        assertThat(r).hasSize(1096);
         return r;
+    }
+
+    @Test
+    void execNamesTheFileTheKernelRanWhateverArgv0Says() {
+        String args = ascii("innocent") + "00" + ascii("-sS") + "00";
+        ExecEvent e = exec(EventDecoder.decode(execRecord("0d 00 00 00", args, "0d 00 00 00", "00 00 00 00", "/usr/bin/curl",
+                "00 00 00 00", "")));
+        assertThat(e.argv()).containsExactly("innocent", "-sS");
+        assertThat(e.exe()).isEqualTo(new Executable("/usr/bin/curl", Executable.Source.EXEC, false));
+        assertThat(e.exe().shown()).isEqualTo("/usr/bin/curl");
+        assertThat(e.script()).isNull();
+    }
+
+    @Test
+    void aScriptRunByItsInterpreterKeepsThePathExecveWasGiven() {
+        String args = ascii("/bin/sh") + "00" + ascii("./deploy.sh") + "00";
+        ExecEvent e = exec(EventDecoder.decode(execRecord("14 00 00 00", args, "0d 00 00 00", "00 00 00 00", "/usr/bin/dash",
+                "0b 00 00 00", "./deploy.sh")));
+        assertThat(e.exe().path()).isEqualTo("/usr/bin/dash");
+        assertThat(e.script()).isEqualTo("./deploy.sh");
+    }
+
+    @Test
+    void aPathTheKernelCutKeepsItsEndAndSaysSo() {
+        String tail = "/d40/t";
+        ExecEvent e = exec(EventDecoder.decode(execRecord("00 00 00 00", "", "06 00 00 00", "01 00 00 00", tail, "00 00 00 00", "")));
+        assertThat(e.exe().truncated()).isTrue();
+        assertThat(e.exe().path()).isEqualTo("/d40/t");
+        assertThat(e.exe().shown()).isEqualTo("...".concat("/d40/t"));
+    }
+
+    @Test
+    void aFileWithNoNameLeftReadsAsProcDoes() {
+        ExecEvent e = exec(EventDecoder.decode(execRecord("00 00 00 00", "", "0d 00 00 00", "02 00 00 00", "/memfd:hidden",
+                "00 00 00 00", "")));
+        assertThat(e.exe().path()).isEqualTo("/memfd:hidden (deleted)");
+        assertThat(e.exe().truncated()).isFalse();
+    }
+
+    @Test
+    void anUnreadOrEmptyPathIsNoExecutable() {
+        assertThat(exec(EventDecoder.decode(execRecord("00 00 00 00", ""))).exe()).as("UNREAD").isNull();
+        assertThat(exec(EventDecoder.decode(execRecord("00 00 00 00", "", "00 00 00 00", "00 00 00 00", "", "00 00 00 00", "")))
+                .exe()).as("exe_len 0").isNull();
+    }
+
+    @Test
+    void lengthsBeyondTheBuffersAreClamped() {
+        String full = "/" + "p".repeat(255); // fills exe[256] without a NUL
+        ExecEvent e = exec(EventDecoder.decode(execRecord("00 00 00 00", "", "ff ff 00 00", "00 00 00 00", full.substring(0, 256),
+                "ff ff ff ff", "")));
+        assertThat(e.exe().path()).isEqualTo(full.substring(0, 255)).hasSize(Abi.PATH_LEN - 1);
+        assertThat(e.script()).as("script_len -1: nonsense, so none").isNull();
     }
 
     @Test
@@ -356,7 +433,8 @@ class EventDecoderTest {
         assertThat(EventDecoder.decode(Arrays.copyOf(good, 48))).as("header only").isEmpty();
         assertThat(EventDecoder.decode(Arrays.copyOf(good, 79))).as("net event one byte short").isEmpty();
         byte[] exec = execRecord("00 00 00 00", "");
-        assertThat(EventDecoder.decode(Arrays.copyOf(exec, 567))).as("exec event one byte short").isEmpty();
+        assertThat(EventDecoder.decode(Arrays.copyOf(exec, 1095))).as("exec event one byte short").isEmpty();
+        assertThat(EventDecoder.decode(Arrays.copyOf(exec, 568))).as("an exec event without the executable").isEmpty();
         assertThat(EventDecoder.decode(Arrays.copyOf(exec, 80))).as("exec kind in a net-sized record").isEmpty();
     }
 
@@ -450,9 +528,75 @@ class EventDecoderTest {
         assertThat(EventDecoder.decode(Arrays.copyOf(execDeniedRecord(-100, 0, "/bin/x", 7), 327))).isEmpty();
     }
 
+    /**
+     * struct cordon_script_line_event (bpf/script_lines.h): header, line, trap, frames, skipped, then 8 frames of
+     * lineno[12], file_len (u32), file[256]: 48 + 16 + 8 * 272 = 2240 bytes. Frames are (file, BASH_LINENO text).
+     */
+    private static byte[] scriptLine(String line, String trap, String... fileThenLineno) {
+        String[] hdr = HDR_CONNECT_CURL.clone();
+        hdr[0] = "08 00 00 00"; // kind = CORDON_EVENT_SCRIPT_LINE (8)
+        int frames = fileThenLineno.length / 2;
+        StringBuilder f = new StringBuilder();
+        for (int k = 0; k < 8; k++) {
+            if (k >= frames) {
+                f.append(zeros(272));
+                continue;
+            }
+            byte[] lineno = fileThenLineno[2 * k + 1].getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+            byte[] name = fileThenLineno[2 * k].getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            int len = name.length == 0 ? 0 : Math.min(name.length + 1, 256);
+            f.append(HexFormat.of().formatHex(lineno)).append(zeros(12 - lineno.length))
+                    .append(HexFormat.of().formatHex(new byte[] {(byte) len, (byte) (len >> 8), 0, 0}))
+                    .append(HexFormat.of().formatHex(Arrays.copyOf(name, Math.min(name.length, 255)))).append(zeros(256 - Math.min(name.length, 255)));
+        }
+        String n = HexFormat.of().formatHex(new byte[] {(byte) frames, 0, 0, 0});
+        return rec(String.join("", hdr), line, trap, n, zeros(4), f.toString());
+    }
+
+    private static dev.cordon.events.ScriptLine decodedLine(byte[] r) {
+        return ((dev.cordon.events.ScriptLineEvent) EventDecoder.decode(r).orElseThrow()).line();
+    }
+
+    @Test
+    void aScriptLineNamesFileAndLine() {
+        byte[] r = scriptLine("09 00 00 00", "00 00 00 00", "./deploy.sh", "");
+        assertThat(r).hasSize(2240);
+        var e = (dev.cordon.events.ScriptLineEvent) EventDecoder.decode(r).orElseThrow();
+        assertThat(e.process().pid()).isEqualTo(4242);
+        assertThat(e.line()).isEqualTo(new dev.cordon.events.ScriptLine("./deploy.sh", 9));
+    }
+
+    @Test
+    void theCallStackReadsFromTheOutermostScript() {
+        // frame 0: lib.sh, $LINENO 6; frame 1: deploy.sh, where BASH_LINENO[0] says it called into lib.sh: 12
+        assertThat(decodedLine(scriptLine("06 00 00 00", "00 00 00 00", "./lib.sh", "", "./deploy.sh", "12")).label())
+                .isEqualTo("./deploy.sh:12 > ./lib.sh:6");
+        // a frame without a file (a function from a -c string) is left out; a BASH_LINENO that is no number reads as 0
+        assertThat(decodedLine(scriptLine("06 00 00 00", "00 00 00 00", "./lib.sh", "", "", "3", "./deploy.sh", "x1")).label())
+                .isEqualTo("./deploy.sh > ./lib.sh:6");
+    }
+
+    @Test
+    void aScriptLineFromATrapSaysWhichButNamesNoLine() {
+        // running_trap = signal + 1: ERR is NSIG + 1 = 66, so 67; EXIT is signal 0, so 1; SIGTERM 15, so 16
+        assertThat(decodedLine(scriptLine("04 00 00 00", "43 00 00 00", "deploy.sh", "")).label()).isEqualTo("deploy.sh (ERR trap)");
+        assertThat(decodedLine(scriptLine("02 00 00 00", "01 00 00 00", "deploy.sh", "")).label()).isEqualTo("deploy.sh (EXIT trap)");
+        assertThat(decodedLine(scriptLine("01 00 00 00", "10 00 00 00", "deploy.sh", "")).label()).isEqualTo("deploy.sh (TERM trap)");
+        assertThat(decodedLine(scriptLine("07 00 00 00", "42 00 00 00", "deploy.sh", "")).label()).isEqualTo("deploy.sh (DEBUG trap)");
+    }
+
+    @Test
+    void aScriptLineWithoutAFileOrCutShortIsRejectedAndALongFileIsMarkedCut() {
+        assertThat(EventDecoder.decode(scriptLine("09 00 00 00", "00 00 00 00", "", ""))).isEmpty();
+        assertThat(EventDecoder.decode(scriptLine("09 00 00 00", "00 00 00 00"))).as("no frames").isEmpty();
+        assertThat(EventDecoder.decode(Arrays.copyOf(scriptLine("09 00 00 00", "00 00 00 00", "x.sh", ""), 2239))).isEmpty();
+        String longName = "/" + "d".repeat(300);
+        assertThat(decodedLine(scriptLine("09 00 00 00", "00 00 00 00", longName, "")).file()).isEqualTo(longName.substring(0, 255) + "...");
+    }
+
     @Test
     void unknownKindsAreRejected() {
-        for (String kind : new String[] {"00 00 00 00", "09 00 00 00", "ff ff ff ff", "01 00 00 01"}) {
+        for (String kind : new String[] {"00 00 00 00", "0a 00 00 00", "ff ff ff ff", "01 00 00 01"}) {
             byte[] r = v4BlockedConnect();
             System.arraycopy(HexFormat.of().parseHex(kind.replace(" ", "")), 0, r, 0, 4); // kind at offset 0
             assertThat(EventDecoder.decode(Arrays.copyOf(r, 600))).as("kind %s", kind).isEmpty();

@@ -2,6 +2,7 @@ package dev.cordon.report;
 
 import dev.cordon.events.DnsEvent;
 import dev.cordon.events.ExecEvent;
+import dev.cordon.events.Executable;
 import dev.cordon.events.ExitEvent;
 import dev.cordon.events.OutageWait;
 import dev.cordon.events.RunEnd;
@@ -43,8 +44,10 @@ class RunRecorderTest {
         RunRecorder r = new RunRecorder();
         r.runStarted(new RunStart(T, "0.1.0", List.of("./deploy.sh"), "enforce", "allow", "blocklist", null,
                 List.of("api.internal"), "timeout", 5000));
-        r.exec(T, new ExecEvent(0, new ProcessRef(10, 10, "sh", 1), 1, List.of("sh", "./deploy.sh"), false), null);
-        r.exec(T.plusSeconds(1), new ExecEvent(0, new ProcessRef(11, 11, "curl", 1), 10, List.of("curl", "x"), false), null);
+        r.exec(T, new ExecEvent(0, new ProcessRef(10, 10, "sh", 1), 1, List.of("sh", "./deploy.sh"), false, null, null),
+                who(10, 1, "sh", "./deploy.sh"));
+        r.exec(T.plusSeconds(1), new ExecEvent(0, new ProcessRef(11, 11, "curl", 1), 10, List.of("curl", "x"), false, null, null),
+                who(11, 10, "curl", "x"));
         r.dns(new DnsEvent(T.plusSeconds(1), "GitHub.com.", "A", Verdict.BLOCKED, Reasons.FROM_DNS_REQUEST, "github.com.",
                 "github.com", who(11, 10, "curl", "x"), Mode.ENFORCE, "blocklist", "udp", List.of()));
         r.attempt(connect(11, Verdict.BLOCKED, 443));
@@ -53,7 +56,7 @@ class RunRecorderTest {
                 new OutageWait("timeout", 5000, OutageWait.ANSWERED)));
         r.exit(T.plusSeconds(8), new ExitEvent(0, new ProcessRef(11, 11, "curl", 1), 10, 6 << 8), null);
         r.exit(T.plusSeconds(9), new ExitEvent(0, new ProcessRef(10, 10, "sh", 1), 1, 9), null);
-        r.runEnded(new RunEnd(T.plusSeconds(9), 137, 137, 10, 9000, 3, 0, null));
+        r.runEnded(new RunEnd(T.plusSeconds(9), 137, 137, 10, 9000, 3, 0, null, null));
 
         RunModel m = r.model();
         assertThat(m.run().firewallMethod()).isEqualTo("blocklist");
@@ -68,9 +71,33 @@ class RunRecorderTest {
     }
 
     @Test
+    void theExecutableOfEveryEventReachesTheModelAndTheSummary() {
+        RunRecorder r = new RunRecorder();
+        Executable curl = new Executable("/usr/bin/curl", Executable.Source.EXEC, false);
+        r.exec(T, new ExecEvent(0, new ProcessRef(11, 11, "innocent", 1), 10, List.of("innocent", "-sS", "http://github.com/"), false,
+                curl, null), who(11, 10, "innocent", "-sS", "http://github.com/").withExe(curl));
+        r.dns(new DnsEvent(T.plusSeconds(1), "github.com.", "A", Verdict.BLOCKED, Reasons.FROM_DNS_REQUEST, "github.com.",
+                "github.com", who(11, 10, "innocent", "-sS", "http://github.com/").withExe(curl), Mode.ENFORCE, "blocklist", "udp",
+                List.of()));
+        NetAttempt fork = connect(12, Verdict.BLOCKED, 443); // a fork first seen at its attempt: /proc named it
+        r.attempt(new NetAttempt(fork.time(), fork.event(), fork.who().withExe(curl.from(Executable.Source.PROC)), fork.rule(),
+                fork.mode()));
+
+        RunModel m = r.model();
+        assertThat(m.processes()).extracting(p -> p.pid() + " " + p.exe()).containsExactlyInAnyOrder("11 /usr/bin/curl", "12 /usr/bin/curl");
+        assertThat(m.attempts()).extracting(a -> a.exe()).containsOnly("/usr/bin/curl");
+        assertThat(SummaryRenderer.render(m)).isEqualTo("""
+                cordon: 2 destinations: 2 blocked
+                  blocked  192.0.2.1:443  1×  curl x
+                  blocked  github.com     1×  innocent -sS http://github.com/ (exe /usr/bin/curl)
+                """);
+    }
+
+    @Test
     void theTaskOfEveryEventReachesTheModel() {
         RunRecorder r = new RunRecorder();
-        r.exec(T, new ExecEvent(0, new ProcessRef(10, 10, "sh", 41), 1, List.of("sh", "./deploy.sh"), false), "deploy@41.service");
+        r.exec(T, new ExecEvent(0, new ProcessRef(10, 10, "sh", 41), 1, List.of("sh", "./deploy.sh"), false, null, null),
+                who(10, 1, "sh", "./deploy.sh").withTask("deploy@41.service"));
         r.dns(new DnsEvent(T.plusSeconds(1), "github.com.", "A", Verdict.BLOCKED, Reasons.FROM_DNS_REQUEST, "github.com.",
                 "github.com", who(10, 1, "sh", "./deploy.sh").withTask("deploy@41.service"), Mode.ENFORCE, "blocklist", "udp",
                 List.of()));

@@ -4,6 +4,7 @@ import dev.cordon.events.EventSink;
 import dev.cordon.events.ExecEvent;
 import dev.cordon.events.NetAttempt;
 import dev.cordon.events.ProcessRef;
+import dev.cordon.events.ProcessTable;
 import org.junit.jupiter.api.Test;
 
 import java.time.Instant;
@@ -28,13 +29,13 @@ class LauncherExecFilterTest {
         public void attempt(NetAttempt attempt) {}
 
         @Override
-        public void exec(Instant time, ExecEvent e, String task) {
+        public void exec(Instant time, ExecEvent e, ProcessTable.Attribution who) {
             passed.add(e.argv());
         }
     }, CHAIN, COMMAND);
 
     private void exec(List<String> argv, boolean truncated) {
-        filter.exec(Instant.EPOCH, new ExecEvent(0, new ProcessRef(10, 10, "x", 1), 1, argv, truncated), null);
+        filter.exec(Instant.EPOCH, new ExecEvent(0, new ProcessRef(10, 10, "x", 1), 1, argv, truncated, null, null), null);
     }
 
     private static List<String> concat(List<String> a, List<String> b) {
@@ -70,9 +71,9 @@ class LauncherExecFilterTest {
                 exits.add(e.process().pid());
             }
         }, CHAIN, COMMAND);
-        f.exec(Instant.EPOCH, new ExecEvent(0, new ProcessRef(11, 11, "mount", 1), 10, CHAIN.helpers().get(1), false), null);
+        f.exec(Instant.EPOCH, new ExecEvent(0, new ProcessRef(11, 11, "mount", 1), 10, CHAIN.helpers().get(1), false, null, null), null);
         f.exec(Instant.EPOCH, new ExecEvent(0, new ProcessRef(10, 10, "setpriv", 1), 1,
-                concat(WRAPPER.subList(CHAIN.stepStarts().get(2), WRAPPER.size()), COMMAND), false), null);
+                concat(WRAPPER.subList(CHAIN.stepStarts().get(2), WRAPPER.size()), COMMAND), false, null, null), null);
         f.exit(Instant.EPOCH, new dev.cordon.events.ExitEvent(0, new ProcessRef(11, 11, "mount", 1), 10, 0), null);
         f.exit(Instant.EPOCH, new dev.cordon.events.ExitEvent(0, new ProcessRef(10, 10, "curl", 1), 1, 0), null);
         assertThat(exits).containsExactly(10);
@@ -105,11 +106,11 @@ class LauncherExecFilterTest {
             public void attempt(NetAttempt attempt) {}
 
             @Override
-            public void exec(Instant time, ExecEvent e, String task) {
+            public void exec(Instant time, ExecEvent e, ProcessTable.Attribution who) {
                 seen.add(e.argv());
             }
         }, new Containment.Chain(List.of(), List.of(), List.of()), COMMAND);
-        none.exec(Instant.EPOCH, new ExecEvent(0, new ProcessRef(1, 1, "x", 1), 0, COMMAND, false), null);
+        none.exec(Instant.EPOCH, new ExecEvent(0, new ProcessRef(1, 1, "x", 1), 0, COMMAND, false, null, null), null);
         assertThat(seen).containsExactly(COMMAND);
     }
 
@@ -128,12 +129,18 @@ class LauncherExecFilterTest {
         var event = new dev.cordon.events.ExecDeniedEvent(0, new ProcessRef(10, 10, "setpriv", 1), 9, 1, -100, 0, "/usr/bin/curl", false);
         List<String> setpriv = concat(WRAPPER.subList(CHAIN.stepStarts().get(2), WRAPPER.size()), COMMAND);
         var source = dev.cordon.events.ProcessTable.Source.EXEC;
-        f.execDenied(new dev.cordon.events.ExecDenial(Instant.EPOCH, event, new dev.cordon.events.ProcessTable.Attribution(10, 9, setpriv, source),
+        var setprivExe = new dev.cordon.events.Executable("/usr/bin/setpriv", dev.cordon.events.Executable.Source.EXEC, false);
+        var bashExe = new dev.cordon.events.Executable("/usr/bin/bash", dev.cordon.events.Executable.Source.EXEC, false);
+        f.execDenied(new dev.cordon.events.ExecDenial(Instant.EPOCH, event,
+                new dev.cordon.events.ProcessTable.Attribution(10, 9, setpriv, source, null, setprivExe),
                 "/usr/bin/curl", List.of(), List.of(), null));
         List<String> script = List.of("bash", "deploy.sh");
-        f.execDenied(new dev.cordon.events.ExecDenial(Instant.EPOCH, event, new dev.cordon.events.ProcessTable.Attribution(11, 10, script, source),
+        f.execDenied(new dev.cordon.events.ExecDenial(Instant.EPOCH, event,
+                new dev.cordon.events.ProcessTable.Attribution(11, 10, script, source, null, bashExe),
                 "/usr/bin/curl", List.of(), List.of(), null));
         assertThat(denied).extracting(d -> d.who().argv()).containsExactly(COMMAND, script);
         assertThat(denied.getFirst().who().pid()).isEqualTo(10);
+        assertThat(denied).extracting(d -> d.who().exe()).as("setpriv's file would mislead; the script's stays")
+                .containsExactly(null, bashExe);
     }
 }

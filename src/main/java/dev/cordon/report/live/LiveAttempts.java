@@ -3,6 +3,7 @@ package dev.cordon.report.live;
 import dev.cordon.events.DnsEvent;
 import dev.cordon.events.NetAttempt;
 import dev.cordon.events.NetEvent;
+import dev.cordon.events.ProcessTable;
 import dev.cordon.policy.DomainName;
 import dev.cordon.report.model.Attempt;
 import dev.cordon.report.model.AttemptKind;
@@ -12,8 +13,18 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** The live event records as report attempts: the same fields the events file carries. */
-final class LiveAttempts {
+public final class LiveAttempts {
     private LiveAttempts() {}
+
+    /** The destination a report names this attempt by ({@link Attempt#destination()}): its domain, else address:port. */
+    public static String destination(NetAttempt a) {
+        return of(a, verdict(a.event().verdict()), null, -1, null).destination();
+    }
+
+    /** The destination a report names this query by: the name asked. */
+    public static String destination(DnsEvent e) {
+        return of(e, verdict(e.verdict()), null, -1).destination();
+    }
 
     /** Exhaustive, so a verdict the event package adds cannot compile until a report knows what it is. */
     static Verdict verdict(dev.cordon.events.Verdict v) {
@@ -36,8 +47,14 @@ final class LiveAttempts {
         return out;
     }
 
+    /** The executable as the events file writes it, or null. */
+    static String exe(ProcessTable.Attribution who) {
+        return who.exe() == null ? null : who.exe().shown();
+    }
+
     static Attempt of(DnsEvent e, Verdict verdict, String outageStyle, long waitedMs) {
-        return new Attempt(e.time(), AttemptKind.DNS, verdict, e.who().pid(), e.who().commandLine(), e.who().task(),
+        return new Attempt(e.time(), AttemptKind.DNS, verdict, e.who().pid(), e.who().commandLine(), exe(e.who()), e.who().task(),
+                e.who().line(),
                 names(e), null, 0, e.transport(), e.qtype(), e.rule(), e.reason(),
                 e.addresses(), outageStyle, waitedMs, null);
     }
@@ -53,7 +70,8 @@ final class LiveAttempts {
         };
         List<String> domains = new ArrayList<>();
         if (a.domain() != null) for (String d : a.domain().split(",")) if (!d.isBlank()) domains.add(DomainName.canonical(d));
-        return new Attempt(a.time(), kind, verdict, e.process().pid(), a.who().commandLine(), a.who().task(), domains,
+        return new Attempt(a.time(), kind, verdict, e.process().pid(), a.who().commandLine(), exe(a.who()), a.who().task(),
+                a.who().line(), domains,
                 e.ip(), e.port(),
                 e.protocolName(), null, a.rule(), a.reason(), List.of(), outageStyle, waitedMs, waitEnd);
     }

@@ -1,5 +1,7 @@
 package dev.cordon.report.model;
 
+import dev.cordon.events.ScriptLine;
+
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -8,9 +10,11 @@ import java.util.List;
  * One process of the run. {@code id} indexes {@link RunModel#processes()}; a pid reused after an
  * exit gets a new node. {@code execTime} is null for a process only seen in attempts (a fork that
  * never exec'd); {@code parent} is -1 for the root. {@code task} is the task it was first seen in
- * ({@code cordon guard}), or null.
+ * ({@code cordon guard}), or null. {@code exe} is the file it ran (its last exec's, else what its
+ * first attempt named), or null if unknown. {@code line} is the bash script line that started it, or null.
  */
-public record ProcessNode(int id, int pid, int ppid, int parent, List<String> argv, String comm, String task,
+public record ProcessNode(int id, int pid, int ppid, int parent, List<String> argv, String comm, String exe, String task,
+                          ScriptLine line,
                           Instant execTime, Instant exitTime, Integer exitCode, Integer signal,
                           List<Attempt> attempts, List<Integer> children) {
     public ProcessNode {

@@ -1,6 +1,7 @@
 package dev.cordon.report.render;
 
 import dev.cordon.events.Escape;
+import dev.cordon.report.model.Executables;
 
 import java.time.Duration;
 import java.util.Locale;
@@ -15,6 +16,17 @@ public final class Text {
     /** Escaped for a terminal (no control characters) and cut to {@code max} code points with an ellipsis. */
     public static String safe(String s, int max) {
         return truncate(Escape.visible(s == null ? "" : s), max);
+    }
+
+    /**
+     * A command line for a terminal, with the file that ran where the command line does not name it
+     * ({@code innocent -sS http://github.com/ (exe /usr/bin/curl)}), in at most about {@code max} code points.
+     */
+    public static String command(String cmd, String exe, int max) {
+        String shown = Executables.unlessNamed(cmd, exe);
+        if (shown == null) return safe(cmd, max);
+        String note = " (exe " + safe(shown, max / 2) + ")";
+        return safe(cmd, Math.max(max / 3, max - width(note))) + note;
     }
 
     /** At most {@code max} code points; a cut string ends in "…". */

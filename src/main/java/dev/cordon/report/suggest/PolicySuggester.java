@@ -6,6 +6,7 @@ import dev.cordon.policy.PolicyException;
 import dev.cordon.policy.Reasons;
 import dev.cordon.report.model.Attempt;
 import dev.cordon.report.model.AttemptKind;
+import dev.cordon.report.model.Executables;
 import dev.cordon.report.model.ProcessNode;
 import dev.cordon.report.model.RunModel;
 import dev.cordon.report.model.Verdict;
@@ -38,7 +39,7 @@ public final class PolicySuggester {
 
         void add(Attempt a) {
             count++;
-            programs.add(program(a.cmd()));
+            programs.add(program(a));
             audited |= a.verdict() == Verdict.AUDITED;
             outage |= a.verdict() == Verdict.OUTAGE;
         }
@@ -75,7 +76,7 @@ public final class PolicySuggester {
                 continue;
             }
             if (a.kind() == AttemptKind.SOCKET) {
-                rawSockets.add(program(a.cmd()));
+                rawSockets.add(program(a));
                 continue;
             }
             if (!a.domains().isEmpty()) {
@@ -98,8 +99,8 @@ public final class PolicySuggester {
             if (loopback(host)) continue;
             Use u = ips.computeIfAbsent(host.toString(), k -> new Use());
             u.add(a);
-            u.programs.remove(program(a.cmd()));
-            u.programs.add(program(a.cmd()) + " (" + (a.proto() == null ? "" : a.proto() + "/") + a.port() + ")");
+            u.programs.remove(program(a));
+            u.programs.add(program(a) + " (" + (a.proto() == null ? "" : a.proto() + "/") + a.port() + ")");
         }
         StringBuilder sb = new StringBuilder(1024);
         String cmd = model.run().cmd() != null ? model.run().cmd() : model.rootProcess() == null ? "?" : model.rootProcess().cmd();
@@ -190,11 +191,20 @@ public final class PolicySuggester {
         return yaml + pad + "# " + YamlText.comment(comment) + "\n";
     }
 
+    /**
+     * The program that made an attempt: the file name of what the kernel ran, so a disguised
+     * program ({@code exec -a innocent curl}) is named for what it is; where that is unknown, the
+     * command line's first word.
+     */
+    static String program(Attempt a) {
+        if (a.exe() != null && !a.exe().isEmpty()) return Executables.baseName(a.exe());
+        return program(a.cmd());
+    }
+
     /** The program's name: the first word's last path component. */
     static String program(String cmd) {
         if (cmd == null || cmd.isBlank()) return "?";
-        String first = cmd.strip().split("\\s+", 2)[0];
-        return first.substring(first.lastIndexOf('/') + 1);
+        return Executables.baseName(cmd.strip().split("\\s+", 2)[0]);
     }
 
     private static String valid(String name) {

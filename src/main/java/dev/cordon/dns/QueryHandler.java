@@ -9,10 +9,10 @@ import dev.cordon.events.Verdict;
 import dev.cordon.policy.DomainName;
 import dev.cordon.policy.DomainPolicy;
 import dev.cordon.policy.DomainPattern;
-import dev.cordon.policy.EncryptedDns;
 import dev.cordon.policy.Mode;
 import dev.cordon.policy.OutagePlan;
 import dev.cordon.policy.OutageStyle;
+import dev.cordon.policy.Reasons;
 import org.xbill.DNS.AAAARecord;
 import org.xbill.DNS.ARecord;
 import org.xbill.DNS.CNAMERecord;
@@ -179,7 +179,7 @@ public final class QueryHandler {
             ProcessTable.Attribution who = attribute(client, query);
             counters.blocked.incrementAndGet();
             if (mode == Mode.ENFORCE) {
-                emit(name, qtype, Verdict.BLOCKED, reason(decision, DnsEvent.FROM_REQUEST), name, decision.ruleLabel(), who, client,
+                emit(name, qtype, Verdict.BLOCKED, Reasons.of(decision, Reasons.FROM_DNS_REQUEST), name, decision.ruleLabel(), who, client,
                         List.of());
                 return Responses.error(query, blockedResponse.rcode);
             }
@@ -242,14 +242,14 @@ public final class QueryHandler {
         }
         String blockedName = decision.denied() ? name : null;
         String blockedRule = decision.ruleLabel();
-        String blockedReason = DnsEvent.FROM_CNAME;
+        String blockedReason = Reasons.FROM_DNS_RESPONSE_CNAME;
         if (blockedName == null) {
             for (String n : chain.names) {
                 DomainPolicy.Decision d = policy.decide(n);
                 if (d.denied()) {
                     blockedName = n;
                     blockedRule = d.ruleLabel();
-                    blockedReason = reason(d, DnsEvent.FROM_CNAME);
+                    blockedReason = Reasons.of(d, Reasons.FROM_DNS_RESPONSE_CNAME);
                     break;
                 }
             }
@@ -284,7 +284,7 @@ public final class QueryHandler {
             // refuse: the name resolves; the kernel refuses connections to these addresses
             for (Addr a : chain.addresses) learned.learnOutage(a.ip, downName, a.ttl);
             counters.outage.incrementAndGet();
-            emit(name, qtype, Verdict.OUTAGE, DnsEvent.SIMULATED_OUTAGE, downName, "outage:" + pattern,
+            emit(name, qtype, Verdict.OUTAGE, Reasons.SIMULATED_OUTAGE, downName, "outage:" + pattern,
                     attribute(client, query), client, addresses,
                     new OutageWait(outage.style().label(), elapsedMs(startNs), OutageWait.ANSWERED), others);
             return fitToClient(answerBytes, query, client);
@@ -297,7 +297,7 @@ public final class QueryHandler {
                 // Rebinding: never learned, so a later connect is judged as if the name had not answered.
                 counters.blocked.incrementAndGet();
                 Verdict v = mode == Mode.ENFORCE ? Verdict.BLOCKED : Verdict.AUDITED;
-                emit(name, qtype, v, DnsEvent.PRIVATE_ANSWER, name, PRIVATE_ANSWER_RULE, attribute(client, query), client,
+                emit(name, qtype, v, Reasons.PRIVATE_ANSWER, name, PRIVATE_ANSWER_RULE, attribute(client, query), client,
                         addresses, null, others);
                 if (mode == Mode.ENFORCE) return Responses.error(query, blockedResponse.rcode);
                 return fitToClient(answerBytes, query, client);
@@ -306,7 +306,7 @@ public final class QueryHandler {
         for (Addr a : chain.addresses) learned.learnAllowed(a.ip, a.owner, a.ttl);
         // Allowed answers only: a blocked name never returns here.
         if (cacheable && cacheKey != null) cache.put(cacheKey, answerBytes, chain);
-        emit(name, qtype, Verdict.ALLOWED, DnsEvent.FROM_REQUEST, null, decision.ruleLabel(), attribute(client, query),
+        emit(name, qtype, Verdict.ALLOWED, Reasons.FROM_DNS_REQUEST, null, decision.ruleLabel(), attribute(client, query),
                 client, addresses, null, others);
         return fitToClient(answerBytes, query, client);
     }
@@ -329,7 +329,7 @@ public final class QueryHandler {
                 end = OutageWait.SESSION_END;
             }
         }
-        emit(name, qtype, Verdict.OUTAGE, DnsEvent.SIMULATED_OUTAGE, downName, "outage:" + pattern, who, client,
+        emit(name, qtype, Verdict.OUTAGE, Reasons.SIMULATED_OUTAGE, downName, "outage:" + pattern, who, client,
                 List.of(), new OutageWait(outage.style().label(), elapsedMs(startNs), end), List.of());
         return Responses.error(query, Rcode.SERVFAIL);
     }
@@ -340,13 +340,8 @@ public final class QueryHandler {
 
     private void emitAudited(String name, String qtype, DomainPolicy.Decision decision, ProcessTable.Attribution who,
                              Client client, List<String> addresses, List<String> chain) {
-        emit(name, qtype, Verdict.AUDITED, reason(decision, DnsEvent.FROM_REQUEST), name, decision.ruleLabel(), who, client,
+        emit(name, qtype, Verdict.AUDITED, Reasons.of(decision, Reasons.FROM_DNS_REQUEST), name, decision.ruleLabel(), who, client,
                 addresses, null, chain);
-    }
-
-    /** {@code EncryptedDNS} when the deciding rule is one of the encrypted-DNS list's, else {@code otherwise}. */
-    private static String reason(DomainPolicy.Decision d, String otherwise) {
-        return d.rule().filter(r -> EncryptedDns.isOrigin(r.origin())).isPresent() ? EncryptedDns.REASON : otherwise;
     }
 
     /** An answer too big for the client's UDP buffer becomes "ask again over TCP". */

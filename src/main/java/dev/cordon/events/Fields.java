@@ -51,6 +51,7 @@ public final class Fields {
         }
         w.bool("ipv6Mapped", e.mappedV4());
         if (a.domain() != null) w.string("domain", a.domain());
+        if (e.firstBytes() != null && e.firstBytes().ech()) w.bool("ech", true);
         w.number("pid", e.process().pid());
         w.number("tid", e.process().tid());
         w.number("ppid", a.who().ppid());

@@ -10,7 +10,8 @@ public final class Formats {
 
     /**
      * {@code WARN CONNECT BLOCKED blocked=true blockedAt=connect ip=127.0.0.2 port=8080 proto=tcp pid=4242
-     * cmd="curl -sS http://127.0.0.2:8080/" exe=/usr/bin/curl rule=127.0.0.2/32 mode=enforce}
+     * cmd="curl -sS http://127.0.0.2:8080/" exe=/usr/bin/curl rule=127.0.0.2/32 mode=enforce}; a name in a
+     * connection's first bytes: {@code WARN TLS BLOCKED reason=FromTLSSNI blocked=true blockedAt=tls ip=... domain=blocked.test. ...}
      */
     public static String logfmt(NetAttempt a) {
         NetEvent e = a.event();
@@ -29,6 +30,7 @@ public final class Formats {
         }
         if (e.mappedV4()) sb.append(" ipv6Mapped=true");
         if (a.domain() != null) sb.append(" domain=").append(Escape.logfmt(a.domain()));
+        if (e.firstBytes() != null && e.firstBytes().ech()) sb.append(" ech=true");
         sb.append(" pid=").append(e.process().pid())
                 .append(" cmd=").append(Escape.logfmt(a.who().commandLine()));
         task(sb, a.who().task());

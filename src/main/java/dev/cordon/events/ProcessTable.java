@@ -77,6 +77,8 @@ public final class ProcessTable {
     private final Map<Integer, ScriptLine> announced;
     /** Pids whose process ended: a later exec of the same pid is another process, which inherits nothing from it. */
     private final Map<Integer, Boolean> ended;
+    /** Per pid: the comm of its last exec, and thread names found to run the same command line. */
+    private final Map<Integer, java.util.Set<String>> names;
 
     /** Processes a session remembers (and exits the pump remembers): a host's default pid_max is 4 194 304, a session's far fewer. */
     public static final int SESSION_CAPACITY = 65_536;
@@ -102,6 +104,7 @@ public final class ProcessTable {
         this.byPid = bounded(capacity, true);
         this.announced = bounded(capacity, false);
         this.ended = bounded(capacity, false);
+        this.names = bounded(capacity, false);
     }
 
     private static <V> Map<Integer, V> bounded(int capacity, boolean accessOrder) {
@@ -115,6 +118,7 @@ public final class ProcessTable {
 
     public synchronized void onExec(ExecEvent e) {
         int pid = e.process().pid();
+        names.put(pid, new java.util.HashSet<>(java.util.Set.of(e.process().comm())));
         List<String> argv = e.argv().isEmpty() ? List.of(e.process().comm()) : e.argv();
         Executable exe = e.exe() != null ? e.exe() : readExe(pid); // the kernel could not read it: /proc, while it lives
         byPid.put(pid, new Attribution(pid, e.ppid(), argv, Source.EXEC, null, exe, startingLine(pid, e.ppid())));
@@ -192,6 +196,15 @@ public final class ProcessTable {
 
     private synchronized Attribution commandOf(ProcessRef p) {
         Attribution a = byPid.get(p.pid());
+        if (a != null && a.source() == Source.EXEC && !knownName(p, a)) {
+            // Named otherwise than at its last exec the table knows: it may have exec'd again, its
+            // event still in the ring buffer. While it lives, /proc says what it runs now.
+            List<String> now = readCmdline(p.pid());
+            if (!now.isEmpty() && !now.equals(a.argv())) {
+                return new Attribution(p.pid(), a.ppid(), now, Source.PROC, null, readExe(p.pid()), a.line());
+            }
+            if (!now.isEmpty()) names.get(p.pid()).add(p.comm()); // a thread's own name: same command line
+        }
         if (a != null) return a;
         List<String> fromProc = readCmdline(p.pid());
         Executable exe = readExe(p.pid());
@@ -210,6 +223,15 @@ public final class ProcessTable {
         Executable exe = a.exe() != null ? a.exe() : parent.exe() == null ? null : parent.exe().from(Executable.Source.PARENT);
         return new Attribution(p.pid(), ppid, parent.argv(), Source.PARENT, null, exe, parent.line());
     }
+
+    /** The kernel named the sender as at its exec, or as one of its threads already checked against /proc. */
+    private boolean knownName(ProcessRef p, Attribution a) {
+        java.util.Set<String> known = names.get(p.pid());
+        return known == null || known.contains(p.comm()) || known.size() >= MAX_NAMES;
+    }
+
+    /** Thread names checked per process, so a program naming many threads costs a few /proc reads, not one per event. */
+    static final int MAX_NAMES = 32;
 
     /** /proc/PID/exe: the file the process runs now (a path like the kernel's at exec); null once it is gone. */
     private Executable readExe(int pid) {

@@ -4,6 +4,7 @@ import dev.cordon.events.ExecDeniedEvent;
 import dev.cordon.events.ExecEvent;
 import dev.cordon.events.Executable;
 import dev.cordon.events.ExitEvent;
+import dev.cordon.events.FirstBytes;
 import dev.cordon.events.OutageEndEvent;
 import dev.cordon.events.Hook;
 import dev.cordon.events.KernelEvent;
@@ -74,6 +75,16 @@ public final class EventDecoder {
     private static final long DENIED_FLAGS = Abi.offset(Abi.EXEC_DENIED_EVENT, "flags");
     private static final long DENIED_PATH_LEN = Abi.offset(Abi.EXEC_DENIED_EVENT, "path_len");
     private static final long DENIED_PATH = Abi.offset(Abi.EXEC_DENIED_EVENT, "path");
+    private static final long NAME_VERDICT = Abi.offset(Abi.NAME_EVENT, "verdict");
+    private static final long NAME_RULE = Abi.offset(Abi.NAME_EVENT, "rule_id");
+    private static final long NAME_FAMILY = Abi.offset(Abi.NAME_EVENT, "family");
+    private static final long NAME_PORT = Abi.offset(Abi.NAME_EVENT, "port");
+    private static final long NAME_LEN = Abi.offset(Abi.NAME_EVENT, "name_len");
+    private static final long NAME_SOURCE = Abi.offset(Abi.NAME_EVENT, "source");
+    private static final long NAME_FLAGS = Abi.offset(Abi.NAME_EVENT, "flags");
+    private static final long NAME_MAPPED = Abi.offset(Abi.NAME_EVENT, "mapped_v4");
+    private static final long NAME_ADDR = Abi.offset(Abi.NAME_EVENT, "addr");
+    private static final long NAME = Abi.offset(Abi.NAME_EVENT, "name");
     private static final long LINE = Abi.offset(Abi.SCRIPT_LINE_EVENT, "line");
     private static final long TRAP = Abi.offset(Abi.SCRIPT_LINE_EVENT, "trap");
     private static final long FRAMES = Abi.offset(Abi.SCRIPT_LINE_EVENT, "frames");
@@ -82,7 +93,7 @@ public final class EventDecoder {
     private static final long FRAME_LINENO = Abi.offset(Abi.SCRIPT_FRAME, "lineno");
     private static final long FRAME_FILE_LEN = Abi.offset(Abi.SCRIPT_FRAME, "file_len");
     private static final long FRAME_FILE = Abi.offset(Abi.SCRIPT_FRAME, "file");
-    private static final int AF_INET6 = 10;
+    private static final int AF_INET6 = 10, IPPROTO_TCP = 6;
 
     public static Optional<KernelEvent> decode(MemorySegment r) {
         if (r.byteSize() < Abi.EVENT_HEADER.byteSize()) return Optional.empty();
@@ -100,6 +111,8 @@ public final class EventDecoder {
                     ? Optional.empty() : Optional.of(new ExitEvent(i64(r, TS), header(r), i32(r, EXIT_PPID), i32(r, EXIT_CODE)));
             case Abi.EVENT_SCRIPT_LINE -> r.byteSize() < Abi.SCRIPT_LINE_EVENT.byteSize()
                     ? Optional.empty() : scriptLine(r);
+            case Abi.EVENT_NAME -> r.byteSize() < Abi.NAME_EVENT.byteSize()
+                    ? Optional.empty() : name(r);
             case Abi.EVENT_OUTAGE_END -> r.byteSize() < Abi.OUTAGE_END_EVENT.byteSize()
                     ? Optional.empty() : Optional.of(new OutageEndEvent(i64(r, TS), header(r), i64(r, END_COOKIE), i64(r, END_START)));
             default -> Optional.empty();
@@ -144,6 +157,38 @@ public final class EventDecoder {
         return Optional.of(new NetEvent(r.get(JAVA_LONG_UNALIGNED.withOrder(ORDER), TS), header(r),
                 kind == Abi.EVENT_CONNECT ? Hook.CONNECT : Hook.SENDMSG, verdict, i32(r, RULE),
                 v6Socket, u16(r, PROTOCOL), u16(r, PORT), mapped, addr, i64(r, COOKIE)));
+    }
+
+    /**
+     * A name judged in a connection's first bytes: a TLS or HTTP attempt to the peer, carrying the
+     * name (bytes kept one to one, ISO-8859-1, for escaping). A connection the check could not watch
+     * has no name and no sender (the kernel saw it in softirq): a connect attempt, named "?".
+     */
+    private static Optional<KernelEvent> name(MemorySegment r) {
+        Verdict verdict = verdict(i32(r, NAME_VERDICT));
+        if (verdict == null) return Optional.empty();
+        boolean v6Socket = u16(r, NAME_FAMILY) == AF_INET6;
+        boolean mapped = r.get(JAVA_BYTE, NAME_MAPPED) != 0;
+        byte[] addr = r.asSlice(NAME_ADDR, 16).toArray(JAVA_BYTE);
+        if (!v6Socket || mapped) addr = Arrays.copyOf(addr, 4);
+        int source = Byte.toUnsignedInt(r.get(JAVA_BYTE, NAME_SOURCE));
+        ProcessRef who = header(r);
+        if (source == Abi.NAME_NONE) {
+            if (who.pid() == 0) who = new ProcessRef(0, 0, "?", who.cgroupId());
+            return Optional.of(new NetEvent(i64(r, TS), who, Hook.CONNECT, verdict, i32(r, NAME_RULE), v6Socket, IPPROTO_TCP,
+                    u16(r, NAME_PORT), mapped, addr, 0));
+        }
+        Hook hook = switch (source) {
+            case Abi.NAME_TLS_SNI -> Hook.TLS;
+            case Abi.NAME_HTTP_HOST -> Hook.HTTP;
+            default -> null;
+        };
+        if (hook == null) return Optional.empty();
+        int len = Math.clamp(u16(r, NAME_LEN), 0, Abi.NAME_LEN);
+        String name = new String(r.asSlice(NAME, len).toArray(JAVA_BYTE), StandardCharsets.ISO_8859_1);
+        boolean ech = (r.get(JAVA_BYTE, NAME_FLAGS) & Abi.NAME_ECH) != 0;
+        return Optional.of(new NetEvent(i64(r, TS), who, hook, verdict, i32(r, NAME_RULE), v6Socket, IPPROTO_TCP,
+                u16(r, NAME_PORT), mapped, addr, 0, null, new FirstBytes(name, ech)));
     }
 
     private static ExecEvent exec(MemorySegment r) {

@@ -40,6 +40,29 @@ public final class BpfProgram {
         return new BpfLink(link, name());
     }
 
+    /** enum bpf_attach_type values for {@link #attachToMap}. */
+    public enum MapAttach {
+        /** An sk_msg program on a sockmap or sockhash: it sees every send of the sockets in the map. */
+        SK_MSG_VERDICT(7);
+        final int type;
+
+        MapAttach(int type) {
+            this.type = type;
+        }
+    }
+
+    /**
+     * Attaches to a map (BPF_PROG_ATTACH: kernels before 6.10 have no link for these). There is no
+     * link to close or pin: the map holds the program until the map is freed, so whatever keeps
+     * the map (the object, a pinned link of a program that uses it) keeps the attachment.
+     */
+    public void attachToMap(BpfMap map, MapAttach how) {
+        requireLoaded();
+        int fd = fd();
+        int rc = BpfObject.call(() -> (int) LibBpf.PROG_ATTACH.handle().invokeExact(fd, map.fd(), how.type, 0));
+        Errors.check(rc, "attach " + name() + " to map " + map.name());
+    }
+
     /** Attaches by the program's section name (tracepoints and the like). */
     public BpfLink attach() {
         requireLoaded();

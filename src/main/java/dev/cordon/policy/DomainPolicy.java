@@ -80,12 +80,32 @@ public final class DomainPolicy {
     public Decision decide(String name) {
         String n = DomainName.canonical(name);
         DomainRule best = exact.get(n);
+        if (best == null) best = fromSuffixesOf(n);
+        return best == null ? defaultDecision : decisions.get(best);
+    }
+
+    /**
+     * The decision for every name strictly below {@code suffix} that no pattern more specific than
+     * {@code suffix} covers: {@code *.suffix}, else {@code suffix}, else what covers {@code suffix}
+     * itself from above. With {@link #decide} this is all a longest-suffix table needs (the
+     * kernel's name table, {@link DomainSuffixTable}).
+     */
+    public Decision decideBelow(String suffix) {
+        String s = DomainName.canonical(suffix);
+        DomainRule best = wildcard.get(s);
+        if (best == null) best = exact.get(s);
+        if (best == null) best = fromSuffixesOf(s);
+        return best == null ? defaultDecision : decisions.get(best);
+    }
+
+    /** The most specific pattern for the proper label suffixes of {@code n}, or null. */
+    private DomainRule fromSuffixesOf(String n) {
+        DomainRule best = null;
         for (int dot = n.indexOf('.'); best == null && dot >= 0; dot = n.indexOf('.', dot + 1)) {
             String suffix = n.substring(dot + 1);
             best = wildcard.get(suffix);
             if (best == null) best = exact.get(suffix);
         }
-        if (best == null) return defaultDecision;
-        return decisions.get(best);
+        return best;
     }
 }

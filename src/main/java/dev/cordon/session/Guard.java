@@ -88,9 +88,12 @@ final class Guard implements AutoCloseable {
             dns = s.dns() == null ? null : DnsService.start(s.dns(), processes, sinks);
             StartupTrace.mark("dns");
             OutagePlan outage = s.outage();
+            // Names in first bytes are judged by the proxy's domain policy: without a proxy there is none.
+            EgressGuard.NameCheck nameCheck = dns == null || !s.dns().firstBytes() ? null
+                    : new EgressGuard.NameCheck(s.dns().policy(), outage);
             kernel = EgressGuard.attach(new EgressGuard.Options(cgroupFd, s.policy(), s.mode(), s.reportAll(),
                     dns == null ? 0 : dns.port(), dns == null ? List.of() : s.redirected(dns), s.allowRawSockets(),
-                    outage.active() ? outage.style() : null, outage.maxWait().toMillis(), s.egressRate()), pinDir);
+                    outage.active() ? outage.style() : null, outage.maxWait().toMillis(), s.egressRate(), nameCheck), pinDir);
             StartupTrace.mark("bpf");
             shells = scriptLines.apply(kernel, pinDir);
             StartupTrace.mark("script lines");
@@ -130,6 +133,16 @@ final class Guard implements AutoCloseable {
         };
     }
 
+    /**
+     * A warning to print before the command runs when the kernel could not load the first-bytes
+     * check: the session runs, but names in TLS and HTTP first bytes are not judged.
+     */
+    java.util.Optional<String> firstBytesWarning() {
+        return kernel.firstBytesUnavailable().map(why -> "warning: this kernel cannot check the names in TLS and HTTP first bytes"
+                + " (it needs Linux 5.17: sk_msg and sock_ops programs with bpf_loop); a name the policy blocks, sent to an"
+                + " address it allows, is not caught in this run; `cordon doctor` says what is missing (" + why + ")");
+    }
+
     /** The proxy, or null without one. */
     DnsService dns() {
         return dns;
@@ -146,11 +159,12 @@ final class Guard implements AutoCloseable {
 
     /**
      * Puts a new policy in force with no moment where neither applies: names first (queries from
-     * now on, and what was learned), then the kernel's generation flip (EgressGuard.reload).
+     * now on, and what was learned), then the kernel's generation flip (EgressGuard.reload), which
+     * also carries the names first bytes are judged by.
      */
     void reload(IpPolicy ip, DomainPolicy names, Mode mode) {
         if (dns != null && names != null) dns.reload(names, mode);
-        kernel.reload(ip, mode);
+        kernel.reload(ip, names, mode);
     }
 
     /**

@@ -162,6 +162,7 @@ public final class GuardSession {
                     (kernel, pins) -> options.report().scriptLines() ? ScriptShells.start(kernel, pins, List.of(), err) : ScriptShells.off(),
                     "not guarding " + cgroup.path());
             cleanup.push(guard);
+            guard.firstBytesWarning().ifPresent(w -> err.println("cordon: " + Escape.visible(w)));
             if (metrics != null) {
                 metrics.watch(metricSources(guard));
                 cleanup.push(metrics::freeze); // before the guard detaches, on every path: no scrape reads a closed map

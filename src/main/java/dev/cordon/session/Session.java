@@ -1,6 +1,7 @@
 package dev.cordon.session;
 
 import dev.cordon.dns.DnsService;
+import dev.cordon.events.Escape;
 import dev.cordon.events.EventSink;
 import dev.cordon.events.ExecDenialNotice;
 import dev.cordon.events.FanOut;
@@ -140,6 +141,7 @@ public final class Session {
                             : ScriptShells.off(),
                     "not running the command");
             cleanup.push(guard);
+            guard.firstBytesWarning().ifPresent(w -> err.println("cordon: " + Escape.visible(w)));
 
             if (signals.pendingSignal() != 0) {
                 err.println("cordon: signal " + signals.pendingSignal() + " before the command started; not running it");

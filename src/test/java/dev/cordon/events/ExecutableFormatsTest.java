@@ -1,5 +1,6 @@
 package dev.cordon.events;
 
+import dev.cordon.policy.Reasons;
 import dev.cordon.policy.Mode;
 import dev.cordon.testing.Json;
 import org.junit.jupiter.api.Test;
@@ -27,7 +28,7 @@ class ExecutableFormatsTest {
     }
 
     private static DnsEvent query(ProcessTable.Attribution who) {
-        return new DnsEvent(T, "github.com.", "A", Verdict.BLOCKED, DnsEvent.FROM_REQUEST, "github.com.", "github.com",
+        return new DnsEvent(T, "github.com.", "A", Verdict.BLOCKED, Reasons.FROM_DNS_REQUEST, "github.com.", "github.com",
                 who, Mode.ENFORCE, "blocklist", "udp", List.of());
     }
 

@@ -133,6 +133,31 @@ class FormatsTest {
                 .containsEntry("rule", "packet-socket").containsEntry("cmd", "python3 sniff.py");
     }
 
+    private static NetAttempt blockedTlsWithEch() {
+        NetEvent e = new NetEvent(6_000L, new ProcessRef(800, 801, "curl", 12L), Hook.TLS, Verdict.BLOCKED, 3, false,
+                NetEvent.IPPROTO_TCP, 8443, false, b(127, 0, 0, 1), 0L, null, new FirstBytes("blocked.test", true));
+        var who = new ProcessTable.Attribution(800, 700, List.of("curl", "-k", "https://blocked.test:8443/"),
+                ProcessTable.Source.EXEC);
+        return new NetAttempt(T, e, who, "blocked.test", Mode.ENFORCE, "blocked.test.", null, "FromTLSSNI");
+    }
+
+    @Test
+    void blockedTlsLineNamesTheSniAndTheEncryptedClientHello() {
+        assertThat(Formats.logfmt(blockedTlsWithEch())).isEqualTo(
+                "WARN TLS BLOCKED reason=FromTLSSNI blocked=true blockedAt=tls ip=127.0.0.1 port=8443 proto=tcp "
+                        + "domain=blocked.test. ech=true pid=800 cmd=\"curl -k https://blocked.test:8443/\" "
+                        + "rule=blocked.test mode=enforce");
+    }
+
+    @Test
+    void blockedTlsJsonCarriesReasonDomainAndEch() {
+        Map<String, Object> o = Json.parseObject(Formats.json(blockedTlsWithEch()));
+        assertThat(o).containsEntry("type", "tls").containsEntry("verdict", "blocked").containsEntry("blockedAt", "tls")
+                .containsEntry("reason", "FromTLSSNI").containsEntry("domain", "blocked.test.").containsEntry("ech", true)
+                .containsEntry("port", BigInteger.valueOf(8443)).containsEntry("pid", BigInteger.valueOf(800))
+                .containsEntry("rule", "blocked.test");
+    }
+
     @Test
     void blockedConnectJson() {
         String json = Formats.json(blockedConnect());

@@ -1,5 +1,6 @@
 package dev.cordon.events;
 
+import dev.cordon.policy.Reasons;
 import dev.cordon.policy.Mode;
 
 import java.time.Instant;
@@ -71,14 +72,14 @@ public final class RecordSamples {
     public static List<DnsEvent> queries() {
         var unknown = new ProcessTable.Attribution(0, 0, List.of("?"), ProcessTable.Source.COMM);
         return List.of(
-                new DnsEvent(T, "github.com.", "A", Verdict.BLOCKED, DnsEvent.FROM_REQUEST, "github.com.", "github.com",
+                new DnsEvent(T, "github.com.", "A", Verdict.BLOCKED, Reasons.FROM_DNS_REQUEST, "github.com.", "github.com",
                         who(4242, List.of("curl", "github.com"), null, CURL), Mode.ENFORCE, "blocklist", "udp", List.of("140.82.112.3")),
-                new DnsEvent(T, "alias.internal.", "AAAA", Verdict.AUDITED, DnsEvent.FROM_CNAME, "github.com.", "github.com",
+                new DnsEvent(T, "alias.internal.", "AAAA", Verdict.AUDITED, Reasons.FROM_DNS_RESPONSE_CNAME, "github.com.", "github.com",
                         who(31337, List.of("dig", "alias.internal"), "deploy@42.service", CURL, CHAIN), Mode.AUDIT, "allowlist", "tcp",
                         List.of("2001:db8::1"), null, List.of("github.com.")),
-                new DnsEvent(T, "down.example.", "A", Verdict.OUTAGE, DnsEvent.SIMULATED_OUTAGE, null, "down.example", unknown,
+                new DnsEvent(T, "down.example.", "A", Verdict.OUTAGE, Reasons.SIMULATED_OUTAGE, null, "down.example", unknown,
                         Mode.ENFORCE, "blocklist", "udp", List.of(), new OutageWait("timeout", 2_500, OutageWait.ANSWERED)),
-                new DnsEvent(T, "ok.internal.", "HTTPS", Verdict.ALLOWED, DnsEvent.FROM_REQUEST, null, "default:allow",
+                new DnsEvent(T, "ok.internal.", "HTTPS", Verdict.ALLOWED, Reasons.FROM_DNS_REQUEST, null, "default:allow",
                         who(900, List.of("curl", "ok.internal"), null, CURL), Mode.ENFORCE, "blocklist", "udp", List.of()));
     }
 }

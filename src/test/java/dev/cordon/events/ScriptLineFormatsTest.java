@@ -1,5 +1,6 @@
 package dev.cordon.events;
 
+import dev.cordon.policy.Reasons;
 import dev.cordon.policy.Mode;
 import org.junit.jupiter.api.Test;
 
@@ -26,7 +27,7 @@ class ScriptLineFormatsTest {
     }
 
     private static DnsEvent query(ScriptLine line) {
-        return new DnsEvent(T, "github.com.", "A", Verdict.BLOCKED, DnsEvent.FROM_REQUEST, "github.com.", "github.com",
+        return new DnsEvent(T, "github.com.", "A", Verdict.BLOCKED, Reasons.FROM_DNS_REQUEST, "github.com.", "github.com",
                 who(line), Mode.ENFORCE, "blocklist", "udp", List.of());
     }
 

@@ -1,6 +1,7 @@
 package dev.cordon.events;
 
 import dev.cordon.policy.Mode;
+import dev.cordon.policy.Reasons;
 import dev.cordon.testing.Json;
 import org.junit.jupiter.api.Test;
 
@@ -32,7 +33,7 @@ class TaskFormatsTest {
     }
 
     private static DnsEvent query(String task) {
-        return new DnsEvent(T, "github.com.", "A", Verdict.BLOCKED, DnsEvent.FROM_REQUEST, "github.com.", "github.com",
+        return new DnsEvent(T, "github.com.", "A", Verdict.BLOCKED, Reasons.FROM_DNS_REQUEST, "github.com.", "github.com",
                 who(task), Mode.ENFORCE, "blocklist", "udp", List.of());
     }
 

@@ -123,6 +123,10 @@ class AbiLayoutTest {
         assertThat(btf().enumValues("cordon_rule_special")).get()
                 .asInstanceOf(org.assertj.core.api.InstanceOfAssertFactories.map(String.class, Long.class))
                 .containsEntry("CORDON_RULE_DEFAULT", 0xffffffffL).containsEntry("CORDON_RULE_LEARNED", 0xfffffffeL);
+        // the first-bytes check: header (48), 40 bytes of fields and address, CORDON_NAME_LEN (256) of name
+        assertThat(cStruct("cordon_name_event").size()).isEqualTo(48 + 40 + 256).isEqualTo(48 + 40 + Abi.NAME_LEN);
+        assertThat(cStruct("cordon_name_key").size()).isEqualTo(4 + Abi.NAME_LEN);
+        assertThat(cStruct("cordon_name_rule").size()).isEqualTo(32);
     }
 
     @Test

@@ -75,6 +75,57 @@ class EventDecoderTest {
         return r;
     }
 
+    /** struct cordon_name_event: curl's ClientHello to 127.0.0.41:8443 named blocked.test, blocked by rule 3 of generation 1. */
+    static byte[] tlsNameEvent(String flags, String source) {
+        byte[] r = rec(
+                "09 00 00 00", HDR_CONNECT_CURL[1], HDR_CONNECT_CURL[2], HDR_CONNECT_CURL[3],
+                HDR_CONNECT_CURL[4], HDR_CONNECT_CURL[5], HDR_CONNECT_CURL[6], //  0 header, kind CORDON_EVENT_NAME (9)
+                "01 00 00 00",                  // 48 verdict   = CORDON_VERDICT_BLOCKED
+                "03 00 00 40",                  // 52 rule_id   = 3 | 1 << 30
+                "02 00",                        // 56 family    = AF_INET
+                "fb 20",                        // 58 port      = 8443
+                "0c 00",                        // 60 name_len  = 12
+                source,                         // 62 source
+                flags,                          // 63 flags
+                "00",                           // 64 mapped_v4
+                zeros(7),                       // 65 _pad
+                "7f 00 00 29" + zeros(12),      // 72 addr      = 127.0.0.41
+                ascii("blocked.test") + "2e2e" + zeros(242)); // 88 name[256], bytes past name_len ignored
+        assertThat(r).hasSize(344);
+        return r;
+    }
+
+    @Test
+    void aNameEventDecodesAsATlsOrHttpAttemptCarryingTheName() {
+        NetEvent e = net(EventDecoder.decode(tlsNameEvent("00", "01")));
+        assertThat(e.hook()).isEqualTo(Hook.TLS);
+        assertThat(e.verdict()).isEqualTo(Verdict.BLOCKED);
+        assertThat(e.ruleId()).isEqualTo(3 | 1 << 30);
+        assertThat(e.ip()).isEqualTo("127.0.0.41");
+        assertThat(e.port()).isEqualTo(8443);
+        assertThat(e.protocolName()).isEqualTo("tcp");
+        assertThat(e.process().pid()).isEqualTo(4242);
+        assertThat(e.firstBytes().name()).isEqualTo("blocked.test");
+        assertThat(e.firstBytes().ech()).isFalse();
+        assertThat(net(EventDecoder.decode(tlsNameEvent("01", "01"))).firstBytes().ech()).isTrue();
+        assertThat(net(EventDecoder.decode(tlsNameEvent("00", "02"))).hook()).isEqualTo(Hook.HTTP);
+        assertThat(EventDecoder.decode(tlsNameEvent("00", "07"))).as("an unknown source").isEmpty();
+        assertThat(EventDecoder.decode(Arrays.copyOf(tlsNameEvent("00", "01"), 343))).as("a short record").isEmpty();
+    }
+
+    @Test
+    void anUnwatchedConnectionIsAConnectOfNoOne() {
+        byte[] r = tlsNameEvent("00", "00");
+        System.arraycopy(HexFormat.of().parseHex("0000000000000000"), 0, r, 4, 8); // tgid, pid 0: seen in softirq
+        System.arraycopy(HexFormat.of().parseHex("02000000f7ffffff"), 0, r, 48, 8); // audited, CORDON_RULE_UNWATCHED
+        NetEvent e = net(EventDecoder.decode(r));
+        assertThat(e.hook()).isEqualTo(Hook.CONNECT);
+        assertThat(e.verdict()).isEqualTo(Verdict.AUDITED);
+        assertThat(e.ruleId()).isEqualTo(Abi.RULE_UNWATCHED);
+        assertThat(e.firstBytes()).isNull();
+        assertThat(e.process().comm()).isEqualTo("?");
+    }
+
     @Test
     void v4BlockedConnectDecodes() {
         NetEvent e = net(EventDecoder.decode(v4BlockedConnect()));
@@ -545,7 +596,7 @@ class EventDecoderTest {
 
     @Test
     void unknownKindsAreRejected() {
-        for (String kind : new String[] {"00 00 00 00", "09 00 00 00", "ff ff ff ff", "01 00 00 01"}) {
+        for (String kind : new String[] {"00 00 00 00", "0a 00 00 00", "ff ff ff ff", "01 00 00 01"}) {
             byte[] r = v4BlockedConnect();
             System.arraycopy(HexFormat.of().parseHex(kind.replace(" ", "")), 0, r, 0, 4); // kind at offset 0
             assertThat(EventDecoder.decode(Arrays.copyOf(r, 600))).as("kind %s", kind).isEmpty();

@@ -1,5 +1,6 @@
 package dev.cordon.metrics;
 
+import dev.cordon.policy.Reasons;
 import dev.cordon.dns.DnsCounters;
 import dev.cordon.events.DnsEvent;
 import dev.cordon.events.Hook;
@@ -36,7 +37,7 @@ class GuardMetricsTest {
     }
 
     static DnsEvent query(Verdict v, String name, String rule, String task) {
-        return new DnsEvent(T, name, "A", v, DnsEvent.FROM_REQUEST, v.violation() ? name : null, rule,
+        return new DnsEvent(T, name, "A", v, Reasons.FROM_DNS_REQUEST, v.violation() ? name : null, rule,
                 who(task), Mode.ENFORCE, "blocklist", "udp", List.of());
     }
 

@@ -65,6 +65,8 @@ public final class LiveAttempts {
             case CONNECT -> AttemptKind.CONNECT;
             case SENDMSG -> AttemptKind.SENDMSG;
             case SOCKET -> AttemptKind.SOCKET;
+            case TLS -> AttemptKind.TLS;
+            case HTTP -> AttemptKind.HTTP;
         };
         List<String> domains = new ArrayList<>();
         if (a.domain() != null) for (String d : a.domain().split(",")) if (!d.isBlank()) domains.add(DomainName.canonical(d));

@@ -156,6 +156,19 @@ RULES_V4(rules_v4_1);
 RULES_V6(rules_v6_0);
 RULES_V6(rules_v6_1);
 
+/*
+ * The verdict epoch: userspace adds one after every change that can change a judgement (a policy
+ * reload, an address learned or forgotten), after the change itself. A verdict cached with the epoch
+ * read before judging is only reused while the epoch is unchanged, so it was judged on maps at least
+ * as new as the last change. Starts at 1 (fill), so a fresh cache entry (epoch 0) never matches.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} verdict_epoch SEC(".maps");
+
 /* The generation in force (0 or 1). */
 static __always_inline __u32 current_generation(void)
 {
@@ -432,7 +445,14 @@ static __always_inline void port_decision(const struct cordon_rule *rule, __u16 
 struct judgement {
 	__u32 verdict; /* enum cordon_verdict; OUTAGE: learned as down, the hook's outage path decides */
 	__u32 rule_id;
+	__u64 until_ns; /* the judgement holds until this CLOCK_MONOTONIC time (a learned address's next expiry), or for ever (~0) */
 };
+
+/* The earlier of a and a future time t (0 or past: not a future time). */
+static __always_inline __u64 sooner(__u64 a, __u64 t, __u64 now)
+{
+	return t > now && t < a ? t : a;
+}
 
 /* The policy's answer for a destination and port. @return 0, or -1 without a config (the caller fails closed) */
 static __always_inline int judge(struct destination *d, struct judgement *j)
@@ -447,6 +467,7 @@ static __always_inline int judge(struct destination *d, struct judgement *j)
 
 	if (!cfg)
 		return -1; /* cannot happen for an array map */
+	j->until_ns = ~0ULL;
 
 	if (d->is_v4) {
 		struct cordon_lpm_v4 key = { .prefixlen = 32 };
@@ -470,6 +491,8 @@ static __always_inline int judge(struct destination *d, struct judgement *j)
 		learned_allow = learned->allow_until_ns > now;
 		learned_deny = learned->deny_until_ns > now;
 		learned_outage = outage_style && learned->outage_until_ns > now;
+		j->until_ns = sooner(sooner(sooner(~0ULL, learned->allow_until_ns, now), learned->deny_until_ns, now),
+				     learned->outage_until_ns, now);
 	}
 
 	if (rule)
@@ -522,12 +545,82 @@ static __always_inline int is_ping(__u32 type, __u32 protocol)
  * connect4/6, sendmsg4/6: judge and report. 1 lets the call go on, 0 fails it with EPERM (blocked),
  * DECIDE_REFUSE asks the caller to send it to the refuse port (a simulated outage's refused connect).
  */
+/*
+ * The last allowed destination of an unconnected socket's sendmsg, so a program sending many
+ * datagrams to one peer is judged once (the trie lookup is most of a decision's cost with 100k
+ * rules). Only allowed verdicts are kept, and only without report_all: nothing is reported for
+ * them, so a reused one changes nothing but the time. Freed with the socket.
+ */
+struct verdict_cache {
+	__u64 epoch;    /* verdict_epoch when it was judged; 0: empty */
+	__u64 until_ns; /* judgement.until_ns */
+	__u32 w[4];     /* the destination as struct destination has it */
+	__u16 port;
+	__u8 is_v4;
+	__u8 pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct verdict_cache);
+} sendmsg_verdicts SEC(".maps");
+
+static __always_inline __u64 current_epoch(void)
+{
+	__u32 zero = 0;
+	__u64 *e = bpf_map_lookup_elem(&verdict_epoch, &zero);
+
+	return e ? *e : 0;
+}
+
+static __always_inline int same_destination(const struct verdict_cache *c, const struct destination *d)
+{
+	return c->w[0] == d->w[0] && c->w[1] == d->w[1] && c->w[2] == d->w[2] && c->w[3] == d->w[3] &&
+	       c->port == d->port && c->is_v4 == d->is_v4;
+}
+
+/* Whether this socket's last sendmsg was allowed to this destination, with nothing changed since. */
+static __always_inline int cached_allow(struct verdict_cache *c, const struct destination *d, __u64 epoch)
+{
+	if (!c || !epoch || c->epoch != epoch || !same_destination(c, d))
+		return 0;
+	return c->until_ns == ~0ULL || bpf_ktime_get_ns() < c->until_ns;
+}
+
+static __always_inline void cache_allow(struct verdict_cache *c, const struct destination *d, __u64 epoch, __u64 until_ns)
+{
+	c->w[0] = d->w[0];
+	c->w[1] = d->w[1];
+	c->w[2] = d->w[2];
+	c->w[3] = d->w[3];
+	c->port = d->port;
+	c->is_v4 = d->is_v4;
+	c->until_ns = until_ns;
+	c->epoch = epoch;
+}
+
 static __always_inline int decide(struct bpf_sock_addr *ctx, __u32 kind, struct destination *d)
 {
 	struct judgement j;
+	struct verdict_cache *cache = 0;
+	__u64 epoch = 0;
 
+	if (kind == CORDON_EVENT_SENDMSG && !report_all && ctx->sk) {
+		epoch = current_epoch(); /* before judging: a change after this read fails the next match */
+		cache = bpf_sk_storage_get(&sendmsg_verdicts, ctx->sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
+		if (cached_allow(cache, d, epoch))
+			return 1;
+	}
 	if (judge(d, &j))
 		return 0;
+	if (cache) {
+		if (j.verdict == CORDON_VERDICT_ALLOWED)
+			cache_allow(cache, d, epoch, j.until_ns);
+		else
+			cache->epoch = 0;
+	}
 	if (j.verdict == CORDON_VERDICT_OUTAGE)
 		return outage(ctx, kind, d);
 	if (j.verdict == CORDON_VERDICT_ALLOWED && kind == CORDON_EVENT_CONNECT)

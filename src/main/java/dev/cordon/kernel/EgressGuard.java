@@ -126,6 +126,8 @@ public final class EgressGuard implements AutoCloseable {
     private final String firstBytesUnavailable; // why this kernel could not load the check, or null
     private volatile int generation;
     private final TypedMap<Integer, Integer> generationMap;
+    private final TypedMap<Integer, Long> verdictEpochMap;
+    private long verdictEpoch; // guarded by this
     private final RefusePorts refuse; // null unless the outage style is refuse
 
     private EgressGuard(BpfObject object, RefusePorts refuse, OutagePlan outage, String firstBytesUnavailable) {
@@ -134,6 +136,7 @@ public final class EgressGuard implements AutoCloseable {
         this.outage = outage;
         this.firstBytesUnavailable = firstBytesUnavailable;
         this.generationMap = object.map("policy_generation").typed(Codecs.U32, Codecs.U32);
+        this.verdictEpochMap = object.map("verdict_epoch").typed(Codecs.U32, Codecs.U64);
         this.config = object.map("config").typed(Codecs.U32, Codecs.CONFIG);
     }
 
@@ -298,6 +301,7 @@ public final class EgressGuard implements AutoCloseable {
     private void fill(Options o, boolean firstBytes) {
         writeGeneration(0, o.policy(), firstBytes ? o.names().policy() : null, o.mode());
         generationMap.put(0, 0);
+        verdictsChanged();
         object.map("session_cgroup").typed(Codecs.U32, Codecs.U32).put(0, o.cgroupFd());
         TypedMap<Codecs.DnsServer, Byte> servers = object.map("dns_servers").typed(Codecs.DNS_SERVER, Codecs.U8);
         for (InetSocketAddress s : o.dnsServers()) {
@@ -326,11 +330,22 @@ public final class EgressGuard implements AutoCloseable {
     public void learn(byte[] ip, long allowUntilNs, long denyUntilNs, long outageUntilNs) {
         byte[] a = Cidr.unmapped(ip);
         (a.length == 4 ? learnedV4 : learnedV6).put(a, new Codecs.Learned(allowUntilNs, denyUntilNs, outageUntilNs));
+        verdictsChanged();
     }
 
     public void forget(byte[] ip) {
         byte[] a = Cidr.unmapped(ip);
         (a.length == 4 ? learnedV4 : learnedV6).remove(a);
+        verdictsChanged();
+    }
+
+    /**
+     * Tells the programs that a judgement may have changed (called after the change): every verdict
+     * they cached before (the sendmsg hooks' per-socket one) is judged again. Under the lock so the
+     * epoch only grows, whichever thread learns.
+     */
+    private synchronized void verdictsChanged() {
+        verdictEpochMap.put(0, ++verdictEpoch);
     }
 
     /** Who sent the query with this client source port and transaction id (proto: Abi.DNS_UDP/DNS_TCP; TCP uses txid 0). */
@@ -452,6 +467,7 @@ public final class EgressGuard implements AutoCloseable {
         writeGeneration(next, policy, current == null ? null : domains == null ? current : domains, mode);
         generationMap.put(0, next);
         generation = next;
+        verdictsChanged();
     }
 
     /** The policy in force. */

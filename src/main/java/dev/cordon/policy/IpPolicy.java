@@ -105,6 +105,24 @@ public final class IpPolicy {
         return new IpPolicy(new ArrayList<>(unique.values()), defaultAction);
     }
 
+    /**
+     * Whether no prefix of any policy made of these rules can need more than {@link #MAX_PORT_RANGES}
+     * ranges, told without compiling one (a 100k-rule file is compiled once, not twice, to check it).
+     * A prefix's ranges are cut at the rules' range edges, and the decision covering most ports needs
+     * none: with E distinct edges (0 and 65536 counted) a prefix needs at most E - 2.
+     */
+    public static boolean fitsPortRanges(List<IpRule> rules) {
+        java.util.Set<Integer> edges = new java.util.HashSet<>(List.of(0, PortRange.MAX + 1));
+        for (IpRule r : rules) {
+            for (PortRange p : r.ports()) {
+                edges.add(p.lo());
+                edges.add(p.hi() + 1);
+                if (edges.size() - 2 > MAX_PORT_RANGES) return false;
+            }
+        }
+        return true;
+    }
+
     public List<IpRule> rules() {
         return rules;
     }

@@ -389,12 +389,35 @@ public final class EgressGuard implements AutoCloseable {
         TypedMap<Cidr, Codecs.RuleValue> v6 = object.map("rules_v6_" + gen).typed(Codecs.LPM_V6, Codecs.RULE);
         for (Cidr c : v4.keys()) v4.remove(c);
         for (Cidr c : v6.keys()) v6.remove(c);
-        for (IpPolicy.Entry e : policy.entries()) (e.prefix().isV4() ? v4 : v6).put(e.prefix(), ruleValue(policy, e, gen));
+        List<Cidr> keys4 = new ArrayList<>(), keys6 = new ArrayList<>();
+        List<Codecs.RuleValue> values4 = new ArrayList<>(), values6 = new ArrayList<>();
+        for (IpPolicy.Entry e : policy.entries()) {
+            (e.prefix().isV4() ? keys4 : keys6).add(e.prefix());
+            (e.prefix().isV4() ? values4 : values6).add(ruleValue(policy, e, gen));
+        }
+        putRules(v4, keys4, values4);
+        putRules(v6, keys6, values6);
         if (domains != null) writeNames(gen, domains);
         names[gen] = domains;
         config.put(gen, new Codecs.Config(mode == Mode.AUDIT ? Abi.MODE_AUDIT : Abi.MODE_ENFORCE, action(policy.defaultAction())));
         policies[gen] = policy;
         modes[gen] = mode;
+    }
+
+    /** Prefixes per BPF_MAP_UPDATE_BATCH call when filling a trie (about 100 KB of keys and values). */
+    private static final int RULE_BATCH = 1024;
+
+    /**
+     * Fills a trie in batches (100k prefixes: one syscall per thousand, not one each; the kernel
+     * inserts them one by one either way), or one by one where the kernel has no batch update for
+     * tries: a put replaces, so whatever a failed batch wrote is simply written again.
+     */
+    private static void putRules(TypedMap<Cidr, Codecs.RuleValue> trie, List<Cidr> keys, List<Codecs.RuleValue> values) {
+        try {
+            trie.putAll(keys, values, RULE_BATCH);
+        } catch (RuntimeException e) {
+            for (int i = 0; i < keys.size(); i++) trie.put(keys.get(i), values.get(i));
+        }
     }
 
     /** Entries per BPF_MAP_UPDATE_BATCH call when filling a name table (about 300 KB of keys and values). */

@@ -445,14 +445,14 @@ static __always_inline void port_decision(const struct cordon_rule *rule, __u16 
 struct judgement {
 	__u32 verdict; /* enum cordon_verdict; OUTAGE: learned as down, the hook's outage path decides */
 	__u32 rule_id;
-	__u64 until_ns; /* the judgement holds until this CLOCK_MONOTONIC time (a learned address's next expiry), or for ever (~0) */
+	/*
+	 * When the learned address's allow ends (0: not learned): the one time that can turn an
+	 * allowed judgement into another. A learned deny or outage that is in force never yields an
+	 * allow, except a deny with an allow beside it (then the allow's end matters); one that has
+	 * ended stays ended.
+	 */
+	__u64 allow_until_ns;
 };
-
-/* The earlier of a and a future time t (0 or past: not a future time). */
-static __always_inline __u64 sooner(__u64 a, __u64 t, __u64 now)
-{
-	return t > now && t < a ? t : a;
-}
 
 /* The policy's answer for a destination and port. @return 0, or -1 without a config (the caller fails closed) */
 static __always_inline int judge(struct destination *d, struct judgement *j)
@@ -467,7 +467,7 @@ static __always_inline int judge(struct destination *d, struct judgement *j)
 
 	if (!cfg)
 		return -1; /* cannot happen for an array map */
-	j->until_ns = ~0ULL;
+	j->allow_until_ns = 0;
 
 	if (d->is_v4) {
 		struct cordon_lpm_v4 key = { .prefixlen = 32 };
@@ -491,8 +491,7 @@ static __always_inline int judge(struct destination *d, struct judgement *j)
 		learned_allow = learned->allow_until_ns > now;
 		learned_deny = learned->deny_until_ns > now;
 		learned_outage = outage_style && learned->outage_until_ns > now;
-		j->until_ns = sooner(sooner(sooner(~0ULL, learned->allow_until_ns, now), learned->deny_until_ns, now),
-				     learned->outage_until_ns, now);
+		j->allow_until_ns = learned->allow_until_ns;
 	}
 
 	if (rule)
@@ -553,7 +552,7 @@ static __always_inline int is_ping(__u32 type, __u32 protocol)
  */
 struct verdict_cache {
 	__u64 epoch;    /* verdict_epoch when it was judged; 0: empty */
-	__u64 until_ns; /* judgement.until_ns */
+	__u64 until_ns; /* the allow holds until then (CLOCK_MONOTONIC), or for ever (~0) */
 	__u32 w[4];     /* the destination as struct destination has it */
 	__u16 port;
 	__u8 is_v4;
@@ -575,52 +574,62 @@ static __always_inline __u64 current_epoch(void)
 	return e ? *e : 0;
 }
 
-static __always_inline int same_destination(const struct verdict_cache *c, const struct destination *d)
+/* 0 when the cache holds this destination and epoch (no branch per field: fewer paths for the verifier to walk into judge()) */
+static __always_inline __u64 cache_differs(const struct verdict_cache *c, const struct destination *d, __u64 epoch)
 {
-	return c->w[0] == d->w[0] && c->w[1] == d->w[1] && c->w[2] == d->w[2] && c->w[3] == d->w[3] &&
-	       c->port == d->port && c->is_v4 == d->is_v4;
+	return (c->epoch ^ epoch) | (c->w[0] ^ d->w[0]) | (c->w[1] ^ d->w[1]) | (c->w[2] ^ d->w[2]) | (c->w[3] ^ d->w[3]) |
+	       (__u32)(c->port ^ d->port) | (__u32)(c->is_v4 ^ d->is_v4);
 }
 
-/* Whether this socket's last sendmsg was allowed to this destination, with nothing changed since. */
-static __always_inline int cached_allow(struct verdict_cache *c, const struct destination *d, __u64 epoch)
+/*
+ * Whether this socket's last sendmsg was allowed to this destination, with nothing changed since.
+ * The storage pointer stays in here: none is live while judge() runs, so the verifier does not
+ * walk judge() once per outcome of this lookup (it did, and loading took 150 ms longer).
+ */
+static __always_inline int cached_allow(struct bpf_sock_addr *ctx, const struct destination *d, __u64 epoch)
 {
-	if (!c || !epoch || c->epoch != epoch || !same_destination(c, d))
+	struct verdict_cache *c = bpf_sk_storage_get(&sendmsg_verdicts, ctx->sk, 0, 0);
+
+	if (!c || !epoch || cache_differs(c, d, epoch))
 		return 0;
 	return c->until_ns == ~0ULL || bpf_ktime_get_ns() < c->until_ns;
 }
 
-static __always_inline void cache_allow(struct verdict_cache *c, const struct destination *d, __u64 epoch, __u64 until_ns)
+/* Remembers an allowed sendmsg for the next one (called last, on the way out). */
+static __always_inline void cache_allow(struct bpf_sock_addr *ctx, const struct destination *d, const struct judgement *j,
+					__u64 epoch)
 {
+	struct verdict_cache *c = bpf_sk_storage_get(&sendmsg_verdicts, ctx->sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
+	__u64 until = j->allow_until_ns;
+
+	if (!c || !epoch)
+		return;
+	if (until && until <= bpf_ktime_get_ns())
+		until = 0; /* an allow that has ended changes nothing any more */
+	if (!until)
+		until = ~0ULL;
 	c->w[0] = d->w[0];
 	c->w[1] = d->w[1];
 	c->w[2] = d->w[2];
 	c->w[3] = d->w[3];
 	c->port = d->port;
 	c->is_v4 = d->is_v4;
-	c->until_ns = until_ns;
+	c->until_ns = until;
 	c->epoch = epoch;
 }
 
 static __always_inline int decide(struct bpf_sock_addr *ctx, __u32 kind, struct destination *d)
 {
 	struct judgement j;
-	struct verdict_cache *cache = 0;
 	__u64 epoch = 0;
 
-	if (kind == CORDON_EVENT_SENDMSG && !report_all && ctx->sk) {
+	if (kind == CORDON_EVENT_SENDMSG && !report_all) {
 		epoch = current_epoch(); /* before judging: a change after this read fails the next match */
-		cache = bpf_sk_storage_get(&sendmsg_verdicts, ctx->sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
-		if (cached_allow(cache, d, epoch))
+		if (cached_allow(ctx, d, epoch))
 			return 1;
 	}
 	if (judge(d, &j))
 		return 0;
-	if (cache) {
-		if (j.verdict == CORDON_VERDICT_ALLOWED)
-			cache_allow(cache, d, epoch, j.until_ns);
-		else
-			cache->epoch = 0;
-	}
 	if (j.verdict == CORDON_VERDICT_OUTAGE)
 		return outage(ctx, kind, d);
 	if (j.verdict == CORDON_VERDICT_ALLOWED && kind == CORDON_EVENT_CONNECT)
@@ -635,6 +644,8 @@ static __always_inline int decide(struct bpf_sock_addr *ctx, __u32 kind, struct 
 
 		bpf_map_update_elem(&ping_connected, &cookie, &one, BPF_ANY);
 	}
+	if (kind == CORDON_EVENT_SENDMSG && !report_all && j.verdict == CORDON_VERDICT_ALLOWED)
+		cache_allow(ctx, d, &j, epoch);
 	return 1;
 }
 

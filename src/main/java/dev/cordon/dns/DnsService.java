@@ -2,6 +2,7 @@ package dev.cordon.dns;
 
 import dev.cordon.events.EventSink;
 import dev.cordon.events.ProcessTable;
+import dev.cordon.policy.BlockedResponse;
 import dev.cordon.policy.DomainPolicy;
 import dev.cordon.policy.Mode;
 import dev.cordon.policy.OutagePlan;
@@ -22,7 +23,7 @@ import java.util.concurrent.atomic.AtomicReference;
  * {@link #attachKernel} connects the maps and prefetches blocked names, before the command runs.
  */
 public final class DnsService implements AutoCloseable {
-    public record Options(DomainPolicy policy, Mode mode, QueryHandler.BlockedResponse blockedResponse,
+    public record Options(DomainPolicy policy, Mode mode, BlockedResponse blockedResponse,
                           List<InetSocketAddress> upstreams, Duration upstreamTimeout, LearnedAddresses.Ttl ttl,
                           int maxLearned, DnsProxy.Options proxy, OutagePlan outage, boolean blockPrivateAnswers) {
         public Options {
@@ -34,13 +35,13 @@ public final class DnsService implements AutoCloseable {
             return new Options(policy, mode, blockedResponse, servers, upstreamTimeout, ttl, maxLearned, proxy, outage, blockPrivateAnswers);
         }
 
-        public Options(DomainPolicy policy, Mode mode, QueryHandler.BlockedResponse blockedResponse,
+        public Options(DomainPolicy policy, Mode mode, BlockedResponse blockedResponse,
                        List<InetSocketAddress> upstreams, Duration upstreamTimeout, LearnedAddresses.Ttl ttl,
                        int maxLearned, DnsProxy.Options proxy, OutagePlan outage) {
             this(policy, mode, blockedResponse, upstreams, upstreamTimeout, ttl, maxLearned, proxy, outage, false);
         }
 
-        public Options(DomainPolicy policy, Mode mode, QueryHandler.BlockedResponse blockedResponse,
+        public Options(DomainPolicy policy, Mode mode, BlockedResponse blockedResponse,
                        List<InetSocketAddress> upstreams, Duration upstreamTimeout, LearnedAddresses.Ttl ttl,
                        int maxLearned, DnsProxy.Options proxy) {
             this(policy, mode, blockedResponse, upstreams, upstreamTimeout, ttl, maxLearned, proxy, OutagePlan.NONE);

@@ -6,6 +6,7 @@ import dev.cordon.events.OutageWait;
 import dev.cordon.events.ProcessRef;
 import dev.cordon.events.ProcessTable;
 import dev.cordon.events.Verdict;
+import dev.cordon.policy.BlockedResponse;
 import dev.cordon.policy.DomainName;
 import dev.cordon.policy.DomainPolicy;
 import dev.cordon.policy.DomainPattern;
@@ -45,16 +46,6 @@ import java.util.Set;
  * upstream.
  */
 public final class QueryHandler {
-    /** How a blocked name is answered. */
-    public enum BlockedResponse {
-        NXDOMAIN(Rcode.NXDOMAIN), REFUSED(Rcode.REFUSED);
-        final int rcode;
-
-        BlockedResponse(int rcode) {
-            this.rcode = rcode;
-        }
-    }
-
     /** The rule= label of an answer refused by --block-private-answers. */
     public static final String PRIVATE_ANSWER_RULE = "dns:private-answer";
 
@@ -181,7 +172,7 @@ public final class QueryHandler {
             if (mode == Mode.ENFORCE) {
                 emit(name, qtype, Verdict.BLOCKED, reason(decision, DnsEvent.FROM_REQUEST), name, decision.ruleLabel(), who, client,
                         List.of());
-                return Responses.error(query, blockedResponse.rcode);
+                return Responses.error(query, blockedResponse.rcode());
             }
             audited = who;
         }
@@ -266,7 +257,7 @@ public final class QueryHandler {
                 Verdict v = mode == Mode.ENFORCE ? Verdict.BLOCKED : Verdict.AUDITED;
                 emit(name, qtype, v, blockedReason, blockedName, blockedRule, attribute(client, query), client, addresses,
                         null, others);
-                if (mode == Mode.ENFORCE) return Responses.error(query, blockedResponse.rcode);
+                if (mode == Mode.ENFORCE) return Responses.error(query, blockedResponse.rcode());
             }
             return fitToClient(answerBytes, query, client); // audit: the client gets what it would without cordon
         }
@@ -299,7 +290,7 @@ public final class QueryHandler {
                 Verdict v = mode == Mode.ENFORCE ? Verdict.BLOCKED : Verdict.AUDITED;
                 emit(name, qtype, v, DnsEvent.PRIVATE_ANSWER, name, PRIVATE_ANSWER_RULE, attribute(client, query), client,
                         addresses, null, others);
-                if (mode == Mode.ENFORCE) return Responses.error(query, blockedResponse.rcode);
+                if (mode == Mode.ENFORCE) return Responses.error(query, blockedResponse.rcode());
                 return fitToClient(answerBytes, query, client);
             }
         }

@@ -8,6 +8,7 @@ import dev.cordon.events.ProcessRef;
 import dev.cordon.events.ProcessTable;
 import dev.cordon.events.Verdict;
 import dev.cordon.policy.Action;
+import dev.cordon.policy.BlockedResponse;
 import dev.cordon.policy.DomainName;
 import dev.cordon.policy.DomainPattern;
 import dev.cordon.policy.DomainPolicy;
@@ -82,8 +83,8 @@ final class DnsFuzzCase {
         Mode mode = (settings & 1) != 0 ? Mode.AUDIT : Mode.ENFORCE;
         Transport transport = (settings & 2) != 0 ? Transport.TCP : Transport.UDP;
         DomainPolicy policy = policy((settings & 4) != 0);
-        QueryHandler.BlockedResponse blocked = (settings & 8) != 0
-                ? QueryHandler.BlockedResponse.REFUSED : QueryHandler.BlockedResponse.NXDOMAIN;
+        BlockedResponse blocked = (settings & 8) != 0
+                ? BlockedResponse.REFUSED : BlockedResponse.NXDOMAIN;
         OutagePlan outage = switch ((settings >> 4) & 3) {
             case 1 -> new OutagePlan(List.of(DomainPattern.parse("down.test")), OutageStyle.TIMEOUT, Duration.ofMillis(1));
             case 2 -> new OutagePlan(List.of(DomainPattern.parse("down.test")), OutageStyle.SERVFAIL, Duration.ofMillis(1));

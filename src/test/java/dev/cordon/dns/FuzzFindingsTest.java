@@ -1,6 +1,7 @@
 package dev.cordon.dns;
 
 import dev.cordon.events.ProcessTable;
+import dev.cordon.policy.BlockedResponse;
 import dev.cordon.policy.Mode;
 import org.junit.jupiter.api.Test;
 import org.xbill.DNS.Flags;
@@ -38,7 +39,7 @@ class FuzzFindingsTest {
             return m.toWire();
         };
         DnsCounters counters = new DnsCounters();
-        QueryHandler h = new QueryHandler(DnsFuzzCase.policy(false), Mode.ENFORCE, QueryHandler.BlockedResponse.NXDOMAIN,
+        QueryHandler h = new QueryHandler(DnsFuzzCase.policy(false), Mode.ENFORCE, BlockedResponse.NXDOMAIN,
                 notAResponse, new LearnedAddresses(new DnsFuzzCase.LearnKernel(), LearnedAddresses.Ttl.DEFAULT, 8),
                 (port, txid, t) -> Optional.empty(), new ProcessTable(8), new DnsFuzzCase.Events(), counters);
 

@@ -8,6 +8,7 @@ import dev.cordon.events.ProcessRef;
 import dev.cordon.events.ProcessTable;
 import dev.cordon.events.Verdict;
 import dev.cordon.policy.Action;
+import dev.cordon.policy.BlockedResponse;
 import dev.cordon.policy.DomainPattern;
 import dev.cordon.policy.DomainPolicy;
 import dev.cordon.policy.Mode;
@@ -164,7 +165,7 @@ class QueryHandlerTest {
         ownerKnown = true;
     }
 
-    QueryHandler handler(Mode mode, QueryHandler.BlockedResponse response, DomainPolicy policy) {
+    QueryHandler handler(Mode mode, BlockedResponse response, DomainPolicy policy) {
         QueryOwnerLookup owners = (port, txid, transport) -> {
             ownerQueries.add(new OwnerQuery(port, txid, transport));
             return ownerKnown ? Optional.of(new ProcessRef(PID, PID + 1, "curl", 99)) : Optional.empty();
@@ -173,7 +174,7 @@ class QueryHandlerTest {
     }
 
     QueryHandler blocklist(Mode mode, String... denied) {
-        return handler(mode, QueryHandler.BlockedResponse.NXDOMAIN,
+        return handler(mode, BlockedResponse.NXDOMAIN,
                 DomainPolicy.of(List.of(), Arrays.stream(denied).map(DomainPattern::parse).toList(), Action.ALLOW));
     }
 
@@ -283,7 +284,7 @@ class QueryHandlerTest {
 
     @Test
     void theRefusedOptionAnswersRefused() throws IOException {
-        QueryHandler h = handler(Mode.ENFORCE, QueryHandler.BlockedResponse.REFUSED,
+        QueryHandler h = handler(Mode.ENFORCE, BlockedResponse.REFUSED,
                 DomainPolicy.of(List.of(), List.of(DomainPattern.parse("github.com")), Action.ALLOW));
         Message q = query("github.com.", Type.AAAA, 7);
         assertErrorReply(h.handle(q.toWire(), udp()), q, Rcode.REFUSED);
@@ -321,7 +322,7 @@ class QueryHandlerTest {
 
     @Test
     void anAllowlistDeniesUnlistedNamesByDefault() throws IOException {
-        QueryHandler h = handler(Mode.ENFORCE, QueryHandler.BlockedResponse.NXDOMAIN,
+        QueryHandler h = handler(Mode.ENFORCE, BlockedResponse.NXDOMAIN,
                 DomainPolicy.of(List.of(DomainPattern.parse("example.org")), List.of(), Action.DENY));
         Message q = query("github.com.", Type.A, 5);
         assertErrorReply(h.handle(q.toWire(), udp()), q, Rcode.NXDOMAIN);
@@ -428,7 +429,7 @@ class QueryHandlerTest {
 
     @Test
     void aCnameChainUsesTheRefusedOptionToo() throws IOException {
-        QueryHandler h = handler(Mode.ENFORCE, QueryHandler.BlockedResponse.REFUSED,
+        QueryHandler h = handler(Mode.ENFORCE, BlockedResponse.REFUSED,
                 DomainPolicy.of(List.of(), List.of(DomainPattern.parse("github.com")), Action.ALLOW));
         Message q = query("alias.internal.", Type.A, 9);
         upstream.on("alias.internal.", Type.A, qq -> reply(qq, cname("alias.internal.", "github.com."), a("github.com.", "192.0.2.3", 60)));
@@ -566,7 +567,7 @@ class QueryHandlerTest {
     void anUpstreamAnswerThatDoesNotParseIsServfail() throws IOException {
         Upstream garbage = (query, t) -> new byte[] {query[0], query[1], (byte) 0x81, 0, 0, 1, 0, 0, 0, 0, 0, 0, 9};
         QueryHandler g = new QueryHandler(DomainPolicy.of(List.of(), List.of(), Action.ALLOW), Mode.ENFORCE,
-                QueryHandler.BlockedResponse.NXDOMAIN, garbage, learned, (p, x, t) -> Optional.empty(), processes, sink, counters);
+                BlockedResponse.NXDOMAIN, garbage, learned, (p, x, t) -> Optional.empty(), processes, sink, counters);
         Message q = query("ok.internal.", Type.A, 32);
         assertErrorReply(g.handle(q.toWire(), udp()), q, Rcode.SERVFAIL);
         assertThat(counters.upstreamFailures.get()).isEqualTo(1);
@@ -876,7 +877,7 @@ class QueryHandlerTest {
 
     QueryHandler rebindingGuard(Mode mode) {
         QueryOwnerLookup owners = (port, txid, transport) -> Optional.of(new ProcessRef(PID, PID + 1, "curl", 99));
-        return new QueryHandler(DomainPolicy.of(List.of(), List.of(), Action.ALLOW), mode, QueryHandler.BlockedResponse.NXDOMAIN,
+        return new QueryHandler(DomainPolicy.of(List.of(), List.of(), Action.ALLOW), mode, BlockedResponse.NXDOMAIN,
                 upstream, learned, owners, processes, sink, counters, dev.cordon.policy.OutagePlan.NONE, true);
     }
 
@@ -978,7 +979,7 @@ class QueryHandlerTest {
     void aNameOfTheEncryptedDnsListIsBlockedWithReasonEncryptedDns() throws IOException {
         var list = dev.cordon.policy.EncryptedDns.builtIn();
         var rules = new ArrayList<>(dev.cordon.policy.EncryptedDns.domainRules(List.of(list), List.of()));
-        QueryHandler h = handler(Mode.ENFORCE, QueryHandler.BlockedResponse.NXDOMAIN, DomainPolicy.of(rules, Action.ALLOW));
+        QueryHandler h = handler(Mode.ENFORCE, BlockedResponse.NXDOMAIN, DomainPolicy.of(rules, Action.ALLOW));
         Message q = query("dns.google.", Type.A, 13);
         assertErrorReply(h.handle(q.toWire(), udp()), q, Rcode.NXDOMAIN);
         DnsEvent e = sink.only();
@@ -1003,7 +1004,7 @@ class QueryHandlerTest {
             return Optional.of(new ProcessRef(PID, PID + 1, "curl", 99));
         };
         return new QueryHandler(DomainPolicy.of(List.of(), Arrays.stream(denied).map(DomainPattern::parse).toList(),
-                Action.ALLOW), Mode.AUDIT, QueryHandler.BlockedResponse.NXDOMAIN, upstream, learned, owners, processes,
+                Action.ALLOW), Mode.AUDIT, BlockedResponse.NXDOMAIN, upstream, learned, owners, processes,
                 sink, counters, dev.cordon.policy.OutagePlan.NONE, false, new AnswerCache(64));
     }
 

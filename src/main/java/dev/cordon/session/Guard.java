@@ -78,7 +78,7 @@ final class Guard implements AutoCloseable {
         DnsService dns = null;
         EgressGuard kernel = null;
         try {
-            dns = s.dns() == null ? null : DnsService.start(s.dns(), processes, sinks);
+            dns = s.dns() == null ? null : DnsService.start(s.dns(), processes, sinks, s.reportAll());
             StartupTrace.mark("dns");
             OutagePlan outage = s.outage();
             kernel = EgressGuard.attach(new EgressGuard.Options(cgroupFd, s.policy(), s.mode(), s.reportAll(),

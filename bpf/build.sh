@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Compiles the kernel programs into OUT_DIR/cordon.bpf.o and OUT_DIR/probes.bpf.o (called by Maven in generate-resources).
+# Compiles the kernel programs into OUT_DIR/cordon.bpf.o, script_lines.bpf.o and probes.bpf.o (called by Maven in generate-resources).
 set -euo pipefail
 out=${1:?usage: build.sh OUT_DIR}
 here=$(cd "$(dirname "$0")" && pwd)
@@ -19,8 +19,9 @@ case "$arch" in
   *) target_arch=$arch ;;
 esac
 mkdir -p "$out"
-# cordon.bpf.o: the session's programs; probes.bpf.o: one program per kernel feature, for cordon doctor.
-for name in cordon probes; do
+# cordon.bpf.o: the session's programs; script_lines.bpf.o: the bash script line behind each exec (loaded
+# beside it, sharing its ring buffer); probes.bpf.o: one program per kernel feature, for cordon doctor.
+for name in cordon script_lines probes; do
   "$clang" -O2 -g -target bpf -D__TARGET_ARCH_"$target_arch" \
     -I/usr/include/"$arch"-linux-gnu -I"$here" -Wall -Werror \
     -c "$here/$name.bpf.c" -o "$out/$name.bpf.o"

@@ -516,6 +516,8 @@ static __always_inline int is_ping(__u32 type, __u32 protocol)
 	return type == SOCK_DGRAM && (protocol == IPPROTO_ICMP || protocol == IPPROTO_ICMPV6);
 }
 
+#include "first_bytes.bpf.h" /* names in a TCP connection's first bytes: sock_ops + sk_msg */
+
 /*
  * connect4/6, sendmsg4/6: judge and report. 1 lets the call go on, 0 fails it with EPERM (blocked),
  * DECIDE_REFUSE asks the caller to send it to the refuse port (a simulated outage's refused connect).
@@ -528,6 +530,8 @@ static __always_inline int decide(struct bpf_sock_addr *ctx, __u32 kind, struct 
 		return 0;
 	if (j.verdict == CORDON_VERDICT_OUTAGE)
 		return outage(ctx, kind, d);
+	if (j.verdict == CORDON_VERDICT_ALLOWED && kind == CORDON_EVENT_CONNECT)
+		first_bytes_connect(ctx, &j);
 	if (j.verdict != CORDON_VERDICT_ALLOWED || report_all)
 		emit_net(kind, d, j.verdict, j.rule_id, 0);
 	if (j.verdict == CORDON_VERDICT_BLOCKED)

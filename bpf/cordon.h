@@ -26,9 +26,11 @@ enum cordon_policy_layout {
 /* Table sizes userspace must know: the proxy stops learning when the table is full. */
 enum cordon_table_size {
 	CORDON_LEARNED_MAX = 131072, /* learned addresses per family */
+	CORDON_NAME_SUFFIXES_MAX = 262144, /* entries of one generation's name table (suffixes of domain and outage patterns) */
 };
 #define CORDON_PATH_LEN 256 /* bytes of an exec'd path kept in an event, NUL included; longer ones are cut (a power of two) */
 #define CORDON_PATH_DEPTH 128 /* directories and mounts an executable's path is walked through; deeper ones are cut */
+#define CORDON_NAME_LEN 256 /* a name read from a connection's first bytes (DNS names have at most 253), and its table key */
 
 /* What to know about the path of the file an exec ran (struct cordon_exec_event's exe_flags). */
 enum cordon_exe_flag {
@@ -75,6 +77,8 @@ enum cordon_event_kind {
 	CORDON_EVENT_EXIT = 5,   /* the last thread of a process of the session exited */
 	CORDON_EVENT_OUTAGE_END = 6, /* a socket that waited on a simulated outage was released */
 	CORDON_EVENT_EXEC_DENIED = 7, /* execve/execveat failed with EPERM: struct cordon_exec_denied_event */
+	CORDON_EVENT_SCRIPT_LINE = 8, /* a bash script line starts a command: struct cordon_script_line_event (script_lines.h) */
+	CORDON_EVENT_NAME = 9, /* a name in a TCP connection's first bytes was judged: struct cordon_name_event */
 };
 
 /* rule_id values that are not an index into the session's rule table. */
@@ -85,6 +89,21 @@ enum cordon_rule_special {
 	CORDON_RULE_OUTAGE_REFUSED = 0xfffffffcu, /* simulated outage: connect failed with ECONNREFUSED */
 	CORDON_RULE_OUTAGE_DROPPED = 0xfffffffbu, /* simulated outage: let through, its packets dropped */
 	CORDON_RULE_PACKET_SOCKET = 0xfffffffau, /* packet sockets send frames past every hook, cgroup_skb too */
+	CORDON_RULE_UNREADABLE = 0xfffffff9u, /* first bytes that are a TLS ClientHello or an HTTP request whose name cannot be read */
+	CORDON_RULE_TCP_FASTOPEN = 0xfffffff8u, /* a TCP Fast Open connect: its first bytes would leave with the SYN, unread */
+	CORDON_RULE_UNWATCHED = 0xfffffff7u, /* a connection the first-bytes check could not watch (its table was full) */
+};
+
+/* Where a name in a connection's first bytes was read. */
+enum cordon_name_source {
+	CORDON_NAME_NONE = 0,     /* no name: an unwatched connection */
+	CORDON_NAME_TLS_SNI = 1,  /* a TLS ClientHello's server_name */
+	CORDON_NAME_HTTP_HOST = 2, /* an HTTP/1.x request's Host, absolute target or CONNECT authority */
+};
+
+/* struct cordon_name_event flags. */
+enum cordon_name_flag {
+	CORDON_NAME_ECH = 1, /* the ClientHello carries encrypted_client_hello: the name judged is the outer one */
 };
 
 /* Transport of a DNS query, in the query attribution key. */
@@ -182,6 +201,33 @@ struct cordon_dns_query_key {
 	__u32 proto; /* enum cordon_dns_proto */
 };
 
+/*
+ * Name table key (a hash map per policy generation): a suffix reversed, lower case, then '.', the
+ * rest zero: "moc.buhtig." for github.com. A name is looked up as itself and then as each of its
+ * label suffixes, longest first ("moc.buhtig.ipa.", then "moc.buhtig.", then "moc."): the first
+ * hit is the most specific suffix on a label boundary (never "evilgithub.com").
+ */
+struct cordon_name_key {
+	__u32 len; /* bytes of name used: the suffix and its '.' */
+	__u8 name[CORDON_NAME_LEN];
+};
+
+/*
+ * Name table value: what the domain policy (and --simulate-outage) says about the suffix itself and
+ * about every name below it that no longer entry covers, computed by userspace with the very code
+ * that decides DNS queries (the kernel uses only the longest hit).
+ */
+struct cordon_name_rule {
+	__u32 len;             /* bytes of this entry's key (suffix + '.'), as in its key */
+	__u32 action;          /* enum cordon_action for the name itself; NONE: no rule, the default decides */
+	__u32 rule_id;         /* generation and index of the deciding domain rule, or CORDON_RULE_DEFAULT */
+	__u32 below_action;    /* the same for names below it */
+	__u32 below_rule_id;
+	__u32 outage_id;       /* generation and index of the --simulate-outage pattern covering the name, or CORDON_RULE_DEFAULT */
+	__u32 below_outage_id;
+	__u32 _pad;
+};
+
 /* Every ring buffer record starts with this header; kind says what follows. */
 struct cordon_event_header {
 	__u32 kind; /* enum cordon_event_kind */
@@ -253,6 +299,26 @@ struct cordon_exec_denied_event {
 	__u32 path_len; /* bytes read into path, NUL included; 0 if it could not be read */
 	__u32 _pad;
 	char path[CORDON_PATH_LEN];
+};
+
+/*
+ * The name a TCP connection's first bytes carry, judged when the command sent them: blocked (that
+ * send failed with EACCES), audited, a simulated outage (failed too), or allowed (reported with
+ * --events, or when the ClientHello was encrypted).
+ */
+struct cordon_name_event {
+	struct cordon_event_header hdr;
+	__u32 verdict;   /* enum cordon_verdict */
+	__u32 rule_id;   /* a domain rule (generation and index), CORDON_RULE_DEFAULT or a special; OUTAGE: the outage pattern */
+	__u16 family;    /* the socket's */
+	__u16 port;      /* the peer's, host order */
+	__u16 name_len;  /* bytes of name used */
+	__u8 source;     /* enum cordon_name_source */
+	__u8 flags;      /* enum cordon_name_flag bits */
+	__u8 mapped_v4;  /* 1: a v6 socket connected to ::ffff:a.b.c.d; addr holds the v4 */
+	__u8 _pad[7];
+	__u8 addr[16];   /* the peer, network order; v4 in the first 4 bytes */
+	char name[CORDON_NAME_LEN]; /* lower case, no trailing dot, no port */
 };
 
 /* A process of the session ended (its last thread exited). */

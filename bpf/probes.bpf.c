@@ -10,6 +10,7 @@
  */
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
 #include "exe_path.bpf.h"
 
 #ifndef SOL_TCP
@@ -116,6 +117,15 @@ int probe_sys_exit_read_user(struct bpf_raw_tracepoint_args *ctx)
 	return bpf_probe_read_user_str(name, sizeof(name), (const void *)ctx->args[1]) < 0;
 }
 
+/* Script lines: a uprobe on bash reads the shell's memory, told which binary by its attach cookie (5.15). */
+SEC("uprobe")
+int probe_uprobe_script_line(void *ctx)
+{
+	char buf[8];
+
+	return bpf_probe_read_user(buf, sizeof(buf), (const void *)bpf_get_attach_cookie(ctx)) == 0;
+}
+
 /*
  * The file an exec ran, named by walking its path as the session's exec program does: CO-RE reads
  * of bprm, dentries and mounts, and a global function (5.6) called in a bounded loop (5.3).
@@ -127,6 +137,97 @@ int probe_exec_file_path(struct bpf_raw_tracepoint_args *ctx)
 	struct exe_walk *w = walk_exe(BPF_CORE_READ(bprm, file));
 
 	return w ? w->off & 1 : 0;
+}
+
+/* ---- the first-bytes check (bpf/first_bytes.bpf.h): sock_ops, a sockhash, sk_msg ---- */
+
+struct {
+	__uint(type, BPF_MAP_TYPE_SOCKHASH);
+	__uint(max_entries, 1);
+	__type(key, __u64);
+	__type(value, __u64);
+} probe_sockets SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, __u32);
+} probe_state SEC(".maps");
+
+/* An established connection enters a sockhash, asks for RTT callbacks, and leaves again (5.10: bpf_sock_ops.sk, sk storage). */
+SEC("sockops")
+int probe_sockops_sockhash(struct bpf_sock_ops *ops)
+{
+	__u64 cookie = bpf_get_socket_cookie(ops);
+	struct bpf_sock *sk = ops->sk;
+	__u32 *st;
+
+	if (!sk)
+		return 1;
+	st = bpf_sk_storage_get(&probe_state, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
+	if (st && *st == 0 && bpf_sock_hash_update(ops, &probe_sockets, &cookie, BPF_NOEXIST) == 0)
+		bpf_sock_ops_cb_flags_set(ops, ops->bpf_sock_ops_cb_flags | BPF_SOCK_OPS_RTT_CB_FLAG);
+	else
+		bpf_map_delete_elem(&probe_sockets, &cookie);
+	return 1;
+}
+
+struct probe_scan {
+	struct sk_msg_md *msg;
+	__u32 seen;
+};
+
+/* bpf_loop's step reads the message through the context it is handed. */
+static long probe_step(__u32 i, struct probe_scan *s)
+{
+	__u8 *p = (__u8 *)(long)s->msg->data + (i & 0xff);
+
+	if ((void *)(p + 1) > (void *)(long)s->msg->data_end)
+		return 1;
+	s->seen += *p;
+	return 0;
+}
+
+/* A send judged from its bytes: pulled, held, scanned with bpf_loop (5.17), its sender named (5.8), an event. */
+SEC("sk_msg")
+int probe_sk_msg_loop(struct sk_msg_md *msg)
+{
+	struct probe_scan s = { .msg = msg };
+	__u32 *st = bpf_sk_storage_get(&probe_state, msg->sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
+	__u64 *e;
+
+	bpf_msg_pull_data(msg, 0, 16, 0);
+	bpf_loop(16, probe_step, &s, 0);
+	if (s.seen == 0)
+		bpf_msg_cork_bytes(msg, 16);
+	e = bpf_ringbuf_reserve(&probe_events, sizeof(*e), 0);
+	if (e) {
+		*e = bpf_get_current_pid_tgid() ^ bpf_get_current_cgroup_id() ^ (__u64)bpf_get_current_task();
+		bpf_ringbuf_submit(e, 0);
+	}
+	return st && *st ? SK_DROP : SK_PASS;
+}
+
+struct tcp_sock___probe {
+	void *fastopen_req;
+} __attribute__((preserve_access_index));
+
+/* connect4 reads the TCP socket (bpf_skc_to_tcp_sock, 5.10: TCP Fast Open) and keeps per-socket storage. */
+SEC("cgroup/connect4")
+int probe_connect_tcp_sock(struct bpf_sock_addr *ctx)
+{
+	struct tcp_sock___probe *tp;
+	struct bpf_sock *sk = ctx->sk;
+	__u32 *st;
+
+	if (!sk)
+		return 1;
+	tp = (struct tcp_sock___probe *)bpf_skc_to_tcp_sock(sk);
+	st = bpf_sk_storage_get(&probe_state, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
+	if (st)
+		*st = tp && tp->fastopen_req;
+	return 1;
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

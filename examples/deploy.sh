@@ -1,4 +1,4 @@
-#!/bin/sh
+#!/usr/bin/env bash
 # An example deploy script, modelled on GitHub's MySQL incident: it applies a config change to the
 # replicas during an incident, and has a hidden dependency on github.com, the very thing that may be
 # down. The names resolve to loopback servers started by `cordon demo world` (or `cordon demo`).

@@ -6,6 +6,8 @@
 //   connect-fail ADDR PORT N MS       N connects expected to fail; time to failure, capped at MS
 //   sendto ADDR PORT SECONDS SIZE     unconnected UDP sendto() loop: datagrams per second
 //   dnsq SERVER PORT NAME N MS        N sequential A queries (fresh id each); time to any answer, capped at MS
+//   listen-http ADDR PORT             accept, read a request head, answer a small HTTP response, close
+//   request ADDR PORT N HOST          N times: connect, send a GET with Host: HOST, read the answer; each timed
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
@@ -85,6 +87,67 @@ static int listen_tcp(struct sockaddr_in a)
 		if (c >= 0)
 			close(c);
 	}
+}
+
+static const char HTTP_OK[] = "HTTP/1.1 200 OK\r\nContent-Length: 3\r\nConnection: close\r\n\r\nok\n";
+
+// One connection at a time: the request client is sequential too.
+static int listen_http(struct sockaddr_in a)
+{
+	int one = 1, s = socket(AF_INET, SOCK_STREAM, 0);
+	char buf[4096];
+	if (s < 0)
+		die("socket");
+	setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(s, (struct sockaddr *)&a, sizeof(a)) || listen(s, 4096))
+		die("bind/listen");
+	printf("{\"listening\":true}\n");
+	fflush(stdout);
+	for (;;) {
+		int c = accept(s, NULL, NULL);
+		size_t got = 0;
+		if (c < 0)
+			continue;
+		while (got < sizeof(buf) - 1) {
+			ssize_t r = read(c, buf + got, sizeof(buf) - 1 - got);
+			if (r <= 0)
+				break;
+			got += r;
+			buf[got] = 0;
+			if (strstr(buf, "\r\n\r\n"))
+				break;
+		}
+		if (write(c, HTTP_OK, sizeof(HTTP_OK) - 1) < 0) {
+			// the client went away: nothing to answer
+		}
+		close(c);
+	}
+}
+
+// What a client pays per connection for its first request: connect, send, the answer's first bytes.
+static int do_request(struct sockaddr_in a, long n, const char *host)
+{
+	uint64_t *v = calloc(n, sizeof(*v));
+	long ok = 0, errors = 0;
+	int last = 0;
+	char req[512], buf[512];
+	struct linger lg = { 1, 0 };
+	int len = snprintf(req, sizeof(req), "GET / HTTP/1.1\r\nHost: %s\r\nUser-Agent: benchtool\r\nAccept: */*\r\n\r\n", host);
+	for (long i = 0; i < n; i++) {
+		int s = socket(AF_INET, SOCK_STREAM, 0);
+		if (s < 0)
+			die("socket");
+		setsockopt(s, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+		uint64_t t0 = now_ns();
+		if (connect(s, (struct sockaddr *)&a, sizeof(a)) || write(s, req, len) != len || read(s, buf, sizeof(buf)) <= 0) {
+			errors++, last = errno;
+		} else {
+			v[ok++] = now_ns() - t0;
+		}
+		close(s);
+	}
+	print_lat(v, ok, errors, last, NULL);
+	return ok ? 0 : 1;
 }
 
 static int listen_udp(struct sockaddr_in a)
@@ -269,6 +332,10 @@ int main(int argc, char **argv)
 		return do_sendto(addr_of(argv[2], argv[3]), atof(argv[4]), atoi(argv[5]));
 	if (argc >= 7 && !strcmp(argv[1], "dnsq"))
 		return do_dnsq(addr_of(argv[2], argv[3]), argv[4], atol(argv[5]), atoi(argv[6]));
-	fprintf(stderr, "usage: benchtool listen-tcp|listen-udp|connect|connect-fail|sendto|dnsq ... (see source)\n");
+	if (argc >= 4 && !strcmp(argv[1], "listen-http"))
+		return listen_http(addr_of(argv[2], argv[3]));
+	if (argc >= 6 && !strcmp(argv[1], "request"))
+		return do_request(addr_of(argv[2], argv[3]), atol(argv[4]), argv[5]);
+	fprintf(stderr, "usage: benchtool listen-tcp|listen-udp|connect|connect-fail|sendto|dnsq|listen-http|request ... (see source)\n");
 	return 2;
 }

@@ -19,6 +19,7 @@ from .world import NETNS_PEER, World
 class Config:
     rounds: int = 5
     connect_n: int = 20000
+    request_n: int = 5000
     sizes: list = field(default_factory=lambda: [10, 10000, 100000])
     sendto_secs: float = 2
     iperf_secs: int = 3
@@ -34,7 +35,7 @@ class Config:
     session_start_s: float = 600
 
 
-QUICK = Config(rounds=1, connect_n=300, sizes=[10, 1000], sendto_secs=0.2, iperf_secs=1, dns_rates=[5000],
+QUICK = Config(rounds=1, connect_n=300, request_n=300, sizes=[10, 1000], sendto_secs=0.2, iperf_secs=1, dns_rates=[5000],
                dns_secs=0.5, sat_qps_guess=30000, fail_n=10, drop_n=1, drop_cap_ms=200, startup_n=1,
                scale_sizes=[1000], scale_cap_s=30, session_start_s=120)
 
@@ -74,6 +75,8 @@ def setup(ctx):
             os.path.join(ctx.workdir, "listen-tcp.log"))
     w.spawn(["ip", "netns", "exec", ns, ctx.tool, "listen-udp", NETNS_PEER, str(netcases.SINK_PORT)],
             os.path.join(ctx.workdir, "listen-udp.log"))
+    w.spawn(["ip", "netns", "exec", ns, ctx.tool, "listen-http", NETNS_PEER, str(netcases.HTTP_PORT)],
+            os.path.join(ctx.workdir, "listen-http.log"))
     w.spawn(["ip", "netns", "exec", ns, "iperf3", "-s", "-B", NETNS_PEER, "-p", str(netcases.IPERF_PORT)],
             os.path.join(ctx.workdir, "iperf3.log"))
     ctx.udp_sink_port = start_udp_sink(ctx)
@@ -95,6 +98,9 @@ def setup(ctx):
     # --egress-rate: does TCP settle at the cap? (the same small policy without it is the enforce-N agent)
     specs[netcases.EGRESS_RATE_AGENT] = ["--mode", "enforce", *ctx.upstream_args, *policies.cidr_flags(cfg.sizes[0]),
                                          f"--egress-rate={netcases.EGRESS_RATE_MBIT}Mbit"]
+    # The first-bytes check's cost: the same small policy with the check off (enforce-N has it on).
+    small = f"enforce-{cfg.sizes[0]}"
+    specs[netcases.no_first_bytes(small)] = specs[small] + ["--no-first-bytes"]
     if ctx.cordon_base:
         specs["base-dns"] = specs[f"enforce-{cfg.sizes[0]}"]
         specs["base-failfast"] = specs["failfast"]
@@ -187,8 +193,11 @@ def one_round(ctx, rec, r):
     for proto in ("tcp", "udp"):
         for v in rotate(["bare", big], r):
             netcases.iperf(ctx, rec, v, proto)
-    for v in rotate([f"enforce-{cfg.sizes[0]}", netcases.EGRESS_RATE_AGENT], r):
+    small = f"enforce-{cfg.sizes[0]}"
+    for v in rotate([small, netcases.EGRESS_RATE_AGENT, netcases.no_first_bytes(small)], r):
         netcases.iperf(ctx, rec, v, "tcp")
+    for v in rotate(["bare", small, netcases.no_first_bytes(small)], r):
+        netcases.request(ctx, rec, v)
     for names in ("cached", "unique"):
         for rate in cfg.dns_rates + [None]:
             for target in rotate(["direct", *ctx.cordon_targets(), "dnsmasq", "unbound"], r):
@@ -278,7 +287,7 @@ def check_complete(rec, tgts):
     """--quick: every case produced a number, every target could be evaluated."""
     missing = [t["target"] for t in tgts if t["value"] is None]
     cases = {c for (c, _, _) in rec.samples}
-    want = {"connect", "sendto", "iperf-tcp", "iperf-udp64", "dns-cached", "dns-unique", "rss", "time-to-fail",
+    want = {"connect", "request", "sendto", "iperf-tcp", "iperf-udp64", "dns-cached", "dns-unique", "rss", "time-to-fail",
             "startup", "scale"}
     if missing or want - cases:
         print(f"bench --quick: BROKEN: no numbers for {sorted(want - cases)} {missing}", file=sys.stderr)

@@ -4,9 +4,15 @@ import json
 from .policies import nft_set_body
 from .world import NETNS_PEER
 
-CONNECT_PORT, SINK_PORT, IPERF_PORT = 5001, 5002, 5201
+CONNECT_PORT, SINK_PORT, HTTP_PORT, IPERF_PORT = 5001, 5002, 5004, 5201  # misccases: 5003 dropped, 5009 refused
 EGRESS_RATE_MBIT = 100  # the --egress-rate session: does TCP settle at the cap?
 EGRESS_RATE_AGENT = f"rate-{EGRESS_RATE_MBIT}mbit"
+REQUEST_HOST = "bench.test"  # a name the bench's policies allow: the check reads it, looks it up, lets it pass
+
+
+def no_first_bytes(variant):
+    """The agent that runs variant's policy with --no-first-bytes: the check's cost is the ratio of the two."""
+    return f"{variant}-no-first-bytes"
 
 
 def _json(what, rc, out, err):
@@ -33,6 +39,17 @@ def connect(ctx, rec, variant):
         raise RuntimeError(f"connect ({variant}): {r['errors']} of {ctx.cfg.connect_n} failed ({r['errno']})")
     for m in ("p50_us", "p99_us", "mean_us"):
         rec.add("connect", variant, m, r[m])
+
+
+def request(ctx, rec, variant):
+    """Connect, send one HTTP request (the first bytes the check reads), read the answer: per connection."""
+    rc, out, err = ctx.executor(variant).run(
+        [ctx.tool, "request", NETNS_PEER, str(HTTP_PORT), str(ctx.cfg.request_n), REQUEST_HOST], timeout=120)
+    r = _json(f"request ({variant})", rc, out, err)
+    if r["errors"]:
+        raise RuntimeError(f"request ({variant}): {r['errors']} of {ctx.cfg.request_n} failed ({r['errno']})")
+    for m in ("p50_us", "p99_us", "mean_us"):
+        rec.add("request", variant, m, r[m])
 
 
 def sendto(ctx, rec, variant):

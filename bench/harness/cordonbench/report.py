@@ -3,7 +3,7 @@ import json
 import platform
 import statistics
 
-from .netcases import EGRESS_RATE_AGENT, EGRESS_RATE_MBIT
+from .netcases import EGRESS_RATE_AGENT, EGRESS_RATE_MBIT, no_first_bytes
 
 
 class Recorder:
@@ -44,6 +44,11 @@ def targets(rec, cfg, cordons=("cordon",)):
     small = min(cfg.sizes)
     add("bulk TCP throughput, cordon without --egress-rate / bare", ratio(m("iperf-tcp", f"enforce-{small}", "gbit_s"),
         m("iperf-tcp", "bare", "gbit_s")), 0.97, lambda v: v >= 0.97, "x")
+    checked = f"enforce-{small}"
+    add("bulk TCP throughput, first-bytes check on / off", ratio(m("iperf-tcp", checked, "gbit_s"),
+        m("iperf-tcp", no_first_bytes(checked), "gbit_s")), 0.97, lambda v: v >= 0.97, "x")
+    add("connect + first request p50, first-bytes check on / off", ratio(m("request", checked, "p50_us"),
+        m("request", no_first_bytes(checked), "p50_us")), 1.10, lambda v: v <= 1.10, "x")
     add(f"bulk TCP throughput under --egress-rate {EGRESS_RATE_MBIT}Mbit / the cap",
         ratio(m("iperf-tcp", EGRESS_RATE_AGENT, "gbit_s"), EGRESS_RATE_MBIT / 1000), 1.15, lambda v: 0.85 <= v <= 1.15, "x")
     rate = 5000 if 5000 in cfg.dns_rates else cfg.dns_rates[0]
@@ -73,7 +78,7 @@ def targets(rec, cfg, cordons=("cordon",)):
     return out
 
 
-BASELINE = {"connect": "cgroup", "sendto": "bare", "iperf-tcp": "bare", "iperf-udp64": "bare", "dns-cached": "direct",
+BASELINE = {"connect": "cgroup", "request": "bare", "sendto": "bare", "iperf-tcp": "bare", "iperf-udp64": "bare", "dns-cached": "direct",
             "dns-unique": "direct", "time-to-fail": "refused-connect", "startup": "true"}
 
 

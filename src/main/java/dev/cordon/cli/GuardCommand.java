@@ -2,6 +2,7 @@ package dev.cordon.cli;
 
 import dev.cordon.dns.DnsService;
 import dev.cordon.events.Escape;
+import dev.cordon.metrics.MetricsAddress;
 import dev.cordon.policy.OutagePlan;
 import dev.cordon.policy.PolicyException;
 import dev.cordon.session.Cgroup2;
@@ -78,6 +79,9 @@ final class GuardCommand implements Callable<Integer> {
     @Mixin
     OutputOptions output;
 
+    @Mixin
+    MetricsOptions metrics;
+
     /** Seams for tests: the guard itself, systemd, and the privilege check of --release. */
     Function<GuardSession.Options, Integer> guardRunner = o -> new GuardSession(o, spec.commandLine().getErr()).run();
     Systemd systemd = Systemd.host();
@@ -90,6 +94,7 @@ final class GuardCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         if (release != null) return release(err);
         String target = target();
+        MetricsAddress metricsAt = metrics.address(spec);
         output.startDebugLog(err);
         PolicyMerge.Merged p = policy.merge(err);
         if (unit != null && p.limits().needsControllers()) {
@@ -102,8 +107,9 @@ final class GuardCommand implements Callable<Integer> {
         GuardSession.Options options = new GuardSession.Options(target, create, onExit, p.ipPolicy(), p.mode(), dns,
                 p.allowRawSockets(), dns == null ? OutagePlan.NONE : dns.outage(), p.limits(), output.eventsFile,
                 new SessionOptions.Reporting(false, !output.noSummary, output.reports,
-                        policy.policyFile == null ? null : policy.policyFile.toString(), output.otlp(spec.commandLine())),
-                argv(), reloader);
+                        policy.policyFile == null ? null : policy.policyFile.toString(), output.otlp(spec.commandLine()),
+                        !output.noScriptLines),
+                argv(), reloader, metricsAt);
         return guardRunner.apply(options);
     }
 
@@ -122,7 +128,7 @@ final class GuardCommand implements Callable<Integer> {
     }
 
     private int release(PrintWriter err) {
-        if (cgroup != null || unit != null || create) {
+        if (cgroup != null || unit != null || create || metrics.listen != null) {
             throw new ParameterException(spec.commandLine(), "--release PATH stands alone: it only removes what a dead guard left");
         }
         if (!privileged.getAsBoolean()) {

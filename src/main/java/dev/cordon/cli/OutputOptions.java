@@ -27,6 +27,11 @@ final class OutputOptions {
             description = "Write every connection attempt, query and exec to FILE as JSON Lines.")
     Path eventsFile;
 
+    @Option(names = "--no-script-lines",
+            description = "Do not name the bash script line behind each attempt (line=deploy.sh:9). Naming it puts a "
+                    + "uprobe on bash's shell_execve, which every bash process on the host passes through when it starts a command.")
+    boolean noScriptLines;
+
     @Option(names = "--otlp", paramLabel = "URL",
             description = "Send blocked, audited and outage attempts and queries as OpenTelemetry log records, with counters of "
                     + "them, to the collector at URL over OTLP/HTTP (its base URL, e.g. http://127.0.0.1:4318). Default: "

@@ -90,6 +90,11 @@ final class PolicyOptions {
             description = "Leave DNS alone: no proxy, no domain rules, IP rules only.")
     boolean noDnsProxy;
 
+    @Option(names = "--no-first-bytes",
+            description = "Do not judge the names in TCP connections' first bytes (a TLS ClientHello's server name, an HTTP "
+                    + "request's Host): addresses and DNS only, so a blocked name sent to an allowed address gets through.")
+    boolean noFirstBytes;
+
     @Option(names = "--allow-raw-sockets",
             description = "Let guarded processes create raw sockets in enforce mode. They bypass every address check "
                     + "(a hand-made DNS packet to any server), so this opens a hole; each one is still reported.")
@@ -179,6 +184,6 @@ final class PolicyOptions {
         return new DnsService.Options(DomainPolicy.of(p.allDomainRules(), p.defaultAction()), p.mode(), p.blockedResponse(),
                 servers, Duration.ofMillis(p.upstreamTimeoutMs()), new LearnedAddresses.Ttl(ttlFloor, ttlGrace),
                 dev.cordon.kernel.Abi.LEARNED_MAX, DnsProxy.Options.DEFAULT,
-                new OutagePlan(outageDomains, outageStyle, outageWait), p.blockPrivateAnswers());
+                new OutagePlan(outageDomains, outageStyle, outageWait), p.blockPrivateAnswers(), !noFirstBytes);
     }
 }

@@ -82,7 +82,7 @@ final class RunCommand implements Callable<Integer> {
         SessionOptions options = new SessionOptions(command, p.ipPolicy(), p.mode(), output.eventsFile, CommandLauncher.Stdio.INHERIT,
                 dns, p.allowRawSockets(), dns == null ? OutagePlan.NONE : dns.outage(),
                 new SessionOptions.Reporting(failOnViolation, !output.noSummary, output.reports, policyFile,
-                        output.otlp(spec.commandLine())),
+                        output.otlp(spec.commandLine()), !output.noScriptLines),
                 new Containment(Set.copyOf(keepCaps), user), p.limits());
         StartupTrace.mark("policy");
         return sessionRunner.apply(options);

@@ -2,7 +2,7 @@ package dev.cordon.dns;
 
 import java.util.concurrent.atomic.AtomicLong;
 
-/** What the proxy saw, for the end-of-run summary and tests. */
+/** What the proxy saw, for the end-of-run summary, metrics and tests. */
 public final class DnsCounters {
     public final AtomicLong queries = new AtomicLong();
     public final AtomicLong blocked = new AtomicLong();
@@ -14,4 +14,6 @@ public final class DnsCounters {
     public final AtomicLong unattributed = new AtomicLong();
     /** Queries answered from the answer cache (decided, learned and reported all the same). */
     public final AtomicLong cacheHits = new AtomicLong();
+    /** How long each answer took, every query the proxy answered (overloaded ones too). */
+    public final DnsLatency latency = new DnsLatency();
 }

@@ -37,6 +37,8 @@ public final class DnsProxy implements AutoCloseable {
     private static final int RECEIVE_BUFFER = 4 << 20;
     /** Swapped whole by a policy reload: each query is handled by the handler it started with. */
     private volatile QueryHandler handler;
+    /** Shared by every handler of the session (a reload keeps the counters). */
+    private final DnsLatency latency;
     private final Options options;
     private final List<UdpSocket> udp = new ArrayList<>();
     private final List<ServerSocketChannel> tcp = new ArrayList<>();
@@ -53,12 +55,13 @@ public final class DnsProxy implements AutoCloseable {
     private DnsProxy(QueryHandler handler, List<InetSocketAddress> upstreams, Duration upstreamTimeout, Options options,
                      boolean ipv6) throws IOException {
         this.handler = handler;
+        this.latency = handler.counters().latency;
         this.options = options;
         this.inFlight = new Semaphore(options.maxInFlight());
         this.tcpConnections = new Semaphore(options.maxInFlight());
         this.port = bindAll(ipv6);
         try {
-            this.loop = new UdpLoop(udp, upstreams, upstreamTimeout, options.maxInFlight(), () -> this.handler, workers, inFlight);
+            this.loop = new UdpLoop(udp, upstreams, upstreamTimeout, options.maxInFlight(), () -> this.handler, workers, inFlight, latency);
         } catch (Libc.ErrnoException e) {
             closeSockets();
             throw e;
@@ -184,10 +187,12 @@ public final class DnsProxy implements AutoCloseable {
                 }
                 byte[] query = in.readNBytes(len);
                 if (query.length != len) return;
+                long startNs = System.nanoTime();
                 byte[] answer = answerTcp(query, c);
                 if (answer == null) return;
                 out.write(TcpFraming.frame(answer));
                 out.flush();
+                latency.record(System.nanoTime() - startNs);
             }
         } catch (IOException e) {
             // connection-level failure: drop this connection only

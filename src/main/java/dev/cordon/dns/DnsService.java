@@ -23,16 +23,28 @@ import java.util.concurrent.atomic.AtomicReference;
  * {@link #attachKernel} connects the maps and prefetches blocked names, before the command runs.
  */
 public final class DnsService implements AutoCloseable {
+    /**
+     * @param firstBytes the kernel also judges the names in TCP connections' first bytes (TLS SNI,
+     *                   HTTP Host) by this policy; false with --no-first-bytes. The proxy itself does not read it.
+     */
     public record Options(DomainPolicy policy, Mode mode, BlockedResponse blockedResponse,
                           List<InetSocketAddress> upstreams, Duration upstreamTimeout, LearnedAddresses.Ttl ttl,
-                          int maxLearned, DnsProxy.Options proxy, OutagePlan outage, boolean blockPrivateAnswers) {
+                          int maxLearned, DnsProxy.Options proxy, OutagePlan outage, boolean blockPrivateAnswers,
+                          boolean firstBytes) {
         public Options {
             upstreams = List.copyOf(upstreams);
         }
 
+        public Options(DomainPolicy policy, Mode mode, BlockedResponse blockedResponse,
+                       List<InetSocketAddress> upstreams, Duration upstreamTimeout, LearnedAddresses.Ttl ttl,
+                       int maxLearned, DnsProxy.Options proxy, OutagePlan outage, boolean blockPrivateAnswers) {
+            this(policy, mode, blockedResponse, upstreams, upstreamTimeout, ttl, maxLearned, proxy, outage, blockPrivateAnswers, true);
+        }
+
         /** The same options forwarding to {@code servers} instead. */
         public Options withUpstreams(List<InetSocketAddress> servers) {
-            return new Options(policy, mode, blockedResponse, servers, upstreamTimeout, ttl, maxLearned, proxy, outage, blockPrivateAnswers);
+            return new Options(policy, mode, blockedResponse, servers, upstreamTimeout, ttl, maxLearned, proxy, outage, blockPrivateAnswers,
+                    firstBytes);
         }
 
         Rules rules() {

@@ -1,14 +1,13 @@
 package dev.cordon.dns;
 
-import dev.cordon.events.DnsEvent;
 import dev.cordon.events.OutageWait;
 import dev.cordon.events.ProcessTable;
 import dev.cordon.events.Verdict;
 import dev.cordon.policy.DomainPattern;
 import dev.cordon.policy.DomainPolicy;
-import dev.cordon.policy.EncryptedDns;
 import dev.cordon.policy.Mode;
 import dev.cordon.policy.OutageStyle;
+import dev.cordon.policy.Reasons;
 import org.xbill.DNS.Rcode;
 
 /**
@@ -63,7 +62,7 @@ final class Judge {
             ProcessTable.Attribution who = reports.who(q, c);
             counters.blocked.incrementAndGet();
             if (rules.mode() == Mode.ENFORCE) {
-                report(q, c, who, Verdict.BLOCKED, reason(decision, DnsEvent.FROM_REQUEST), q.name(), decision.ruleLabel(),
+                report(q, c, who, Verdict.BLOCKED, Reasons.of(decision, Reasons.FROM_DNS_REQUEST), q.name(), decision.ruleLabel(),
                         QueryReports.Answered.NOTHING, null);
                 return new Reply(Replies.error(q, rules.blockedResponse().rcode()));
             }
@@ -113,7 +112,7 @@ final class Judge {
     /** The end of a {@link Hold}: SERVFAIL, as a resolver answers when a name's servers are gone. */
     byte[] release(Hold h, boolean sessionEnded) {
         Ask a = h.ask();
-        report(a.query(), a.client(), h.who(), Verdict.OUTAGE, DnsEvent.SIMULATED_OUTAGE, h.downName(), "outage:" + h.pattern(),
+        report(a.query(), a.client(), h.who(), Verdict.OUTAGE, Reasons.SIMULATED_OUTAGE, h.downName(), "outage:" + h.pattern(),
                 QueryReports.Answered.NOTHING, outageWait(a, sessionEnded ? OutageWait.SESSION_END : OutageWait.ANSWERED));
         return Replies.error(a.query(), Rcode.SERVFAIL);
     }
@@ -140,7 +139,7 @@ final class Judge {
         for (AnswerChain.Addr x : chain.addresses()) learned.learnAllowed(x.ip(), x.owner(), x.ttl());
         if (cacheable && cache != null) cache.put(q, bytes, chain); // allowed answers only
         if (reports.recordsAllowed()) {
-            report(q, a.client(), reports.who(q, a.client()), Verdict.ALLOWED, DnsEvent.FROM_REQUEST, null,
+            report(q, a.client(), reports.who(q, a.client()), Verdict.ALLOWED, Reasons.FROM_DNS_REQUEST, null,
                     a.decision().ruleLabel(), QueryReports.Answered.of(chain, q), null);
         }
         return new Reply(Replies.fit(bytes, q, a.client().transport()));
@@ -154,7 +153,7 @@ final class Judge {
         reportAudited(a, answered);
         if (!a.decision().denied()) { // a name of the chain; the question itself was counted at the question step otherwise
             counters.blocked.incrementAndGet();
-            report(q, a.client(), reports.who(q, a.client()), verdict(), reason(d, DnsEvent.FROM_CNAME), name, d.ruleLabel(),
+            report(q, a.client(), reports.who(q, a.client()), verdict(), Reasons.of(d, Reasons.FROM_DNS_RESPONSE_CNAME), name, d.ruleLabel(),
                     answered, null);
             if (rules.mode() == Mode.ENFORCE) return new Reply(Replies.error(q, rules.blockedResponse().rcode()));
         }
@@ -168,7 +167,7 @@ final class Judge {
         for (AnswerChain.Addr x : chain.addresses()) learned.learnOutage(x.ip(), name, x.ttl()); // the kernel refuses their connections
         counters.outage.incrementAndGet();
         Query q = a.query();
-        report(q, a.client(), reports.who(q, a.client()), Verdict.OUTAGE, DnsEvent.SIMULATED_OUTAGE, name, "outage:" + pattern,
+        report(q, a.client(), reports.who(q, a.client()), Verdict.OUTAGE, Reasons.SIMULATED_OUTAGE, name, "outage:" + pattern,
                 QueryReports.Answered.of(chain, q), outageWait(a, OutageWait.ANSWERED));
         return new Reply(Replies.fit(bytes, q, a.client().transport()));
     }
@@ -186,7 +185,7 @@ final class Judge {
     private Step privateAnswer(Ask a, byte[] bytes, AnswerChain chain) {
         Query q = a.query();
         counters.blocked.incrementAndGet();
-        report(q, a.client(), reports.who(q, a.client()), verdict(), DnsEvent.PRIVATE_ANSWER, q.name(), PrivateAnswers.RULE,
+        report(q, a.client(), reports.who(q, a.client()), verdict(), Reasons.PRIVATE_ANSWER, q.name(), PrivateAnswers.RULE,
                 QueryReports.Answered.of(chain, q), null);
         if (rules.mode() == Mode.ENFORCE) return new Reply(Replies.error(q, rules.blockedResponse().rcode()));
         return new Reply(Replies.fit(bytes, q, a.client().transport()));
@@ -211,7 +210,7 @@ final class Judge {
 
     private void reportAudited(Ask a, QueryReports.Answered answered) {
         if (a.audited() == null) return;
-        report(a.query(), a.client(), a.audited(), Verdict.AUDITED, reason(a.decision(), DnsEvent.FROM_REQUEST), a.query().name(),
+        report(a.query(), a.client(), a.audited(), Verdict.AUDITED, Reasons.of(a.decision(), Reasons.FROM_DNS_REQUEST), a.query().name(),
                 a.decision().ruleLabel(), answered, null);
     }
 
@@ -227,10 +226,5 @@ final class Judge {
 
     private OutageWait outageWait(Ask a, String end) {
         return new OutageWait(rules.outage().style().label(), (System.nanoTime() - a.startNs()) / 1_000_000, end);
-    }
-
-    /** {@code EncryptedDNS} when the deciding rule is one of the encrypted-DNS list's, else {@code otherwise}. */
-    private static String reason(DomainPolicy.Decision d, String otherwise) {
-        return d.rule().filter(r -> EncryptedDns.isOrigin(r.origin())).isPresent() ? EncryptedDns.REASON : otherwise;
     }
 }

@@ -40,6 +40,9 @@ final class UdpLoop implements Runnable {
     private final Flights flights;
     private final DatagramBatch in = new DatagramBatch(BATCH, ANSWER_ROOM);
     private final DatagramBatch[] replies;
+    /** Per listener, when each query of the reply batch was read: its latency is recorded as the batch goes out. */
+    private final long[][] replyStarts;
+    private final DnsLatency latency;
     /** The client of the datagram at hand (a sockaddr): copied, never allocated, per query. */
     private final byte[] peer = new byte[28];
     private long nextExpiry;
@@ -48,18 +51,21 @@ final class UdpLoop implements Runnable {
     /**
      * @param handler the handler in force (a reload swaps it); each query keeps the one it started with
      * @param workers virtual threads for the queries that wait (truncated answers, simulated outages), at most {@code held}
+     * @param latency  where each answer's time, read to sent, is recorded
      */
     UdpLoop(List<UdpSocket> listeners, List<InetSocketAddress> servers, Duration timeout, int maxInFlight,
-            Supplier<QueryHandler> handler, ExecutorService workers, Semaphore held) throws Libc.ErrnoException {
+            Supplier<QueryHandler> handler, ExecutorService workers, Semaphore held, DnsLatency latency) throws Libc.ErrnoException {
         this.listeners = listeners.toArray(UdpSocket[]::new);
         this.handler = handler;
         this.workers = workers;
         this.held = held;
+        this.latency = latency;
         this.timeoutNs = timeout.toNanos();
         this.epoll = new Epoll(BATCH);
         this.upstreams = new Upstreams(servers, this.listeners.length, epoll);
         this.flights = new Flights(maxInFlight, upstreams.socketCount());
         this.replies = new DatagramBatch[this.listeners.length];
+        this.replyStarts = new long[this.listeners.length][BATCH];
         for (int i = 0; i < this.listeners.length; i++) {
             epoll.add(this.listeners[i].fd(), i);
             replies[i] = new DatagramBatch(BATCH, REPLY_ROOM);
@@ -124,12 +130,13 @@ final class UdpLoop implements Runnable {
                 return; // e.g. an ICMP error surfacing on the socket: keep serving
             }
             for (int i = 0; i < n; i++) {
+                long startNs = System.nanoTime();
                 in.peer(i, peer);
                 byte[] raw = in.copy(i);
                 try {
-                    query(listener, raw, in.peerPort(i), in.truncated(i));
+                    query(listener, raw, in.peerPort(i), in.truncated(i), startNs);
                 } catch (RuntimeException e) {
-                    reply(listener, peer, Replies.overloaded(raw)); // a fault judging one query fails that query only
+                    reply(listener, peer, Replies.overloaded(raw), startNs); // a fault judging one query fails that query only
                 }
             }
             flush();
@@ -137,27 +144,26 @@ final class UdpLoop implements Runnable {
     }
 
     /** One query: parse, judge, and answer it now or ask upstream. */
-    private void query(int listener, byte[] raw, int port, boolean tooLong) {
-        long startNs = System.nanoTime();
+    private void query(int listener, byte[] raw, int port, boolean tooLong, long startNs) {
         QueryHandler h = handler.get();
         if (tooLong) { // longer than any query the proxy reads
             h.counters().queries.incrementAndGet();
             h.counters().malformed.incrementAndGet();
-            reply(listener, peer, Replies.formErr(raw));
+            reply(listener, peer, Replies.formErr(raw), startNs);
             return;
         }
         Parsed parsed = Query.parse(raw, h.counters());
         if (parsed instanceof Parsed.Refused r) {
-            reply(listener, peer, r.reply());
+            reply(listener, peer, r.reply(), startNs);
             return;
         }
-        next(h, h.judge().question((Query) parsed, new Client(port, Transport.UDP), startNs), listener);
+        next(h, h.judge().question((Query) parsed, new Client(port, Transport.UDP), startNs), listener, startNs);
     }
 
     /** Does what the judge said, for the client in {@link #peer}. */
-    private void next(QueryHandler h, Judge.Step step, int listener) {
+    private void next(QueryHandler h, Judge.Step step, int listener, long startNs) {
         switch (step) {
-            case Judge.Reply r -> reply(listener, peer, r.bytes());
+            case Judge.Reply r -> reply(listener, peer, r.bytes(), startNs);
             case Judge.Ask a -> ask(h, a, listener);
             case Judge.Refetch f -> waiting(h, f, f.ask(), listener);
             case Judge.Hold hold -> waiting(h, hold, hold.ask(), listener);
@@ -167,7 +173,7 @@ final class UdpLoop implements Runnable {
     private void ask(QueryHandler h, Judge.Ask a, int listener) {
         Flights.Flight f = flights.start(h, a, listener, a.startNs() + timeoutNs);
         if (f == null) { // the in-flight cap: fail fast, never wait
-            reply(listener, peer, h.judge().overloaded(a));
+            reply(listener, peer, h.judge().overloaded(a), a.startNs());
             return;
         }
         System.arraycopy(peer, 0, f.peer, 0, peer.length);
@@ -194,7 +200,7 @@ final class UdpLoop implements Runnable {
         int listener = f.listener;
         System.arraycopy(f.peer, 0, peer, 0, peer.length);
         flights.end(f);
-        next(h, h.judge().failed(a), listener);
+        next(h, h.judge().failed(a), listener, a.startNs());
     }
 
     /** The query as flight {@code f} sends it: under its wire id. */
@@ -238,13 +244,13 @@ final class UdpLoop implements Runnable {
         } catch (RuntimeException e) {
             step = new Judge.Reply(Replies.overloaded(a.query().raw()));
         }
-        next(h, step, listener);
+        next(h, step, listener, a.startNs());
     }
 
     /** A query that must wait goes to a virtual thread, which answers it on its own; at most {@code held} wait at once. */
     private void waiting(QueryHandler h, Judge.Step step, Judge.Ask a, int listener) {
         if (!held.tryAcquire()) {
-            reply(listener, peer, h.judge().overloaded(a));
+            reply(listener, peer, h.judge().overloaded(a), a.startNs());
             return;
         }
         UdpSocket socket = listeners[listener];
@@ -252,25 +258,42 @@ final class UdpLoop implements Runnable {
         workers.execute(() -> {
             try {
                 byte[] bytes = h.complete(step);
-                if (bytes != null && !closed) DatagramBatch.sendOne(socket, bytes, client);
+                if (bytes != null && !closed) {
+                    DatagramBatch.sendOne(socket, bytes, client);
+                    latency.record(System.nanoTime() - a.startNs());
+                }
             } finally {
                 held.release();
             }
         });
     }
 
-    private void reply(int listener, byte[] to, byte[] bytes) {
+    /** Queues {@code bytes} (null: nothing to send) for the client {@code to} of a query read at {@code startNs}. */
+    private void reply(int listener, byte[] to, byte[] bytes, long startNs) {
         if (bytes == null) return;
         DatagramBatch out = replies[listener];
-        if (out.add(bytes, to)) return;
-        out.send(listeners[listener]);
-        if (!out.add(bytes, to)) DatagramBatch.sendOne(listeners[listener], bytes, to); // bigger than a batch's room
+        if (!out.add(bytes, to)) {
+            sendReplies(listener);
+            if (!out.add(bytes, to)) { // bigger than a batch's room
+                DatagramBatch.sendOne(listeners[listener], bytes, to);
+                latency.record(System.nanoTime() - startNs);
+                return;
+            }
+        }
+        replyStarts[listener][out.count() - 1] = startNs;
+    }
+
+    private void sendReplies(int listener) {
+        int n = replies[listener].count();
+        replies[listener].send(listeners[listener]);
+        long now = System.nanoTime();
+        for (int i = 0; i < n; i++) latency.record(now - replyStarts[listener][i]);
     }
 
     private void flush() {
         upstreams.flush();
         for (int i = 0; i < replies.length; i++) {
-            if (replies[i].count() > 0) replies[i].send(listeners[i]);
+            if (replies[i].count() > 0) sendReplies(i);
         }
     }
 

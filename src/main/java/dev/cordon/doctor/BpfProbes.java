@@ -35,9 +35,10 @@ public interface BpfProbes {
      * first warning if any.
      *
      * @param outageStyle the --outage-style of a --simulate-outage session, or null for none
+     * @param firstBytes  with the first-bytes check (a session with a DNS proxy)
      * @return the number of programs loaded
      */
-    int smokeLoad(boolean reportAll, OutageStyle outageStyle);
+    int smokeLoad(boolean reportAll, OutageStyle outageStyle, boolean firstBytes);
 
     /**
      * Loads one program of {@code probes.bpf.o} on its own ({@link KernelFeatures}).
@@ -112,11 +113,11 @@ public interface BpfProbes {
             }
 
             @Override
-            public int smokeLoad(boolean reportAll, OutageStyle outageStyle) {
+            public int smokeLoad(boolean reportAll, OutageStyle outageStyle, boolean firstBytes) {
                 routeLog();
                 warnings = new CopyOnWriteArrayList<>();
                 try {
-                    return EgressGuard.smokeLoad(reportAll, outageStyle);
+                    return EgressGuard.smokeLoad(reportAll, outageStyle, firstBytes);
                 } catch (BpfException e) {
                     String first = warnings.stream().map(l -> l.replaceFirst("^libbpf: ", "")).findFirst().orElse("");
                     throw first.isEmpty() ? e : new IllegalStateException(e.getMessage() + " (libbpf: " + first + ")", e);

@@ -34,8 +34,16 @@ public final class Checks {
     static final Path PING_GROUP_RANGE = Path.of("/proc/sys/net/ipv4/ping_group_range");
     static final int ENOSYS = 38, EPERM = 1, EACCES = 13;
 
-    /** A BPF program type cordon loads: probed, then shown with the programs that use it. */
-    public record ProgramType(String name, int id, String usedBy, String needs) {
+    /**
+     * A BPF program type cordon loads: probed, then shown with the programs that use it.
+     *
+     * @param required false: without it only a feature is missing (a warning), cordon run still works
+     */
+    public record ProgramType(String name, int id, String usedBy, String needs, boolean required) {
+        public ProgramType(String name, int id, String usedBy, String needs) {
+            this(name, id, usedBy, needs, true);
+        }
+
         public String rowName() {
             return "prog " + name;
         }
@@ -60,7 +68,11 @@ public final class Checks {
                     "egress (DNS query attribution, outage drops, ping sockets' ICMP echo)", "Linux 4.10+ built with CONFIG_CGROUP_BPF=y"),
             new ProgramType("raw_tracepoint", LibBpfInfo.PROG_TYPE_RAW_TRACEPOINT,
                     "sched_process_exec, sched_process_exit, sys_exit (raw and packet sockets, execs refused with EPERM)",
-                    "Linux 4.17+ built with CONFIG_BPF_EVENTS=y"));
+                    "Linux 4.17+ built with CONFIG_BPF_EVENTS=y"),
+            new ProgramType("sock_ops", LibBpfInfo.PROG_TYPE_SOCK_OPS, "sockops (the first-bytes check: connections to watch)",
+                    "Linux 4.13+ built with CONFIG_CGROUP_BPF=y (the check as a whole: 5.17)", false),
+            new ProgramType("sk_msg", LibBpfInfo.PROG_TYPE_SK_MSG, "sk_msg (the first-bytes check: TLS SNI, HTTP Host)",
+                    "Linux 4.17+ built with CONFIG_BPF_STREAM_PARSER=y (the check as a whole: 5.17)", false));
 
     public static final List<MapUse> MAP_TYPES = List.of(
             new MapUse("lpm_trie", MapType.LPM_TRIE, "CIDR rules", "Linux 4.11+"),
@@ -129,7 +141,8 @@ public final class Checks {
     static Verdict kernel(String release) {
         Optional<KernelVersion> parsed = KernelVersion.parse(release);
         String needs = "mainline " + shortVersion(KernelFeatures.RUN.minimum()) + "+ for cordon run, "
-                + shortVersion(KernelFeatures.OUTAGE.minimum()) + "+ for --simulate-outage; the kernel rows below test this kernel itself";
+                + shortVersion(KernelFeatures.OUTAGE.minimum()) + "+ for --simulate-outage, "
+                + shortVersion(KernelFeatures.FIRST_BYTES.minimum()) + "+ for the first-bytes check; the kernel rows below test this kernel itself";
         if (parsed.isEmpty()) return Verdict.warn("cannot read a version from '" + release + "' (" + needs + ")");
         KernelVersion v = parsed.get();
         if (!v.atLeast(5, 14)) {
@@ -150,8 +163,9 @@ public final class Checks {
             bpf.loadProbe(n.probe()).ifPresent(why -> missing.add(n.what() + " (mainline " + shortVersion(n.since()) + "+): " + why));
         }
         if (missing.isEmpty()) {
-            return Verdict.ok("this kernel has all " + f.needs().size() + " features " + f.name() + " needs (mainline "
-                    + shortVersion(f.minimum()) + "+ has them)");
+            String what = f.needs().size() == 1 ? "the feature " + f.name() + " needs (mainline " + shortVersion(f.minimum()) + "+ has it)"
+                    : "all " + f.needs().size() + " features " + f.name() + " needs (mainline " + shortVersion(f.minimum()) + "+ has them)";
+            return Verdict.ok("this kernel has " + what);
         }
         String text = "this kernel lacks what " + f.name() + " needs: " + String.join("; ", missing);
         return f.required() ? Verdict.fail(text) : Verdict.warn(text + "; only " + f.name() + " is affected");
@@ -313,7 +327,8 @@ public final class Checks {
 
     static Verdict programType(ProgramType t, boolean supported) {
         if (supported) return Verdict.ok("supported (" + t.usedBy() + ")");
-        return Verdict.fail("not supported by this kernel, so cordon cannot load " + t.usedBy() + ": it needs " + t.needs());
+        String text = "not supported by this kernel, so cordon cannot load " + t.usedBy() + ": it needs " + t.needs();
+        return t.required() ? Verdict.fail(text) : Verdict.warn(text + "; sessions run without it and say so");
     }
 
     static Verdict mapType(MapUse m, boolean supported) {
@@ -322,38 +337,46 @@ public final class Checks {
     }
 
     /**
-     * Loads the object as each kind of session would: report_all (--events) and outage_style are
-     * load-time constants that let the verifier prune code, so each variant is its own verdict.
+     * Loads the object as each kind of session would: report_all (--events), outage_style and
+     * first_bytes are load-time constants that let the verifier prune code, so each variant is its
+     * own verdict. Without the first-bytes check sessions still run (they say so).
      */
     static Verdict smoke(BpfProbes bpf) {
         long start = System.nanoTime();
         int programs;
         try {
-            bpf.smokeLoad(false, null);
-            programs = bpf.smokeLoad(true, null);
+            bpf.smokeLoad(false, null, false);
+            programs = bpf.smokeLoad(true, null, false);
         } catch (BpfException | IllegalStateException | IllegalArgumentException e) {
             return smokeFailed(e.getMessage());
         }
         int withOutage = 0;
-        List<String> outageFailures = new ArrayList<>();
+        List<String> failures = new ArrayList<>();
         for (OutageStyle style : OutageStyle.values()) {
             try {
-                withOutage = bpf.smokeLoad(false, style);
+                withOutage = bpf.smokeLoad(false, style, false);
             } catch (BpfException | IllegalStateException | IllegalArgumentException e) {
-                outageFailures.add("--outage-style " + style.label() + ": " + e.getMessage());
+                failures.add("--outage-style " + style.label() + ": " + e.getMessage());
             }
         }
-        long millis = (System.nanoTime() - start) / 1_000_000;
-        if (!outageFailures.isEmpty()) {
-            return Verdict.warn("the verifier accepted cordon's " + programs + " programs, with and without --events, but not with "
-                    + String.join("; ", outageFailures) + "; only --simulate-outage is affected (" + millis + " ms)");
+        int withNames = 0;
+        try {
+            bpf.smokeLoad(true, OutageStyle.TIMEOUT, true);
+            withNames = bpf.smokeLoad(false, null, true);
+        } catch (BpfException | IllegalStateException | IllegalArgumentException e) {
+            failures.add("the first-bytes check (sessions run without it and say so): " + e.getMessage());
         }
-        return smokePassed(programs, withOutage, millis);
+        long millis = (System.nanoTime() - start) / 1_000_000;
+        if (!failures.isEmpty()) {
+            return Verdict.warn("the verifier accepted cordon's " + programs + " programs, with and without --events, but not "
+                    + String.join("; ", failures) + "; only those are affected (" + millis + " ms)");
+        }
+        return smokePassed(programs, withOutage, withNames, millis);
     }
 
-    static Verdict smokePassed(int programs, int withOutage, long millis) {
-        return Verdict.ok("the verifier accepted cordon's " + programs + " programs, with and without --events, and its "
-                + withOutage + " with each --outage-style (" + millis + " ms)");
+    static Verdict smokePassed(int programs, int withOutage, int withNames, long millis) {
+        return Verdict.ok("the verifier accepted cordon's " + programs + " programs, with and without --events, its "
+                + withOutage + " with each --outage-style and its " + withNames + " with the first-bytes check (" + millis + " ms)");
     }
 
     static Verdict smokeFailed(String why) {

@@ -42,5 +42,19 @@ public final class KernelFeatures {
             need("probe_connect_setsockopt", "bpf_setsockopt from cgroup/connect4 (TCP_USER_TIMEOUT caps the wait)", 5, 9),
             need("probe_sock_release", "cgroup/sock_release (when a waiting socket gives up)", 5, 9)));
 
-    public static final List<Feature> ALL = List.of(RUN, OUTAGE);
+    /**
+     * Names in the first bytes of TCP connections (TLS SNI, HTTP Host): without it a session runs,
+     * says loudly that it does not check them, and a blocked name sent to an allowed address passes.
+     */
+    public static final Feature FIRST_BYTES = new Feature("kernel: first bytes", "the first-bytes check", false, List.of(
+            need("probe_sockops_sockhash", "sock_ops puts established connections into a sockhash, with socket storage and RTT callbacks", 5, 8),
+            need("probe_sk_msg_loop", "sk_msg reads a send with bpf_loop, holds it (cork) and names its sender", 5, 17),
+            need("probe_connect_tcp_sock", "cgroup/connect4 reads the TCP socket (TCP Fast Open) and its socket storage", 5, 10)));
+
+
+    public static final Feature SCRIPT_LINES = new Feature("kernel: script lines", "script lines", false, List.of(
+            need("probe_uprobe_script_line", "a uprobe reading the probed process's memory, told which binary by its attach cookie",
+                    5, 15)));
+
+    public static final List<Feature> ALL = List.of(RUN, OUTAGE, SCRIPT_LINES, FIRST_BYTES);
 }

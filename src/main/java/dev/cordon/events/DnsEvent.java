@@ -9,9 +9,9 @@ import java.util.List;
  * One query the proxy decided.
  *
  * @param domain      the queried name, absolute ({@code github.com.})
- * @param reason      FromDNSRequest (the name itself), FromDNSResponseCNAME (a name in the answer chain),
- *                    EncryptedDNS (a name of the encrypted-DNS list), PrivateAnswer (--block-private-answers),
- *                    SimulatedOutage
+ * @param reason      one of {@link dev.cordon.policy.Reasons}: FromDNSRequest (the name itself),
+ *                    FromDNSResponseCNAME (a name in the answer chain), EncryptedDNS (a name of the
+ *                    encrypted-DNS list), PrivateAnswer (--block-private-answers), SimulatedOutage
  * @param blockedName the name that matched a deny rule (differs from domain for CNAME chains), or null
  * @param addresses   addresses in the answer (learned), empty when the query was not forwarded
  * @param outage      how a --simulate-outage name was answered and after how long, or null
@@ -21,12 +21,6 @@ import java.util.List;
 public record DnsEvent(Instant time, String domain, String qtype, Verdict verdict, String reason, String blockedName,
                        String rule, ProcessTable.Attribution who, Mode mode, String firewallMethod, String transport,
                        List<String> addresses, OutageWait outage, List<String> chain) {
-    public static final String FROM_REQUEST = "FromDNSRequest";
-    public static final String FROM_CNAME = "FromDNSResponseCNAME";
-    public static final String SIMULATED_OUTAGE = "SimulatedOutage";
-    /** --block-private-answers refused an answer giving a public name a private address (DNS rebinding). */
-    public static final String PRIVATE_ANSWER = "PrivateAnswer";
-
     public DnsEvent {
         addresses = List.copyOf(addresses);
         chain = List.copyOf(chain);

@@ -45,6 +45,31 @@ public final class Escape {
         return sb.toString();
     }
 
+    /**
+     * The string with only its control, format and line-break characters written as escapes
+     * ({@code \x1b}, {@code \u202e}); backslashes and quotes stay as they are. For values a format
+     * quotes itself (metric labels), where a real name such as systemd's {@code deploy\x2dweb.service}
+     * must read as it is.
+     */
+    public static String controls(String value) {
+        for (int i = 0; i < value.length(); i++) {
+            if (unsafe(value.charAt(i))) return controlsSlow(value);
+        }
+        return value;
+    }
+
+    private static String controlsSlow(String value) {
+        StringBuilder sb = new StringBuilder(value.length() + 8);
+        for (int i = 0; i < value.length(); ) {
+            int c = value.codePointAt(i);
+            int n = Character.charCount(c);
+            if (c == '"' || c == '\\') sb.append((char) c);
+            else appendEscaped(sb, value.substring(i, i + n), false);
+            i += n;
+        }
+        return sb.toString();
+    }
+
     private static void appendEscaped(StringBuilder sb, String s, boolean json) {
         // by code point: format characters also live outside the BMP (U+E0001 and the tag
         // characters, invisible), and a lone surrogate would not survive encoding as UTF-8

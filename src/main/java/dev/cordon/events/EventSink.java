@@ -9,7 +9,11 @@ import java.time.Instant;
 public interface EventSink extends AutoCloseable {
     void attempt(NetAttempt attempt);
 
-    default void exec(Instant time, ExecEvent event, String task) {}
+    /**
+     * A process of the session exec'd; {@code who} is its attribution as of this exec (its task,
+     * and the script line that started it).
+     */
+    default void exec(Instant time, ExecEvent event, ProcessTable.Attribution who) {}
 
     default void dns(DnsEvent event) {}
 

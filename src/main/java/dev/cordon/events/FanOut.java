@@ -17,8 +17,8 @@ public final class FanOut implements EventSink {
     }
 
     @Override
-    public void exec(Instant time, ExecEvent e, String task) {
-        for (EventSink s : sinks) s.exec(time, e, task);
+    public void exec(Instant time, ExecEvent e, ProcessTable.Attribution who) {
+        for (EventSink s : sinks) s.exec(time, e, who);
     }
 
     @Override

@@ -28,6 +28,9 @@ public final class Fields {
         void bool(String name, boolean value);
 
         void strings(String name, List<String> values);
+
+        /** Script lines, from the outermost script to the one that started the process ({@link ScriptLine#chain()}). */
+        void scriptLines(String name, List<ScriptLine> chain);
     }
 
     /** A connect, sendmsg or socket attempt. */
@@ -48,6 +51,7 @@ public final class Fields {
         }
         w.bool("ipv6Mapped", e.mappedV4());
         if (a.domain() != null) w.string("domain", a.domain());
+        if (e.firstBytes() != null && e.firstBytes().ech()) w.bool("ech", true);
         w.number("pid", e.process().pid());
         w.number("tid", e.process().tid());
         w.number("ppid", a.who().ppid());
@@ -86,7 +90,10 @@ public final class Fields {
         return v.name().toLowerCase(Locale.ROOT);
     }
 
-    /** cmd, argv, cmdSource, task (where there are tasks), exe and exeSource (null when cordon could not learn the file). */
+    /**
+     * cmd, argv, cmdSource, task (where there are tasks), exe and exeSource (null when cordon could not learn the
+     * file), line (where a script line started the process).
+     */
     private static void who(ProcessTable.Attribution who, Writer w) {
         w.string("cmd", who.commandLine());
         w.strings("argv", who.argv());
@@ -95,6 +102,7 @@ public final class Fields {
         Executable exe = who.exe();
         w.string("exe", exe == null ? null : exe.shown());
         w.string("exeSource", exe == null ? null : exe.source().label());
+        if (who.line() != null) w.scriptLines("line", who.line().chain());
     }
 
     private static void outage(OutageWait o, Writer w) {

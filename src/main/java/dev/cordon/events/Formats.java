@@ -10,7 +10,8 @@ public final class Formats {
 
     /**
      * {@code WARN CONNECT BLOCKED blocked=true blockedAt=connect ip=127.0.0.2 port=8080 proto=tcp pid=4242
-     * cmd="curl -sS http://127.0.0.2:8080/" exe=/usr/bin/curl rule=127.0.0.2/32 mode=enforce}
+     * cmd="curl -sS http://127.0.0.2:8080/" exe=/usr/bin/curl rule=127.0.0.2/32 mode=enforce}; a name in a
+     * connection's first bytes: {@code WARN TLS BLOCKED reason=FromTLSSNI blocked=true blockedAt=tls ip=... domain=blocked.test. ...}
      */
     public static String logfmt(NetAttempt a) {
         NetEvent e = a.event();
@@ -29,10 +30,12 @@ public final class Formats {
         }
         if (e.mappedV4()) sb.append(" ipv6Mapped=true");
         if (a.domain() != null) sb.append(" domain=").append(Escape.logfmt(a.domain()));
+        if (e.firstBytes() != null && e.firstBytes().ech()) sb.append(" ech=true");
         sb.append(" pid=").append(e.process().pid())
                 .append(" cmd=").append(Escape.logfmt(a.who().commandLine()));
         task(sb, a.who().task());
         exe(sb, a.who().exe());
+        line(sb, a.who().line());
         sb.append(" rule=").append(Escape.logfmt(a.rule()))
                 .append(" mode=").append(a.mode().label());
         outage(sb, a.outage());
@@ -47,6 +50,11 @@ public final class Formats {
     /** {@code exe=/usr/bin/curl}: the file the process runs, whatever its command line says; only where it is known. */
     private static void exe(StringBuilder sb, Executable exe) {
         if (exe != null) sb.append(" exe=").append(Escape.logfmt(exe.shown()));
+    }
+
+    /** {@code line=deploy.sh:9}: the script line that started the process, where one did. */
+    private static void line(StringBuilder sb, ScriptLine line) {
+        if (line != null) sb.append(" line=").append(Escape.logfmt(line.label()));
     }
 
     private static String level(Verdict v) {
@@ -95,6 +103,7 @@ public final class Formats {
                 .append(" cmd=").append(Escape.logfmt(e.who().commandLine()));
         task(sb, e.who().task());
         exe(sb, e.who().exe());
+        line(sb, e.who().line());
         sb.append(" firewallMethod=").append(e.firewallMethod())
                 .append(" qtype=").append(Escape.logfmt(e.qtype()))
                 .append(" rule=").append(Escape.logfmt(e.rule()))
@@ -160,6 +169,11 @@ public final class Formats {
             sb.append(']');
         }
 
+        @Override
+        public void scriptLines(String name, List<ScriptLine> chain) {
+            Formats.scriptLines(name(name), chain);
+        }
+
         String close() {
             return sb.append('}').toString();
         }
@@ -168,9 +182,9 @@ public final class Formats {
     /**
      * An exec record for the events file (the process tree of the run).
      *
-     * @param task the task the process exec'd in, or null where there are no tasks
+     * @param who the process as of this exec: the task it exec'd in and the script line that started it, where known
      */
-    public static String json(Instant time, ExecEvent e, String task) {
+    public static String json(Instant time, ExecEvent e, ProcessTable.Attribution who) {
         StringBuilder sb = new StringBuilder(256).append('{');
         field(sb, "time", Escape.json(time.toString()));
         field(sb, "type", Escape.json("exec"));
@@ -182,7 +196,8 @@ public final class Formats {
         field(sb, "argvTruncated", Boolean.toString(e.truncated()));
         field(sb, "exe", e.exe() == null ? "null" : Escape.json(e.exe().shown()));
         if (e.script() != null) field(sb, "script", Escape.json(e.script()));
-        taskField(sb, task);
+        taskField(sb, who.task());
+        lineField(sb, who.line());
         sb.append("\"cgroupId\":").append(Long.toUnsignedString(e.process().cgroupId()));
         return sb.append('}').toString();
     }
@@ -202,6 +217,7 @@ public final class Formats {
         field(sb, "cmdSource", Escape.json(d.who().source().name().toLowerCase(Locale.ROOT)));
         taskField(sb, d.who().task());
         exeFields(sb, d.who().exe());
+        lineField(sb, d.who().line());
         field(sb, "path", Escape.json(e.path()));
         field(sb, "pathTruncated", Boolean.toString(e.pathTruncated()));
         if (e.dirfd() != ExecDeniedEvent.AT_FDCWD) field(sb, "dirfd", Integer.toString(e.dirfd()));
@@ -301,6 +317,30 @@ public final class Formats {
     private static void exeFields(StringBuilder sb, Executable exe) {
         field(sb, "exe", exe == null ? "null" : Escape.json(exe.shown()));
         field(sb, "exeSource", exe == null ? "null" : Escape.json(exe.source().label()));
+    }
+
+    /** {@code "line":[...]} ({@link #scriptLines}), where a script line started the process. */
+    private static void lineField(StringBuilder sb, ScriptLine line) {
+        if (line == null) return;
+        sb.append("\"line\":");
+        scriptLines(sb, line.chain());
+        sb.append(',');
+    }
+
+    /**
+     * {@code [{"file":"./ci.sh","line":3},{"file":"./deploy.sh","line":9}]}: the script lines from the outermost
+     * script to the one that started the process; {@code "trap":"ERR"} from a trap's commands; line null when unknown.
+     */
+    private static void scriptLines(StringBuilder sb, List<ScriptLine> chain) {
+        sb.append('[');
+        for (int i = 0; i < chain.size(); i++) {
+            ScriptLine l = chain.get(i);
+            sb.append(i == 0 ? "{" : ",{").append("\"file\":").append(Escape.json(l.file()))
+                    .append(",\"line\":").append(l.line() > 0 ? Integer.toString(l.line()) : "null");
+            if (l.trap() != null) sb.append(",\"trap\":").append(Escape.json(l.trap()));
+            sb.append('}');
+        }
+        sb.append(']');
     }
 
     private static void array(StringBuilder sb, String name, List<String> values) {

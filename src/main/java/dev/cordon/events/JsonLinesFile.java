@@ -22,8 +22,8 @@ public final class JsonLinesFile implements EventSink {
     }
 
     @Override
-    public void exec(Instant time, ExecEvent e, String task) {
-        write(Formats.json(time, e, task));
+    public void exec(Instant time, ExecEvent e, ProcessTable.Attribution who) {
+        write(Formats.json(time, e, who));
     }
 
     @Override

@@ -8,10 +8,18 @@ import dev.cordon.policy.Cidr;
  */
 public record NetEvent(long monotonicNs, ProcessRef process, Hook hook, Verdict verdict, int ruleId,
                        boolean ipv6Socket, int protocol, int port, boolean mappedV4, byte[] address, long cookie,
-                       SocketInfo socket)
+                       SocketInfo socket, FirstBytes firstBytes)
         implements KernelEvent {
-    /** @param socket what a {@link Hook#SOCKET} attempt asked for; null for connect and sendmsg */
+    /**
+     * @param socket     what a {@link Hook#SOCKET} attempt asked for; null otherwise
+     * @param firstBytes the name a {@link Hook#TLS} or {@link Hook#HTTP} attempt carried; null otherwise
+     */
     public NetEvent {}
+
+    public NetEvent(long monotonicNs, ProcessRef process, Hook hook, Verdict verdict, int ruleId,
+                    boolean ipv6Socket, int protocol, int port, boolean mappedV4, byte[] address, long cookie, SocketInfo socket) {
+        this(monotonicNs, process, hook, verdict, ruleId, ipv6Socket, protocol, port, mappedV4, address, cookie, socket, null);
+    }
 
     public NetEvent(long monotonicNs, ProcessRef process, Hook hook, Verdict verdict, int ruleId,
                     boolean ipv6Socket, int protocol, int port, boolean mappedV4, byte[] address, long cookie) {

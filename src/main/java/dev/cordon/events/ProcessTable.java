@@ -22,6 +22,14 @@ import java.util.Objects;
  * <p>With {@link TaskNames} (cordon guard), every attribution also names the task the process ran
  * in, from the cgroup id of the event at hand (a process may move between cgroups; its command
  * line stays). Without (cordon run), attributions have no task.
+ *
+ * <p>Each attribution also names the script line that started the process ({@link ScriptLine}):
+ * the one bash reported right before the exec ({@link #onScriptLine}), reached from the line that
+ * started that bash; else, for an exec that no bash script line announced (a command started by
+ * xargs, make or a {@code bash -c} string), the line of the process it replaced (the same pid,
+ * before this exec) or of its parent. A parent that never exec'd in the session (a subshell, a
+ * pipeline's fork of bash) stands for the process it was forked from: its own parent is read from
+ * /proc/PID/stat, up to {@link #MAX_FORKS} levels.
  */
 public final class ProcessTable {
     /** Where a command line came from, worst last. */
@@ -30,11 +38,17 @@ public final class ProcessTable {
     /**
      * @param task the task the process ran in when the event was seen ({@link TaskNames}), or null when there are no tasks
      * @param exe  the file it runs, or null when cordon could not learn it
+     * @param line the script line that started the process, or null when no bash script led to it
      */
-    public record Attribution(int pid, int ppid, List<String> argv, Source source, String task, Executable exe) {
-        /** An attribution without a task or an executable. */
+    public record Attribution(int pid, int ppid, List<String> argv, Source source, String task, Executable exe, ScriptLine line) {
+        /** An attribution without a task, an executable or a script line. */
         public Attribution(int pid, int ppid, List<String> argv, Source source) {
-            this(pid, ppid, argv, source, null, null);
+            this(pid, ppid, argv, source, null, null, null);
+        }
+
+        /** An attribution without a script line. */
+        public Attribution(int pid, int ppid, List<String> argv, Source source, String task, Executable exe) {
+            this(pid, ppid, argv, source, task, exe, null);
         }
 
         public String commandLine() {
@@ -42,15 +56,15 @@ public final class ProcessTable {
         }
 
         public Attribution withArgv(List<String> other) {
-            return new Attribution(pid, ppid, other, source, task, exe);
+            return new Attribution(pid, ppid, other, source, task, exe, line);
         }
 
         public Attribution withExe(Executable other) {
-            return new Attribution(pid, ppid, argv, source, task, other);
+            return new Attribution(pid, ppid, argv, source, task, other, line);
         }
 
         public Attribution withTask(String other) {
-            return Objects.equals(task, other) ? this : new Attribution(pid, ppid, argv, source, other, exe);
+            return Objects.equals(task, other) ? this : new Attribution(pid, ppid, argv, source, other, exe, line);
         }
     }
 
@@ -59,6 +73,12 @@ public final class ProcessTable {
     private final TaskNames tasks;
     /** Attributions without their task: that is looked up per event. */
     private final Map<Integer, Attribution> byPid;
+    /** The script line a bash announced for a pid, until that pid execs. */
+    private final Map<Integer, ScriptLine> announced;
+    /** Pids whose process ended: a later exec of the same pid is another process, which inherits nothing from it. */
+    private final Map<Integer, Boolean> ended;
+    /** Per pid: the comm of its last exec, and thread names found to run the same command line. */
+    private final Map<Integer, java.util.Set<String>> names;
 
     /** Processes a session remembers (and exits the pump remembers): a host's default pid_max is 4 194 304, a session's far fewer. */
     public static final int SESSION_CAPACITY = 65_536;
@@ -81,19 +101,80 @@ public final class ProcessTable {
         this.capacity = capacity;
         this.tasks = tasks;
         this.proc = proc;
-        this.byPid = new LinkedHashMap<>(256, 0.75f, true) {
+        this.byPid = bounded(capacity, true);
+        this.announced = bounded(capacity, false);
+        this.ended = bounded(capacity, false);
+        this.names = bounded(capacity, false);
+    }
+
+    private static <V> Map<Integer, V> bounded(int capacity, boolean accessOrder) {
+        return new LinkedHashMap<>(256, 0.75f, accessOrder) {
             @Override
-            protected boolean removeEldestEntry(Map.Entry<Integer, Attribution> eldest) {
-                return size() > ProcessTable.this.capacity;
+            protected boolean removeEldestEntry(Map.Entry<Integer, V> eldest) {
+                return size() > capacity;
             }
         };
     }
 
     public synchronized void onExec(ExecEvent e) {
         int pid = e.process().pid();
+        names.put(pid, new java.util.HashSet<>(java.util.Set.of(e.process().comm())));
         List<String> argv = e.argv().isEmpty() ? List.of(e.process().comm()) : e.argv();
         Executable exe = e.exe() != null ? e.exe() : readExe(pid); // the kernel could not read it: /proc, while it lives
-        byPid.put(pid, new Attribution(pid, e.ppid(), argv, Source.EXEC, null, exe));
+        byPid.put(pid, new Attribution(pid, e.ppid(), argv, Source.EXEC, null, exe, startingLine(pid, e.ppid())));
+        ended.remove(pid);
+    }
+
+    /** A bash of the session is about to exec a command of this script line in {@code e.process()}. */
+    public synchronized void onScriptLine(ScriptLineEvent e) {
+        announced.put(e.process().pid(), e.line());
+    }
+
+    /** The process ended: what a bash announced for it and never exec'd is forgotten. */
+    public synchronized void onExit(int pid) {
+        announced.remove(pid);
+        ended.put(pid, Boolean.TRUE);
+    }
+
+    /**
+     * The line a bash announced for this exec, reached from the line that started that bash; else
+     * the line of the program this exec replaces; else the parent's. The announcing bash is the
+     * process itself when it exec'd in the session before (bash's {@code exec} builtin), else the
+     * one it was forked from.
+     */
+    private ScriptLine startingLine(int pid, int ppid) {
+        Attribution before = ended.containsKey(pid) ? null : byPid.get(pid);
+        boolean execdBefore = before != null && before.source() == Source.EXEC;
+        ScriptLine own = announced.remove(pid);
+        if (own != null) return own.startedFrom(execdBefore ? before.line() : inheritedLine(ppid));
+        return execdBefore ? before.line() : inheritedLine(ppid);
+    }
+
+    /** Forks of a fork of a shell looked through to find the process that exec'd. */
+    static final int MAX_FORKS = 16;
+
+    /**
+     * The script line of the nearest process at or above {@code pid} that exec'd in the session:
+     * the line a child of it inherits. A fork that never exec'd is looked through to its parent.
+     */
+    private ScriptLine inheritedLine(int pid) {
+        for (int p = pid, i = 0; p > 0 && i < MAX_FORKS; i++) {
+            Attribution a = ended.containsKey(p) ? null : byPid.get(p);
+            if (a != null && a.source() == Source.EXEC) return a.line();
+            p = parentOf(p);
+        }
+        return null;
+    }
+
+    /** The ppid field of /proc/PID/stat, or 0 when the process is gone. */
+    private int parentOf(int pid) {
+        try {
+            String stat = Files.readString(proc.resolve(Integer.toString(pid)).resolve("stat"));
+            String[] after = stat.substring(stat.lastIndexOf(')') + 2).split(" ", 3); // state ppid ...
+            return Integer.parseInt(after[1]);
+        } catch (IOException | RuntimeException e) {
+            return 0;
+        }
     }
 
     public Attribution lookup(ProcessRef p) {
@@ -115,12 +196,21 @@ public final class ProcessTable {
 
     private synchronized Attribution commandOf(ProcessRef p) {
         Attribution a = byPid.get(p.pid());
+        if (a != null && a.source() == Source.EXEC && !knownName(p, a)) {
+            // Named otherwise than at its last exec the table knows: it may have exec'd again, its
+            // event still in the ring buffer. While it lives, /proc says what it runs now.
+            List<String> now = readCmdline(p.pid());
+            if (!now.isEmpty() && !now.equals(a.argv())) {
+                return new Attribution(p.pid(), a.ppid(), now, Source.PROC, null, readExe(p.pid()), a.line());
+            }
+            if (!now.isEmpty()) names.get(p.pid()).add(p.comm()); // a thread's own name: same command line
+        }
         if (a != null) return a;
         List<String> fromProc = readCmdline(p.pid());
         Executable exe = readExe(p.pid());
         a = fromProc.isEmpty()
                 ? new Attribution(p.pid(), 0, List.of(p.comm()), Source.COMM, null, exe)
-                : new Attribution(p.pid(), 0, fromProc, Source.PROC, null, exe);
+                : new Attribution(p.pid(), 0, fromProc, Source.PROC, null, exe, inheritedLine(parentOf(p.pid())));
         if (a.source() == Source.PROC) byPid.put(p.pid(), a);
         return a;
     }
@@ -131,8 +221,17 @@ public final class ProcessTable {
         Attribution parent = byPid.get(ppid);
         if (parent == null || parent.source() == Source.COMM) return new Attribution(a.pid(), ppid, a.argv(), a.source(), null, a.exe());
         Executable exe = a.exe() != null ? a.exe() : parent.exe() == null ? null : parent.exe().from(Executable.Source.PARENT);
-        return new Attribution(p.pid(), ppid, parent.argv(), Source.PARENT, null, exe);
+        return new Attribution(p.pid(), ppid, parent.argv(), Source.PARENT, null, exe, parent.line());
     }
+
+    /** The kernel named the sender as at its exec, or as one of its threads already checked against /proc. */
+    private boolean knownName(ProcessRef p, Attribution a) {
+        java.util.Set<String> known = names.get(p.pid());
+        return known == null || known.contains(p.comm()) || known.size() >= MAX_NAMES;
+    }
+
+    /** Thread names checked per process, so a program naming many threads costs a few /proc reads, not one per event. */
+    static final int MAX_NAMES = 32;
 
     /** /proc/PID/exe: the file the process runs now (a path like the kernel's at exec); null once it is gone. */
     private Executable readExe(int pid) {

@@ -5,7 +5,8 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * One logfmt line per blocked, audited or simulated-outage attempt or query, on cordon's stderr.
+ * One logfmt line per blocked, audited or simulated-outage attempt or query, on cordon's stderr,
+ * and per TLS connection whose ClientHello hid the name it asked for (ECH, allowed by its outer name).
  *
  * <p>Coalesced, so a flood cannot bury the terminal: at most {@link #PER_DESTINATION} lines for
  * one destination (kind, verdict and name or address), and at most {@link #PER_RULE} for one
@@ -43,9 +44,11 @@ public final class ViolationLog implements EventSink {
     @Override
     public synchronized void attempt(NetAttempt a) {
         NetEvent e = a.event();
-        if (e.verdict() == Verdict.ALLOWED) return;
+        boolean ech = e.firstBytes() != null && e.firstBytes().ech(); // allowed, but the name it asked for is hidden
+        if (e.verdict() == Verdict.ALLOWED && !ech) return;
         String head = e.hook().name() + " " + e.verdict().name();
         String destination = e.hook() == Hook.SOCKET ? "raw" : e.ip() + " " + e.port() + " " + e.protocolName();
+        if (e.hook().firstBytes()) destination += " " + a.domain();
         if (show(head, destination, a.rule(), a.reason())) print(Formats.logfmt(a));
     }
 

@@ -165,10 +165,80 @@ final class Codecs {
         public DnsServer read(MemorySegment s) { throw new UnsupportedOperationException(); }
     };
 
+    static final MapCodec<ShellBinary.Layout> SHELL_LAYOUT = new MapCodec<>() {
+        private final long probe = Abi.offset(Abi.SHELL_LAYOUT, "probe_vaddr");
+        private final long line = Abi.offset(Abi.SHELL_LAYOUT, "line_number");
+        private final long trap = Abi.offset(Abi.SHELL_LAYOUT, "running_trap");
+        private final long globals = Abi.offset(Abi.SHELL_LAYOUT, "global_variables");
+        private final long hash = Abi.offset(Abi.SHELL_LAYOUT, "source_hash");
+        private final long linenoHash = Abi.offset(Abi.SHELL_LAYOUT, "lineno_hash");
+        private final long head = Abi.offset(Abi.SHELL_LAYOUT, "array_head");
+        public long size() { return Abi.SHELL_LAYOUT.byteSize(); }
+        public void write(ShellBinary.Layout v, MemorySegment t) {
+            t.set(JAVA_LONG, probe, v.probeVaddr());
+            t.set(JAVA_LONG, line, v.lineNumber());
+            t.set(JAVA_LONG, trap, v.runningTrap());
+            t.set(JAVA_LONG, globals, v.globalVariables());
+            t.set(JAVA_INT, hash, v.sourceHash());
+            t.set(JAVA_INT, linenoHash, v.linenoHash());
+            t.set(JAVA_INT, head, v.arrayHead());
+            t.set(JAVA_INT, Abi.offset(Abi.SHELL_LAYOUT, "_pad"), 0);
+        }
+        public ShellBinary.Layout read(MemorySegment s) {
+            return new ShellBinary.Layout(s.get(JAVA_LONG, probe), s.get(JAVA_LONG, line), s.get(JAVA_LONG, trap),
+                    s.get(JAVA_LONG, globals), s.get(JAVA_INT, hash), s.get(JAVA_INT, linenoHash), s.get(JAVA_INT, head));
+        }
+    };
+
     static final MapCodec<Byte> U8 = new MapCodec<>() {
         public long size() { return 1; }
         public void write(Byte v, MemorySegment t) { t.set(JAVA_BYTE, 0, v); }
         public Byte read(MemorySegment s) { return s.get(JAVA_BYTE, 0); }
+    };
+
+    /** A cordon_name_rule: what the domain policy says of a suffix itself and of the names below it. */
+    record NameRuleValue(int len, int action, int ruleId, int belowAction, int belowRuleId, int outageId, int belowOutageId) {}
+
+    /**
+     * A cordon_name_key from a canonical suffix ({@code github.com}): reversed, then a dot
+     * ({@code moc.buhtig.}), the rest zero, and its length in bytes. Reads back to the suffix.
+     */
+    static final MapCodec<String> NAME_KEY = new MapCodec<>() {
+        private final long len = Abi.offset(Abi.NAME_KEY, "len");
+        private final long name = Abi.offset(Abi.NAME_KEY, "name");
+        public long size() { return Abi.NAME_KEY.byteSize(); }
+        public void write(String suffix, MemorySegment t) {
+            byte[] b = suffix.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+            if (b.length + 1 > Abi.NAME_LEN) throw new IllegalArgumentException("a name table key holds " + (Abi.NAME_LEN - 1) + " bytes: " + suffix);
+            byte[] key = new byte[Abi.NAME_LEN];
+            for (int i = 0; i < b.length; i++) key[i] = b[b.length - 1 - i];
+            key[b.length] = '.';
+            t.set(JAVA_INT, len, b.length + 1);
+            MemorySegment.copy(key, 0, t, JAVA_BYTE, name, Abi.NAME_LEN);
+        }
+        public String read(MemorySegment s) {
+            int n = Math.clamp(s.get(JAVA_INT, len) - 1, 0, Abi.NAME_LEN - 1);
+            byte[] b = new byte[n];
+            for (int i = 0; i < n; i++) b[i] = s.get(JAVA_BYTE, name + n - 1 - i);
+            return new String(b, java.nio.charset.StandardCharsets.US_ASCII);
+        }
+    };
+
+    static final MapCodec<NameRuleValue> NAME_RULE = new MapCodec<>() {
+        private final long[] at = {Abi.offset(Abi.NAME_RULE, "len"), Abi.offset(Abi.NAME_RULE, "action"),
+                Abi.offset(Abi.NAME_RULE, "rule_id"), Abi.offset(Abi.NAME_RULE, "below_action"),
+                Abi.offset(Abi.NAME_RULE, "below_rule_id"), Abi.offset(Abi.NAME_RULE, "outage_id"),
+                Abi.offset(Abi.NAME_RULE, "below_outage_id")};
+        public long size() { return Abi.NAME_RULE.byteSize(); }
+        public void write(NameRuleValue v, MemorySegment t) {
+            t.fill((byte) 0);
+            int[] f = {v.len(), v.action(), v.ruleId(), v.belowAction(), v.belowRuleId(), v.outageId(), v.belowOutageId()};
+            for (int i = 0; i < f.length; i++) t.set(JAVA_INT, at[i], f[i]);
+        }
+        public NameRuleValue read(MemorySegment s) {
+            return new NameRuleValue(s.get(JAVA_INT, at[0]), s.get(JAVA_INT, at[1]), s.get(JAVA_INT, at[2]), s.get(JAVA_INT, at[3]),
+                    s.get(JAVA_INT, at[4]), s.get(JAVA_INT, at[5]), s.get(JAVA_INT, at[6]));
+        }
     };
 
     static final MapCodec<Cidr> LPM_V4 = lpm(Abi.LPM_V4, 4);

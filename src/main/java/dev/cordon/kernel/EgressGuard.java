@@ -1,14 +1,23 @@
 package dev.cordon.kernel;
 
+import dev.cordon.libbpf.BpfException;
 import dev.cordon.libbpf.BpfLink;
 import dev.cordon.libbpf.BpfMap;
 import dev.cordon.libbpf.BpfObject;
+import dev.cordon.libbpf.BpfProgram;
 import dev.cordon.libbpf.TypedMap;
 import dev.cordon.policy.Action;
 import dev.cordon.policy.Cidr;
+import dev.cordon.policy.DomainPattern;
+import dev.cordon.policy.DomainPolicy;
+import dev.cordon.policy.DomainRule;
+import dev.cordon.policy.DomainSuffixTable;
 import dev.cordon.policy.IpPolicy;
+import dev.cordon.policy.IpRule;
 import dev.cordon.policy.Mode;
+import dev.cordon.policy.OutagePlan;
 import dev.cordon.policy.OutageStyle;
+import dev.cordon.policy.PolicyException;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -47,6 +56,21 @@ public final class EgressGuard implements AutoCloseable {
      * exit (status) and sys_exit (raw and packet sockets, refused ones too; execs refused with EPERM).
      */
     public static final List<String> TRACE_PROGRAMS = List.of("cordon_exec", "cordon_exit", "cordon_sys_exit");
+    /**
+     * The first-bytes check (bpf/first_bytes.bpf.h), loaded only when the session judges names:
+     * sock_ops on the cgroup puts each established TCP connection into a sockhash, whose sk_msg
+     * program judges the name in its first message.
+     */
+    public static final List<String> FIRST_BYTES_CGROUP_PROGRAMS = List.of("cordon_sockops");
+    /** Attached to the sockhash, not the cgroup: it lives as long as the map (kept by the pinned sock_ops link). */
+    public static final String FIRST_BYTES_MAP_PROGRAM = "cordon_sk_msg";
+    static final String FIRST_BYTES_SOCKETS = "first_bytes_sockets";
+
+    /**
+     * What names in the first bytes of the session's TCP connections are judged by: the domain
+     * policy the DNS proxy uses and the names rehearsed as down.
+     */
+    public record NameCheck(DomainPolicy policy, OutagePlan outage) {}
 
     /**
      * @param cgroupFd   an open fd of the session's cgroup directory (kept open by the caller)
@@ -57,10 +81,11 @@ public final class EgressGuard implements AutoCloseable {
      * @param outageStyle how addresses learned as down behave, or null when nothing is rehearsed as down
      * @param outageWaitMs cap on a TCP connect to such an address (TCP_USER_TIMEOUT)
      * @param egressRate the session's outbound bytes per second (--egress-rate), 0 for no cap
+     * @param names      what names in first bytes are judged by, or null for no first-bytes check
      */
     public record Options(int cgroupFd, IpPolicy policy, Mode mode, boolean reportAll, int proxyPort,
                           List<InetSocketAddress> dnsServers, boolean allowRawSockets, OutageStyle outageStyle,
-                          long outageWaitMs, long egressRate) {
+                          long outageWaitMs, long egressRate, NameCheck names) {
         public Options {
             dnsServers = List.copyOf(dnsServers);
             if (proxyPort < 0 || proxyPort > 65535) throw new IllegalArgumentException("bad proxy port " + proxyPort);
@@ -93,13 +118,20 @@ public final class EgressGuard implements AutoCloseable {
     /** The rules of each policy generation (bpf/cordon.h: cordon_policy_layout), to name the rule an event carries. */
     private final IpPolicy[] policies = new IpPolicy[Abi.POLICY_GENERATIONS];
     private final Mode[] modes = new Mode[Abi.POLICY_GENERATIONS];
+    /** The name table of each generation, when the first bytes are checked: to name the rule a name event carries. */
+    /** Each generation's domain policy as its name table holds it (null: no first-bytes check); the table itself is not kept. */
+    private final DomainPolicy[] names = new DomainPolicy[Abi.POLICY_GENERATIONS];
+    private final OutagePlan outage; // what the name table says is down; fixed for the session
+    private final String firstBytesUnavailable; // why this kernel could not load the check, or null
     private volatile int generation;
     private final TypedMap<Integer, Integer> generationMap;
     private final RefusePorts refuse; // null unless the outage style is refuse
 
-    private EgressGuard(BpfObject object, RefusePorts refuse) {
+    private EgressGuard(BpfObject object, RefusePorts refuse, OutagePlan outage, String firstBytesUnavailable) {
         this.object = object;
         this.refuse = refuse;
+        this.outage = outage;
+        this.firstBytesUnavailable = firstBytesUnavailable;
         this.generationMap = object.map("policy_generation").typed(Codecs.U32, Codecs.U32);
         this.config = object.map("config").typed(Codecs.U32, Codecs.CONFIG);
     }
@@ -118,10 +150,46 @@ public final class EgressGuard implements AutoCloseable {
      */
     public static EgressGuard attach(Options o, Path pinDir) {
         RefusePorts refuse = o.outageStyle() == OutageStyle.REFUSE ? RefusePorts.bind() : null;
-        BpfObject object = BpfObject.open(KernelObjects.session(), "cordon");
+        BpfObject object = null;
         EgressGuard guard = null;
         try {
-            configure(object, o.reportAll(), o.outageStyle());
+            String unavailable = null;
+            boolean firstBytes = o.names() != null;
+            try {
+                object = load(o, refuse, firstBytes);
+            } catch (BpfException e) {
+                if (!firstBytes) throw e;
+                // A kernel without the first-bytes check's program types or helpers (bpf_loop: 5.17):
+                // run without it if everything else loads; the caller says so, loudly.
+                object = load(o, refuse, false);
+                unavailable = e.getMessage();
+                firstBytes = false;
+            }
+            guard = new EgressGuard(object, refuse, o.names() == null ? OutagePlan.NONE : o.names().outage(), unavailable);
+            guard.fill(o, firstBytes);
+            BpfObject loaded = object;
+            // The tracepoints first, so the command's first exec is already captured.
+            for (String p : TRACE_PROGRAMS) guard.add(p, () -> loaded.program(p).attach(), pinDir);
+            if (firstBytes) guard.attachFirstBytes(pinDir); // before sock_ops fills the sockhash
+            for (String p : cgroupPrograms(o.outageStyle(), firstBytes)) {
+                guard.add(p, () -> loaded.program(p).attachCgroup(o.cgroupFd()), pinDir);
+            }
+            return guard;
+        } catch (RuntimeException e) {
+            if (guard != null) guard.close();
+            else {
+                if (object != null) object.close();
+                if (refuse != null) refuse.close();
+            }
+            throw e;
+        }
+    }
+
+    /** Opens the object, sets what decides its code and loads it. */
+    private static BpfObject load(Options o, RefusePorts refuse, boolean firstBytes) {
+        BpfObject object = BpfObject.open(KernelObjects.session(), "cordon");
+        try {
+            configure(object, o.reportAll(), o.outageStyle(), firstBytes);
             object.setConstant("proxy_port", u16(o.proxyPort()));
             object.setConstant("allow_raw", new byte[] {(byte) (o.allowRawSockets() ? 1 : 0)});
             object.setConstant("outage_wait_ms", u32((int) o.outageWaitMs()));
@@ -133,35 +201,45 @@ public final class EgressGuard implements AutoCloseable {
                 object.setConstant("refuse_port6", u16(refuse.port6()));
             }
             object.load();
-            guard = new EgressGuard(object, refuse);
-            guard.fill(o);
-            // The tracepoints first, so the command's first exec is already captured.
-            for (String p : TRACE_PROGRAMS) guard.add(p, () -> object.program(p).attach(), pinDir);
-            for (String p : cgroupPrograms(o.outageStyle())) guard.add(p, () -> object.program(p).attachCgroup(o.cgroupFd()), pinDir);
-            return guard;
+            return object;
         } catch (RuntimeException e) {
-            if (guard != null) guard.close();
-            else {
-                object.close();
-                if (refuse != null) refuse.close();
-            }
+            object.close();
             throw e;
         }
     }
 
-    /** The cgroup programs a session with this outage style (null: none) attaches. */
-    public static List<String> cgroupPrograms(OutageStyle outageStyle) {
-        if (outageStyle == null) return CGROUP_PROGRAMS;
+    /**
+     * Why this kernel could not load the first-bytes check (the session runs without it), or empty
+     * when it runs, or was not asked for.
+     */
+    public java.util.Optional<String> firstBytesUnavailable() {
+        return java.util.Optional.ofNullable(firstBytesUnavailable);
+    }
+
+    /** Whether names in first bytes are judged in this session. */
+    public boolean checksFirstBytes() {
+        return names[generation] != null;
+    }
+
+    /** The cgroup programs a session with this outage style (null: none) attaches, and with the first-bytes check or not. */
+    public static List<String> cgroupPrograms(OutageStyle outageStyle, boolean firstBytes) {
         List<String> all = new ArrayList<>(CGROUP_PROGRAMS);
-        all.addAll(OUTAGE_PROGRAMS);
+        if (outageStyle != null) all.addAll(OUTAGE_PROGRAMS);
+        if (firstBytes) all.addAll(FIRST_BYTES_CGROUP_PROGRAMS);
         return List.copyOf(all);
     }
 
-    /** What decides which code the verifier sees: report_all and outage_style prune branches; outage programs load only with an outage. */
-    private static void configure(BpfObject object, boolean reportAll, OutageStyle outageStyle) {
+    /**
+     * What decides which code the verifier sees: report_all, outage_style and first_bytes prune
+     * branches; outage and first-bytes programs load only when the session needs them.
+     */
+    private static void configure(BpfObject object, boolean reportAll, OutageStyle outageStyle, boolean firstBytes) {
         object.setConstant("report_all", new byte[] {(byte) (reportAll ? 1 : 0)});
         object.setConstant("outage_style", new byte[] {(byte) outageStyle(outageStyle)});
+        object.setConstant("first_bytes", new byte[] {(byte) (firstBytes ? 1 : 0)});
         for (String p : OUTAGE_PROGRAMS) object.setAutoload(p, outageStyle != null);
+        for (String p : FIRST_BYTES_CGROUP_PROGRAMS) object.setAutoload(p, firstBytes);
+        object.setAutoload(FIRST_BYTES_MAP_PROGRAM, firstBytes);
     }
 
     /**
@@ -170,11 +248,11 @@ public final class EgressGuard implements AutoCloseable {
      *
      * @return the number of programs loaded
      */
-    public static int smokeLoad(boolean reportAll, OutageStyle outageStyle) {
+    public static int smokeLoad(boolean reportAll, OutageStyle outageStyle, boolean firstBytes) {
         try (BpfObject object = BpfObject.open(KernelObjects.session(), "cordon")) {
-            configure(object, reportAll, outageStyle);
+            configure(object, reportAll, outageStyle, firstBytes);
             object.load();
-            return TRACE_PROGRAMS.size() + cgroupPrograms(outageStyle).size();
+            return TRACE_PROGRAMS.size() + cgroupPrograms(outageStyle, firstBytes).size() + (firstBytes ? 1 : 0);
         }
     }
 
@@ -183,6 +261,25 @@ public final class EgressGuard implements AutoCloseable {
      * and pin ("pin NAME"); throwing there fails that step. Not reachable by users.
      */
     static volatile java.util.function.Consumer<String> beforeStep = step -> {};
+
+    /**
+     * The sk_msg program onto the sockhash, before sock_ops adds sockets to it (a socket added earlier
+     * would keep no sk_msg program). This is no link: the sockhash holds the program, and lets go of
+     * it when the map's last user reference goes, which a program using the map (sock_ops) is not.
+     * So the map is pinned beside the links: if cordon dies, the check stays with the pinned sock_ops.
+     */
+    private void attachFirstBytes(Path pinDir) {
+        BpfMap sockets = object.map(FIRST_BYTES_SOCKETS);
+        beforeStep.accept("attach " + FIRST_BYTES_MAP_PROGRAM);
+        object.program(FIRST_BYTES_MAP_PROGRAM).attachToMap(sockets, BpfProgram.MapAttach.SK_MSG_VERDICT);
+        if (pinDir == null) return;
+        beforeStep.accept("pin " + FIRST_BYTES_SOCKETS);
+        Path pin = pinDir.resolve(FIRST_BYTES_SOCKETS);
+        sockets.pin(pin.toString());
+        pinnedMap = pin;
+    }
+
+    private Path pinnedMap; // the sockhash's pin, removed at close
 
     private void add(String program, java.util.function.Supplier<BpfLink> attach, Path pinDir) {
         beforeStep.accept("attach " + program);
@@ -194,8 +291,8 @@ public final class EgressGuard implements AutoCloseable {
         pinned.add(link);
     }
 
-    private void fill(Options o) {
-        writeGeneration(0, o.policy(), o.mode());
+    private void fill(Options o, boolean firstBytes) {
+        writeGeneration(0, o.policy(), firstBytes ? o.names().policy() : null, o.mode());
         generationMap.put(0, 0);
         object.map("session_cgroup").typed(Codecs.U32, Codecs.U32).put(0, o.cgroupFd());
         TypedMap<Codecs.DnsServer, Byte> servers = object.map("dns_servers").typed(Codecs.DNS_SERVER, Codecs.U8);
@@ -268,25 +365,87 @@ public final class EgressGuard implements AutoCloseable {
     }
 
     /** Fills one generation of the policy: its tries (emptied first) and its config entry. */
-    private void writeGeneration(int gen, IpPolicy policy, Mode mode) {
+    private void writeGeneration(int gen, IpPolicy policy, DomainPolicy domains, Mode mode) {
         TypedMap<Cidr, Codecs.RuleValue> v4 = object.map("rules_v4_" + gen).typed(Codecs.LPM_V4, Codecs.RULE);
         TypedMap<Cidr, Codecs.RuleValue> v6 = object.map("rules_v6_" + gen).typed(Codecs.LPM_V6, Codecs.RULE);
         for (Cidr c : v4.keys()) v4.remove(c);
         for (Cidr c : v6.keys()) v6.remove(c);
         for (IpPolicy.Entry e : policy.entries()) (e.prefix().isV4() ? v4 : v6).put(e.prefix(), ruleValue(policy, e, gen));
+        if (domains != null) writeNames(gen, domains);
+        names[gen] = domains;
         config.put(gen, new Codecs.Config(mode == Mode.AUDIT ? Abi.MODE_AUDIT : Abi.MODE_ENFORCE, action(policy.defaultAction())));
         policies[gen] = policy;
         modes[gen] = mode;
     }
 
+    /** Entries per BPF_MAP_UPDATE_BATCH call when filling a name table (about 300 KB of keys and values). */
+    private static final int NAME_BATCH = 1024;
+
+    /**
+     * One generation's name table: an entry per pattern suffix, with what DomainPolicy says about
+     * the suffix and the names below it (DomainSuffixTable), put in batches (100k rules: one syscall
+     * per thousand, not one each). Refused before anything is written when it cannot fit.
+     */
+    private void writeNames(int gen, DomainPolicy domains) {
+        DomainSuffixTable table = new DomainSuffixTable(domains, outage);
+        if (table.entries().size() > Abi.NAME_SUFFIXES_MAX) {
+            throw new PolicyException(table.entries().size() + " domain suffixes; the kernel's name table holds at most "
+                    + Abi.NAME_SUFFIXES_MAX);
+        }
+        TypedMap<String, Codecs.NameRuleValue> map = object.map("names_" + gen).typed(Codecs.NAME_KEY, Codecs.NAME_RULE);
+        if (names[gen] != null || policies[gen] != null) clearNames(map, names[gen]); // a reload's: empty it first
+        List<String> keys = new ArrayList<>(table.entries().size());
+        List<Codecs.NameRuleValue> values = new ArrayList<>(table.entries().size());
+        for (DomainSuffixTable.Entry e : table.entries()) {
+            keys.add(e.suffix());
+            values.add(nameRuleValue(table, e, gen));
+        }
+        map.putAll(keys, values, NAME_BATCH);
+    }
+
+    /**
+     * Empties a generation's name table before a reload fills it: the keys it was filled with, in
+     * batches; key by key (slower: two calls each) if that fails or the keys are not known.
+     */
+    private void clearNames(TypedMap<String, Codecs.NameRuleValue> map, DomainPolicy written) {
+        if (written != null) {
+            try {
+                map.removeAll(List.copyOf(DomainSuffixTable.suffixes(written, outage)), NAME_BATCH);
+                return;
+            } catch (RuntimeException e) {
+                // fall through: whatever is left goes one by one
+            }
+        }
+        for (String k : map.keys()) map.remove(k);
+    }
+
+    static Codecs.NameRuleValue nameRuleValue(DomainSuffixTable table, DomainSuffixTable.Entry e, int gen) {
+        return new Codecs.NameRuleValue(e.suffix().length() + 1,
+                nameAction(e.self()), nameRuleId(table, e.self(), gen), nameAction(e.below()), nameRuleId(table, e.below(), gen),
+                e.selfOutage() < 0 ? Abi.RULE_DEFAULT : ruleId(e.selfOutage(), gen),
+                e.belowOutage() < 0 ? Abi.RULE_DEFAULT : ruleId(e.belowOutage(), gen));
+    }
+
+    private static int nameAction(DomainPolicy.Decision d) {
+        return d.rule().isEmpty() ? Abi.ACTION_NONE : action(d.action());
+    }
+
+    private static int nameRuleId(DomainSuffixTable table, DomainPolicy.Decision d, int gen) {
+        return d.rule().map(r -> ruleId(table.ruleId(r), gen)).orElse(Abi.RULE_DEFAULT);
+    }
+
     /**
      * Puts a new policy (and mode) in force with no moment where neither applies: the generation not
-     * in force is filled, then one 32-bit write flips the programs to it. Every decision reads the
-     * generation once, so it is judged wholly by the old policy or wholly by the new one.
+     * in force is filled (address tries, name table, config), then one 32-bit write flips the programs
+     * to it. Every decision reads the generation once, so it is judged wholly by the old policy or
+     * wholly by the new one.
+     *
+     * @param domains the new domain policy, or null to keep the one in force (used only with the first-bytes check)
      */
-    public synchronized void reload(IpPolicy policy, Mode mode) {
+    public synchronized void reload(IpPolicy policy, DomainPolicy domains, Mode mode) {
         int next = (generation + 1) % Abi.POLICY_GENERATIONS;
-        writeGeneration(next, policy, mode);
+        DomainPolicy current = names[generation];
+        writeGeneration(next, policy, current == null ? null : domains == null ? current : domains, mode);
         generationMap.put(0, next);
         generation = next;
     }
@@ -300,8 +459,30 @@ public final class EgressGuard implements AutoCloseable {
         return modes[generation];
     }
 
+    /** The domain rule a name event's rule id (generation and index) names, if it names one. */
+    public java.util.Optional<DomainRule> nameRule(int kernelRuleId) {
+        int gen = kernelRuleId >>> Abi.RULE_GENERATION_SHIFT;
+        if (gen >= Abi.POLICY_GENERATIONS || names[gen] == null) return java.util.Optional.empty();
+        List<DomainRule> rules = names[gen].rules();
+        int i = kernelRuleId & ((1 << Abi.RULE_GENERATION_SHIFT) - 1);
+        return i < rules.size() ? java.util.Optional.of(rules.get(i)) : java.util.Optional.empty();
+    }
+
+    /** The --simulate-outage pattern an outage name event's rule id names, if it names one. */
+    public java.util.Optional<DomainPattern> outagePattern(int kernelRuleId) {
+        int gen = kernelRuleId >>> Abi.RULE_GENERATION_SHIFT;
+        int i = kernelRuleId & ((1 << Abi.RULE_GENERATION_SHIFT) - 1);
+        if (gen >= Abi.POLICY_GENERATIONS || i >= outage.domains().size()) return java.util.Optional.empty();
+        return java.util.Optional.of(outage.domains().get(i));
+    }
+
+    /** The domain policy the first bytes are judged by now, if they are. */
+    public java.util.Optional<DomainPolicy> domainPolicy() {
+        return java.util.Optional.ofNullable(names[generation]);
+    }
+
     /** The rule a kernel rule id (generation and index, bpf/cordon.h) names, if it names one. */
-    public java.util.Optional<dev.cordon.policy.IpRule> rule(int kernelRuleId) {
+    public java.util.Optional<IpRule> rule(int kernelRuleId) {
         int gen = kernelRuleId >>> Abi.RULE_GENERATION_SHIFT;
         if (gen >= Abi.POLICY_GENERATIONS) return java.util.Optional.empty(); // a special id (cordon_rule_special)
         IpPolicy p = policies[gen];
@@ -310,6 +491,11 @@ public final class EgressGuard implements AutoCloseable {
 
     public BpfMap events() {
         return object.map("events");
+    }
+
+    /** A map of the session's object that another object of the session reuses (ScriptLines: ring buffer, cgroup, drop counter). */
+    BpfMap sharedMap(String name) {
+        return object.map(name);
     }
 
     /** Events the kernel could not queue because the ring buffer was full. */
@@ -366,6 +552,14 @@ public final class EgressGuard implements AutoCloseable {
             }
         }
         links.clear();
+        if (pinnedMap != null) { // after the links: with sock_ops gone nothing adds sockets to it any more
+            try {
+                java.nio.file.Files.deleteIfExists(pinnedMap);
+            } catch (IOException e) {
+                if (first == null) first = new UncheckedIOException("unpin " + pinnedMap, e);
+            }
+            pinnedMap = null;
+        }
         object.close();
         if (refuse != null) refuse.close(); // only once nothing sends connects there any more
         if (first != null) throw first;

@@ -4,19 +4,23 @@ import dev.cordon.events.ExecDeniedEvent;
 import dev.cordon.events.ExecEvent;
 import dev.cordon.events.Executable;
 import dev.cordon.events.ExitEvent;
+import dev.cordon.events.FirstBytes;
 import dev.cordon.events.OutageEndEvent;
 import dev.cordon.events.Hook;
 import dev.cordon.events.KernelEvent;
 import dev.cordon.events.NetEvent;
 import dev.cordon.events.ProcessRef;
 import dev.cordon.events.ProcessTable;
+import dev.cordon.events.ScriptLineEvent;
 import dev.cordon.events.SocketInfo;
 import dev.cordon.events.Verdict;
 
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Optional;
 
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
@@ -71,7 +75,25 @@ public final class EventDecoder {
     private static final long DENIED_FLAGS = Abi.offset(Abi.EXEC_DENIED_EVENT, "flags");
     private static final long DENIED_PATH_LEN = Abi.offset(Abi.EXEC_DENIED_EVENT, "path_len");
     private static final long DENIED_PATH = Abi.offset(Abi.EXEC_DENIED_EVENT, "path");
-    private static final int AF_INET6 = 10;
+    private static final long NAME_VERDICT = Abi.offset(Abi.NAME_EVENT, "verdict");
+    private static final long NAME_RULE = Abi.offset(Abi.NAME_EVENT, "rule_id");
+    private static final long NAME_FAMILY = Abi.offset(Abi.NAME_EVENT, "family");
+    private static final long NAME_PORT = Abi.offset(Abi.NAME_EVENT, "port");
+    private static final long NAME_LEN = Abi.offset(Abi.NAME_EVENT, "name_len");
+    private static final long NAME_SOURCE = Abi.offset(Abi.NAME_EVENT, "source");
+    private static final long NAME_FLAGS = Abi.offset(Abi.NAME_EVENT, "flags");
+    private static final long NAME_MAPPED = Abi.offset(Abi.NAME_EVENT, "mapped_v4");
+    private static final long NAME_ADDR = Abi.offset(Abi.NAME_EVENT, "addr");
+    private static final long NAME = Abi.offset(Abi.NAME_EVENT, "name");
+    private static final long LINE = Abi.offset(Abi.SCRIPT_LINE_EVENT, "line");
+    private static final long TRAP = Abi.offset(Abi.SCRIPT_LINE_EVENT, "trap");
+    private static final long FRAMES = Abi.offset(Abi.SCRIPT_LINE_EVENT, "frames");
+    private static final long FRAME = Abi.offset(Abi.SCRIPT_LINE_EVENT, "frame");
+    private static final long FRAME_SIZE = Abi.SCRIPT_FRAME.byteSize();
+    private static final long FRAME_LINENO = Abi.offset(Abi.SCRIPT_FRAME, "lineno");
+    private static final long FRAME_FILE_LEN = Abi.offset(Abi.SCRIPT_FRAME, "file_len");
+    private static final long FRAME_FILE = Abi.offset(Abi.SCRIPT_FRAME, "file");
+    private static final int AF_INET6 = 10, IPPROTO_TCP = 6;
 
     public static Optional<KernelEvent> decode(MemorySegment r) {
         if (r.byteSize() < Abi.EVENT_HEADER.byteSize()) return Optional.empty();
@@ -87,6 +109,10 @@ public final class EventDecoder {
                     ? Optional.empty() : Optional.of(execDenied(r));
             case Abi.EVENT_EXIT -> r.byteSize() < Abi.EXIT_EVENT.byteSize()
                     ? Optional.empty() : Optional.of(new ExitEvent(i64(r, TS), header(r), i32(r, EXIT_PPID), i32(r, EXIT_CODE)));
+            case Abi.EVENT_SCRIPT_LINE -> r.byteSize() < Abi.SCRIPT_LINE_EVENT.byteSize()
+                    ? Optional.empty() : scriptLine(r);
+            case Abi.EVENT_NAME -> r.byteSize() < Abi.NAME_EVENT.byteSize()
+                    ? Optional.empty() : name(r);
             case Abi.EVENT_OUTAGE_END -> r.byteSize() < Abi.OUTAGE_END_EVENT.byteSize()
                     ? Optional.empty() : Optional.of(new OutageEndEvent(i64(r, TS), header(r), i64(r, END_COOKIE), i64(r, END_START)));
             default -> Optional.empty();
@@ -133,6 +159,38 @@ public final class EventDecoder {
                 v6Socket, u16(r, PROTOCOL), u16(r, PORT), mapped, addr, i64(r, COOKIE)));
     }
 
+    /**
+     * A name judged in a connection's first bytes: a TLS or HTTP attempt to the peer, carrying the
+     * name (bytes kept one to one, ISO-8859-1, for escaping). A connection the check could not watch
+     * has no name and no sender (the kernel saw it in softirq): a connect attempt, named "?".
+     */
+    private static Optional<KernelEvent> name(MemorySegment r) {
+        Verdict verdict = verdict(i32(r, NAME_VERDICT));
+        if (verdict == null) return Optional.empty();
+        boolean v6Socket = u16(r, NAME_FAMILY) == AF_INET6;
+        boolean mapped = r.get(JAVA_BYTE, NAME_MAPPED) != 0;
+        byte[] addr = r.asSlice(NAME_ADDR, 16).toArray(JAVA_BYTE);
+        if (!v6Socket || mapped) addr = Arrays.copyOf(addr, 4);
+        int source = Byte.toUnsignedInt(r.get(JAVA_BYTE, NAME_SOURCE));
+        ProcessRef who = header(r);
+        if (source == Abi.NAME_NONE) {
+            if (who.pid() == 0) who = new ProcessRef(0, 0, "?", who.cgroupId());
+            return Optional.of(new NetEvent(i64(r, TS), who, Hook.CONNECT, verdict, i32(r, NAME_RULE), v6Socket, IPPROTO_TCP,
+                    u16(r, NAME_PORT), mapped, addr, 0));
+        }
+        Hook hook = switch (source) {
+            case Abi.NAME_TLS_SNI -> Hook.TLS;
+            case Abi.NAME_HTTP_HOST -> Hook.HTTP;
+            default -> null;
+        };
+        if (hook == null) return Optional.empty();
+        int len = Math.clamp(u16(r, NAME_LEN), 0, Abi.NAME_LEN);
+        String name = new String(r.asSlice(NAME, len).toArray(JAVA_BYTE), StandardCharsets.ISO_8859_1);
+        boolean ech = (r.get(JAVA_BYTE, NAME_FLAGS) & Abi.NAME_ECH) != 0;
+        return Optional.of(new NetEvent(i64(r, TS), who, hook, verdict, i32(r, NAME_RULE), v6Socket, IPPROTO_TCP,
+                u16(r, NAME_PORT), mapped, addr, 0, null, new FirstBytes(name, ech)));
+    }
+
     private static ExecEvent exec(MemorySegment r) {
         int len = Math.clamp(i32(r, ARGS_LEN), 0, Abi.ARGS_LEN);
         byte[] raw = r.asSlice(ARGS, len).toArray(JAVA_BYTE);
@@ -162,6 +220,39 @@ public final class EventDecoder {
         byte[] path = r.asSlice(DENIED_PATH, Math.max(0, len - 1)).toArray(JAVA_BYTE);
         return new ExecDeniedEvent(i64(r, TS), header(r), i32(r, DENIED_PPID), -i32(r, DENIED_RET), i32(r, DENIED_DIRFD),
                 i32(r, DENIED_FLAGS), new String(path, StandardCharsets.UTF_8), len == Abi.PATH_LEN);
+    }
+
+    /** Frames innermost first: frame 0's line is the event's, frame k's is the BASH_LINENO text it keeps. */
+    private static Optional<KernelEvent> scriptLine(MemorySegment r) {
+        int n = Math.clamp(i32(r, FRAMES), 0, Abi.SCRIPT_FRAMES);
+        List<BashTraps.Frame> frames = new ArrayList<>(n);
+        for (int k = 0; k < n; k++) {
+            long at = FRAME + k * FRAME_SIZE;
+            int len = Math.clamp(i32(r, at + FRAME_FILE_LEN), 0, Abi.PATH_LEN);
+            if (len <= 1) {
+                if (k == 0) return Optional.empty(); // no file: nothing to name
+                continue; // a function from a -c string or the environment: no file of its own
+            }
+            String file = new String(r.asSlice(at + FRAME_FILE, len - 1).toArray(JAVA_BYTE), StandardCharsets.UTF_8)
+                    + (len == Abi.PATH_LEN ? "..." : "");
+            int line = k == 0 ? i32(r, LINE) : decimal(r.asSlice(at + FRAME_LINENO, Abi.SCRIPT_LINENO_LEN));
+            frames.add(new BashTraps.Frame(file, line));
+        }
+        if (frames.isEmpty()) return Optional.empty();
+        return Optional.of(new ScriptLineEvent(i64(r, TS), header(r), BashTraps.scriptLine(frames, i32(r, TRAP))));
+    }
+
+    /** A NUL-terminated decimal as bash keeps BASH_LINENO's elements; 0 if it is not one. */
+    private static int decimal(MemorySegment text) {
+        long v = 0;
+        int i = 0;
+        for (; i < text.byteSize(); i++) {
+            byte c = text.get(JAVA_BYTE, i);
+            if (c == 0) break;
+            if (c < '0' || c > '9' || v > Integer.MAX_VALUE / 10) return 0;
+            v = v * 10 + (c - '0');
+        }
+        return i == 0 || i == text.byteSize() ? 0 : (int) v;
     }
 
     private static ProcessRef header(MemorySegment r) {

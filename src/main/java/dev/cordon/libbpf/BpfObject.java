@@ -98,6 +98,20 @@ public final class BpfObject implements AutoCloseable {
         Errors.check(rc, "bpf_map__set_max_entries(" + map + ")");
     }
 
+    /**
+     * Makes this object's map {@code name} the already loaded map {@code existing} (of another
+     * object) instead of creating its own: both objects' programs then share it. Before load; the
+     * definitions must agree (type, key and value size, capacity), or load fails.
+     */
+    public void reuseMap(String name, BpfMap existing) {
+        ensureOpen();
+        if (loaded) throw new IllegalStateException("maps are created once the object is loaded");
+        MemorySegment m = mapPointer(name);
+        int fd = existing.fd();
+        int rc = call(() -> (int) LibBpf.MAP_REUSE_FD.handle().invokeExact(m, fd));
+        Errors.check(rc, "bpf_map__reuse_fd(" + name + ")");
+    }
+
     /** Leaves a program out of the load (e.g. a hook the kernel lacks). */
     public void setAutoload(String program, boolean autoload) {
         ensureOpen();

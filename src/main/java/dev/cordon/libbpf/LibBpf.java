@@ -89,8 +89,12 @@ final class LibBpf {
     static final Downcall PROGRAM_ATTACH = fnErrno("bpf_program__attach", FunctionDescriptor.of(ADDRESS, ADDRESS));
     static final Downcall PROGRAM_ATTACH_CGROUP = fnErrno("bpf_program__attach_cgroup",
             FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_INT));
+    static final Downcall PROGRAM_ATTACH_UPROBE_OPTS = fnErrno("bpf_program__attach_uprobe_opts",
+            FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_INT, ADDRESS, SIZE_T, ADDRESS));
     static final Downcall PROGRAM_SET_AUTOLOAD = fn("bpf_program__set_autoload",
             FunctionDescriptor.of(JAVA_INT, ADDRESS, ValueLayout.JAVA_BOOLEAN));
+    static final Downcall PROG_ATTACH = fn("bpf_prog_attach",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
     static final Downcall LINK_DESTROY = fn("bpf_link__destroy", FunctionDescriptor.of(JAVA_INT, ADDRESS));
     static final Downcall LINK_FD = fn("bpf_link__fd", FunctionDescriptor.of(JAVA_INT, ADDRESS));
     static final Downcall LINK_PIN = fn("bpf_link__pin", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
@@ -103,6 +107,7 @@ final class LibBpf {
     static final Downcall MAP_KEY_SIZE = fn("bpf_map__key_size", FunctionDescriptor.of(JAVA_INT, ADDRESS));
     static final Downcall MAP_VALUE_SIZE = fn("bpf_map__value_size", FunctionDescriptor.of(JAVA_INT, ADDRESS));
     static final Downcall MAP_MAX_ENTRIES = fn("bpf_map__max_entries", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+    static final Downcall MAP_REUSE_FD = fn("bpf_map__reuse_fd", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
     static final Downcall MAP_SET_MAX_ENTRIES = fn("bpf_map__set_max_entries",
             FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
     static final Downcall MAP_INITIAL_VALUE = fn("bpf_map__initial_value",
@@ -117,6 +122,11 @@ final class LibBpf {
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS));
     static final Downcall MAP_GET_NEXT_KEY = fn("bpf_map_get_next_key",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
+    static final Downcall OBJ_PIN = fn("bpf_obj_pin", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS));
+    static final Downcall MAP_UPDATE_BATCH = fn("bpf_map_update_batch",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS));
+    static final Downcall MAP_DELETE_BATCH = fn("bpf_map_delete_batch",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, ADDRESS));
 
     // --- ring buffer
     static final Downcall RING_BUFFER_NEW = fnErrno("ring_buffer__new",

@@ -15,6 +15,8 @@ public final class LibBpfInfo {
     public static final int PROG_TYPE_TRACEPOINT = 5;
     public static final int PROG_TYPE_CGROUP_SKB = 8;
     public static final int PROG_TYPE_CGROUP_SOCK = 9;
+    public static final int PROG_TYPE_SOCK_OPS = 13;
+    public static final int PROG_TYPE_SK_MSG = 16;
     public static final int PROG_TYPE_RAW_TRACEPOINT = 17;
     public static final int PROG_TYPE_CGROUP_SOCK_ADDR = 18;
 

@@ -36,6 +36,35 @@ public final class TypedMap<K, V> {
         }
     }
 
+    /** Puts every entry, {@code batch} per call ({@link BpfMap#updateBatch}); for hash maps. */
+    public void putAll(List<K> keyList, List<V> valueList, int batch) {
+        if (keyList.size() != valueList.size()) throw new IllegalArgumentException("keys and values differ in number");
+        for (int from = 0; from < keyList.size(); from += batch) {
+            int n = Math.min(batch, keyList.size() - from);
+            try (Arena a = Arena.ofConfined()) {
+                MemorySegment k = a.allocate(keys.size() * n, 8);
+                MemorySegment v = a.allocate(values.size() * n, 8);
+                for (int i = 0; i < n; i++) {
+                    keys.write(keyList.get(from + i), k.asSlice(i * keys.size(), keys.size()));
+                    values.write(valueList.get(from + i), v.asSlice(i * values.size(), values.size()));
+                }
+                map.updateBatch(k, v, n);
+            }
+        }
+    }
+
+    /** Deletes these keys, {@code batch} a call (BpfMap.deleteBatch); every key must be present. */
+    public void removeAll(List<K> keyList, int batch) {
+        for (int from = 0; from < keyList.size(); from += batch) {
+            int n = Math.min(batch, keyList.size() - from);
+            try (Arena a = Arena.ofConfined()) {
+                MemorySegment k = a.allocate(keys.size() * n, 8);
+                for (int i = 0; i < n; i++) keys.write(keyList.get(from + i), k.asSlice(i * keys.size(), keys.size()));
+                map.deleteBatch(k, n);
+            }
+        }
+    }
+
     public Optional<V> get(K key) {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment k = a.allocate(keys.size(), 8);

@@ -1,6 +1,7 @@
 package dev.cordon.otlp;
 
 import dev.cordon.events.Fields;
+import dev.cordon.events.ScriptLine;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.common.AttributesBuilder;
@@ -9,7 +10,8 @@ import java.util.List;
 
 /**
  * A record's {@link Fields} as log record attributes, under the events file's names: a field without a value
- * ({@code exe} cordon could not learn) is left out; a cgroup id past the signed 64-bit range is its decimal text.
+ * ({@code exe} cordon could not learn) is left out; a cgroup id past the signed 64-bit range is its decimal text; script
+ * lines are their labels.
  */
 final class LogAttributes implements Fields.Writer {
     private final AttributesBuilder b = Attributes.builder();
@@ -41,6 +43,12 @@ final class LogAttributes implements Fields.Writer {
     @Override
     public void strings(String name, List<String> values) {
         b.put(AttributeKey.stringArrayKey(name), values);
+    }
+
+    /** Attributes are flat: each script line as its label ({@code ./deploy.sh:9}, {@code ./deploy.sh:4 (ERR trap)}), outermost first. */
+    @Override
+    public void scriptLines(String name, List<ScriptLine> chain) {
+        b.put(AttributeKey.stringArrayKey(name), chain.stream().map(ScriptLine::label).toList());
     }
 
     /** The record's {@code type} ({@code dns}, {@code connect}, ...). */

@@ -78,7 +78,19 @@ public final class DomainPolicy {
     public Decision decide(String name) {
         String n = DomainName.isLowerCase(name) ? name : name.toLowerCase(java.util.Locale.ROOT);
         int end = n.endsWith(".") ? n.length() - 1 : n.length(); // canonical without a copy: the proxy's hot path
-        Decision best = index.decide(n, end);
+        Decision best = index.decide(n, end, false);
+        return best == null ? defaultDecision : best;
+    }
+
+    /**
+     * The decision for every name strictly below {@code suffix} that no pattern more specific than
+     * {@code suffix} covers: {@code *.suffix}, else {@code suffix}, else what covers {@code suffix}
+     * itself from above. With {@link #decide} this is all a longest-suffix table needs (the
+     * kernel's name table, {@link DomainSuffixTable}).
+     */
+    public Decision decideBelow(String suffix) {
+        String s = DomainName.canonical(suffix);
+        Decision best = index.decide(s, s.length(), true);
         return best == null ? defaultDecision : best;
     }
 }

@@ -32,8 +32,6 @@ import java.util.regex.Pattern;
 public final class EncryptedDns {
     /** Origin of every rule this class makes (an extra list's: {@code encrypted-dns:FILE:LINE}). */
     public static final String ORIGIN = "encrypted-dns";
-    /** What log lines and events print as {@code reason=}. */
-    public static final String REASON = "EncryptedDNS";
     /** DNS over TLS (RFC 7858) and over QUIC (RFC 9250). */
     public static final int DOT_PORT = 853;
     static final String RESOURCE = "encrypted-dns.txt";

@@ -23,6 +23,19 @@ public record OutagePlan(List<DomainPattern> domains, OutageStyle style, Duratio
         return !domains.isEmpty();
     }
 
+    /**
+     * The outage pattern covering every name strictly below {@code suffix} that no pattern more
+     * specific than {@code suffix} names: the most specific one at or above it, wildcard or not.
+     */
+    public Optional<DomainPattern> matchBelow(String suffix) {
+        String s = DomainName.canonical(suffix);
+        DomainPattern best = null;
+        for (DomainPattern p : domains) {
+            if (DomainName.isAtOrBelow(s, p.suffix()) && (best == null || p.specificity() > best.specificity())) best = p;
+        }
+        return Optional.ofNullable(best);
+    }
+
     /** The outage pattern covering {@code name} (canonical or absolute), if any; the most specific wins. */
     public Optional<DomainPattern> match(String name) {
         String n = DomainName.canonical(name);

@@ -41,16 +41,17 @@ final class SuffixIndex {
 
     /**
      * The most specific decision for the canonical name {@code n[0, end)} (lower case, without a
-     * final dot), or null when no pattern covers it.
+     * final dot), or null when no pattern covers it; with {@code below}, the decision for the names
+     * strictly below it that no more specific pattern covers (its own {@code *.n} before {@code n}).
      */
-    DomainPolicy.Decision decide(String n, int end) {
+    DomainPolicy.Decision decide(String n, int end, boolean below) {
         DomainPolicy.Decision best = null;
         int h = 0;
         for (int i = end - 1; i >= -1; i--) {
             if (i < 0 || n.charAt(i) == '.') { // n[i + 1, end) is a label suffix
                 int s = find(n, i + 1, end, h);
                 if (s >= 0) {
-                    DomainPolicy.Decision d = i < 0 ? exact[s] : wildcard[s] != null ? wildcard[s] : exact[s];
+                    DomainPolicy.Decision d = i < 0 && !below ? exact[s] : wildcard[s] != null ? wildcard[s] : exact[s];
                     if (d != null) best = d;
                 }
             }

@@ -4,6 +4,7 @@ import dev.cordon.events.EventSink;
 import dev.cordon.events.ExecDeniedEvent;
 import dev.cordon.events.ExecEvent;
 import dev.cordon.events.ExitEvent;
+import dev.cordon.events.Hook;
 import dev.cordon.events.OutageEndEvent;
 import dev.cordon.events.OutageWait;
 import dev.cordon.events.Verdict;
@@ -11,13 +12,18 @@ import dev.cordon.events.KernelEvent;
 import dev.cordon.events.NetAttempt;
 import dev.cordon.events.NetEvent;
 import dev.cordon.events.ProcessTable;
+import dev.cordon.events.ScriptLineEvent;
 import dev.cordon.kernel.Abi;
 import dev.cordon.kernel.EgressGuard;
 import dev.cordon.kernel.EventDecoder;
 import dev.cordon.libbpf.BpfMap;
 import dev.cordon.libbpf.RingBuffer;
+import dev.cordon.policy.Action;
+import dev.cordon.policy.DomainName;
+import dev.cordon.policy.DomainPolicy;
 import dev.cordon.policy.EncryptedDns;
 import dev.cordon.policy.IpRule;
+import dev.cordon.policy.Reasons;
 
 import java.lang.foreign.MemorySegment;
 import java.time.Duration;
@@ -42,6 +48,7 @@ final class EventPump implements AutoCloseable {
     private final AtomicLong violations = new AtomicLong();
     private final String outageStyle;
     private final ExecDenials denials;
+    private final ScriptShells shells;
     /** Outage attempts still waiting, by socket cookie: reported when the socket is released. */
     private final java.util.Map<Long, java.util.List<NetAttempt>> waiting = new java.util.HashMap<>();
     /** Processes seen exiting, so a socket released after its process died reads "exited", not "closed". */
@@ -54,6 +61,9 @@ final class EventPump implements AutoCloseable {
     private volatile boolean stopping;
     private boolean closed;
     private static final Duration POLL = Duration.ofMillis(5);
+    /** rule= labels of the first-bytes check that name no rule of the policy. */
+    static final String UNREADABLE_RULE = "first-bytes:unreadable", UNWATCHED_RULE = "first-bytes:unwatched",
+            TCP_FASTOPEN_RULE = "tcp-fastopen", CIDR_ALLOWED_RULE = "cidr:allowed-address";
 
     /** Names an address was learned from (DNS), to name the domain behind a connect. */
     record LearnedNames(List<String> allowed, List<String> denied, List<String> outage) {
@@ -61,16 +71,17 @@ final class EventPump implements AutoCloseable {
     }
 
     /**
+     * @param rules       the guard whose policy generations name an event's rule (it changes on reload)
      * @param outageStyle the --outage-style label for outage records, or null when nothing is rehearsed
      * @param denials     what explains an exec refused with EPERM
-     */
-    /**
-     * @param rules       the guard whose policy generations name an event's rule (it changes on reload)
+     * @param shells      looks at the shell binaries the session execs, for script lines
      */
     EventPump(BpfMap events, List<EventSink> sinks, EgressGuard rules, ProcessTable processes,
-              java.util.function.Function<byte[], LearnedNames> names, String outageStyle, ExecDenials denials) {
+              java.util.function.Function<byte[], LearnedNames> names, String outageStyle, ExecDenials denials,
+              ScriptShells shells) {
         this.outageStyle = outageStyle;
         this.denials = denials;
+        this.shells = shells;
         this.sinks = sinks;
         this.processes = processes;
         this.names = names;
@@ -97,18 +108,17 @@ final class EventPump implements AutoCloseable {
         switch (e) {
             case ExecEvent x -> {
                 processes.onExec(x);
-                String task = processes.task(x.process());
-                for (EventSink s : sinks) s.exec(time, x, task);
+                ProcessTable.Attribution who = processes.lookup(x.process());
+                for (EventSink s : sinks) s.exec(time, x, who);
+                shells.exec(x, who);
             }
+            case ScriptLineEvent x -> processes.onScriptLine(x);
             case NetEvent n -> {
                 if (n.verdict().violation()) violations.incrementAndGet();
-                LearnedNames learned = names.apply(n.address());
-                String domain = domain(n, learned);
-                NetAttempt a = new NetAttempt(time, n, processes.lookup(n.process()), ruleLabel(n, learned), rules.mode(), domain)
-                        .withReason(reason(n));
+                NetAttempt a = n.hook().firstBytes() ? firstBytes(time, n) : attempt(time, n);
                 if (n.verdict() != Verdict.OUTAGE) {
                     deliver(a);
-                } else if (n.ruleId() == Abi.RULE_OUTAGE_REFUSED) {
+                } else if (n.ruleId() == Abi.RULE_OUTAGE_REFUSED || n.hook().firstBytes()) { // a refused send, as a refused connect
                     deliver(a.withOutage(new OutageWait(outageStyle, 0, OutageWait.REFUSED)));
                 } else {
                     waiting.computeIfAbsent(n.cookie(), c -> new java.util.ArrayList<>()).add(a);
@@ -120,6 +130,7 @@ final class EventPump implements AutoCloseable {
             }
             case ExitEvent x -> {
                 exited.add(x.process().pid());
+                processes.onExit(x.process().pid());
                 String task = processes.task(x.process());
                 for (EventSink s : sinks) s.exit(time, x, task);
             }
@@ -139,19 +150,52 @@ final class EventPump implements AutoCloseable {
         for (EventSink s : sinks) s.attempt(a);
     }
 
-    private String ruleLabel(NetEvent n, LearnedNames learned) {
+    /** A connect, datagram or socket, named by the names its address was learned from. */
+    private NetAttempt attempt(Instant time, NetEvent n) {
+        LearnedNames learned = names.apply(n.address());
+        return new NetAttempt(time, n, processes.lookup(n.process()), ruleLabel(n), rules.mode(), domain(n, learned))
+                .withReason(reason(n));
+    }
+
+    /** A name judged in a connection's first bytes: the domain is the name it sent. */
+    private NetAttempt firstBytes(Instant time, NetEvent n) {
+        String name = n.firstBytes().name();
+        String reason = n.hook() == Hook.TLS ? Reasons.FROM_TLS_SNI : Reasons.FROM_HTTP_HOST;
+        if (rules.nameRule(n.ruleId()).filter(r -> EncryptedDns.isOrigin(r.origin())).isPresent()) reason = Reasons.ENCRYPTED_DNS;
+        return new NetAttempt(time, n, processes.lookup(n.process()), nameRuleLabel(n), rules.mode(),
+                name.isEmpty() ? null : DomainName.absolute(name)).withReason(reason);
+    }
+
+    /** rule= of a connect, datagram or socket. */
+    private String ruleLabel(NetEvent n) {
         int ruleId = n.ruleId();
         if (ruleId == Abi.RULE_DEFAULT) return "default:" + rules.policy().defaultAction().label();
         if (ruleId == Abi.RULE_RAW_SOCKET) return "raw-socket";
         if (ruleId == Abi.RULE_PACKET_SOCKET) return "packet-socket";
         if (ruleId == Abi.RULE_OUTAGE_REFUSED || ruleId == Abi.RULE_OUTAGE_DROPPED) return "outage";
         if (ruleId == Abi.RULE_LEARNED) return n.verdict().violation() ? "dns:blocked-name" : "dns:allowed-name";
+        if (ruleId == Abi.RULE_TCP_FASTOPEN) return TCP_FASTOPEN_RULE;
+        if (ruleId == Abi.RULE_UNWATCHED) return UNWATCHED_RULE;
         return rules.rule(ruleId).map(IpRule::label).orElse("rule#" + ruleId);
     }
 
-    /** {@code EncryptedDNS} for the built-in encrypted-DNS rules; null for the user's own. */
+    /** rule= of a name judged in first bytes: its domain rule, as a DNS line names it, or why there was none. */
+    private String nameRuleLabel(NetEvent n) {
+        int ruleId = n.ruleId();
+        if (ruleId == Abi.RULE_UNREADABLE) return UNREADABLE_RULE;
+        if (n.verdict() == Verdict.OUTAGE) return rules.outagePattern(ruleId).map(p -> "outage:" + p).orElse("outage");
+        if (ruleId == Abi.RULE_DEFAULT) {
+            Action def = rules.domainPolicy().map(DomainPolicy::defaultAction).orElse(rules.policy().defaultAction());
+            // allowed under a deny default: the address was allowed by a CIDR rule or loopback, not by a name
+            return n.verdict() == Verdict.ALLOWED && def == Action.DENY ? CIDR_ALLOWED_RULE : "default:" + def.label();
+        }
+        return rules.nameRule(ruleId).map(r -> r.pattern().toString()).orElse("rule#" + ruleId);
+    }
+
+    /** {@code EncryptedDNS} for the built-in encrypted-DNS rules, TCPFastOpen for a refused Fast Open; null for the user's own. */
     private String reason(NetEvent n) {
-        return rules.rule(n.ruleId()).filter(r -> EncryptedDns.isOrigin(r.origin())).map(r -> EncryptedDns.REASON).orElse(null);
+        if (n.ruleId() == Abi.RULE_TCP_FASTOPEN) return Reasons.TCP_FAST_OPEN;
+        return rules.rule(n.ruleId()).filter(r -> EncryptedDns.isOrigin(r.origin())).map(r -> Reasons.ENCRYPTED_DNS).orElse(null);
     }
 
     /** The names behind an address, blocked ones first; both kinds when a shared address serves both. */

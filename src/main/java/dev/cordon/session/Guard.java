@@ -19,6 +19,7 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.function.BiFunction;
 import java.util.function.Function;
 
 /**
@@ -58,11 +59,13 @@ final class Guard implements AutoCloseable {
 
     private final DnsService dns;
     private final EgressGuard kernel;
+    private final ScriptShells shells;
     private final EventPump pump;
 
-    private Guard(DnsService dns, EgressGuard kernel, EventPump pump) {
+    private Guard(DnsService dns, EgressGuard kernel, ScriptShells shells, EventPump pump) {
         this.dns = dns;
         this.kernel = kernel;
+        this.shells = shells;
         this.pump = pump;
     }
 
@@ -72,32 +75,41 @@ final class Guard implements AutoCloseable {
      *
      * @param refusal what the caller will not do without a guard, for the error ("not running the command")
      * @param pumpSinks where the pump delivers kernel events (the caller may filter them)
+     * @param scriptLines reads script lines from the session's bash ({@link ScriptShells#start}, given the
+     *                    kernel object and the pin directory), or turns them off
      */
     static Guard attach(Settings s, int cgroupFd, Path pinDir, ProcessTable processes, EventSink sinks, List<EventSink> pumpSinks,
-                        ExecDenials denials, String refusal) {
+                        ExecDenials denials, BiFunction<EgressGuard, Path, ScriptShells> scriptLines,
+                        String refusal) {
         DnsService dns = null;
         EgressGuard kernel = null;
+        ScriptShells shells = null;
         try {
             dns = s.dns() == null ? null : DnsService.start(s.dns(), processes, sinks, s.reportAll());
             StartupTrace.mark("dns");
             OutagePlan outage = s.outage();
+            // Names in first bytes are judged by the proxy's domain policy: without a proxy there is none.
+            EgressGuard.NameCheck nameCheck = dns == null || !s.dns().firstBytes() ? null
+                    : new EgressGuard.NameCheck(s.dns().policy(), outage);
             kernel = EgressGuard.attach(new EgressGuard.Options(cgroupFd, s.policy(), s.mode(), s.reportAll(),
                     dns == null ? 0 : dns.port(), dns == null ? List.of() : s.redirected(dns), s.allowRawSockets(),
-                    outage.active() ? outage.style() : null, outage.maxWait().toMillis(), s.egressRate()), pinDir);
+                    outage.active() ? outage.style() : null, outage.maxWait().toMillis(), s.egressRate(), nameCheck), pinDir);
             StartupTrace.mark("bpf");
+            shells = scriptLines.apply(kernel, pinDir);
+            StartupTrace.mark("script lines");
             Function<byte[], EventPump.LearnedNames> names = dns == null ? ip -> EventPump.LearnedNames.NONE : connect(dns, kernel);
             EventPump pump = new EventPump(kernel.events(), pumpSinks, kernel, processes, names,
-                    outage.active() ? outage.style().label() : null, denials);
+                    outage.active() ? outage.style().label() : null, denials, shells);
             StartupTrace.mark("pump");
-            return new Guard(dns, kernel, pump);
+            return new Guard(dns, kernel, shells, pump);
         } catch (IOException e) {
-            closeQuietly(kernel, dns);
+            closeQuietly(shells, kernel, dns);
             throw new CordonException("cannot start the DNS proxy: " + e.getMessage() + "; " + refusal, e);
         } catch (BpfException e) {
-            closeQuietly(kernel, dns);
+            closeQuietly(shells, kernel, dns);
             throw new CordonException("cannot attach or pin the BPF programs, " + refusal + ": " + e.getMessage(), e);
         } catch (RuntimeException e) {
-            closeQuietly(kernel, dns);
+            closeQuietly(shells, kernel, dns);
             throw e;
         }
     }
@@ -121,6 +133,16 @@ final class Guard implements AutoCloseable {
         };
     }
 
+    /**
+     * A warning to print before the command runs when the kernel could not load the first-bytes
+     * check: the session runs, but names in TLS and HTTP first bytes are not judged.
+     */
+    java.util.Optional<String> firstBytesWarning() {
+        return kernel.firstBytesUnavailable().map(why -> "warning: this kernel cannot check the names in TLS and HTTP first bytes"
+                + " (it needs Linux 5.17: sk_msg and sock_ops programs with bpf_loop); a name the policy blocks, sent to an"
+                + " address it allows, is not caught in this run; `cordon doctor` says what is missing (" + why + ")");
+    }
+
     /** The proxy, or null without one. */
     DnsService dns() {
         return dns;
@@ -137,11 +159,12 @@ final class Guard implements AutoCloseable {
 
     /**
      * Puts a new policy in force with no moment where neither applies: names first (queries from
-     * now on, and what was learned), then the kernel's generation flip (EgressGuard.reload).
+     * now on, and what was learned), then the kernel's generation flip (EgressGuard.reload), which
+     * also carries the names first bytes are judged by.
      */
     void reload(IpPolicy ip, DomainPolicy names, Mode mode) {
         if (dns != null && names != null) dns.reload(names, mode);
-        kernel.reload(ip, mode);
+        kernel.reload(ip, names, mode);
     }
 
     /**
@@ -149,6 +172,7 @@ final class Guard implements AutoCloseable {
      * kernel event: after this, nothing more reaches the sinks.
      */
     void drain() {
+        shells.finish(); // nothing of the session execs any more: the probe on bash goes
         if (dns != null) dns.close();
         pump.close();
     }
@@ -157,7 +181,7 @@ final class Guard implements AutoCloseable {
     @Override
     public void close() {
         RuntimeException first = null;
-        for (AutoCloseable c : new AutoCloseable[] {pump, kernel, dns}) {
+        for (AutoCloseable c : new AutoCloseable[] {pump, shells, kernel, dns}) {
             if (c == null) continue;
             try {
                 c.close();
@@ -168,7 +192,12 @@ final class Guard implements AutoCloseable {
         if (first != null) throw first;
     }
 
-    private static void closeQuietly(EgressGuard kernel, DnsService dns) {
+    private static void closeQuietly(ScriptShells shells, EgressGuard kernel, DnsService dns) {
+        try {
+            if (shells != null) shells.close();
+        } catch (RuntimeException ignored) {
+            // already failing: the first error is the one to report
+        }
         try {
             if (kernel != null) kernel.close();
         } catch (RuntimeException ignored) {

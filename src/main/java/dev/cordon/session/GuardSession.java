@@ -1,6 +1,7 @@
 package dev.cordon.session;
 
 import dev.cordon.dns.DnsService;
+import dev.cordon.dns.LearnedAddresses;
 import dev.cordon.events.Escape;
 import dev.cordon.events.EventSink;
 import dev.cordon.events.FanOut;
@@ -11,11 +12,15 @@ import dev.cordon.events.RunEnd;
 import dev.cordon.events.RunStart;
 import dev.cordon.events.TaskNames;
 import dev.cordon.events.ViolationLog;
+import dev.cordon.kernel.EgressGuard;
 import dev.cordon.libbpf.BpfException;
 import dev.cordon.limits.LimitsException;
 import dev.cordon.limits.Placement;
 import dev.cordon.limits.Placements;
 import dev.cordon.limits.SessionLimits;
+import dev.cordon.metrics.GuardMetrics;
+import dev.cordon.metrics.MetricsAddress;
+import dev.cordon.metrics.MetricsServer;
 import dev.cordon.otlp.Origin;
 import dev.cordon.otlp.OtlpExport;
 import dev.cordon.policy.Action;
@@ -56,10 +61,11 @@ public final class GuardSession {
      * @param cgroup  as given: an absolute path below the cgroup2 mount, or one relative to it
      * @param argv    cordon guard's own arguments, for the events' run-start
      * @param reload  reads the policy file again on SIGHUP; null without --policy
+     * @param metrics where to serve Prometheus metrics (--metrics-listen, checked), or null for nowhere
      */
     public record Options(String cgroup, boolean create, SessionRecord.OnExit onExit, IpPolicy policy, Mode mode,
                          DnsService.Options dns, boolean allowRawSockets, OutagePlan outage, Limits limits, Path eventsFile,
-                         SessionOptions.Reporting report, List<String> argv, Reloader reload) {
+                         SessionOptions.Reporting report, List<String> argv, Reloader reload, MetricsAddress metrics) {
         public Options {
             Objects.requireNonNull(cgroup, "cgroup");
             Objects.requireNonNull(onExit, "onExit");
@@ -119,6 +125,7 @@ public final class GuardSession {
         try {
             GuardSignals signals = new GuardSignals(); // first in, last out: a signal from here on leaves the guard alive to clean up
             cleanup.push(signals);
+            GuardMetrics metrics = options.metrics() == null ? null : serveMetrics(cleanup); // a port in use fails before anything exists
             GuardedCgroup cgroup = GuardedCgroup.open(root, options.cgroup(), options.create(),
                     GuardedCgroup.ownCgroup(Placements.ownCgroups()));
             cleanup.push(cgroup);
@@ -147,11 +154,19 @@ public final class GuardSession {
                 sinkList.add(otlp);
                 cleanup.push(otlp);
             }
+            if (metrics != null) sinkList.add(metrics);
             FanOut sinks = new FanOut(sinkList);
 
             Guard guard = Guard.attach(settings(neighbours, reports), cgroup.fd(), crash.pinDir(), processTable(cgroup.path()), sinks,
-                    List.of(sinks), new ExecDenials(Set.of()), "not guarding " + cgroup.path());
+                    List.of(sinks), new ExecDenials(Set.of()),
+                    (kernel, pins) -> options.report().scriptLines() ? ScriptShells.start(kernel, pins, List.of(), err) : ScriptShells.off(),
+                    "not guarding " + cgroup.path());
             cleanup.push(guard);
+            guard.firstBytesWarning().ifPresent(w -> err.println("cordon: " + Escape.visible(w)));
+            if (metrics != null) {
+                metrics.watch(metricSources(guard));
+                cleanup.push(metrics::freeze); // before the guard detaches, on every path: no scrape reads a closed map
+            }
             if (guard.dns() != null) crash.recordDnsPort(guard.dns().port());
             for (String line : neighbours.releaseDead(SessionGc.live(), PinDir.ROOT)) err.println("cordon: " + line);
 
@@ -163,6 +178,7 @@ public final class GuardSession {
             int inside = cgroup.processCount();
             long dropped = guard.kernel().droppedEvents();
             long violations = guard.violations();
+            if (metrics != null) metrics.freeze();
             cleanup.remove(guard);
             guard.close(); // detached: from here the cgroup is as it was before the guard
             err.println("cordon: " + why + "; detached from " + Escape.visible(cgroup.path().toString()) + ", " + inside
@@ -185,6 +201,29 @@ public final class GuardSession {
         }
     }
 
+    /** Binds --metrics-listen, or says why it cannot: nothing is attached yet. */
+    private GuardMetrics serveMetrics(Deque<AutoCloseable> cleanup) {
+        try {
+            GuardMetrics metrics = new GuardMetrics();
+            MetricsServer server = MetricsServer.start(options.metrics(), metrics);
+            cleanup.push(server);
+            err.println("cordon: serving metrics on " + server.url());
+            return metrics;
+        } catch (IOException | IllegalStateException e) {
+            throw new CordonException(e.getMessage() + "; not guarding", e);
+        }
+    }
+
+    /** What a scrape reads from the attached guard. */
+    private GuardMetrics.Sources metricSources(Guard guard) {
+        EgressGuard kernel = guard.kernel();
+        DnsService dns = guard.dns();
+        if (dns == null) return new GuardMetrics.Sources(kernel::droppedEvents, null, null, 0, null);
+        LearnedAddresses learned = dns.learned();
+        return new GuardMetrics.Sources(kernel::droppedEvents, learned::size, learned::refusedAtCapacity, options.dns().maxLearned(),
+                dns.counters());
+    }
+
     /** Attributions that name the task: the cgroup below the guarded one each process ran in. */
     private static ProcessTable processTable(Path cgroup) {
         try {
@@ -200,7 +239,8 @@ public final class GuardSession {
         return new Guard.Settings(options.policy(), options.mode(), chained ? dns.withUpstreams(List.of(neighbours.outerProxy())) : dns,
                 options.allowRawSockets(), options.outage(),
                 options.limits().egressRate() == null ? 0 : options.limits().egressRate().bytesPerSecond(),
-                reports.recordsAllowed(options.eventsFile()), chained ? dns.upstreams() : List.of());
+                reports.recordsAllowed(options.eventsFile()) || options.metrics() != null, // metrics count allowed attempts too
+                chained ? dns.upstreams() : List.of());
     }
 
     private void announce(GuardedCgroup cgroup, Guard guard, GuardNeighbours neighbours) {

@@ -58,14 +58,14 @@ final class LauncherExecFilter implements EventSink {
     }
 
     @Override
-    public void exec(Instant time, ExecEvent e, String task) {
+    public void exec(Instant time, ExecEvent e, ProcessTable.Attribution who) {
         for (String h : helpers) {
             if (matches(h, e.argv(), e.truncated())) {
                 helperPids.add(e.process().pid());
                 return;
             }
         }
-        if (!isLauncherStep(e)) next.exec(time, e, task);
+        if (!isLauncherStep(e)) next.exec(time, e, who);
     }
 
     @Override

@@ -11,8 +11,9 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 
 /**
- * Where a session's links are pinned: {@code /sys/fs/bpf/cordon/<session>/<program>}. A pinned
- * link stays attached when cordon dies, so the command stays guarded (fail closed) until the
+ * Where a session's links are pinned: {@code /sys/fs/bpf/cordon/<session>/<program>}, and the
+ * first-bytes check's sockhash (whose sk_msg program goes when its last user reference does). A
+ * pinned link stays attached when cordon dies, so the command stays guarded (fail closed) until the
  * watchdog or {@code cordon gc} kills it and removes the pins.
  */
 public final class PinDir {

@@ -1,6 +1,7 @@
 package dev.cordon.session;
 
 import dev.cordon.dns.DnsService;
+import dev.cordon.events.Escape;
 import dev.cordon.events.EventSink;
 import dev.cordon.events.ExecDenialNotice;
 import dev.cordon.events.FanOut;
@@ -133,8 +134,11 @@ public final class Session {
                             options.outage(), options.limits().egressRate() == null ? 0 : options.limits().egressRate().bytesPerSecond(),
                             reports.recordsAllowed(options.eventsFile())), cgroup.fd(), crash.pinDir(), processes, sinks,
                     List.of(new LauncherExecFilter(sinks, chain, options.command())), new ExecDenials(droppedCaps),
+                    (kernel, pins) -> options.report().scriptLines() ? ScriptShells.start(kernel, pins, options.command(), err)
+                            : ScriptShells.off(),
                     "not running the command");
             cleanup.push(guard);
+            guard.firstBytesWarning().ifPresent(w -> err.println("cordon: " + Escape.visible(w)));
 
             if (signals.pendingSignal() != 0) {
                 err.println("cordon: signal " + signals.pendingSignal() + " before the command started; not running it");

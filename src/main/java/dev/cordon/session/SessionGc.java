@@ -143,7 +143,7 @@ public final class SessionGc {
         if (l.cgroup() != null) steps.add("kill " + processCount(l.cgroup()) + " process(es) and remove cgroup " + l.cgroup());
         for (Path d : l.limitDirs()) steps.add("remove limit cgroup " + d);
         if (l.pinDir() != null) {
-            steps.add("unpin " + PinDir.count(l.pinDir()) + " link(s) in " + l.pinDir()
+            steps.add("unpin " + PinDir.count(l.pinDir()) + " pin(s) in " + l.pinDir()
                     + (l.guarded() == null ? "" : " (releasing " + l.guarded() + ": what runs there is left running, unguarded)"));
         }
         if (l.recordFile() != null) steps.add("remove record " + l.recordFile());
@@ -168,7 +168,7 @@ public final class SessionGc {
         }
         try {
             if (l.pinDir() != null) {
-                done.add("unpinned " + PinDir.remove(l.pinDir()) + " link(s) and removed " + l.pinDir()
+                done.add("unpinned " + PinDir.remove(l.pinDir()) + " pin(s) and removed " + l.pinDir()
                         + (l.guarded() == null ? "" : " (released " + l.guarded() + ")"));
             }
             if (l.recordFile() != null && Files.deleteIfExists(l.recordFile())) done.add("removed record " + l.recordFile());

@@ -31,9 +31,11 @@ public record SessionOptions(List<String> command, IpPolicy policy, Mode mode, P
      * @param reports         --report files (format by extension)
      * @param policyFile      the --policy file, for the record, or null
      * @param otlp            where to send OpenTelemetry logs and metrics, or null
+     * @param scriptLines     name the bash script line behind each attempt (a uprobe on bash; --no-script-lines turns it off)
      */
-    public record Reporting(boolean failOnViolation, boolean summary, List<Path> reports, String policyFile, OtlpSettings otlp) {
-        public static final Reporting DEFAULT = new Reporting(false, true, List.of(), null, null);
+    public record Reporting(boolean failOnViolation, boolean summary, List<Path> reports, String policyFile, OtlpSettings otlp,
+                            boolean scriptLines) {
+        public static final Reporting DEFAULT = new Reporting(false, true, List.of(), null, null, true);
 
         public Reporting {
             reports = List.copyOf(reports);

@@ -332,6 +332,14 @@ class CliTest {
         assertThat(r.err()).contains("out.pdf");
     }
 
+    @Test
+    void theFirstBytesCheckIsOnWithTheProxyAndNoFirstBytesTurnsItOff() {
+        assertThat(run("run", "--upstream", "127.0.0.1:5353", "--", "true").options().dns().firstBytes()).isTrue();
+        SessionOptions off = run("run", "--no-first-bytes", "--deny", "github.com", "--upstream", "127.0.0.1:5353", "--", "true").options();
+        assertThat(off.dns().firstBytes()).isFalse();
+        assertThat(off.dns().policy().decide("github.com").denied()).as("DNS still judged").isTrue();
+    }
+
     // --- encrypted DNS and rebinding
 
     @Test

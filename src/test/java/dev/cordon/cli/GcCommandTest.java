@@ -60,14 +60,14 @@ class GcCommandTest {
 
         Result dry = gc(true, "gc", "--dry-run");
         assertThat(dry.code()).isZero();
-        assertThat(dry.out()).contains("would clean session " + name + " (its cordon (pid 77) is gone): unpin 1 link(s)")
+        assertThat(dry.out()).contains("would clean session " + name + " (its cordon (pid 77) is gone): unpin 1 pin(s)")
                 .contains("1 session(s) to clean");
         assertThat(pinDir.resolve("cordon_egress")).exists();
         assertThat(records.fileOf(name)).exists();
 
         Result real = gc(true, "gc");
         assertThat(real.code()).as(real.err()).isZero();
-        assertThat(real.out()).contains("cleaning session " + name, "unpinned 1 link(s)", "removed record");
+        assertThat(real.out()).contains("cleaning session " + name, "unpinned 1 pin(s)", "removed record");
         assertThat(pinDir).doesNotExist();
         assertThat(records.fileOf(name)).doesNotExist();
     }

@@ -135,4 +135,21 @@ class GuardCliTest {
         assertThat(cl.execute("guard", "--release", "deploy")).isEqualTo(ExitCodes.CORDON_FAILED);
         assertThat(err.toString()).contains("cordon guard --release needs root");
     }
+
+    @Test
+    void metricsListenOnLoopbackUnlessRemoteIsAllowed() {
+        assertThat(cordon("guard", "--cgroup", "x").options().metrics()).as("no metrics unless asked").isNull();
+        assertThat(cordon("guard", "--cgroup", "x", "--metrics-listen", "127.0.0.1:9464").options().metrics().text())
+                .isEqualTo("127.0.0.1:9464");
+        assertThat(cordon("guard", "--cgroup", "x", "--metrics-listen", "[::1]:0").options().metrics().text()).isEqualTo("[::1]:0");
+        assertRefused(cordon("guard", "--cgroup", "x", "--metrics-listen", "9464"),
+                "Invalid value for option '--metrics-listen': bad --metrics-listen '9464': give an address and a port, e.g. 127.0.0.1:9464");
+        assertRefused(cordon("guard", "--cgroup", "x", "--metrics-listen", "metrics.internal:9464"), "give an IP address or localhost, not a name");
+        assertRefused(cordon("guard", "--cgroup", "x", "--metrics-listen", "0.0.0.0:9464"),
+                "--metrics-listen 0.0.0.0:9464 would serve the metrics to the network");
+        assertThat(cordon("guard", "--cgroup", "x", "--metrics-listen", "0.0.0.0:9464", "--metrics-allow-remote").options().metrics().text())
+                .isEqualTo("0.0.0.0:9464");
+        assertRefused(cordon("guard", "--cgroup", "x", "--metrics-allow-remote"), "--metrics-allow-remote goes with --metrics-listen IP:PORT");
+        assertRefused(cordon("guard", "--release", "x", "--metrics-listen", "127.0.0.1:9464"), "--release PATH stands alone");
+    }
 }

@@ -37,6 +37,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.Function;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -371,5 +372,24 @@ class DnsProxyTest {
                 Duration.ofSeconds(5)));
         send(c, p, query("reload.example.", 11));
         assertThat(receive(c).getRcode()).isEqualTo(Rcode.NXDOMAIN);
+    }
+
+    @Test
+    void everyAnswerIsTimedFromReadToSentBlockedUpstreamAndFailedAlike() throws Exception {
+        Server up = new Server(q -> q.getQuestion().getName().toString().startsWith("silent") ? null : List.of(echo(q, "192.0.2.17")));
+        DnsProxy p = proxy(List.of(up.address()), Duration.ofMillis(300), 1024);
+        DatagramSocket c = client();
+        send(c, p, query("x.blocked.example.", 12));
+        assertThat(receive(c).getRcode()).isEqualTo(Rcode.NXDOMAIN);
+        send(c, p, query("timed.example.", 13));
+        assertThat(receive(c).getRcode()).isEqualTo(Rcode.NOERROR);
+        send(c, p, query("silent.example.", 14));
+        assertThat(receive(c).getRcode()).isEqualTo(Rcode.SERVFAIL);
+        // recorded just after the send returns: the client may read the answer a moment before
+        long deadline = System.nanoTime() + 2_000_000_000L;
+        while (counters.latency.snapshot().count() < 3 && System.nanoTime() < deadline) LockSupport.parkNanos(1_000_000);
+        DnsLatency.Snapshot s = counters.latency.snapshot();
+        assertThat(s.count()).isEqualTo(3);
+        assertThat(s.sumNs()).as("the failed one waited out the 300 ms timeout").isGreaterThanOrEqualTo(300_000_000L);
     }
 }

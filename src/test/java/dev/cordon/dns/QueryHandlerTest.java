@@ -13,6 +13,7 @@ import dev.cordon.policy.DomainPattern;
 import dev.cordon.policy.DomainPolicy;
 import dev.cordon.policy.Mode;
 import dev.cordon.policy.OutagePlan;
+import dev.cordon.policy.Reasons;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.xbill.DNS.AAAARecord;
@@ -271,7 +272,7 @@ class QueryHandlerTest {
         assertThat(kernel.learned).isEmpty();
         DnsEvent e = sink.only();
         assertThat(e.verdict()).isEqualTo(Verdict.BLOCKED);
-        assertThat(e.reason()).isEqualTo(DnsEvent.FROM_REQUEST);
+        assertThat(e.reason()).isEqualTo(Reasons.FROM_DNS_REQUEST);
         assertThat(e.domain()).isEqualTo("api.github.com.");
         assertThat(e.blockedName()).isEqualTo("api.github.com.");
         assertThat(e.rule()).isEqualTo("github.com");
@@ -420,7 +421,7 @@ class QueryHandlerTest {
         assertErrorReply(wire, q, Rcode.NXDOMAIN);
         DnsEvent e = sink.only();
         assertThat(e.verdict()).isEqualTo(Verdict.BLOCKED);
-        assertThat(e.reason()).isEqualTo(DnsEvent.FROM_CNAME);
+        assertThat(e.reason()).isEqualTo(Reasons.FROM_DNS_RESPONSE_CNAME);
         assertThat(e.domain()).isEqualTo("tools-mirror.internal.");
         assertThat(e.blockedName()).isEqualTo("codeload.github.com.");
         assertThat(e.rule()).isEqualTo("github.com");
@@ -491,7 +492,7 @@ class QueryHandlerTest {
         assertErrorReply(h.handle(q.toWire(), udp()), q, Rcode.NXDOMAIN);
 
         DnsEvent e = sink.only();
-        assertThat(e.reason()).isEqualTo(DnsEvent.FROM_CNAME);
+        assertThat(e.reason()).isEqualTo(Reasons.FROM_DNS_RESPONSE_CNAME);
         assertThat(e.blockedName()).isEqualTo("lb.github.com.");
         assertThat(e.qtype()).isEqualTo("HTTPS");
         assertThat(kernel.latest("192.0.2.41")).get().satisfies(l -> {
@@ -523,7 +524,7 @@ class QueryHandlerTest {
 
         DnsEvent e = sink.only();
         assertThat(e.verdict()).isEqualTo(Verdict.AUDITED);
-        assertThat(e.reason()).isEqualTo(DnsEvent.FROM_REQUEST);
+        assertThat(e.reason()).isEqualTo(Reasons.FROM_DNS_REQUEST);
         assertThat(e.mode()).isEqualTo(Mode.AUDIT);
         assertThat(e.rule()).isEqualTo("github.com");
         assertThat(kernel.latest("192.0.2.50")).get().satisfies(l -> {
@@ -544,7 +545,7 @@ class QueryHandlerTest {
 
         DnsEvent e = sink.only();
         assertThat(e.verdict()).isEqualTo(Verdict.AUDITED);
-        assertThat(e.reason()).isEqualTo(DnsEvent.FROM_CNAME);
+        assertThat(e.reason()).isEqualTo(Reasons.FROM_DNS_RESPONSE_CNAME);
         assertThat(e.blockedName()).isEqualTo("github.com.");
         assertThat(e.addresses()).containsExactly("192.0.2.51");
         assertThat(kernel.latest("192.0.2.51").orElseThrow().denyUntil()).isPositive();
@@ -659,7 +660,7 @@ class QueryHandlerTest {
                 a("github.com.", "192.0.2.92", 60)));
 
         assertErrorReply(h.handle(q.toWire(), udp()), q, Rcode.NXDOMAIN);
-        assertThat(sink.only().reason()).isEqualTo(DnsEvent.FROM_CNAME);
+        assertThat(sink.only().reason()).isEqualTo(Reasons.FROM_DNS_RESPONSE_CNAME);
         assertThat(kernel.latest("192.0.2.92").orElseThrow().denyUntil()).isPositive();
     }
 
@@ -899,7 +900,7 @@ class QueryHandlerTest {
 
             DnsEvent e = sink.only();
             assertThat(e.verdict()).as(ip).isEqualTo(Verdict.BLOCKED);
-            assertThat(e.reason()).isEqualTo(DnsEvent.PRIVATE_ANSWER);
+            assertThat(e.reason()).isEqualTo(Reasons.PRIVATE_ANSWER);
             assertThat(e.rule()).isEqualTo(PrivateAnswers.RULE);
             assertThat(e.domain()).isEqualTo("rebind.example.");
             assertThat(e.addresses()).contains(ip);
@@ -954,7 +955,7 @@ class QueryHandlerTest {
         Message q = query("evil.example.", Type.A, 10);
         upstream.on("evil.example.", Type.A, qq -> reply(qq, cname("evil.example.", "db.internal."), a("db.internal.", "10.0.0.5", 60)));
         assertErrorReply(h.handle(q.toWire(), udp()), q, Rcode.NXDOMAIN);
-        assertThat(sink.only().reason()).isEqualTo(DnsEvent.PRIVATE_ANSWER);
+        assertThat(sink.only().reason()).isEqualTo(Reasons.PRIVATE_ANSWER);
     }
 
     @Test
@@ -966,7 +967,7 @@ class QueryHandlerTest {
         assertThat(addresses(r)).containsExactly("169.254.169.254");
         DnsEvent e = sink.only();
         assertThat(e.verdict()).isEqualTo(Verdict.AUDITED);
-        assertThat(e.reason()).isEqualTo(DnsEvent.PRIVATE_ANSWER);
+        assertThat(e.reason()).isEqualTo(Reasons.PRIVATE_ANSWER);
         assertThat(kernel.learned).isEmpty();
     }
 

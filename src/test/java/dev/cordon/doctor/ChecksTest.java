@@ -278,10 +278,12 @@ class ChecksTest {
         assertThat(Checks.PROGRAM_TYPES).extracting(Checks.ProgramType::id)
                 .containsExactly(LibBpfInfo.PROG_TYPE_CGROUP_SOCK_ADDR, LibBpfInfo.PROG_TYPE_CGROUP_SOCK,
                         LibBpfInfo.PROG_TYPE_CGROUP_SKB,
-                        LibBpfInfo.PROG_TYPE_RAW_TRACEPOINT);
+                        LibBpfInfo.PROG_TYPE_RAW_TRACEPOINT, LibBpfInfo.PROG_TYPE_SOCK_OPS, LibBpfInfo.PROG_TYPE_SK_MSG);
         assertThat(Checks.PROGRAM_TYPES.getFirst().usedBy()).isEqualTo(
                 "connect4, connect6, sendmsg4, sendmsg6, recvmsg4, recvmsg6, getpeername4, getpeername6");
         assertThat(LibBpfInfo.PROG_TYPE_RAW_TRACEPOINT).isEqualTo(17);
+        assertThat(LibBpfInfo.PROG_TYPE_SOCK_OPS).isEqualTo(13); // uapi enum bpf_prog_type
+        assertThat(LibBpfInfo.PROG_TYPE_SK_MSG).isEqualTo(16);
         assertThat(Checks.MAP_TYPES).extracting(Checks.MapUse::type)
                 .containsExactly(MapType.LPM_TRIE, MapType.RINGBUF, MapType.CGROUP_ARRAY, MapType.LRU_HASH, MapType.HASH,
                         MapType.PERCPU_ARRAY);
@@ -299,29 +301,45 @@ class ChecksTest {
     }
 
     @Test
+    void theFirstBytesCheckProgramTypesOnlyWarn() {
+        Checks.ProgramType skMsg = Checks.PROGRAM_TYPES.stream().filter(t -> t.name().equals("sk_msg")).findFirst().orElseThrow();
+        Verdict v = Checks.programType(skMsg, false);
+        assertThat(v.status()).as("cordon run still works without it").isEqualTo(Status.WARN);
+        assertThat(v.detail()).contains("first-bytes check").contains("sessions run without it and say so");
+    }
+
+    @Test
     void smokeLoadReportsTheVerifiersAnswer() {
         FakeProbes probes = new FakeProbes();
         Verdict ok = Checks.smoke(probes);
         assertThat(ok.status()).isEqualTo(Status.OK);
-        assertThat(ok.detail()).startsWith("the verifier accepted cordon's 5 programs, with and without --events, and its 6 "
-                + "with each --outage-style");
+        assertThat(ok.detail()).startsWith("the verifier accepted cordon's 5 programs, with and without --events, its 6 "
+                + "with each --outage-style and its 7 with the first-bytes check");
 
-        probes.smoke = (reportAll, style) -> {
+        probes.smoke = (reportAll, style, names) -> {
             if (style == dev.cordon.policy.OutageStyle.REFUSE) throw new BpfException("bpf_object__load", 22);
             return 5;
         };
         Verdict outage = Checks.smoke(probes);
         assertThat(outage.status()).as("a run still works").isEqualTo(Status.WARN);
-        assertThat(outage.detail()).contains("but not with --outage-style refuse: bpf_object__load").contains("only --simulate-outage");
+        assertThat(outage.detail()).contains("but not --outage-style refuse: bpf_object__load").contains("only those are affected");
 
-        probes.smoke = (reportAll, style) -> {
+        probes.smoke = (reportAll, style, names) -> {
+            if (names) throw new BpfException("bpf_object__load", 22);
+            return 5;
+        };
+        Verdict withoutNames = Checks.smoke(probes);
+        assertThat(withoutNames.status()).as("a run still works, without the check").isEqualTo(Status.WARN);
+        assertThat(withoutNames.detail()).contains("the first-bytes check (sessions run without it and say so): bpf_object__load");
+
+        probes.smoke = (reportAll, style, names) -> {
             throw new BpfException("bpf_object__load", 13);
         };
         Verdict failed = Checks.smoke(probes);
         assertThat(failed.status()).isEqualTo(Status.FAIL);
         assertThat(failed.detail()).contains("bpf_object__load").contains("errno 13").contains("cordon doctor --debug");
 
-        probes.smoke = (reportAll, style) -> {
+        probes.smoke = (reportAll, style, names) -> {
             throw new IllegalStateException("cordon.bpf.o is missing from the classpath; rebuild with mvn package");
         };
         assertThat(Checks.smoke(probes).detail()).contains("rebuild with mvn package");

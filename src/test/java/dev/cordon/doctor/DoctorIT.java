@@ -62,9 +62,11 @@ class DoctorIT {
             programs = o.programNames().size();
         }
         int run = EgressGuard.TRACE_PROGRAMS.size() + EgressGuard.CGROUP_PROGRAMS.size();
+        int names = EgressGuard.FIRST_BYTES_CGROUP_PROGRAMS.size() + 1; // and the sk_msg program on the sockhash
         String smoke = doctorInProcess().out().lines().filter(l -> l.contains("smoke load")).findFirst().orElseThrow();
-        assertThat(smoke).contains("cordon's " + run + " programs").contains("its " + programs + " with each --outage-style");
-        assertThat(run + EgressGuard.OUTAGE_PROGRAMS.size()).isEqualTo(programs);
+        assertThat(smoke).contains("cordon's " + run + " programs").contains("its " + (run + EgressGuard.OUTAGE_PROGRAMS.size())
+                + " with each --outage-style").contains("its " + (run + names) + " with the first-bytes check");
+        assertThat(run + EgressGuard.OUTAGE_PROGRAMS.size() + names).isEqualTo(programs);
     }
 
     @Test
@@ -86,6 +88,8 @@ class DoctorIT {
         if (section.startsWith("cgroup_skb/")) return "cgroup_skb";
         if (section.startsWith("cgroup/sock")) return "cgroup_sock";
         if (section.startsWith("tp/") || section.startsWith("tracepoint/")) return "tracepoint";
+        if (section.equals("sockops")) return "sock_ops";
+        if (section.equals("sk_msg")) return "sk_msg";
         return "unknown section " + section;
     }
 

@@ -22,9 +22,9 @@ class DoctorTest {
         List<Result> results = run(new FakeHost(), new FakeProbes());
         assertThat(results).extracting(Result::name).containsExactly(
                 "root", "kernel", "jdk", "libbpf", "bpf()", "btf", "cgroup2", "net_cls/prio", "bpffs", "lookups", "ping sockets", "util-linux",
-                "prog cgroup_sock_addr", "prog cgroup_sock", "prog cgroup_skb", "prog raw_tracepoint",
+                "prog cgroup_sock_addr", "prog cgroup_sock", "prog cgroup_skb", "prog raw_tracepoint", "prog sock_ops", "prog sk_msg",
                 "map lpm_trie", "map ringbuf", "map cgroup_array", "map lru_hash", "map hash", "map percpu_array",
-                "kernel: run", "kernel: outage", "smoke load");
+                "kernel: run", "kernel: outage", "kernel: script lines", "kernel: first bytes", "smoke load");
         assertThat(results).allSatisfy(r -> assertThat(r.status()).as(r.toString()).isEqualTo(Status.OK));
         assertThat(Doctor.canRun(results)).isTrue();
         assertThat(Doctor.summary(results)).isEqualTo("cordon can run on this host.");
@@ -55,7 +55,7 @@ class DoctorTest {
         assertThat(row(results, "root").status()).isEqualTo(Status.FAIL);
         assertThat(results).filteredOn(r -> r.name().startsWith("prog ") || r.name().startsWith("map ")
                         || r.name().startsWith("kernel: ") || r.name().equals("bpf()") || r.name().equals("smoke load"))
-                .hasSize(14)
+                .hasSize(18)
                 .allSatisfy(r -> {
                     assertThat(r.status()).isEqualTo(Status.SKIP);
                     assertThat(r.detail()).isEqualTo("skipped: needs root");

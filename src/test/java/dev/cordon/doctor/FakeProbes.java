@@ -15,10 +15,10 @@ final class FakeProbes implements BpfProbes {
     Set<Integer> missingProgramTypes = new HashSet<>();
     Set<MapType> missingMapTypes = new HashSet<>();
     interface Smoke {
-        int load(boolean reportAll, OutageStyle style);
+        int load(boolean reportAll, OutageStyle style, boolean firstBytes);
     }
 
-    Smoke smoke = (reportAll, style) -> style == null ? 5 : 6;
+    Smoke smoke = (reportAll, style, names) -> (style == null ? 5 : 6) + (names ? 2 : 0);
     java.util.Map<String, String> probeFailures = new java.util.HashMap<>();
     int calls;
 
@@ -55,8 +55,8 @@ final class FakeProbes implements BpfProbes {
     }
 
     @Override
-    public int smokeLoad(boolean reportAll, OutageStyle style) {
+    public int smokeLoad(boolean reportAll, OutageStyle style, boolean firstBytes) {
         calls++;
-        return smoke.load(reportAll, style);
+        return smoke.load(reportAll, style, firstBytes);
     }
 }

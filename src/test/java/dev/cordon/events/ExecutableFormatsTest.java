@@ -1,5 +1,6 @@
 package dev.cordon.events;
 
+import dev.cordon.policy.Reasons;
 import dev.cordon.policy.Mode;
 import dev.cordon.testing.Json;
 import org.junit.jupiter.api.Test;
@@ -27,7 +28,7 @@ class ExecutableFormatsTest {
     }
 
     private static DnsEvent query(ProcessTable.Attribution who) {
-        return new DnsEvent(T, "github.com.", "A", Verdict.BLOCKED, DnsEvent.FROM_REQUEST, "github.com.", "github.com",
+        return new DnsEvent(T, "github.com.", "A", Verdict.BLOCKED, Reasons.FROM_DNS_REQUEST, "github.com.", "github.com",
                 who, Mode.ENFORCE, "blocklist", "udp", List.of());
     }
 
@@ -68,7 +69,7 @@ class ExecutableFormatsTest {
         assertThat(Formats.logfmt(query(who(null, cut)))).contains(" exe=.../directory40/t ");
         assertThat(Json.parseObject(Formats.json(query(who(null, cut))))).containsEntry("exe", ".../directory40/t");
         ExecEvent exec = new ExecEvent(0L, new ProcessRef(77, 77, "t", 5L), 76, List.of("t"), false, cut, null);
-        assertThat(Json.parseObject(Formats.json(T, exec, null))).containsEntry("exe", ".../directory40/t");
+        assertThat(Json.parseObject(Formats.json(T, exec, who(null, cut)))).containsEntry("exe", ".../directory40/t");
     }
 
     @Test

@@ -133,6 +133,31 @@ class FormatsTest {
                 .containsEntry("rule", "packet-socket").containsEntry("cmd", "python3 sniff.py");
     }
 
+    private static NetAttempt blockedTlsWithEch() {
+        NetEvent e = new NetEvent(6_000L, new ProcessRef(800, 801, "curl", 12L), Hook.TLS, Verdict.BLOCKED, 3, false,
+                NetEvent.IPPROTO_TCP, 8443, false, b(127, 0, 0, 1), 0L, null, new FirstBytes("blocked.test", true));
+        var who = new ProcessTable.Attribution(800, 700, List.of("curl", "-k", "https://blocked.test:8443/"),
+                ProcessTable.Source.EXEC);
+        return new NetAttempt(T, e, who, "blocked.test", Mode.ENFORCE, "blocked.test.", null, "FromTLSSNI");
+    }
+
+    @Test
+    void blockedTlsLineNamesTheSniAndTheEncryptedClientHello() {
+        assertThat(Formats.logfmt(blockedTlsWithEch())).isEqualTo(
+                "WARN TLS BLOCKED reason=FromTLSSNI blocked=true blockedAt=tls ip=127.0.0.1 port=8443 proto=tcp "
+                        + "domain=blocked.test. ech=true pid=800 cmd=\"curl -k https://blocked.test:8443/\" "
+                        + "rule=blocked.test mode=enforce");
+    }
+
+    @Test
+    void blockedTlsJsonCarriesReasonDomainAndEch() {
+        Map<String, Object> o = Json.parseObject(Formats.json(blockedTlsWithEch()));
+        assertThat(o).containsEntry("type", "tls").containsEntry("verdict", "blocked").containsEntry("blockedAt", "tls")
+                .containsEntry("reason", "FromTLSSNI").containsEntry("domain", "blocked.test.").containsEntry("ech", true)
+                .containsEntry("port", BigInteger.valueOf(8443)).containsEntry("pid", BigInteger.valueOf(800))
+                .containsEntry("rule", "blocked.test");
+    }
+
     @Test
     void blockedConnectJson() {
         String json = Formats.json(blockedConnect());
@@ -203,7 +228,7 @@ class FormatsTest {
     void execRecord() {
         ExecEvent e = new ExecEvent(42L, new ProcessRef(77, 77, "sh", 5L), 76, EVIL_ARGV, true,
                 new Executable("/usr/bin/dash", Executable.Source.EXEC, false), EVIL_EXE);
-        String json = Formats.json(T, e, null);
+        String json = Formats.json(T, e, new ProcessTable.Attribution(77, 76, EVIL_ARGV, ProcessTable.Source.EXEC));
         assertThat(json).isEqualTo("{\"time\":\"2025-01-02T03:04:05.123456789Z\",\"type\":\"exec\",\"pid\":77,\"ppid\":76,"
                 + "\"comm\":\"sh\",\"cmd\":\"sh -c printf '\\u001b[31mpwned\\u001b[0m'\\nWARN CONNECT BLOCKED fake=\\\"1\\\"\","
                 + "\"argv\":[\"sh\",\"-c\",\"printf '\\u001b[31mpwned\\u001b[0m'\\nWARN CONNECT BLOCKED fake=\\\"1\\\"\"],"
@@ -216,7 +241,7 @@ class FormatsTest {
     @Test
     void execRecordWithNoArgv() {
         ExecEvent e = new ExecEvent(42L, new ProcessRef(78, 78, "kworker", 5L), 2, List.of(), false, null, null);
-        Map<String, Object> o = Json.parseObject(Formats.json(T, e, null));
+        Map<String, Object> o = Json.parseObject(Formats.json(T, e, new ProcessTable.Attribution(78, 2, List.of("kworker"), ProcessTable.Source.EXEC)));
         assertThat(o).containsEntry("argv", List.of()).containsEntry("cmd", "").containsEntry("exe", null).doesNotContainKey("script");
     }
 }

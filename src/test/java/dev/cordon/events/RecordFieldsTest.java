@@ -12,7 +12,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The events file's attempt and query records, byte for byte, as they were before {@link Fields} became the one
- * list of their names (records.golden.jsonl was written by the hand-built JSON it replaced).
+ * list of their names (records.golden.jsonl was written by the hand-built JSON it replaced). Since then the
+ * samples' script lines ({@code line}, after {@code exeSource}) changed two of its lines, and only by that field.
  */
 class RecordFieldsTest {
     @Test

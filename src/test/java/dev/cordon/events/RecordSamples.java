@@ -1,5 +1,6 @@
 package dev.cordon.events;
 
+import dev.cordon.policy.Reasons;
 import dev.cordon.policy.Mode;
 
 import java.time.Instant;
@@ -7,7 +8,8 @@ import java.util.List;
 
 /**
  * Attempts and queries with every optional field both present and absent: a blocked connect, a hostile command
- * line, a mapped IPv6 address, a raw and a packet socket, an outage wait, a task, a CNAME chain, an unknown sender.
+ * line, a mapped IPv6 address, a raw and a packet socket, an outage wait, a task, a CNAME chain, an unknown sender,
+ * script lines (a chain, a trap, a hostile file name).
  * The events file and the OTLP export are checked against the same samples.
  */
 public final class RecordSamples {
@@ -23,8 +25,17 @@ public final class RecordSamples {
         return out;
     }
 
+    /** A script file's name is untrusted too. */
+    private static final ScriptLine HOSTILE_TRAP = new ScriptLine("x\u001b[31m\nline=\"ci.sh:1\".sh", 0, "EXIT")
+            .startedFrom(new ScriptLine("./ci.sh", 3));
+    private static final ScriptLine CHAIN = new ScriptLine("./lib.sh", 6).startedFrom(new ScriptLine("./deploy.sh", 12));
+
     private static ProcessTable.Attribution who(int pid, List<String> argv, String task, Executable exe) {
-        return new ProcessTable.Attribution(pid, pid - 42, argv, ProcessTable.Source.EXEC, task, exe);
+        return who(pid, argv, task, exe, null);
+    }
+
+    private static ProcessTable.Attribution who(int pid, List<String> argv, String task, Executable exe, ScriptLine line) {
+        return new ProcessTable.Attribution(pid, pid - 42, argv, ProcessTable.Source.EXEC, task, exe, line);
     }
 
     public static List<NetAttempt> attempts() {
@@ -45,7 +56,8 @@ public final class RecordSamples {
                 new NetAttempt(T, connect, who(4242, List.of("curl", "-sS", "https://github.com/"), null, CURL), "github.com",
                         Mode.ENFORCE, "github.com."),
                 new NetAttempt(T, hostile, who(31337, List.of("sh", "-c", "printf '\u001b[31mpwned'\nWARN CONNECT BLOCKED fake=\"1\""),
-                        "deploy@42.service", new Executable("/tmp/x\u001b[31m\nexe=\"/usr/bin/true\"", Executable.Source.PROC, false)),
+                        "deploy@42.service", new Executable("/tmp/x\u001b[31m\nexe=\"/usr/bin/true\"", Executable.Source.PROC, false),
+                        HOSTILE_TRAP),
                         "default:deny", Mode.AUDIT),
                 new NetAttempt(T, mapped, who(500, List.of("python3", "fetch.py"), null,
                         new Executable("/very/long/path/python3.11", Executable.Source.EXEC, true)), "10.0.0.0/8", Mode.ENFORCE),
@@ -60,14 +72,14 @@ public final class RecordSamples {
     public static List<DnsEvent> queries() {
         var unknown = new ProcessTable.Attribution(0, 0, List.of("?"), ProcessTable.Source.COMM);
         return List.of(
-                new DnsEvent(T, "github.com.", "A", Verdict.BLOCKED, DnsEvent.FROM_REQUEST, "github.com.", "github.com",
+                new DnsEvent(T, "github.com.", "A", Verdict.BLOCKED, Reasons.FROM_DNS_REQUEST, "github.com.", "github.com",
                         who(4242, List.of("curl", "github.com"), null, CURL), Mode.ENFORCE, "blocklist", "udp", List.of("140.82.112.3")),
-                new DnsEvent(T, "alias.internal.", "AAAA", Verdict.AUDITED, DnsEvent.FROM_CNAME, "github.com.", "github.com",
-                        who(31337, List.of("dig", "alias.internal"), "deploy@42.service", CURL), Mode.AUDIT, "allowlist", "tcp",
+                new DnsEvent(T, "alias.internal.", "AAAA", Verdict.AUDITED, Reasons.FROM_DNS_RESPONSE_CNAME, "github.com.", "github.com",
+                        who(31337, List.of("dig", "alias.internal"), "deploy@42.service", CURL, CHAIN), Mode.AUDIT, "allowlist", "tcp",
                         List.of("2001:db8::1"), null, List.of("github.com.")),
-                new DnsEvent(T, "down.example.", "A", Verdict.OUTAGE, DnsEvent.SIMULATED_OUTAGE, null, "down.example", unknown,
+                new DnsEvent(T, "down.example.", "A", Verdict.OUTAGE, Reasons.SIMULATED_OUTAGE, null, "down.example", unknown,
                         Mode.ENFORCE, "blocklist", "udp", List.of(), new OutageWait("timeout", 2_500, OutageWait.ANSWERED)),
-                new DnsEvent(T, "ok.internal.", "HTTPS", Verdict.ALLOWED, DnsEvent.FROM_REQUEST, null, "default:allow",
+                new DnsEvent(T, "ok.internal.", "HTTPS", Verdict.ALLOWED, Reasons.FROM_DNS_REQUEST, null, "default:allow",
                         who(900, List.of("curl", "ok.internal"), null, CURL), Mode.ENFORCE, "blocklist", "udp", List.of()));
     }
 }

@@ -1,6 +1,7 @@
 package dev.cordon.events;
 
 import dev.cordon.policy.Mode;
+import dev.cordon.policy.Reasons;
 import dev.cordon.testing.Json;
 import org.junit.jupiter.api.Test;
 
@@ -17,6 +18,10 @@ class TaskFormatsTest {
     /** A cgroup's name may hold anything but '/' and NUL. */
     private static final String EVIL_TASK = "x\u001b[31m\nWARN CONNECT BLOCKED fake=\"1\".service";
 
+    private static ProcessTable.Attribution execWho(String task) {
+        return new ProcessTable.Attribution(77, 76, List.of("sh"), ProcessTable.Source.EXEC, task, null);
+    }
+
     private static ProcessTable.Attribution who(String task) {
         return new ProcessTable.Attribution(4242, 4200, List.of("curl", "-sS", "https://github.com/"), ProcessTable.Source.EXEC, task, null);
     }
@@ -28,7 +33,7 @@ class TaskFormatsTest {
     }
 
     private static DnsEvent query(String task) {
-        return new DnsEvent(T, "github.com.", "A", Verdict.BLOCKED, DnsEvent.FROM_REQUEST, "github.com.", "github.com",
+        return new DnsEvent(T, "github.com.", "A", Verdict.BLOCKED, Reasons.FROM_DNS_REQUEST, "github.com.", "github.com",
                 who(task), Mode.ENFORCE, "blocklist", "udp", List.of());
     }
 
@@ -65,18 +70,18 @@ class TaskFormatsTest {
         ExitEvent exit = new ExitEvent(0L, new ProcessRef(77, 77, "sh", 5L), 76, 0);
         ExecDenial denied = new ExecDenial(T, new ExecDeniedEvent(0L, new ProcessRef(42, 42, "ping", 7L), 1, 1,
                 ExecDeniedEvent.AT_FDCWD, 0, "/usr/bin/ping", false), who(TASK), "/usr/bin/ping", List.of(), List.of(), null);
-        for (String json : List.of(Formats.json(connect(TASK)), Formats.json(query(TASK)), Formats.json(T, exec, TASK),
+        for (String json : List.of(Formats.json(connect(TASK)), Formats.json(query(TASK)), Formats.json(T, exec, execWho(TASK)),
                 Formats.json(T, exit, TASK), Formats.json(denied))) {
             assertThat(Json.parseObject(json)).as(json).containsEntry("task", TASK);
         }
-        assertThat(Formats.json(T, exec, TASK)).endsWith(",\"argvTruncated\":false,\"exe\":null,\"task\":\"deploy@42.service\",\"cgroupId\":5}");
+        assertThat(Formats.json(T, exec, execWho(TASK))).endsWith(",\"argvTruncated\":false,\"exe\":null,\"task\":\"deploy@42.service\",\"cgroupId\":5}");
         assertThat(Formats.json(T, exit, TASK)).endsWith(",\"signal\":null,\"task\":\"deploy@42.service\",\"cgroupId\":5}");
     }
 
     @Test
     void withoutATaskThereIsNoField() {
         ExecEvent exec = new ExecEvent(0L, new ProcessRef(77, 77, "sh", 5L), 76, List.of("sh"), false, null, null);
-        for (String json : List.of(Formats.json(connect(null)), Formats.json(query(null)), Formats.json(T, exec, null),
+        for (String json : List.of(Formats.json(connect(null)), Formats.json(query(null)), Formats.json(T, exec, execWho(null)),
                 Formats.json(T, new ExitEvent(0L, new ProcessRef(77, 77, "sh", 5L), 76, 0), null))) {
             Map<String, Object> o = Json.parseObject(json);
             assertThat(o).as(json).doesNotContainKey("task");

@@ -1,6 +1,7 @@
 package dev.cordon.events;
 
 import dev.cordon.policy.Mode;
+import dev.cordon.policy.Reasons;
 import org.junit.jupiter.api.Test;
 
 import java.io.PrintWriter;
@@ -15,7 +16,7 @@ class ViolationLogTest {
     static final ProcessTable.Attribution WHO = new ProcessTable.Attribution(7, 1, List.of("flood.py"), ProcessTable.Source.EXEC);
 
     static DnsEvent blocked(String name, String rule) {
-        return new DnsEvent(Instant.EPOCH, name, "A", Verdict.BLOCKED, DnsEvent.FROM_REQUEST, name, rule, WHO, Mode.ENFORCE,
+        return new DnsEvent(Instant.EPOCH, name, "A", Verdict.BLOCKED, Reasons.FROM_DNS_REQUEST, name, rule, WHO, Mode.ENFORCE,
                 "blocklist", "udp", List.of());
     }
 

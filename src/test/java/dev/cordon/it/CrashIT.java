@@ -85,18 +85,23 @@ class CrashIT {
     @Test
     void withCordonAndItsWatchdogKilledTheCommandStaysCutOffUntilGc() throws IOException {
         Path dir = kernel.dir();
-        TcpListener denied = kernel.tcp("127.0.0.2");
+        TcpListener denied = kernel.tcp("127.0.0.2"), open = kernel.tcp("127.0.0.4");
         try (Dnsmasq dns = new Dnsmasq().host("ok.internal", "127.0.31.5").host("secret.internal", "127.0.31.6").start(dir)) {
             String server = "127.0.0.1";
             Host.Out control = Host.run("dig", "@" + server, "-p", Integer.toString(dns.port()), "+time=2", "+tries=1", "ok.internal");
             assertThat(control.out()).as("the DNS server answers outside a session").contains("127.0.31.5");
 
-            // The command waits for "go" (after cordon is dead), then tries a denied address and DNS.
+            // The command waits for "go" (after cordon is dead), then tries a denied address, DNS, and a
+            // denied name in the first bytes sent to an allowed address.
+            String hostHeader = "import socket; s = socket.create_connection(('127.0.0.4', " + open.port() + "), 5)\n"
+                    + "try:\n    s.sendall(b'GET / HTTP/1.1\\r\\nHost: blocked.test\\r\\n\\r\\n'); print('sent')\n"
+                    + "except OSError as e:\n    print('errno', e.errno)\n";
+            Files.writeString(dir.resolve("host.py"), hostHeader);
             String script = "exec >cmd.out 2>&1; port=$1; shift; \"$@\" > net.txt; "
                     + "dig @127.0.0.1 -p $port +time=2 +tries=1 secret.internal > dig.txt 2>&1; echo $? > dig.rc; "
-                    + "touch attempted; exec sleep 300";
+                    + "python3 host.py > host.txt; touch attempted; exec sleep 300";
             CordonProcess cordon = kernel.start(args(
-                    List.of("run", "--upstream", server + ":" + dns.port(), "--deny-cidr", "127.0.0.2", "--",
+                    List.of("run", "--upstream", server + ":" + dns.port(), "--deny-cidr", "127.0.0.2", "--deny", "blocked.test", "--",
                             "sh", "-c", script, "sh", Integer.toString(dns.port())),
                     kernel.netclient("--ready", "ready", "--go", "go", denied.spec())));
             awaitFile(cordon, dir.resolve("ready"));
@@ -121,6 +126,7 @@ class CrashIT {
             assertThat(read(dir.resolve("dig.rc")).strip()).as("dig failed\n%s", read(dir.resolve("dig.txt"))).isNotEqualTo("0");
             assertThat(read(dir.resolve("dig.txt"))).doesNotContain("127.0.31.6").doesNotContain("ANSWER SECTION");
             assertThat(dns.wasAskedFor("secret.internal")).as("the query never reached the server").isFalse();
+            assertThat(read(dir.resolve("host.txt"))).as("a denied Host to an allowed address, with cordon dead").contains("errno 13");
 
             CordonResult dry = kernel.run("gc", "--dry-run");
             assertThat(dry.exitCode()).as("%s", dry).isZero();
@@ -133,7 +139,8 @@ class CrashIT {
             CordonResult gc = kernel.run("gc");
             assertThat(gc.exitCode()).as("%s", gc).isZero();
             assertThat(gc.stdout()).contains("cleaning session " + s.name(), "removed cgroup " + s.cgroup(),
-                    "unpinned " + (dev.cordon.kernel.EgressGuard.CGROUP_PROGRAMS.size() + dev.cordon.kernel.EgressGuard.TRACE_PROGRAMS.size()) + " link(s)", "removed record " + s.record());
+                    "unpinned " + (dev.cordon.kernel.EgressGuard.cgroupPrograms(null, true).size()
+                            + dev.cordon.kernel.EgressGuard.TRACE_PROGRAMS.size() + 1) + " pin(s)", "removed record " + s.record());
             assertThat(s.cgroup()).doesNotExist();
             assertThat(s.pins()).doesNotExist();
             assertThat(s.record()).doesNotExist();

@@ -174,7 +174,9 @@ class GuardIT {
             CordonProcess innerGuard = kernel.start("guard", "--cgroup", inner.toString(), "--upstream", upstream,
                     "--deny-cidr", "127.0.0.3", "--deny", "b.internal");
             awaitGuarding(innerGuard);
-            assertThat(innerGuard.stderrSoFar()).contains("lies inside " + cg.path() + ", guarded by cordon pid " + outer.pid());
+            // printed just after the guarding line: awaited, not read at once
+            String inside = "lies inside " + cg.path() + ", guarded by cordon pid " + outer.pid();
+            Await.require(WAIT, "the inner guard to say where it lies", () -> innerGuard.stderrSoFar().contains(inside), innerGuard::toString);
 
             String dig = "dig @127.0.0.1 -p " + dns.port() + " +time=2 +tries=1 +short ";
             assertThat(innerShell.run(curl(outerDenied), CMD).status()).as("the outer guard's deny").isEqualTo(7);

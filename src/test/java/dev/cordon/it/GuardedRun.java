@@ -30,10 +30,11 @@ import java.util.stream.Collectors;
  * session attached (and its exec tracepoint program) is unloaded, and none hangs on the cgroup root.
  */
 final class GuardedRun {
-    /** Attached to the cgroup of a session: more with --simulate-outage. */
+    /** Attached to the cgroup of a session: more with --simulate-outage, and sock_ops unless there is no DNS proxy or check. */
     static int sessionPrograms(List<String> options) {
         return dev.cordon.kernel.EgressGuard.cgroupPrograms(options.contains("--simulate-outage")
-                ? dev.cordon.policy.OutageStyle.TIMEOUT : null).size();
+                ? dev.cordon.policy.OutageStyle.TIMEOUT : null,
+                !options.contains("--no-dns-proxy") && !options.contains("--no-first-bytes")).size();
     }
     private static final AtomicInteger RUNS = new AtomicInteger();
 
@@ -227,7 +228,7 @@ final class GuardedRun {
             problems.add("the command ran with " + r.attachedProgramNames() + " attached, not all " + sessionPrograms + " programs");
         }
         Set<Integer> mine = r.sessionProgramIds();
-        int expected = sessionPrograms + dev.cordon.kernel.EgressGuard.TRACE_PROGRAMS.size();
+        int expected = sessionPrograms + dev.cordon.kernel.EgressGuard.TRACE_PROGRAMS.size() + (r.checkedFirstBytes() ? 1 : 0);
         if (!cg.isEmpty() && mine.size() != expected) {
             problems.add("could not identify the session's programs (" + sessionPrograms + " on the cgroup + "
                     + dev.cordon.kernel.EgressGuard.TRACE_PROGRAMS + "): " + mine);
@@ -276,7 +277,12 @@ final class GuardedRun {
             return names;
         }
 
-        /** The ids of the session's cgroup programs plus the exec tracepoint program sharing their maps. */
+        /** Whether the session attached the first-bytes check (its sock_ops program is on the cgroup). */
+        boolean checkedFirstBytes() {
+            return attachedProgramNames().containsAll(dev.cordon.kernel.EgressGuard.FIRST_BYTES_CGROUP_PROGRAMS);
+        }
+
+        /** The ids of the session's cgroup programs plus the tracepoint and sk_msg programs sharing their maps. */
         Set<Integer> sessionProgramIds() {
             Set<Integer> ids = new HashSet<>();
             for (String line : read(state.resolve("cgroup-progs.txt")).split("\n")) {
@@ -287,7 +293,9 @@ final class GuardedRun {
             Set<Integer> maps = new HashSet<>();
             for (int id : ids) if (all.containsKey(id)) maps.addAll(all.get(id).maps());
             for (Prog p : all.values()) {
-                if (dev.cordon.kernel.EgressGuard.TRACE_PROGRAMS.contains(p.name()) && p.maps().stream().anyMatch(maps::contains)) {
+                boolean sessions = dev.cordon.kernel.EgressGuard.TRACE_PROGRAMS.contains(p.name())
+                        || dev.cordon.kernel.EgressGuard.FIRST_BYTES_MAP_PROGRAM.equals(p.name());
+                if (sessions && p.maps().stream().anyMatch(maps::contains)) {
                     ids.add(p.id());
                 }
             }

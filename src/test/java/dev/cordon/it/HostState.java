@@ -24,7 +24,7 @@ import java.util.stream.Stream;
 
 /**
  * What a cordon session may leave on the host: {@code cordon-*} cgroups under the cgroup2 mount,
- * {@code cgroup_sock_addr} programs, pin directories and session records. The tests compare against a snapshot taken before they ran.
+ * {@code cgroup_sock_addr}, {@code sock_ops} and {@code sk_msg} programs, pin directories and session records. The tests compare against a snapshot taken before they ran.
  *
  * <p>Other worktrees may run their own cordon sessions on this host at the same time, so a new
  * cgroup or program counts as a leak of <em>this</em> suite when it belongs to a cordon process the
@@ -38,7 +38,8 @@ final class HostState {
     /** Where sessions pin their links and keep their records (session.PinDir, session.SessionRecords). */
     static final Path PIN_ROOT = Path.of("/sys/fs/bpf/cordon"), RECORD_DIR = Path.of("/run/cordon/sessions");
     static final Pattern CGROUP_NAME = Pattern.compile("cordon-(\\d+)-[0-9a-f]+");
-    private static final Pattern BPFTOOL_PROG = Pattern.compile("^(\\d+): cgroup_sock_addr\\s.*$");
+    /** The program types a session attaches: sock_addr hooks, and the first-bytes check's sock_ops and sk_msg (held by a map). */
+    private static final Pattern BPFTOOL_PROG = Pattern.compile("^(\\d+): (cgroup_sock_addr|sock_ops|sk_msg)\\s.*$");
     private static final Pattern FDINFO_PROG_ID = Pattern.compile("(?m)^prog_id:\\s+(\\d+)\\s*$");
 
     record Snapshot(Set<Path> cgroups, Map<Integer, String> programs) {}
@@ -104,7 +105,7 @@ final class HostState {
         return found;
     }
 
-    /** id → bpftool's first line, for every loaded cgroup_sock_addr program. */
+    /** id → bpftool's first line, for every loaded cgroup_sock_addr, sock_ops and sk_msg program. */
     static Map<Integer, String> sockAddrPrograms() {
         String out = bpftool("prog", "show");
         Map<Integer, String> progs = new TreeMap<>();

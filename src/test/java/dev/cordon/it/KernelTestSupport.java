@@ -34,7 +34,7 @@ import java.util.stream.Stream;
  *   <li>Owns what a test opens: listeners on loopback addresses, cordon processes, a temp dir;
  *       all are closed or stopped after each test, pass or fail.</li>
  *   <li>After each test and after the whole suite, asserts nothing is left behind: no
- *       {@code cordon-*} cgroup, pin directory or session record, and no extra {@code cgroup_sock_addr} program compared with a
+ *       {@code cordon-*} cgroup, pin directory or session record, and no extra {@code cgroup_sock_addr}, {@code sock_ops} or {@code sk_msg} program compared with a
  *       snapshot taken before the first test (see {@link HostState}). Leftover cgroups are removed
  *       so one failure does not cascade, and the test fails.</li>
  * </ul>

@@ -22,7 +22,7 @@ record ViolationLine(String level, String kind, String verdict, Map<String, Stri
     static ViolationLine parse(String line) {
         String[] head = line.split(" ", 4);
         if (head.length < 4 || !(head[0].equals("WARN") || head[0].equals("INFO"))) return null;
-        if (!List.of("DNS", "CONNECT", "SENDMSG").contains(head[1])) return null;
+        if (!List.of("DNS", "CONNECT", "SENDMSG", "TLS", "HTTP").contains(head[1])) return null;
         Map<String, String> fields = new LinkedHashMap<>();
         String s = head[3];
         int i = 0;

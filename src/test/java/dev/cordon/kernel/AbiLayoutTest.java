@@ -37,9 +37,13 @@ class AbiLayoutTest {
 
     /** The object Maven built in generate-resources; missing is a failure, never a skip. */
     static Path bpfObject() {
-        URL url = Abi.class.getResource("cordon.bpf.o");
+        return bpfObject("cordon.bpf.o");
+    }
+
+    static Path bpfObject(String name) {
+        URL url = Abi.class.getResource(name);
         if (url == null) {
-            fail("dev/cordon/kernel/cordon.bpf.o is not on the test classpath: bpf/build.sh did not run or failed "
+            fail("dev/cordon/kernel/" + name + " is not on the test classpath: bpf/build.sh did not run or failed "
                     + "(it runs in Maven's generate-resources phase; check clang and libbpf-dev, or run bin/setup)");
         }
         try {
@@ -56,9 +60,17 @@ class AbiLayoutTest {
         return btf;
     }
 
+    private static Btf scriptLinesBtf;
+
+    static synchronized Btf scriptLinesBtf() {
+        if (scriptLinesBtf == null) scriptLinesBtf = Btf.parseElf(bpfObject("script_lines.bpf.o"));
+        return scriptLinesBtf;
+    }
+
     @AfterAll
     static void close() {
         if (btf != null) btf.close();
+        if (scriptLinesBtf != null) scriptLinesBtf.close();
     }
 
     private static Btf.Struct cStruct(String name) {
@@ -111,6 +123,39 @@ class AbiLayoutTest {
         assertThat(btf().enumValues("cordon_rule_special")).get()
                 .asInstanceOf(org.assertj.core.api.InstanceOfAssertFactories.map(String.class, Long.class))
                 .containsEntry("CORDON_RULE_DEFAULT", 0xffffffffL).containsEntry("CORDON_RULE_LEARNED", 0xfffffffeL);
+        // the first-bytes check: header (48), 40 bytes of fields and address, CORDON_NAME_LEN (256) of name
+        assertThat(cStruct("cordon_name_event").size()).isEqualTo(48 + 40 + 256).isEqualTo(48 + 40 + Abi.NAME_LEN);
+        assertThat(cStruct("cordon_name_key").size()).isEqualTo(4 + Abi.NAME_LEN);
+        assertThat(cStruct("cordon_name_rule").size()).isEqualTo(32);
+    }
+
+    @Test
+    void theScriptLinesObjectMatchesItsMirrorAndSharesTheEventKinds() {
+        Map<String, Map<String, Long>> enums = new LinkedHashMap<>(Abi.SCRIPT_LINES_ENUMS);
+        enums.put("cordon_event_kind", Abi.ENUMS.get("cordon_event_kind")); // its events go into the session's ring buffer
+        Map<String, java.lang.foreign.StructLayout> structs = new LinkedHashMap<>(Abi.SCRIPT_LINES_STRUCTS);
+        structs.put("cordon_event_header", Abi.EVENT_HEADER);
+        assertThat(AbiDiff.diffAll(scriptLinesBtf(), structs, enums))
+                .as("bpf/script_lines.h and dev.cordon.kernel.Abi disagree; fix the side that is wrong")
+                .isEmpty();
+        // spot sizes from the header: four u64 and four u32; a frame is 12 bytes of BASH_LINENO, a u32, CORDON_PATH_LEN
+        // bytes; the event the header (48), four 32-bit words and CORDON_SCRIPT_FRAMES frames
+        assertThat(scriptLinesBtf().struct("cordon_shell_layout").orElseThrow().size()).isEqualTo(48);
+        assertThat(scriptLinesBtf().struct("cordon_script_frame").orElseThrow().size()).isEqualTo(12 + 4 + 256);
+        assertThat(scriptLinesBtf().struct("cordon_script_line_event").orElseThrow().size()).isEqualTo(48 + 16 + 8 * 272)
+                .isEqualTo(48 + 16 + Abi.SCRIPT_FRAMES * (Abi.SCRIPT_LINENO_LEN + 4 + Abi.PATH_LEN));
+        assertThat(scriptLinesBtf().enumValues("cordon_event_kind")).get()
+                .asInstanceOf(org.assertj.core.api.InstanceOfAssertFactories.map(String.class, Long.class))
+                .containsEntry("CORDON_EVENT_SCRIPT_LINE", 8L);
+    }
+
+    @Test
+    void everyStructAndEnumOfTheScriptLinesHeaderIsMirrored() throws IOException {
+        Path header = Path.of(System.getProperty("cordon.bpf.source", "bpf"), "script_lines.h");
+        assertThat(header).as("bpf/script_lines.h (system property cordon.bpf.source)").isRegularFile();
+        String text = Files.readString(header);
+        assertThat(declared(text, "struct")).isEqualTo(new TreeSet<>(Abi.SCRIPT_LINES_STRUCTS.keySet()));
+        assertThat(declared(text, "enum")).isEqualTo(new TreeSet<>(Abi.SCRIPT_LINES_ENUMS.keySet()));
     }
 
     @Test

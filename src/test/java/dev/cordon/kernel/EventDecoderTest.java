@@ -75,6 +75,57 @@ class EventDecoderTest {
         return r;
     }
 
+    /** struct cordon_name_event: curl's ClientHello to 127.0.0.41:8443 named blocked.test, blocked by rule 3 of generation 1. */
+    static byte[] tlsNameEvent(String flags, String source) {
+        byte[] r = rec(
+                "09 00 00 00", HDR_CONNECT_CURL[1], HDR_CONNECT_CURL[2], HDR_CONNECT_CURL[3],
+                HDR_CONNECT_CURL[4], HDR_CONNECT_CURL[5], HDR_CONNECT_CURL[6], //  0 header, kind CORDON_EVENT_NAME (9)
+                "01 00 00 00",                  // 48 verdict   = CORDON_VERDICT_BLOCKED
+                "03 00 00 40",                  // 52 rule_id   = 3 | 1 << 30
+                "02 00",                        // 56 family    = AF_INET
+                "fb 20",                        // 58 port      = 8443
+                "0c 00",                        // 60 name_len  = 12
+                source,                         // 62 source
+                flags,                          // 63 flags
+                "00",                           // 64 mapped_v4
+                zeros(7),                       // 65 _pad
+                "7f 00 00 29" + zeros(12),      // 72 addr      = 127.0.0.41
+                ascii("blocked.test") + "2e2e" + zeros(242)); // 88 name[256], bytes past name_len ignored
+        assertThat(r).hasSize(344);
+        return r;
+    }
+
+    @Test
+    void aNameEventDecodesAsATlsOrHttpAttemptCarryingTheName() {
+        NetEvent e = net(EventDecoder.decode(tlsNameEvent("00", "01")));
+        assertThat(e.hook()).isEqualTo(Hook.TLS);
+        assertThat(e.verdict()).isEqualTo(Verdict.BLOCKED);
+        assertThat(e.ruleId()).isEqualTo(3 | 1 << 30);
+        assertThat(e.ip()).isEqualTo("127.0.0.41");
+        assertThat(e.port()).isEqualTo(8443);
+        assertThat(e.protocolName()).isEqualTo("tcp");
+        assertThat(e.process().pid()).isEqualTo(4242);
+        assertThat(e.firstBytes().name()).isEqualTo("blocked.test");
+        assertThat(e.firstBytes().ech()).isFalse();
+        assertThat(net(EventDecoder.decode(tlsNameEvent("01", "01"))).firstBytes().ech()).isTrue();
+        assertThat(net(EventDecoder.decode(tlsNameEvent("00", "02"))).hook()).isEqualTo(Hook.HTTP);
+        assertThat(EventDecoder.decode(tlsNameEvent("00", "07"))).as("an unknown source").isEmpty();
+        assertThat(EventDecoder.decode(Arrays.copyOf(tlsNameEvent("00", "01"), 343))).as("a short record").isEmpty();
+    }
+
+    @Test
+    void anUnwatchedConnectionIsAConnectOfNoOne() {
+        byte[] r = tlsNameEvent("00", "00");
+        System.arraycopy(HexFormat.of().parseHex("0000000000000000"), 0, r, 4, 8); // tgid, pid 0: seen in softirq
+        System.arraycopy(HexFormat.of().parseHex("02000000f7ffffff"), 0, r, 48, 8); // audited, CORDON_RULE_UNWATCHED
+        NetEvent e = net(EventDecoder.decode(r));
+        assertThat(e.hook()).isEqualTo(Hook.CONNECT);
+        assertThat(e.verdict()).isEqualTo(Verdict.AUDITED);
+        assertThat(e.ruleId()).isEqualTo(Abi.RULE_UNWATCHED);
+        assertThat(e.firstBytes()).isNull();
+        assertThat(e.process().comm()).isEqualTo("?");
+    }
+
     @Test
     void v4BlockedConnectDecodes() {
         NetEvent e = net(EventDecoder.decode(v4BlockedConnect()));
@@ -477,9 +528,75 @@ class EventDecoderTest {
         assertThat(EventDecoder.decode(Arrays.copyOf(execDeniedRecord(-100, 0, "/bin/x", 7), 327))).isEmpty();
     }
 
+    /**
+     * struct cordon_script_line_event (bpf/script_lines.h): header, line, trap, frames, skipped, then 8 frames of
+     * lineno[12], file_len (u32), file[256]: 48 + 16 + 8 * 272 = 2240 bytes. Frames are (file, BASH_LINENO text).
+     */
+    private static byte[] scriptLine(String line, String trap, String... fileThenLineno) {
+        String[] hdr = HDR_CONNECT_CURL.clone();
+        hdr[0] = "08 00 00 00"; // kind = CORDON_EVENT_SCRIPT_LINE (8)
+        int frames = fileThenLineno.length / 2;
+        StringBuilder f = new StringBuilder();
+        for (int k = 0; k < 8; k++) {
+            if (k >= frames) {
+                f.append(zeros(272));
+                continue;
+            }
+            byte[] lineno = fileThenLineno[2 * k + 1].getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+            byte[] name = fileThenLineno[2 * k].getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            int len = name.length == 0 ? 0 : Math.min(name.length + 1, 256);
+            f.append(HexFormat.of().formatHex(lineno)).append(zeros(12 - lineno.length))
+                    .append(HexFormat.of().formatHex(new byte[] {(byte) len, (byte) (len >> 8), 0, 0}))
+                    .append(HexFormat.of().formatHex(Arrays.copyOf(name, Math.min(name.length, 255)))).append(zeros(256 - Math.min(name.length, 255)));
+        }
+        String n = HexFormat.of().formatHex(new byte[] {(byte) frames, 0, 0, 0});
+        return rec(String.join("", hdr), line, trap, n, zeros(4), f.toString());
+    }
+
+    private static dev.cordon.events.ScriptLine decodedLine(byte[] r) {
+        return ((dev.cordon.events.ScriptLineEvent) EventDecoder.decode(r).orElseThrow()).line();
+    }
+
+    @Test
+    void aScriptLineNamesFileAndLine() {
+        byte[] r = scriptLine("09 00 00 00", "00 00 00 00", "./deploy.sh", "");
+        assertThat(r).hasSize(2240);
+        var e = (dev.cordon.events.ScriptLineEvent) EventDecoder.decode(r).orElseThrow();
+        assertThat(e.process().pid()).isEqualTo(4242);
+        assertThat(e.line()).isEqualTo(new dev.cordon.events.ScriptLine("./deploy.sh", 9));
+    }
+
+    @Test
+    void theCallStackReadsFromTheOutermostScript() {
+        // frame 0: lib.sh, $LINENO 6; frame 1: deploy.sh, where BASH_LINENO[0] says it called into lib.sh: 12
+        assertThat(decodedLine(scriptLine("06 00 00 00", "00 00 00 00", "./lib.sh", "", "./deploy.sh", "12")).label())
+                .isEqualTo("./deploy.sh:12 > ./lib.sh:6");
+        // a frame without a file (a function from a -c string) is left out; a BASH_LINENO that is no number reads as 0
+        assertThat(decodedLine(scriptLine("06 00 00 00", "00 00 00 00", "./lib.sh", "", "", "3", "./deploy.sh", "x1")).label())
+                .isEqualTo("./deploy.sh > ./lib.sh:6");
+    }
+
+    @Test
+    void aScriptLineFromATrapSaysWhichButNamesNoLine() {
+        // running_trap = signal + 1: ERR is NSIG + 1 = 66, so 67; EXIT is signal 0, so 1; SIGTERM 15, so 16
+        assertThat(decodedLine(scriptLine("04 00 00 00", "43 00 00 00", "deploy.sh", "")).label()).isEqualTo("deploy.sh (ERR trap)");
+        assertThat(decodedLine(scriptLine("02 00 00 00", "01 00 00 00", "deploy.sh", "")).label()).isEqualTo("deploy.sh (EXIT trap)");
+        assertThat(decodedLine(scriptLine("01 00 00 00", "10 00 00 00", "deploy.sh", "")).label()).isEqualTo("deploy.sh (TERM trap)");
+        assertThat(decodedLine(scriptLine("07 00 00 00", "42 00 00 00", "deploy.sh", "")).label()).isEqualTo("deploy.sh (DEBUG trap)");
+    }
+
+    @Test
+    void aScriptLineWithoutAFileOrCutShortIsRejectedAndALongFileIsMarkedCut() {
+        assertThat(EventDecoder.decode(scriptLine("09 00 00 00", "00 00 00 00", "", ""))).isEmpty();
+        assertThat(EventDecoder.decode(scriptLine("09 00 00 00", "00 00 00 00"))).as("no frames").isEmpty();
+        assertThat(EventDecoder.decode(Arrays.copyOf(scriptLine("09 00 00 00", "00 00 00 00", "x.sh", ""), 2239))).isEmpty();
+        String longName = "/" + "d".repeat(300);
+        assertThat(decodedLine(scriptLine("09 00 00 00", "00 00 00 00", longName, "")).file()).isEqualTo(longName.substring(0, 255) + "...");
+    }
+
     @Test
     void unknownKindsAreRejected() {
-        for (String kind : new String[] {"00 00 00 00", "08 00 00 00", "ff ff ff ff", "01 00 00 01"}) {
+        for (String kind : new String[] {"00 00 00 00", "0a 00 00 00", "ff ff ff ff", "01 00 00 01"}) {
             byte[] r = v4BlockedConnect();
             System.arraycopy(HexFormat.of().parseHex(kind.replace(" ", "")), 0, r, 0, 4); // kind at offset 0
             assertThat(EventDecoder.decode(Arrays.copyOf(r, 600))).as("kind %s", kind).isEmpty();

@@ -52,15 +52,24 @@ class OtlpSinkTest {
         RecordSamples.queries().forEach(sink::dns);
     }
 
-    /** The events file's record as the attributes should be: no time, no nulls, numbers as Long (cgroup ids past Long as text). */
+    /**
+     * The events file's record as the attributes should be: no time, no nulls, numbers as Long (cgroup ids past Long as
+     * text), script lines as the stderr line writes each ({@code ./deploy.sh:12}, {@code ./ci.sh (EXIT trap)}).
+     */
     private static Map<String, Object> expected(String json) {
         Map<String, Object> out = new LinkedHashMap<>();
         Json.parseObject(json).forEach((k, v) -> {
             if (k.equals("time") || v == null) return;
             if (v instanceof BigInteger b) out.put(k, b.bitLength() < 64 ? (Object) b.longValue() : b.toString());
+            else if (k.equals("line")) out.put(k, ((List<?>) v).stream().map(l -> lineLabel((Map<?, ?>) l)).toList());
             else out.put(k, v);
         });
         return out;
+    }
+
+    private static String lineLabel(Map<?, ?> l) {
+        return l.get("file") + (l.get("line") == null ? "" : ":" + l.get("line"))
+                + (l.get("trap") == null ? "" : " (" + l.get("trap") + " trap)");
     }
 
     @Test

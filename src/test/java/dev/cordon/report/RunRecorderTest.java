@@ -14,6 +14,7 @@ import dev.cordon.events.ProcessRef;
 import dev.cordon.events.ProcessTable;
 import dev.cordon.events.Verdict;
 import dev.cordon.policy.Mode;
+import dev.cordon.policy.Reasons;
 import dev.cordon.report.live.RunRecorder;
 import dev.cordon.report.model.RunModel;
 import dev.cordon.report.render.SummaryRenderer;
@@ -43,12 +44,14 @@ class RunRecorderTest {
         RunRecorder r = new RunRecorder();
         r.runStarted(new RunStart(T, "0.1.0", List.of("./deploy.sh"), "enforce", "allow", "blocklist", null,
                 List.of("api.internal"), "timeout", 5000));
-        r.exec(T, new ExecEvent(0, new ProcessRef(10, 10, "sh", 1), 1, List.of("sh", "./deploy.sh"), false, null, null), null);
-        r.exec(T.plusSeconds(1), new ExecEvent(0, new ProcessRef(11, 11, "curl", 1), 10, List.of("curl", "x"), false, null, null), null);
-        r.dns(new DnsEvent(T.plusSeconds(1), "GitHub.com.", "A", Verdict.BLOCKED, DnsEvent.FROM_REQUEST, "github.com.",
+        r.exec(T, new ExecEvent(0, new ProcessRef(10, 10, "sh", 1), 1, List.of("sh", "./deploy.sh"), false, null, null),
+                who(10, 1, "sh", "./deploy.sh"));
+        r.exec(T.plusSeconds(1), new ExecEvent(0, new ProcessRef(11, 11, "curl", 1), 10, List.of("curl", "x"), false, null, null),
+                who(11, 10, "curl", "x"));
+        r.dns(new DnsEvent(T.plusSeconds(1), "GitHub.com.", "A", Verdict.BLOCKED, Reasons.FROM_DNS_REQUEST, "github.com.",
                 "github.com", who(11, 10, "curl", "x"), Mode.ENFORCE, "blocklist", "udp", List.of()));
         r.attempt(connect(11, Verdict.BLOCKED, 443));
-        r.dns(new DnsEvent(T.plusSeconds(3), "api.internal.", "A", Verdict.OUTAGE, DnsEvent.SIMULATED_OUTAGE, null,
+        r.dns(new DnsEvent(T.plusSeconds(3), "api.internal.", "A", Verdict.OUTAGE, Reasons.SIMULATED_OUTAGE, null,
                 "outage", who(11, 10, "curl", "x"), Mode.ENFORCE, "blocklist", "udp", List.of(),
                 new OutageWait("timeout", 5000, OutageWait.ANSWERED)));
         r.exit(T.plusSeconds(8), new ExitEvent(0, new ProcessRef(11, 11, "curl", 1), 10, 6 << 8), null);
@@ -72,8 +75,8 @@ class RunRecorderTest {
         RunRecorder r = new RunRecorder();
         Executable curl = new Executable("/usr/bin/curl", Executable.Source.EXEC, false);
         r.exec(T, new ExecEvent(0, new ProcessRef(11, 11, "innocent", 1), 10, List.of("innocent", "-sS", "http://github.com/"), false,
-                curl, null), null);
-        r.dns(new DnsEvent(T.plusSeconds(1), "github.com.", "A", Verdict.BLOCKED, DnsEvent.FROM_REQUEST, "github.com.",
+                curl, null), who(11, 10, "innocent", "-sS", "http://github.com/").withExe(curl));
+        r.dns(new DnsEvent(T.plusSeconds(1), "github.com.", "A", Verdict.BLOCKED, Reasons.FROM_DNS_REQUEST, "github.com.",
                 "github.com", who(11, 10, "innocent", "-sS", "http://github.com/").withExe(curl), Mode.ENFORCE, "blocklist", "udp",
                 List.of()));
         NetAttempt fork = connect(12, Verdict.BLOCKED, 443); // a fork first seen at its attempt: /proc named it
@@ -93,8 +96,9 @@ class RunRecorderTest {
     @Test
     void theTaskOfEveryEventReachesTheModel() {
         RunRecorder r = new RunRecorder();
-        r.exec(T, new ExecEvent(0, new ProcessRef(10, 10, "sh", 41), 1, List.of("sh", "./deploy.sh"), false, null, null), "deploy@41.service");
-        r.dns(new DnsEvent(T.plusSeconds(1), "github.com.", "A", Verdict.BLOCKED, DnsEvent.FROM_REQUEST, "github.com.",
+        r.exec(T, new ExecEvent(0, new ProcessRef(10, 10, "sh", 41), 1, List.of("sh", "./deploy.sh"), false, null, null),
+                who(10, 1, "sh", "./deploy.sh").withTask("deploy@41.service"));
+        r.dns(new DnsEvent(T.plusSeconds(1), "github.com.", "A", Verdict.BLOCKED, Reasons.FROM_DNS_REQUEST, "github.com.",
                 "github.com", who(10, 1, "sh", "./deploy.sh").withTask("deploy@41.service"), Mode.ENFORCE, "blocklist", "udp",
                 List.of()));
         NetAttempt other = connect(20, Verdict.BLOCKED, 443);
@@ -142,11 +146,11 @@ class RunRecorderTest {
     void distinctDestinationsAreCappedAndTheRestCounted() {
         RunRecorder r = new RunRecorder(1_000, 50);
         for (int i = 0; i < 500; i++) {
-            r.dns(new DnsEvent(T.plusMillis(i), "n" + i + ".flood.test.", "A", Verdict.BLOCKED, DnsEvent.FROM_REQUEST,
+            r.dns(new DnsEvent(T.plusMillis(i), "n" + i + ".flood.test.", "A", Verdict.BLOCKED, Reasons.FROM_DNS_REQUEST,
                     "n" + i + ".flood.test.", "flood.test", who(11, 10, "python3", "flood.py"), Mode.ENFORCE, "blocklist", "udp",
                     List.of()));
         }
-        r.dns(new DnsEvent(T.plusSeconds(9), "n1.flood.test.", "A", Verdict.BLOCKED, DnsEvent.FROM_REQUEST, "n1.flood.test.",
+        r.dns(new DnsEvent(T.plusSeconds(9), "n1.flood.test.", "A", Verdict.BLOCKED, Reasons.FROM_DNS_REQUEST, "n1.flood.test.",
                 "flood.test", who(11, 10, "python3", "flood.py"), Mode.ENFORCE, "blocklist", "udp", List.of()));
         RunModel m = r.model();
         assertThat(m.omittedAttempts()).isEqualTo(450);

@@ -33,7 +33,7 @@ public final class SyntheticRun {
     private int exec(int ppid, String... argv) {
         int pid = nextPid++;
         ms += 3;
-        b.exec(at(), pid, ppid, argv[0], List.of(argv), null, null);
+        b.exec(at(), pid, ppid, argv[0], List.of(argv), null, null, null);
         return pid;
     }
 
@@ -44,14 +44,14 @@ public final class SyntheticRun {
 
     private void dns(int pid, int ppid, String cmd, String domain, Verdict v, long waited) {
         ms += 1;
-        b.attempt(new Attempt(at(), AttemptKind.DNS, v, pid, cmd, null, null, List.of(domain), null, 0, "udp", "A", "r", null,
+        b.attempt(new Attempt(at(), AttemptKind.DNS, v, pid, cmd, null, null, null, List.of(domain), null, 0, "udp", "A", "r", null,
                 List.of(), v == Verdict.OUTAGE ? "timeout" : null, waited, null), ppid, List.of(cmd.split(" ")), null);
         if (waited > 0) ms += waited;
     }
 
     private void connect(int pid, int ppid, String cmd, String domain, String ip, int port, Verdict v) {
         ms += 1;
-        b.attempt(new Attempt(at(), AttemptKind.CONNECT, v, pid, cmd, null, null, domain == null ? List.of() : List.of(domain), ip, port,
+        b.attempt(new Attempt(at(), AttemptKind.CONNECT, v, pid, cmd, null, null, null, domain == null ? List.of() : List.of(domain), ip, port,
                 "tcp", null, "r", null, List.of(), null, -1, null), ppid, List.of(cmd.split(" ")), null);
     }
 

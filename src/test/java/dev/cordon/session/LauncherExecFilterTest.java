@@ -4,6 +4,7 @@ import dev.cordon.events.EventSink;
 import dev.cordon.events.ExecEvent;
 import dev.cordon.events.NetAttempt;
 import dev.cordon.events.ProcessRef;
+import dev.cordon.events.ProcessTable;
 import org.junit.jupiter.api.Test;
 
 import java.time.Instant;
@@ -28,7 +29,7 @@ class LauncherExecFilterTest {
         public void attempt(NetAttempt attempt) {}
 
         @Override
-        public void exec(Instant time, ExecEvent e, String task) {
+        public void exec(Instant time, ExecEvent e, ProcessTable.Attribution who) {
             passed.add(e.argv());
         }
     }, CHAIN, COMMAND);
@@ -105,7 +106,7 @@ class LauncherExecFilterTest {
             public void attempt(NetAttempt attempt) {}
 
             @Override
-            public void exec(Instant time, ExecEvent e, String task) {
+            public void exec(Instant time, ExecEvent e, ProcessTable.Attribution who) {
                 seen.add(e.argv());
             }
         }, new Containment.Chain(List.of(), List.of(), List.of()), COMMAND);

@@ -61,7 +61,7 @@ class SessionGcTest {
         assertThat(l.pinDir()).isEqualTo(dead.pinDir());
         assertThat(l.recordFile()).isEqualTo(records.fileOf(dead.name()));
         assertThat(SessionGc.describe(l)).contains("kill 0 process(es) and remove cgroup " + dead.cgroup(),
-                "unpin 1 link(s) in " + dead.pinDir(), "remove record");
+                "unpin 1 pin(s) in " + dead.pinDir(), "remove record");
     }
 
     @Test

@@ -66,7 +66,8 @@ public final class Destinations {
         }
         Map<String, List<Destination>> out = new HashMap<>();
         byKey.forEach((k, acc) -> out.computeIfAbsent(k.group(), g -> new ArrayList<>()).add(new Destination(k.name(),
-                k.verdict(), acc.count, acc.first.cmd(), acc.first.exe(), new ArrayList<>(acc.processes), WaitTime.of(acc.attempts))));
+                k.verdict(), acc.count, acc.first.cmd(), acc.first.exe(), acc.first.line(), new ArrayList<>(acc.processes),
+                WaitTime.of(acc.attempts))));
         out.values().forEach(l -> l.sort(ORDER));
         return out;
     }

@@ -1,5 +1,6 @@
 package dev.cordon.report.analysis;
 
+import dev.cordon.events.ScriptLine;
 import dev.cordon.report.model.Attempt;
 import dev.cordon.report.model.ProcessNode;
 import dev.cordon.report.model.RunModel;
@@ -55,6 +56,16 @@ public record OutageImpact(int process, List<String> destinations, int attempts,
                     Outcome.failed(p)));
         }
         return out;
+    }
+
+    /** The script lines of the processes that waited, in the order of {@code impacts}, each once: the steps that waited. */
+    public static List<ScriptLine> steps(RunModel model, List<OutageImpact> impacts) {
+        Set<ScriptLine> steps = new LinkedHashSet<>();
+        for (OutageImpact o : impacts) {
+            ScriptLine at = model.process(o.process()).line();
+            if (at != null) steps.add(at);
+        }
+        return List.copyOf(steps);
     }
 
     /** "went on (2 more attempts, started 1 process), exited 0" or "failed (exit 6)". */

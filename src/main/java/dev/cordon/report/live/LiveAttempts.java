@@ -13,8 +13,18 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** The live event records as report attempts: the same fields the events file carries. */
-final class LiveAttempts {
+public final class LiveAttempts {
     private LiveAttempts() {}
+
+    /** The destination a report names this attempt by ({@link Attempt#destination()}): its domain, else address:port. */
+    public static String destination(NetAttempt a) {
+        return of(a, verdict(a.event().verdict()), null, -1, null).destination();
+    }
+
+    /** The destination a report names this query by: the name asked. */
+    public static String destination(DnsEvent e) {
+        return of(e, verdict(e.verdict()), null, -1).destination();
+    }
 
     /** Exhaustive, so a verdict the event package adds cannot compile until a report knows what it is. */
     static Verdict verdict(dev.cordon.events.Verdict v) {
@@ -44,6 +54,7 @@ final class LiveAttempts {
 
     static Attempt of(DnsEvent e, Verdict verdict, String outageStyle, long waitedMs) {
         return new Attempt(e.time(), AttemptKind.DNS, verdict, e.who().pid(), e.who().commandLine(), exe(e.who()), e.who().task(),
+                e.who().line(),
                 names(e), null, 0, e.transport(), e.qtype(), e.rule(), e.reason(),
                 e.addresses(), outageStyle, waitedMs, null);
     }
@@ -54,10 +65,13 @@ final class LiveAttempts {
             case CONNECT -> AttemptKind.CONNECT;
             case SENDMSG -> AttemptKind.SENDMSG;
             case SOCKET -> AttemptKind.SOCKET;
+            case TLS -> AttemptKind.TLS;
+            case HTTP -> AttemptKind.HTTP;
         };
         List<String> domains = new ArrayList<>();
         if (a.domain() != null) for (String d : a.domain().split(",")) if (!d.isBlank()) domains.add(DomainName.canonical(d));
-        return new Attempt(a.time(), kind, verdict, e.process().pid(), a.who().commandLine(), exe(a.who()), a.who().task(), domains,
+        return new Attempt(a.time(), kind, verdict, e.process().pid(), a.who().commandLine(), exe(a.who()), a.who().task(),
+                a.who().line(), domains,
                 e.ip(), e.port(),
                 e.protocolName(), null, a.rule(), a.reason(), List.of(), outageStyle, waitedMs, waitEnd);
     }

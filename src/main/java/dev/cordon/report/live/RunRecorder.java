@@ -6,6 +6,7 @@ import dev.cordon.events.ExecEvent;
 import dev.cordon.events.ExitEvent;
 import dev.cordon.events.NetAttempt;
 import dev.cordon.events.OutageWait;
+import dev.cordon.events.ProcessTable;
 import dev.cordon.events.RunEnd;
 import dev.cordon.events.RunStart;
 import dev.cordon.report.analysis.Destinations;
@@ -71,10 +72,10 @@ public final class RunRecorder implements EventSink {
     }
 
     @Override
-    public synchronized void exec(Instant time, ExecEvent e, String task) {
+    public synchronized void exec(Instant time, ExecEvent e, ProcessTable.Attribution who) {
         if (room(false)) {
-            builder.exec(time, e.process().pid(), e.ppid(), e.process().comm(), e.argv(), shared(task),
-                    e.exe() == null ? null : shared(e.exe().shown()));
+            builder.exec(time, e.process().pid(), e.ppid(), e.process().comm(), e.argv(), shared(who.task()),
+                    e.exe() == null ? null : shared(e.exe().shown()), shared(who.line()));
         }
     }
 
@@ -150,6 +151,7 @@ public final class RunRecorder implements EventSink {
 
     private Attempt shared(Attempt a) {
         return new Attempt(a.time(), a.kind(), a.verdict(), a.pid(), shared(a.cmd()), shared(a.exe()), shared(a.task()),
+                shared(a.line()),
                 shared(a.domains()),
                 shared(a.ip()), a.port(),
                 shared(a.proto()), shared(a.qtype()), shared(a.rule()), shared(a.reason()), shared(a.addresses()),

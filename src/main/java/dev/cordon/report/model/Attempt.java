@@ -1,5 +1,7 @@
 package dev.cordon.report.model;
 
+import dev.cordon.events.ScriptLine;
+
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -14,8 +16,10 @@ import java.util.List;
  * @param cmd         the command line of the process at the time of the attempt
  * @param exe         the file the process ran ({@code /usr/bin/curl}, whatever its command line says), or null if unknown
  * @param task        the task the process was in ({@code cordon guard}), or null
+ * @param line        the bash script line that started the process, or null
  */
-public record Attempt(Instant time, AttemptKind kind, Verdict verdict, int pid, String cmd, String exe, String task, List<String> domains,
+public record Attempt(Instant time, AttemptKind kind, Verdict verdict, int pid, String cmd, String exe, String task, ScriptLine line,
+                      List<String> domains,
                       String ip, int port, String proto, String qtype, String rule, String reason,
                       List<String> addresses, String outageStyle, long waitedMs, String waitEnd) {
     public Attempt {

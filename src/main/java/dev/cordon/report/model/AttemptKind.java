@@ -6,7 +6,9 @@ import java.util.Locale;
 public enum AttemptKind {
     DNS, CONNECT, SENDMSG,
     /** A raw inet socket: it could send anything past the address hooks. */
-    SOCKET;
+    SOCKET,
+    /** A name in a TCP connection's first bytes: a TLS ClientHello's server_name, an HTTP request's Host. */
+    TLS, HTTP;
 
     public String label() {
         return name().toLowerCase(Locale.ROOT);

@@ -1,5 +1,7 @@
 package dev.cordon.report.model;
 
+import dev.cordon.events.ScriptLine;
+
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -9,9 +11,10 @@ import java.util.List;
  * exit gets a new node. {@code execTime} is null for a process only seen in attempts (a fork that
  * never exec'd); {@code parent} is -1 for the root. {@code task} is the task it was first seen in
  * ({@code cordon guard}), or null. {@code exe} is the file it ran (its last exec's, else what its
- * first attempt named), or null if unknown.
+ * first attempt named), or null if unknown. {@code line} is the bash script line that started it, or null.
  */
 public record ProcessNode(int id, int pid, int ppid, int parent, List<String> argv, String comm, String exe, String task,
+                          ScriptLine line,
                           Instant execTime, Instant exitTime, Integer exitCode, Integer signal,
                           List<Attempt> attempts, List<Integer> children) {
     public ProcessNode {

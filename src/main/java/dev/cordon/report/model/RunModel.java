@@ -54,6 +54,24 @@ public record RunModel(RunInfo run, List<ProcessNode> processes, int root, long 
         return false;
     }
 
+    /** Whether any process or attempt names the bash script line that started it. */
+    public boolean hasScriptLines() {
+        for (ProcessNode p : processes) {
+            if (p.line() != null) return true;
+            for (Attempt a : p.attempts()) if (a.line() != null) return true;
+        }
+        return false;
+    }
+
+    /**
+     * Whether the tree should name {@code p}'s script line at {@code p}: it has one, and its parent
+     * has none or another (a command that xargs or make started from that line inherits it).
+     */
+    public boolean startsAtLine(ProcessNode p) {
+        if (p.line() == null) return false;
+        return p.parent() < 0 || !p.line().equals(process(p.parent()).line());
+    }
+
     /**
      * Whether the tree should name {@code p}'s task at {@code p}: it has one, and its parent runs in
      * another or has none (a deploy system's task starts below the process that started it).

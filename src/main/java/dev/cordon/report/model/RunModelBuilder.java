@@ -1,5 +1,7 @@
 package dev.cordon.report.model;
 
+import dev.cordon.events.ScriptLine;
+
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -17,7 +19,8 @@ public final class RunModelBuilder {
         Instant time();
     }
 
-    private record ExecRec(Instant time, int pid, int ppid, String comm, List<String> argv, String task, String exe)
+    private record ExecRec(Instant time, int pid, int ppid, String comm, List<String> argv, String task, String exe,
+                           ScriptLine line)
             implements Rec {}
 
     private record ExitRec(Instant time, int pid, int ppid, String comm, Integer exitCode, Integer signal, String task)
@@ -50,9 +53,10 @@ public final class RunModelBuilder {
     /**
      * @param task the task it exec'd in, or null
      * @param exe  the file it ran, or null if unknown
+     * @param line the bash script line that started it, or null
      */
-    public void exec(Instant time, int pid, int ppid, String comm, List<String> argv, String task, String exe) {
-        records.add(new ExecRec(time, pid, ppid, comm, List.copyOf(argv), task, exe));
+    public void exec(Instant time, int pid, int ppid, String comm, List<String> argv, String task, String exe, ScriptLine line) {
+        records.add(new ExecRec(time, pid, ppid, comm, List.copyOf(argv), task, exe, line));
     }
 
     /** @param task the task it ended in, or null */
@@ -76,6 +80,7 @@ public final class RunModelBuilder {
         int ppid, parent = -1;
         List<String> argv = List.of();
         String comm, task, exe;
+        ScriptLine line;
         Instant execTime, exitTime;
         Integer exitCode, signal;
         boolean ended;
@@ -103,6 +108,7 @@ public final class RunModelBuilder {
                     n.comm = e.comm();
                     if (e.exe() != null) n.exe = e.exe();
                     if (n.task == null) n.task = e.task();
+                    if (e.line() != null) n.line = e.line();
                 }
                 case ExitRec x -> {
                     Node n = node(nodes, current, x.pid(), x.ppid(), false);
@@ -120,6 +126,7 @@ public final class RunModelBuilder {
                     if (n.comm == null) n.comm = a.comm();
                     if (n.exe == null) n.exe = a.attempt().exe();
                     if (n.task == null) n.task = a.attempt().task();
+                    if (n.line == null) n.line = a.attempt().line();
                     n.attempts.add(a.attempt());
                 }
             }
@@ -199,6 +206,7 @@ public final class RunModelBuilder {
             List<Integer> kids = new ArrayList<>(n.children.size());
             for (int k : n.children) if (newId[k] >= 0) kids.add(newId[k]);
             out.add(new ProcessNode(newId[n.id], n.pid, n.ppid, n.parent < 0 ? -1 : newId[n.parent], n.argv, n.comm, n.exe, n.task,
+                    n.line,
                     n.execTime, n.exitTime, n.exitCode, n.signal, n.attempts, kids));
         }
         return out;

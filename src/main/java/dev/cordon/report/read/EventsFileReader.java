@@ -1,5 +1,6 @@
 package dev.cordon.report.read;
 
+import dev.cordon.events.ScriptLine;
 import dev.cordon.policy.DomainName;
 import dev.cordon.report.model.Attempt;
 import dev.cordon.report.model.AttemptKind;
@@ -85,7 +86,7 @@ public final class EventsFileReader {
             case "run-end" -> b.runEnd(f.time(), f.intValue("exitStatus"), f.intValue("commandStatus"), f.intValue("rootPid"),
                     f.longValue("durationMs"), f.longValue("violations"), f.longValue("droppedEvents"));
             case "exec" -> b.exec(f.time(), f.requiredInt("pid"), orZero(f.intValue("ppid")), f.string("comm"), f.strings("argv"),
-                    f.string("task"), f.string("exe"));
+                    f.string("task"), f.string("exe"), f.scriptLine());
             case "exit" -> b.exit(f.time(), f.requiredInt("pid"), orZero(f.intValue("ppid")), f.string("comm"),
                     f.intValue("exitCode"), f.intValue("signal"), f.string("task"));
             default -> {
@@ -102,7 +103,8 @@ public final class EventsFileReader {
                 String cmd = f.string("cmd");
                 if (cmd == null) cmd = String.join(" ", argv);
                 Long waited = f.longValue("waitedMs");
-                Attempt a = new Attempt(f.time(), kind, verdict, f.requiredInt("pid"), cmd, f.string("exe"), f.string("task"), domains,
+                Attempt a = new Attempt(f.time(), kind, verdict, f.requiredInt("pid"), cmd, f.string("exe"), f.string("task"),
+                        f.scriptLine(), domains,
                         f.string("ip"), orZero(f.intValue("port")), f.string("proto"), f.string("qtype"), f.string("rule"), f.string("reason"),
                         f.strings("addresses"), f.string("outageStyle"), waited == null ? -1 : waited, f.string("waitEnd"));
                 b.attempt(a, orZero(f.intValue("ppid")), argv.isEmpty() && cmd != null && !cmd.isEmpty() ? List.of(cmd) : argv,
@@ -186,6 +188,21 @@ public final class EventsFileReader {
                 out.add(s);
             }
             return out;
+        }
+
+        /** {@code "line":[{"file":"./deploy.sh","line":9,"trap":"ERR"}, ...]} (outermost first), or null when the record has none. */
+        ScriptLine scriptLine() throws FieldException {
+            if (o.get("line") == null) return null;
+            List<ScriptLine> chain = new ArrayList<>();
+            for (Map<String, Object> m : objects("line")) {
+                Fields l = new Fields(m);
+                String file = l.string("file");
+                Integer number = l.intValue("line");
+                if (file == null) throw new FieldException("\"line\" has an entry without \"file\"");
+                if (number != null && number < 0) throw new FieldException("\"line\" has a negative line number");
+                chain.add(new ScriptLine(file, number == null ? 0 : number, l.string("trap")));
+            }
+            return chain.isEmpty() ? null : ScriptLine.of(chain);
         }
 
         @SuppressWarnings("unchecked")

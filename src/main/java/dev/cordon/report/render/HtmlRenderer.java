@@ -1,5 +1,6 @@
 package dev.cordon.report.render;
 
+import dev.cordon.events.ScriptLine;
 import dev.cordon.report.analysis.Destination;
 import dev.cordon.report.analysis.Destinations;
 import dev.cordon.report.analysis.NetworkTree;
@@ -37,6 +38,8 @@ public final class HtmlRenderer {
     private static final String CSS = resource("report.css"), JS = resource("report.js");
     /** Only on pages of runs with tasks: a page without them stays as it was. */
     private static final String TASKS_CSS = resource("report-tasks.css");
+    /** Only on pages of runs with bash script lines. */
+    private static final String LINES_CSS = resource("report-lines.css");
 
     private HtmlRenderer() {}
 
@@ -50,7 +53,8 @@ public final class HtmlRenderer {
                 .append("<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'\">\n")
                 .append("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n")
                 .append("<title>cordon: ").append(Html.escape(Text.truncate(cmd, 80))).append(" — ").append(Html.escape(result)).append("</title>\n")
-                .append("<style>\n").append(CSS).append(model.hasTasks() ? TASKS_CSS : "").append("</style></head>\n<body>\n");
+                .append("<style>\n").append(CSS).append(model.hasTasks() ? TASKS_CSS : "").append(model.hasScriptLines() ? LINES_CSS : "")
+                .append("</style></head>\n<body>\n");
         header(sb, model, cmd, result);
         destinations(sb, model);
         outages(sb, model);
@@ -91,19 +95,21 @@ public final class HtmlRenderer {
     private static void destinations(StringBuilder sb, RunModel model) {
         List<Destination> ds = Destinations.of(model);
         if (ds.isEmpty()) return;
+        boolean lines = model.hasScriptLines();
         sb.append("<section id=\"destinations\"><h2>Destinations</h2>\n<table><thead><tr><th>destination</th><th>verdict</th>")
-                .append("<th>count</th><th>first command</th><th>processes</th></tr></thead>");
+                .append("<th>count</th><th>first command</th>").append(lines ? "<th>script line</th>" : "")
+                .append("<th>processes</th></tr></thead>");
         List<TaskDestinations> tasks = TaskDestinations.of(model);
         int[] left = {MAX_DEST_ROWS};
         int hidden = 0;
         if (tasks.isEmpty()) {
             sb.append("<tbody>\n");
-            hidden += rows(sb, ds, left);
+            hidden += rows(sb, ds, left, lines);
             sb.append("</tbody>");
         }
         for (TaskDestinations t : tasks) {
-            taskHeader(sb, t);
-            hidden += rows(sb, t.destinations(), left);
+            taskHeader(sb, t, lines ? 6 : 5);
+            hidden += rows(sb, t.destinations(), left, lines);
             sb.append("</tbody>");
         }
         sb.append("</table>");
@@ -112,8 +118,8 @@ public final class HtmlRenderer {
     }
 
     /** Opens a task's rows with a row naming it: "task deploy@42.service · 3 processes", its attempts by verdict. */
-    private static void taskHeader(StringBuilder sb, TaskDestinations t) {
-        sb.append("<tbody class=\"task\"><tr class=\"task\"><th colspan=\"5\">")
+    private static void taskHeader(StringBuilder sb, TaskDestinations t, int columns) {
+        sb.append("<tbody class=\"task\"><tr class=\"task\"><th colspan=\"").append(columns).append("\">")
                 .append(t.task() == null ? Text.UNKNOWN_SENDER : "task <code>" + Html.escape(t.task()) + "</code>")
                 .append(" · ").append(Text.plural(t.processes(), "process", "processes"));
         for (Verdict v : Badges.BY_IMPORTANCE) {
@@ -123,7 +129,7 @@ public final class HtmlRenderer {
     }
 
     /** One row per destination while {@code left} lasts; returns how many did not fit. */
-    private static int rows(StringBuilder sb, List<Destination> ds, int[] left) {
+    private static int rows(StringBuilder sb, List<Destination> ds, int[] left, boolean lines) {
         int hidden = 0;
         for (Destination d : ds) {
             if (left[0] <= 0) {
@@ -137,7 +143,9 @@ public final class HtmlRenderer {
             sb.append("</td><td class=\"n\">").append(d.count()).append("</td><td><code>")
                     .append(Html.escape(Text.truncate(d.firstCmd(), 100))).append("</code>");
             exe(sb, d.firstCmd(), d.firstExe());
-            sb.append("</td><td class=\"n\">").append(d.processes().size()).append("</td></tr>\n");
+            sb.append("</td>");
+            if (lines) sb.append("<td>").append(d.firstLine() == null ? "" : line(d.firstLine())).append("</td>");
+            sb.append("<td class=\"n\">").append(d.processes().size()).append("</td></tr>\n");
         }
         return hidden;
     }
@@ -149,10 +157,19 @@ public final class HtmlRenderer {
         List<String> specs = new ArrayList<>();
         for (OutageSpec s : model.run().outages()) specs.add("<code>" + Html.escape(s.domain()) + "</code>" + (s.style() == null ? "" : " (" + Html.escape(s.style()) + ")"));
         if (!specs.isEmpty()) sb.append("<p class=\"facts\">Down during this run: ").append(String.join(", ", specs)).append("</p>\n");
-        sb.append("<table><thead><tr><th>pid</th><th>process</th><th>waited on</th><th>attempts</th><th>waited</th><th>then</th></tr></thead><tbody>\n");
+        List<ScriptLine> waited = OutageImpact.steps(model, impacts);
+        if (!waited.isEmpty()) {
+            sb.append("<p>").append(waited.size() == 1 ? "The step that waited is " : "The steps that waited are ")
+                    .append(String.join(", ", waited.stream().map(HtmlRenderer::line).toList())).append(".</p>\n");
+        }
+        boolean steps = !waited.isEmpty();
+        sb.append("<table><thead><tr>").append(steps ? "<th>step</th>" : "")
+                .append("<th>pid</th><th>process</th><th>waited on</th><th>attempts</th><th>waited</th><th>then</th></tr></thead><tbody>\n");
         for (OutageImpact o : impacts) {
             ProcessNode p = model.process(o.process());
-            sb.append("<tr><td class=\"n\">").append(p.pid()).append("</td><td><code>").append(Html.escape(Text.truncate(p.cmd(), 100)))
+            sb.append("<tr>");
+            if (steps) sb.append("<td>").append(p.line() == null ? "—" : line(p.line())).append("</td>");
+            sb.append("<td class=\"n\">").append(p.pid()).append("</td><td><code>").append(Html.escape(Text.truncate(p.cmd(), 100)))
                     .append("</code>");
             exe(sb, p.cmd(), p.exe());
             sb.append("</td><td class=\"mono\">").append(Html.escape(String.join(", ", o.destinations())))
@@ -236,6 +253,7 @@ public final class HtmlRenderer {
         StringBuilder search = new StringBuilder().append(p.pid()).append(' ').append(p.cmd());
         if (p.exe() != null) search.append(' ').append(p.exe());
         if (p.task() != null) search.append(' ').append(p.task());
+        if (p.line() != null) search.append(' ').append(p.line().label());
         Map<String, int[]> dests = destinations(p);
         for (String d : dests.keySet()) search.append(' ').append(d.substring(d.indexOf(' ') + 1));
         sb.append("<li class=\"").append(String.join(" ", cls)).append("\" data-pid=\"").append(p.pid())
@@ -248,6 +266,7 @@ public final class HtmlRenderer {
         sb.append("<span class=\"pid\">").append(p.pid()).append("</span><code class=\"cmd\" title=\"").append(Html.escape(p.cmd()))
                 .append("\">").append(Html.escape(Text.truncate(p.cmd(), CMD_WIDTH))).append("</code>");
         exe(sb, p.cmd(), p.exe());
+        if (model.startsAtLine(p)) sb.append("<span class=\"line\">from ").append(line(p.line())).append("</span>");
         if (model.entersTask(p)) {
             sb.append("<span class=\"task\">task <code>").append(Html.escape(Text.truncate(p.task(), 80))).append("</code></span>");
         }
@@ -275,6 +294,11 @@ public final class HtmlRenderer {
         if (shown == null) return;
         sb.append(" <span class=\"exe\" title=\"the file that ran\">exe <code>").append(Html.escape(Text.truncate(shown, 100)))
                 .append("</code></span>");
+    }
+
+    /** A script line as the page shows it: {@code <code class="line">deploy.sh:9</code>}, the full text on hover. */
+    private static String line(ScriptLine l) {
+        return "<code class=\"line\" title=\"" + Html.escape(l.label()) + "\">" + Html.escape(Text.truncate(l.label(), 80)) + "</code>";
     }
 
     /** "verdict destination" → {count, verdict ordinal}, most important first. */

@@ -1,6 +1,7 @@
 package dev.cordon.report.render;
 
 import dev.cordon.events.Escape;
+import dev.cordon.events.ScriptLine;
 import dev.cordon.report.analysis.Destination;
 import dev.cordon.report.analysis.Destinations;
 import dev.cordon.report.analysis.TaskDestinations;
@@ -39,8 +40,9 @@ public final class JsonRenderer {
             for (Destination d : t.destinations()) {
                 Obj o = withTasks ? new Obj().str("task", t.task()) : new Obj();
                 o.str("destination", d.name()).str("verdict", d.verdict().label()).num("count", d.count())
-                        .str("firstCmd", d.firstCmd()).str("firstExe", d.firstExe()).raw("processes", ints(d.processes()))
-                        .num("waitedMs", d.waitedMs());
+                        .str("firstCmd", d.firstCmd()).str("firstExe", d.firstExe());
+                if (d.firstLine() != null) o.raw("firstLine", line(d.firstLine()));
+                o.raw("processes", ints(d.processes())).num("waitedMs", d.waitedMs());
                 sb.append(first ? "\n    " : ",\n    ").append(o.end());
                 first = false;
             }
@@ -54,6 +56,7 @@ public final class JsonRenderer {
             Obj o = new Obj().num("id", p.id()).num("pid", p.pid()).num("ppid", p.ppid()).num("parent", p.parent())
                     .str("cmd", p.cmd()).raw("argv", strs(p.argv())).str("comm", p.comm()).str("exe", p.exe());
             if (withTasks) o.str("task", p.task());
+            if (p.line() != null) o.raw("line", line(p.line()));
             o.time("exec", p.execTime()).time("exit", p.exitTime())
                     .raw("exitCode", p.exitCode() == null ? "null" : p.exitCode().toString())
                     .raw("signal", p.signal() == null ? "null" : p.signal().toString())
@@ -84,6 +87,7 @@ public final class JsonRenderer {
     private static String attempt(Attempt a, boolean withTasks) {
         Obj o = new Obj().time("time", a.time()).str("type", a.kind().label()).str("verdict", a.verdict().label());
         if (withTasks) o.str("task", a.task());
+        if (a.line() != null) o.raw("line", line(a.line()));
         o.str("destination", a.destination()).raw("domains", strs(a.domains()));
         if (a.ip() != null) o.str("ip", a.ip()).num("port", a.port());
         if (a.proto() != null) o.str("proto", a.proto());
@@ -95,6 +99,17 @@ public final class JsonRenderer {
         if (a.waitedMs() >= 0) o.num("waitedMs", a.waitedMs());
         if (a.waitEnd() != null) o.str("waitEnd", a.waitEnd());
         return o.end();
+    }
+
+    /** As in the events file: {@code [{"file":"./deploy.sh","line":9}]}, outermost script first; "trap" from a trap's commands. */
+    private static String line(ScriptLine line) {
+        StringBuilder sb = new StringBuilder("[");
+        for (ScriptLine l : line.chain()) {
+            Obj o = new Obj().str("file", l.file()).num("line", l.line() > 0 ? l.line() : null);
+            if (l.trap() != null) o.str("trap", l.trap());
+            sb.append(sb.length() > 1 ? "," : "").append(o.end());
+        }
+        return sb.append(']').toString();
     }
 
     private static String strs(List<String> l) {

@@ -1,5 +1,6 @@
 package dev.cordon.report.render;
 
+import dev.cordon.events.ScriptLine;
 import dev.cordon.report.analysis.Destination;
 import dev.cordon.report.analysis.Destinations;
 import dev.cordon.report.analysis.NetworkTree;
@@ -28,7 +29,7 @@ import java.util.function.ToLongFunction;
  * processes that used the network.
  */
 public final class MarkdownRenderer {
-    static final int CMD_WIDTH = 80, MAX_ALLOWED_ROWS = 30, MAX_TREE_ITEMS = 150, MAX_PROCS_PER_ROW = 3;
+    static final int CMD_WIDTH = 80, MAX_ALLOWED_ROWS = 30, MAX_TREE_ITEMS = 150, MAX_PROCS_PER_ROW = 3, LINE_WIDTH = 60;
 
     private MarkdownRenderer() {}
 
@@ -126,7 +127,7 @@ public final class MarkdownRenderer {
 
     private static String processes(RunModel model, List<Integer> ids) {
         List<String> out = new ArrayList<>();
-        for (int i = 0; i < Math.min(MAX_PROCS_PER_ROW, ids.size()); i++) out.add(proc(model.process(ids.get(i)), true));
+        for (int i = 0; i < Math.min(MAX_PROCS_PER_ROW, ids.size()); i++) out.add(procFrom(model.process(ids.get(i)), true));
         if (ids.size() > MAX_PROCS_PER_ROW) out.add("+" + (ids.size() - MAX_PROCS_PER_ROW) + " more");
         return String.join("<br>", out);
     }
@@ -136,6 +137,15 @@ public final class MarkdownRenderer {
         String exe = Executables.unlessNamed(p.cmd(), p.exe());
         return Markdown.code(Text.safe(p.cmd(), CMD_WIDTH), inTable) + " (" + p.pid()
                 + (exe == null ? "" : ", exe " + Markdown.code(Text.safe(exe, CMD_WIDTH), inTable)) + ")";
+    }
+
+    /** {@code proc}, then "from `deploy.sh:9`" when a bash script line started it. */
+    private static String procFrom(ProcessNode p, boolean inTable) {
+        return proc(p, inTable) + (p.line() == null ? "" : " from " + line(p.line(), inTable));
+    }
+
+    static String line(ScriptLine line, boolean inTable) {
+        return Markdown.code(Text.safe(line.label(), LINE_WIDTH), inTable);
     }
 
     private static void outages(StringBuilder sb, RunModel model) {
@@ -154,10 +164,20 @@ public final class MarkdownRenderer {
             sb.append("No process tried to reach them.\n");
             return;
         }
-        sb.append("| process | waited on | attempts | waited | then |\n|---|---|---:|---:|---|\n");
+        List<String> steps = new ArrayList<>();
+        for (ScriptLine at : OutageImpact.steps(model, impacts)) steps.add(line(at, false));
+        if (!steps.isEmpty()) {
+            sb.append(steps.size() == 1 ? "The step that waited is " : "The steps that waited are ").append(String.join(", ", steps))
+                    .append(".\n\n");
+        }
+        boolean withSteps = !steps.isEmpty();
+        sb.append(withSteps ? "| step " : "").append("| process | waited on | attempts | waited | then |\n")
+                .append(withSteps ? "|---" : "").append("|---|---|---:|---:|---|\n");
         for (OutageImpact o : impacts) {
             List<String> names = new ArrayList<>();
             for (String d : o.destinations()) names.add(Markdown.text(Text.safe(d, 60)));
+            ScriptLine at = model.process(o.process()).line();
+            if (withSteps) sb.append("| ").append(at == null ? "—" : line(at, true)).append(' ');
             sb.append("| ").append(proc(model.process(o.process()), true))
                     .append(" | ").append(String.join(", ", names))
                     .append(" | ").append(o.attempts())
@@ -180,6 +200,7 @@ public final class MarkdownRenderer {
         ProcessNode p = model.process(id);
         sb.append("  ".repeat(depth)).append("- ").append(proc(p, false));
         List<String> facts = new ArrayList<>();
+        if (model.startsAtLine(p)) facts.add("from " + line(p.line(), false));
         if (model.entersTask(p)) facts.add("task " + Markdown.code(Text.safe(p.task(), 60), false));
         String d = Text.duration(p.duration(RunModel.firstSeen(p)));
         if (d != null) facts.add(d);

@@ -13,11 +13,12 @@ import java.util.Map;
 
 /**
  * The end-of-run summary on stderr: one aligned line per destination that was blocked, audited or
- * in a simulated outage, with the first command that tried it; in a run with tasks (cordon guard),
- * grouped under a line per task. Empty when there is nothing to say.
+ * in a simulated outage, with the first command that tried it and the bash script line that started
+ * that command (where one did); in a run with tasks (cordon guard), grouped under a line per task.
+ * Empty when there is nothing to say.
  */
 public final class SummaryRenderer {
-    static final int MAX_LINES = 20, DEST_WIDTH = 40, CMD_WIDTH = 72, TASK_WIDTH = 60;
+    static final int MAX_LINES = 20, DEST_WIDTH = 40, CMD_WIDTH = 72, TASK_WIDTH = 60, LINE_WIDTH = 40;
 
     private SummaryRenderer() {}
 
@@ -65,7 +66,7 @@ public final class SummaryRenderer {
         List<Section> shown = new ArrayList<>();
         List<String[]> rows = new ArrayList<>();
         int left = MAX_LINES, hidden = 0;
-        boolean anyWait = false;
+        boolean anyWait = false, anyLine = false;
         for (Section s : sections) {
             int n = Math.min(left, s.destinations().size());
             if (n > 0) shown.add(new Section(s.heading(), s.destinations().subList(0, n)));
@@ -74,28 +75,31 @@ public final class SummaryRenderer {
             for (Destination d : s.destinations().subList(0, n)) {
                 String waited = d.waitedMs() > 0 ? "waited " + Text.duration(d.waitedMs()) : "";
                 anyWait |= !waited.isEmpty();
+                anyLine |= d.firstLine() != null;
                 rows.add(new String[]{d.verdict().label(), Text.safe(d.name(), DEST_WIDTH), d.count() + "×", waited,
+                        d.firstLine() == null ? "" : Text.safe(d.firstLine().label(), LINE_WIDTH),
                         Text.command(d.firstCmd(), d.firstExe(), CMD_WIDTH)});
             }
         }
-        int[] w = new int[5];
-        for (String[] r : rows) for (int i = 0; i < 4; i++) w[i] = Math.max(w[i], Text.width(r[i]));
+        int[] w = new int[6];
+        for (String[] r : rows) for (int i = 0; i < 5; i++) w[i] = Math.max(w[i], Text.width(r[i]));
         String indent = shown.getFirst().heading() == null ? "  " : "    ";
         int row = 0;
         for (Section s : shown) {
             if (s.heading() != null) sb.append("  ").append(s.heading()).append('\n');
-            for (int i = 0; i < s.destinations().size(); i++) sb.append(line(indent, rows.get(row++), w, anyWait)).append('\n');
+            for (int i = 0; i < s.destinations().size(); i++) sb.append(line(indent, rows.get(row++), w, anyWait, anyLine)).append('\n');
         }
         if (hidden > 0) sb.append("  … and ").append(hidden).append(" more (--report FILE.md lists all)\n");
     }
 
-    private static String line(String indent, String[] r, int[] w, boolean anyWait) {
+    private static String line(String indent, String[] r, int[] w, boolean anyWait, boolean anyLine) {
         StringBuilder line = new StringBuilder(indent)
                 .append(Text.pad(r[0], w[0])).append("  ")
                 .append(Text.pad(r[1], w[1])).append("  ")
                 .append(" ".repeat(w[2] - Text.width(r[2]))).append(r[2]).append("  ");
         if (anyWait) line.append(Text.pad(r[3], w[3])).append("  ");
-        line.append(r[4]);
+        if (anyLine) line.append(Text.pad(r[4], w[4])).append("  ");
+        line.append(r[5]);
         return line.toString().stripTrailing();
     }
 

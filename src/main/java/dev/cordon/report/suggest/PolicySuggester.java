@@ -3,6 +3,7 @@ package dev.cordon.report.suggest;
 import dev.cordon.policy.Cidr;
 import dev.cordon.policy.DomainName;
 import dev.cordon.policy.PolicyException;
+import dev.cordon.policy.Reasons;
 import dev.cordon.report.model.Attempt;
 import dev.cordon.report.model.AttemptKind;
 import dev.cordon.report.model.Executables;
@@ -55,7 +56,7 @@ public final class PolicySuggester {
      * @param groupMin collapse names onto {@code *.parent} when at least this many distinct ones share it
      */
     /** Reasons that mark an attempt as a way around the guard (see docs/THREAT-MODEL.md), never a dependency to allow. */
-    static final Set<String> GUARD_REASONS = Set.of(dev.cordon.policy.EncryptedDns.REASON, dev.cordon.events.DnsEvent.PRIVATE_ANSWER);
+    static final Set<String> GUARD_REASONS = Set.of(Reasons.ENCRYPTED_DNS, Reasons.PRIVATE_ANSWER);
 
     public static String suggest(RunModel model, int groupMin) {
         Map<String, Use> names = new TreeMap<>();

@@ -16,14 +16,14 @@ class TaskDestinationsTest {
     private static final Instant T = Instant.parse("2026-11-21T11:00:00Z");
 
     private static Attempt dns(int pid, String task, String domain, Verdict v) {
-        return new Attempt(T.plusMillis(pid), AttemptKind.DNS, v, pid, "curl", null, task, List.of(domain), null, 0, "udp", "A", "r",
+        return new Attempt(T.plusMillis(pid), AttemptKind.DNS, v, pid, "curl", null, task, null, List.of(domain), null, 0, "udp", "A", "r",
                 null, List.of(), null, -1, null);
     }
 
     @Test
     void aRunWithoutTasksHasNoGroups() {
         RunModelBuilder b = new RunModelBuilder();
-        b.exec(T, 10, 1, "sh", List.of("sh"), null, null);
+        b.exec(T, 10, 1, "sh", List.of("sh"), null, null, null);
         b.attempt(dns(10, null, "github.com", Verdict.BLOCKED), 1, List.of("sh"), "sh");
         RunModel m = b.build();
         assertThat(m.hasTasks()).isFalse();
@@ -33,10 +33,10 @@ class TaskDestinationsTest {
     @Test
     void oneGroupPerTaskByNameQuietOnesTooAndTheUnknownSenderLast() {
         RunModelBuilder b = new RunModelBuilder();
-        b.exec(T, 10, 1, "sh", List.of("sh"), "b.service", null);
-        b.exec(T, 11, 10, "curl", List.of("curl"), "b.service", null);
-        b.exec(T, 20, 1, "sh", List.of("sh"), "a.service", null);
-        b.exec(T, 30, 1, "true", List.of("true"), "c.service", null); // no network: a group with no destinations
+        b.exec(T, 10, 1, "sh", List.of("sh"), "b.service", null, null);
+        b.exec(T, 11, 10, "curl", List.of("curl"), "b.service", null, null);
+        b.exec(T, 20, 1, "sh", List.of("sh"), "a.service", null, null);
+        b.exec(T, 30, 1, "true", List.of("true"), "c.service", null, null); // no network: a group with no destinations
         b.attempt(dns(11, "b.service", "github.com", Verdict.BLOCKED), 10, List.of("curl"), "curl");
         b.attempt(dns(11, "b.service", "github.com", Verdict.BLOCKED), 10, List.of("curl"), "curl");
         b.attempt(dns(11, "b.service", "pypi.org", Verdict.ALLOWED), 10, List.of("curl"), "curl");

@@ -14,7 +14,7 @@ class WaitTimeTest {
     private static final Instant T0 = Instant.parse("2026-11-21T10:00:00Z");
 
     private static Attempt held(long startMs, long waitedMs) {
-        return new Attempt(T0.plusMillis(startMs), AttemptKind.DNS, Verdict.OUTAGE, 42, "curl x", null, null, List.of("github.com"),
+        return new Attempt(T0.plusMillis(startMs), AttemptKind.DNS, Verdict.OUTAGE, 42, "curl x", null, null, null, List.of("github.com"),
                 null, 0, null, "A", "outage:github.com", "SimulatedOutage", List.of(), "timeout", waitedMs, "answered");
     }
 

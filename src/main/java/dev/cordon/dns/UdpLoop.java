@@ -5,7 +5,6 @@ import dev.cordon.sys.Epoll;
 import dev.cordon.sys.Libc;
 import dev.cordon.sys.UdpSocket;
 
-import java.net.Inet6Address;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
@@ -31,7 +30,7 @@ final class UdpLoop implements Runnable {
     private static final long MIN_RETRY_NS = 100_000_000L;
 
     private final UdpSocket[] listeners;
-    private final Upstreams upstreams;
+    private final UpstreamSockets upstreams;
     private final Supplier<QueryHandler> handler;
     private final ExecutorService workers;
     private final Semaphore held;
@@ -62,7 +61,7 @@ final class UdpLoop implements Runnable {
         this.latency = latency;
         this.timeoutNs = timeout.toNanos();
         this.epoll = new Epoll(BATCH);
-        this.upstreams = new Upstreams(servers, this.listeners.length, epoll);
+        this.upstreams = new UpstreamSockets(servers, this.listeners.length, epoll);
         this.flights = new Flights(maxInFlight, upstreams.socketCount());
         this.replies = new DatagramBatch[this.listeners.length];
         this.replyStarts = new long[this.listeners.length][BATCH];
@@ -294,90 +293,6 @@ final class UdpLoop implements Runnable {
         upstreams.flush();
         for (int i = 0; i < replies.length; i++) {
             if (replies[i].count() > 0) sendReplies(i);
-        }
-    }
-
-    /** The upstream servers' sockets: {@link #PER_SERVER} connected ones each, opened on first use. */
-    private static final class Upstreams {
-        static final int PER_SERVER = 4;
-        private final List<InetSocketAddress> servers;
-        private final UdpSocket[] sockets;
-        private final boolean[] unreachable;
-        private final DatagramBatch[] out;
-        private final int[] outSocket;
-        private final int firstToken;
-        private final Epoll epoll;
-
-        Upstreams(List<InetSocketAddress> servers, int firstToken, Epoll epoll) {
-            this.servers = List.copyOf(servers);
-            this.sockets = new UdpSocket[servers.size() * PER_SERVER];
-            this.unreachable = new boolean[servers.size()];
-            this.out = new DatagramBatch[servers.size()];
-            this.outSocket = new int[servers.size()];
-            this.firstToken = firstToken;
-            this.epoll = epoll;
-        }
-
-        int servers() {
-            return servers.size();
-        }
-
-        int socketCount() {
-            return sockets.length;
-        }
-
-        UdpSocket socket(int i) {
-            return sockets[i];
-        }
-
-        /**
-         * A random socket of {@code server} (a query's source port is part of what a forger must
-         * guess; the queries of one batch share it), or -1 when the server cannot be reached.
-         */
-        int socketFor(int server) {
-            if (unreachable[server] || !open(server)) return -1;
-            if (out[server].count() > 0) return outSocket[server];
-            return server * PER_SERVER + (int) ((QueryIds.next() >>> 20) & (PER_SERVER - 1));
-        }
-
-        private boolean open(int server) {
-            if (out[server] != null) return true;
-            InetSocketAddress to = servers.get(server);
-            try {
-                for (int k = 0; k < PER_SERVER; k++) {
-                    UdpSocket s = UdpSocket.open(to.getAddress() instanceof Inet6Address);
-                    sockets[server * PER_SERVER + k] = s;
-                    s.receiveBuffer(1 << 20); // a burst of answers waits in the kernel, not dropped
-                    s.connect(to);
-                    epoll.add(s.fd(), firstToken + server * PER_SERVER + k);
-                }
-                out[server] = new DatagramBatch(BATCH, QUERY_ROOM);
-                return true;
-            } catch (Libc.ErrnoException e) {
-                unreachable[server] = true; // e.g. no route to an IPv6 server: its queries go to the next
-                return false;
-            }
-        }
-
-        void send(int server, int socket, byte[] query) {
-            if (out[server].count() > 0 && outSocket[server] != socket) flush(server); // a batch goes out on one socket
-            outSocket[server] = socket;
-            if (out[server].add(query, null)) return;
-            flush(server);
-            if (!out[server].add(query, null)) DatagramBatch.sendOne(sockets[socket], query, null); // a query bigger than the room
-        }
-
-        void flush() {
-            for (int s = 0; s < out.length; s++) if (out[s] != null && out[s].count() > 0) flush(s);
-        }
-
-        private void flush(int server) {
-            out[server].send(sockets[outSocket[server]]);
-        }
-
-        void close() {
-            for (UdpSocket s : sockets) if (s != null) s.close();
-            for (DatagramBatch b : out) if (b != null) b.close();
         }
     }
 }

@@ -4,14 +4,15 @@ import dev.cordon.sys.MountTable;
 import dev.cordon.dns.DnsProxy;
 import dev.cordon.dns.DnsService;
 import dev.cordon.dns.LearnedAddresses;
-import dev.cordon.dns.QueryHandler;
 import dev.cordon.libbpf.BpfException;
 import dev.cordon.policy.Action;
+import dev.cordon.policy.BlockedResponse;
 import dev.cordon.policy.Cidr;
 import dev.cordon.policy.DomainPattern;
 import dev.cordon.policy.DomainPolicy;
 import dev.cordon.policy.IpPolicy;
 import dev.cordon.policy.Mode;
+import dev.cordon.policy.OutagePlan;
 import dev.cordon.session.CommandLauncher;
 import dev.cordon.session.CordonException;
 import dev.cordon.session.Session;
@@ -70,9 +71,9 @@ class AttachFailureIT {
     void aFailedFirstBytesStepRefusesTheCommandAndLeavesNothing(String failing) throws IOException {
         Path marker = dir.resolve("ran");
         DnsService.Options dns = new DnsService.Options(DomainPolicy.of(List.of(), List.of(DomainPattern.parse("blocked.test")),
-                Action.ALLOW), Mode.ENFORCE, QueryHandler.BlockedResponse.NXDOMAIN,
+                Action.ALLOW), Mode.ENFORCE, BlockedResponse.NXDOMAIN,
                 List.of(new InetSocketAddress(InetAddress.getLoopbackAddress(), 9)), Duration.ofSeconds(1),
-                LearnedAddresses.Ttl.DEFAULT, 1024, DnsProxy.Options.DEFAULT);
+                LearnedAddresses.Ttl.DEFAULT, 1024, DnsProxy.Options.DEFAULT, OutagePlan.NONE, false);
         assertFailedStepLeavesNothing(failing, marker, new SessionOptions(List.of("/bin/sh", "-c", "touch " + marker),
                 IpPolicy.of(List.of(), List.of(), Action.ALLOW), Mode.ENFORCE, null, CommandLauncher.Stdio.INHERIT, dns));
     }

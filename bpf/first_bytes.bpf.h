@@ -373,6 +373,13 @@ struct fb_http_ctx {
 	struct fb_http_scan *s;
 };
 
+/* The byte a scan's step looks at, or -1 past the scan's limit or the message's end: the step stops. */
+static __always_inline int fb_http_byte(struct fb_http_ctx *ctx, __u32 pos)
+{
+	if (pos >= ctx->s->limit)
+		return -1;
+	return fb_byte(ctx->msg, pos);
+}
 
 /*
  * The method: capital letters after at most a few empty lines (servers skip them, RFC 9112 2.2),
@@ -382,11 +389,8 @@ static long fb_http_method(__u32 i, struct fb_http_ctx *ctx)
 {
 	struct fb_http_scan *s = ctx->s;
 	__u32 pos = s->off + i;
-	int c;
+	int c = fb_http_byte(ctx, pos);
 
-	if (pos >= s->limit)
-		return 1;
-	c = fb_byte(ctx->msg, pos);
 	if (c < 0)
 		return 1;
 	if (c >= 'A' && c <= 'Z') {
@@ -411,11 +415,8 @@ static long fb_http_target_end(__u32 i, struct fb_http_ctx *ctx)
 {
 	struct fb_http_scan *s = ctx->s;
 	__u32 pos = s->off + i;
-	int c;
+	int c = fb_http_byte(ctx, pos);
 
-	if (pos >= s->limit)
-		return 1;
-	c = fb_byte(ctx->msg, pos);
 	if (c < 0)
 		return 1;
 	if (c == ' ') {
@@ -435,11 +436,8 @@ static long fb_http_host(__u32 i, struct fb_http_ctx *ctx)
 {
 	struct fb_http_scan *s = ctx->s;
 	__u32 pos = s->off + i;
-	int c;
+	int c = fb_http_byte(ctx, pos);
 
-	if (pos >= s->limit)
-		return 1;
-	c = fb_byte(ctx->msg, pos);
 	if (c < 0)
 		return 1;
 	s->last = s->last << 8 | fb_lower(c);
@@ -460,11 +458,8 @@ static long fb_http_line_end(__u32 i, struct fb_http_ctx *ctx)
 {
 	struct fb_http_scan *s = ctx->s;
 	__u32 pos = s->off + i;
-	int c;
+	int c = fb_http_byte(ctx, pos);
 
-	if (pos >= s->limit)
-		return 1;
-	c = fb_byte(ctx->msg, pos);
 	if (c < 0)
 		return 1;
 	if (c == '\r' || c == '\n') {

@@ -72,7 +72,8 @@ static void print_lat(uint64_t *v, long n, long errors, int last_errno, const ch
 	       extra ? extra : "");
 }
 
-static int listen_tcp(struct sockaddr_in a)
+// A listening TCP socket on a, announced on stdout for the harness, which waits for that line.
+static int listening_tcp(struct sockaddr_in a)
 {
 	int one = 1, s = socket(AF_INET, SOCK_STREAM, 0);
 	if (s < 0)
@@ -82,6 +83,12 @@ static int listen_tcp(struct sockaddr_in a)
 		die("bind/listen");
 	printf("{\"listening\":true}\n");
 	fflush(stdout);
+	return s;
+}
+
+static int listen_tcp(struct sockaddr_in a)
+{
+	int s = listening_tcp(a);
 	for (;;) {
 		int c = accept(s, NULL, NULL);
 		if (c >= 0)
@@ -94,15 +101,8 @@ static const char HTTP_OK[] = "HTTP/1.1 200 OK\r\nContent-Length: 3\r\nConnectio
 // One connection at a time: the request client is sequential too.
 static int listen_http(struct sockaddr_in a)
 {
-	int one = 1, s = socket(AF_INET, SOCK_STREAM, 0);
+	int s = listening_tcp(a);
 	char buf[4096];
-	if (s < 0)
-		die("socket");
-	setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (bind(s, (struct sockaddr *)&a, sizeof(a)) || listen(s, 4096))
-		die("bind/listen");
-	printf("{\"listening\":true}\n");
-	fflush(stdout);
 	for (;;) {
 		int c = accept(s, NULL, NULL);
 		size_t got = 0;

@@ -22,7 +22,7 @@ def _lat(what, rc, out, err):
 def failtime(ctx, rec, variant):
     n, cap = str(ctx.cfg.fail_n), str(ctx.cfg.drop_cap_ms)
     if variant == "cordon-blocked-connect":
-        r = _lat(variant, *ctx.failfast.run([ctx.tool, "connect-fail", NETNS_PEER, "5001", n, "1000"]))
+        r = _lat(variant, *ctx.failfast["cordon"].run([ctx.tool, "connect-fail", NETNS_PEER, "5001", n, "1000"]))
         expect = r["errno"] == "EPERM" and r["connected"] == 0
     elif variant == "refused-connect":  # the floor: a RST from a closed port in the netns
         r = _lat(variant, *ctx.bare.run([ctx.tool, "connect-fail", NETNS_PEER, str(REFUSED_PORT), n, "1000"]))
@@ -30,8 +30,9 @@ def failtime(ctx, rec, variant):
     elif variant == "nft-dropped-connect":
         r = _lat(variant, *ctx.bare.run([ctx.tool, "connect-fail", NETNS_PEER, str(DROP_PORT), str(ctx.cfg.drop_n), cap]))
         expect = r["timeouts"] == ctx.cfg.drop_n
-    elif variant == "cordon-blocked-name":
-        r = _lat(variant, *ctx.failfast.run([ctx.tool, "dnsq", "127.0.0.1", "53", "x.blocked.bench.test", n, "1000"]))
+    elif variant.endswith("-blocked-name"):  # cordon-blocked-name, cordon-base-blocked-name
+        agent = ctx.failfast[variant.removesuffix("-blocked-name")]
+        r = _lat(variant, *agent.run([ctx.tool, "dnsq", "127.0.0.1", "53", "x.blocked.bench.test", n, "1000"]))
         expect = r["nxdomain"] == ctx.cfg.fail_n
     elif variant == "dropped-dns":  # a server that never answers: the client's own timeout decides
         r = _lat(variant, *ctx.bare.run([ctx.tool, "dnsq", "127.0.0.1", str(ctx.udp_sink_port), "x.bench.test",
@@ -78,9 +79,11 @@ def startup(ctx, rec, variant):
 
 def rss_after_load(ctx, rec):
     """cordon's peak RSS (VmHWM) so far: read after each round's DNS saturation runs through it."""
-    st = vm_status(ctx.dns_cordon.proc.pid)
-    rec.add("rss", "cordon-dns-session", "vmhwm_mb", st["VmHWM"])
-    rec.add("rss", "cordon-dns-session", "vmrss_mb", st["VmRSS"])
+    for target in ctx.cordon_targets():
+        st = vm_status(ctx.dns_cordon[target].proc.pid)
+        variant = "cordon-dns-session" if target == "cordon" else f"{target}-dns-session"
+        rec.add("rss", variant, "vmhwm_mb", st["VmHWM"])
+        rec.add("rss", variant, "vmrss_mb", st["VmRSS"])
 
 
 def scale(ctx, rec):

@@ -1,10 +1,10 @@
 package dev.cordon.cli;
 
-import dev.cordon.dns.Upstreams;
 import dev.cordon.policy.Cidr;
 import dev.cordon.policy.DomainPattern;
 import dev.cordon.policy.Limits;
 import dev.cordon.policy.PolicyException;
+import dev.cordon.policy.Upstreams;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.TypeConversionException;
 

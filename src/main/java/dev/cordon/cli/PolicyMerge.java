@@ -1,8 +1,8 @@
 package dev.cordon.cli;
 
-import dev.cordon.dns.QueryHandler.BlockedResponse;
 import dev.cordon.events.Escape;
 import dev.cordon.policy.Action;
+import dev.cordon.policy.BlockedResponse;
 import dev.cordon.policy.Cidr;
 import dev.cordon.policy.DomainPattern;
 import dev.cordon.policy.DomainRule;

@@ -3,9 +3,9 @@ package dev.cordon.cli;
 import dev.cordon.dns.DnsProxy;
 import dev.cordon.dns.DnsService;
 import dev.cordon.dns.LearnedAddresses;
-import dev.cordon.dns.QueryHandler;
 import dev.cordon.dns.ResolvConf;
 import dev.cordon.policy.Action;
+import dev.cordon.policy.BlockedResponse;
 import dev.cordon.policy.Cidr;
 import dev.cordon.policy.DomainPattern;
 import dev.cordon.policy.DomainPolicy;
@@ -72,7 +72,7 @@ final class PolicyOptions {
 
     @Option(names = "--blocked-response", paramLabel = "nxdomain|refused",
             description = "How a blocked name is answered (default: nxdomain).")
-    QueryHandler.BlockedResponse blockedResponse;
+    BlockedResponse blockedResponse;
 
     @Option(names = "--upstream-timeout", paramLabel = "MS",
             description = "Give up on the upstreams after MS milliseconds and answer SERVFAIL (default: 2000).")

@@ -3,8 +3,8 @@ package dev.cordon.demo;
 import dev.cordon.dns.DnsProxy;
 import dev.cordon.dns.DnsService;
 import dev.cordon.dns.LearnedAddresses;
-import dev.cordon.dns.QueryHandler;
 import dev.cordon.policy.Action;
+import dev.cordon.policy.BlockedResponse;
 import dev.cordon.policy.DomainPattern;
 import dev.cordon.policy.DomainPolicy;
 import dev.cordon.policy.IpPolicy;
@@ -127,8 +127,9 @@ public final class Demo {
 
     private int session(Path script, Mode mode, List<DomainPattern> deny, OutagePlan outage, int dnsPort) {
         DnsService.Options dns = new DnsService.Options(DomainPolicy.of(List.of(), deny, Action.ALLOW), mode,
-                QueryHandler.BlockedResponse.NXDOMAIN, List.of(new InetSocketAddress("127.0.0.1", dnsPort)),
-                Duration.ofSeconds(2), LearnedAddresses.Ttl.DEFAULT, dev.cordon.kernel.Abi.LEARNED_MAX, DnsProxy.Options.DEFAULT, outage);
+                BlockedResponse.NXDOMAIN, List.of(new InetSocketAddress("127.0.0.1", dnsPort)),
+                Duration.ofSeconds(2), LearnedAddresses.Ttl.DEFAULT, dev.cordon.kernel.Abi.LEARNED_MAX, DnsProxy.Options.DEFAULT, outage,
+                false);
         out.flush();
         int rc = new Session(new SessionOptions(List.of(script.toString()), IpPolicy.of(List.of(), List.of(), Action.ALLOW),
                 mode, null, CommandLauncher.Stdio.INHERIT, dns), err).run();

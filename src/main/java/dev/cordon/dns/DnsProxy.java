@@ -1,59 +1,79 @@
 package dev.cordon.dns;
 
+import dev.cordon.sys.Libc;
+import dev.cordon.sys.UdpSocket;
+
+import java.io.BufferedInputStream;
+import java.io.Closeable;
+import java.io.DataInputStream;
 import java.io.IOException;
 import java.net.BindException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.StandardProtocolFamily;
-import java.net.StandardSocketOptions;
-import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
-import java.nio.channels.DatagramChannel;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The session's DNS proxy: UDP and TCP on 127.0.0.1 and ::1, all on one port (the kernel
- * redirects the command's DNS there). One platform thread per listener reads; a UDP query whose
- * answer is cached or whose name is blocked is answered on that thread, every other query on a
- * virtual thread, so a slow upstream answer never holds up another query.
- * In-flight queries are capped: past the cap a query gets SERVFAIL at once, never a wait.
+ * redirects the command's DNS there). UDP is served by one {@link UdpLoop} thread; each TCP
+ * connection by a virtual thread, which runs a query's steps and waits for upstream in place.
+ * Queries in flight are capped: past the cap a query gets SERVFAIL at once, never a wait.
  */
 public final class DnsProxy implements AutoCloseable {
-    public record Options(int maxInFlight, java.time.Duration tcpIdleTimeout) {
-        public static final Options DEFAULT = new Options(1024, java.time.Duration.ofSeconds(10));
+    public record Options(int maxInFlight, Duration tcpIdleTimeout) {
+        public static final Options DEFAULT = new Options(1024, Duration.ofSeconds(10));
     }
 
-    private static final int MAX_MESSAGE = 65_535;
+    /** Queries queue in the kernel while the loop works through a batch: room for a burst, not a drop. */
+    private static final int RECEIVE_BUFFER = 4 << 20;
     /** Swapped whole by a policy reload: each query is handled by the handler it started with. */
     private volatile QueryHandler handler;
     /** Shared by every handler of the session (a reload keeps the counters). */
     private final DnsLatency latency;
     private final Options options;
-    private final List<DatagramChannel> udp = new ArrayList<>();
+    private final List<UdpSocket> udp = new ArrayList<>();
     private final List<ServerSocketChannel> tcp = new ArrayList<>();
     private final List<Thread> threads = new ArrayList<>();
     private final ExecutorService workers = Executors.newVirtualThreadPerTaskExecutor();
+    /** Queries on virtual threads: TCP ones, and UDP ones that wait (truncated answers, simulated outages). */
     private final Semaphore inFlight;
     /** Open TCP connections, capped like queries: each holds a virtual thread and a socket. */
     private final Semaphore tcpConnections;
+    private final UdpLoop loop;
     private final int port;
     private volatile boolean closed;
 
-    private DnsProxy(QueryHandler handler, Options options, boolean ipv6) throws IOException {
+    private DnsProxy(QueryHandler handler, List<InetSocketAddress> upstreams, Duration upstreamTimeout, Options options,
+                     boolean ipv6) throws IOException {
         this.handler = handler;
         this.latency = handler.counters().latency;
         this.options = options;
         this.inFlight = new Semaphore(options.maxInFlight());
         this.tcpConnections = new Semaphore(options.maxInFlight());
         this.port = bindAll(ipv6);
-        for (DatagramChannel c : udp) start("cordon-dns-udp", () -> serveUdp(c));
+        try {
+            this.loop = new UdpLoop(udp, upstreams, upstreamTimeout, options.maxInFlight(), () -> this.handler, workers, inFlight, latency);
+        } catch (Libc.ErrnoException e) {
+            closeSockets();
+            throw e;
+        }
+        start("cordon-dns-udp", loop);
         for (ServerSocketChannel s : tcp) start("cordon-dns-tcp", () -> acceptTcp(s));
+    }
+
+    /** Binds and starts serving. IPv6 listeners are skipped only when the host has no ::1. */
+    public static DnsProxy start(QueryHandler handler, List<InetSocketAddress> upstreams, Duration upstreamTimeout, Options options)
+            throws IOException {
+        return new DnsProxy(handler, upstreams, upstreamTimeout, options, hasIpv6Loopback());
     }
 
     /** From the next query on, queries are handled by {@code next} (a new policy); queries in flight finish with theirs. */
@@ -61,20 +81,15 @@ public final class DnsProxy implements AutoCloseable {
         handler = next;
     }
 
-    /** Binds and starts serving. IPv6 listeners are skipped only when the host has no ::1. */
-    public static DnsProxy start(QueryHandler handler, Options options) throws IOException {
-        return new DnsProxy(handler, options, hasIpv6Loopback());
-    }
-
     public int port() {
         return port;
     }
 
     private static boolean hasIpv6Loopback() {
-        try (DatagramChannel c = DatagramChannel.open(StandardProtocolFamily.INET6)) {
-            c.bind(new InetSocketAddress(InetAddress.getByName("::1"), 0));
+        try (UdpSocket s = UdpSocket.open(true)) {
+            s.bind(InetAddress.getByName("::1"), 0);
             return true;
-        } catch (IOException | UnsupportedOperationException e) {
+        } catch (IOException e) {
             return false;
         }
     }
@@ -85,106 +100,48 @@ public final class DnsProxy implements AutoCloseable {
         InetAddress v6 = InetAddress.getByName("::1");
         IOException last = null;
         for (int attempt = 0; attempt < 32; attempt++) {
-            closeChannels();
+            closeSockets();
             try {
-                DatagramChannel u4 = DatagramChannel.open(StandardProtocolFamily.INET);
-                udp.add(u4);
-                u4.bind(new InetSocketAddress(v4, 0));
-                int p = ((InetSocketAddress) u4.getLocalAddress()).getPort();
-                ServerSocketChannel t4 = ServerSocketChannel.open(StandardProtocolFamily.INET);
-                tcp.add(t4);
-                t4.bind(new InetSocketAddress(v4, p), 512);
+                int p = bindUdp(v4, 0);
+                bindTcp(StandardProtocolFamily.INET, v4, p);
                 if (ipv6) {
-                    DatagramChannel u6 = DatagramChannel.open(StandardProtocolFamily.INET6);
-                    udp.add(u6);
-                    u6.bind(new InetSocketAddress(v6, p));
-                    ServerSocketChannel t6 = ServerSocketChannel.open(StandardProtocolFamily.INET6);
-                    tcp.add(t6);
-                    t6.bind(new InetSocketAddress(v6, p), 512);
+                    bindUdp(v6, p);
+                    bindTcp(StandardProtocolFamily.INET6, v6, p);
                 }
-                for (DatagramChannel c : udp) c.setOption(StandardSocketOptions.SO_RCVBUF, 4 << 20);
                 return p;
             } catch (BindException e) {
                 last = e;
+            } catch (Libc.ErrnoException e) {
+                if (e.errno() != UdpSocket.EADDRINUSE) {
+                    closeSockets();
+                    throw e;
+                }
+                last = e;
             }
         }
-        closeChannels();
+        closeSockets();
         throw new IOException("cannot bind the DNS proxy on one free loopback port", last);
+    }
+
+    private int bindUdp(InetAddress address, int p) throws Libc.ErrnoException {
+        UdpSocket s = UdpSocket.open(address.getAddress().length == 16);
+        udp.add(s);
+        s.bind(address, p);
+        s.receiveBuffer(RECEIVE_BUFFER);
+        s.sendBuffer(RECEIVE_BUFFER);
+        return s.localPort();
+    }
+
+    private void bindTcp(StandardProtocolFamily family, InetAddress address, int p) throws IOException {
+        ServerSocketChannel t = ServerSocketChannel.open(family);
+        tcp.add(t);
+        t.bind(new InetSocketAddress(address, p), 512);
     }
 
     private void start(String name, Runnable r) {
         Thread t = Thread.ofPlatform().name(name).daemon(true).unstarted(r);
         threads.add(t);
         t.start();
-    }
-
-    private void serveUdp(DatagramChannel ch) {
-        ByteBuffer buf = ByteBuffer.allocateDirect(MAX_MESSAGE);
-        while (!closed) {
-            InetSocketAddress client;
-            byte[] query;
-            try {
-                buf.clear();
-                client = (InetSocketAddress) ch.receive(buf);
-                buf.flip();
-                query = new byte[buf.remaining()];
-                buf.get(query);
-            } catch (ClosedChannelException e) {
-                return;
-            } catch (IOException e) {
-                continue; // e.g. ICMP errors surfacing on the socket: keep serving
-            }
-            long startNs = System.nanoTime();
-            QueryHandler.Client c = new QueryHandler.Client(client.getPort(), Transport.UDP);
-            if (answeredInline(ch, client, query, c, startNs)) continue;
-            if (!inFlight.tryAcquire()) {
-                handler.counters().overloaded.incrementAndGet();
-                reply(ch, client, overloadedReply(query), startNs);
-                continue;
-            }
-            workers.execute(() -> {
-                try {
-                    reply(ch, client, handler.handle(query, c), startNs);
-                } finally {
-                    inFlight.release();
-                }
-            });
-        }
-    }
-
-    /**
-     * A query whose answer is cached, or whose name is blocked, is answered on this thread: it never
-     * waits, and a hand-off to a virtual thread would cost more than the work (and most of the latency).
-     */
-    private boolean answeredInline(DatagramChannel ch, InetSocketAddress client, byte[] query, QueryHandler.Client c, long startNs) {
-        QueryHandler h = handler;
-        if (!h.answersWithoutWaiting(query)) return false;
-        byte[] answer;
-        try {
-            answer = h.handleWithoutWaiting(query, c);
-        } catch (RuntimeException e) {
-            return false; // let a worker handle (and fail) it: this thread must keep serving
-        }
-        if (answer == QueryHandler.NEEDS_WORKER) return false;
-        reply(ch, client, answer, startNs);
-        return true;
-    }
-
-    /** Sends the answer (none for a query that gets none) and records how long the query took since {@code startNs}. */
-    private void reply(DatagramChannel ch, InetSocketAddress client, byte[] answer, long startNs) {
-        if (answer == null) return;
-        try {
-            ch.send(ByteBuffer.wrap(answer), client);
-        } catch (IOException e) {
-            // the client went away; nothing to do
-        }
-        latency.record(System.nanoTime() - startNs);
-    }
-
-    private static byte[] overloadedReply(byte[] query) {
-        byte[] r = Responses.formErr(query);
-        if (r != null) r[3] = (byte) ((r[3] & 0xf0) | org.xbill.DNS.Rcode.SERVFAIL);
-        return r;
     }
 
     private void acceptTcp(ServerSocketChannel server) {
@@ -218,9 +175,9 @@ public final class DnsProxy implements AutoCloseable {
             InetSocketAddress client = (InetSocketAddress) conn.getRemoteAddress();
             var socket = conn.socket();
             socket.setSoTimeout((int) options.tcpIdleTimeout().toMillis());
-            var in = new java.io.DataInputStream(new java.io.BufferedInputStream(socket.getInputStream()));
+            var in = new DataInputStream(new BufferedInputStream(socket.getInputStream()));
             var out = socket.getOutputStream();
-            QueryHandler.Client c = new QueryHandler.Client(client.getPort(), Transport.TCP);
+            Client c = new Client(client.getPort(), Transport.TCP);
             while (!closed) {
                 int len;
                 try {
@@ -231,17 +188,7 @@ public final class DnsProxy implements AutoCloseable {
                 byte[] query = in.readNBytes(len);
                 if (query.length != len) return;
                 long startNs = System.nanoTime();
-                byte[] answer;
-                if (!inFlight.tryAcquire()) {
-                    handler.counters().overloaded.incrementAndGet();
-                    answer = overloadedReply(query);
-                } else {
-                    try {
-                        answer = handler.handle(query, c);
-                    } finally {
-                        inFlight.release();
-                    }
-                }
+                byte[] answer = answerTcp(query, c);
                 if (answer == null) return;
                 out.write(TcpFraming.frame(answer));
                 out.flush();
@@ -252,14 +199,27 @@ public final class DnsProxy implements AutoCloseable {
         }
     }
 
-    private void closeChannels() {
-        for (DatagramChannel c : udp) closeQuietly(c);
+    private byte[] answerTcp(byte[] query, Client c) {
+        QueryHandler h = handler;
+        if (!inFlight.tryAcquire()) {
+            h.counters().overloaded.incrementAndGet();
+            return Replies.overloaded(query);
+        }
+        try {
+            return h.handle(query, c);
+        } finally {
+            inFlight.release();
+        }
+    }
+
+    private void closeSockets() {
+        for (UdpSocket s : udp) s.close();
         for (ServerSocketChannel s : tcp) closeQuietly(s);
         udp.clear();
         tcp.clear();
     }
 
-    private static void closeQuietly(java.io.Closeable c) {
+    private static void closeQuietly(Closeable c) {
         try {
             c.close();
         } catch (IOException ignored) {
@@ -267,10 +227,15 @@ public final class DnsProxy implements AutoCloseable {
         }
     }
 
+    /**
+     * Stops serving. Queries still held for a simulated outage are interrupted: they answer and
+     * report now. The UDP sockets close last, once nothing can send on them.
+     */
     @Override
     public void close() {
         closed = true;
-        closeChannels();
+        loop.stop();
+        for (ServerSocketChannel s : tcp) closeQuietly(s);
         for (Thread t : threads) {
             try {
                 t.join(2000);
@@ -278,11 +243,12 @@ public final class DnsProxy implements AutoCloseable {
                 Thread.currentThread().interrupt();
             }
         }
-        workers.shutdownNow(); // interrupts queries still held for a simulated outage: they answer and report now
+        workers.shutdownNow();
         try {
-            workers.awaitTermination(2, java.util.concurrent.TimeUnit.SECONDS);
+            workers.awaitTermination(2, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        closeSockets();
     }
 }

@@ -2,6 +2,7 @@ package dev.cordon.dns;
 
 import dev.cordon.events.EventSink;
 import dev.cordon.events.ProcessTable;
+import dev.cordon.policy.BlockedResponse;
 import dev.cordon.policy.DomainPolicy;
 import dev.cordon.policy.Mode;
 import dev.cordon.policy.OutagePlan;
@@ -26,7 +27,7 @@ public final class DnsService implements AutoCloseable {
      * @param firstBytes the kernel also judges the names in TCP connections' first bytes (TLS SNI,
      *                   HTTP Host) by this policy; false with --no-first-bytes. The proxy itself does not read it.
      */
-    public record Options(DomainPolicy policy, Mode mode, QueryHandler.BlockedResponse blockedResponse,
+    public record Options(DomainPolicy policy, Mode mode, BlockedResponse blockedResponse,
                           List<InetSocketAddress> upstreams, Duration upstreamTimeout, LearnedAddresses.Ttl ttl,
                           int maxLearned, DnsProxy.Options proxy, OutagePlan outage, boolean blockPrivateAnswers,
                           boolean firstBytes) {
@@ -34,7 +35,7 @@ public final class DnsService implements AutoCloseable {
             upstreams = List.copyOf(upstreams);
         }
 
-        public Options(DomainPolicy policy, Mode mode, QueryHandler.BlockedResponse blockedResponse,
+        public Options(DomainPolicy policy, Mode mode, BlockedResponse blockedResponse,
                        List<InetSocketAddress> upstreams, Duration upstreamTimeout, LearnedAddresses.Ttl ttl,
                        int maxLearned, DnsProxy.Options proxy, OutagePlan outage, boolean blockPrivateAnswers) {
             this(policy, mode, blockedResponse, upstreams, upstreamTimeout, ttl, maxLearned, proxy, outage, blockPrivateAnswers, true);
@@ -46,16 +47,8 @@ public final class DnsService implements AutoCloseable {
                     firstBytes);
         }
 
-        public Options(DomainPolicy policy, Mode mode, QueryHandler.BlockedResponse blockedResponse,
-                       List<InetSocketAddress> upstreams, Duration upstreamTimeout, LearnedAddresses.Ttl ttl,
-                       int maxLearned, DnsProxy.Options proxy, OutagePlan outage) {
-            this(policy, mode, blockedResponse, upstreams, upstreamTimeout, ttl, maxLearned, proxy, outage, false);
-        }
-
-        public Options(DomainPolicy policy, Mode mode, QueryHandler.BlockedResponse blockedResponse,
-                       List<InetSocketAddress> upstreams, Duration upstreamTimeout, LearnedAddresses.Ttl ttl,
-                       int maxLearned, DnsProxy.Options proxy) {
-            this(policy, mode, blockedResponse, upstreams, upstreamTimeout, ttl, maxLearned, proxy, OutagePlan.NONE);
+        Rules rules() {
+            return new Rules(policy, mode, blockedResponse, outage, blockPrivateAnswers);
         }
     }
 
@@ -67,16 +60,15 @@ public final class DnsService implements AutoCloseable {
     private final LearnedAddresses learned;
     private final NetworkUpstream upstream;
     private final DnsCounters counters = new DnsCounters();
-    private final DnsProxy proxy;
-    private final ProcessTable processes;
-    private final EventSink sink;
+    private final QueryReports reports;
     private final AnswerCache cache = new AnswerCache(ANSWER_CACHE_ENTRIES);
+    private final DnsProxy proxy;
     /** What names are judged by: the options' at start, a reload's after one. */
-    private volatile DomainPolicy policy;
+    private volatile Rules rules;
     private Thread upkeep;
     private volatile boolean closed;
 
-    private DnsService(Options options, ProcessTable processes, EventSink sink) throws IOException {
+    private DnsService(Options options, ProcessTable processes, EventSink sink, boolean recordsAllowed) throws IOException {
         this.options = options;
         this.upstream = new NetworkUpstream(options.upstreams(), options.upstreamTimeout());
         LearnedAddresses.KernelTable late = new LearnedAddresses.KernelTable() {
@@ -91,35 +83,42 @@ public final class DnsService implements AutoCloseable {
             }
         };
         this.learned = new LearnedAddresses(late, options.ttl(), options.maxLearned());
-        this.processes = processes;
-        this.sink = sink;
-        this.policy = options.policy();
-        this.proxy = DnsProxy.start(handler(options.policy(), options.mode()), options.proxy());
-    }
-
-    private QueryHandler handler(DomainPolicy names, Mode mode) {
         QueryOwnerLookup lookup = (port, txid, transport) -> {
             QueryOwnerLookup o = owners.get();
             return o == null ? Optional.empty() : o.owner(port, txid, transport);
         };
-        return new QueryHandler(names, mode, options.blockedResponse(), upstream, learned, lookup, processes, sink, counters,
-                options.outage(), options.blockPrivateAnswers(), cache);
+        this.reports = new QueryReports(lookup, processes, sink, counters, recordsAllowed);
+        this.rules = options.rules();
+        this.proxy = DnsProxy.start(handler(rules), options.upstreams(), options.upstreamTimeout(), options.proxy());
+    }
+
+    private QueryHandler handler(Rules r) {
+        return new QueryHandler(r, upstream, learned, cache, reports, counters);
+    }
+
+    /**
+     * Starts the proxy.
+     *
+     * @param recordsAllowed whether a sink records allowed queries (the events file, reports, OTLP with --otlp-all):
+     *                       only then is an allowed query attributed and reported
+     */
+    public static DnsService start(Options options, ProcessTable processes, EventSink sink, boolean recordsAllowed)
+            throws IOException {
+        return new DnsService(options, processes, sink, recordsAllowed);
     }
 
     /**
      * Puts a new name policy and mode in force (cordon guard's SIGHUP): queries from now on are
-     * judged by it, the addresses learned so far move to what it says of their names, and the names
-     * it blocks are resolved, so their addresses are caught too.
+     * judged by it (the handler is swapped whole: no query waits, none is judged half by each), the
+     * addresses learned so far move to what it says of their names, and the names it blocks are
+     * resolved, so their addresses are caught too.
      */
     public void reload(DomainPolicy names, Mode mode) {
-        policy = names;
-        proxy.handler(handler(names, mode));
+        Rules next = rules.with(names, mode);
+        rules = next;
+        proxy.handler(handler(next));
         learned.rejudge(name -> names.decide(name).denied());
         BlockedNamePrefetch.run(names, upstream, learned);
-    }
-
-    public static DnsService start(Options options, ProcessTable processes, EventSink sink) throws IOException {
-        return new DnsService(options, processes, sink);
     }
 
     public int port() {
@@ -142,7 +141,7 @@ public final class DnsService implements AutoCloseable {
     public void attachKernel(LearnedAddresses.KernelTable table, QueryOwnerLookup ownerLookup) {
         kernel.set(table);
         owners.set(ownerLookup);
-        BlockedNamePrefetch.run(policy, upstream, learned);
+        BlockedNamePrefetch.run(rules.policy(), upstream, learned);
         BlockedNamePrefetch.outage(options.outage(), upstream, learned);
         upkeep = Thread.ofPlatform().name("cordon-dns-upkeep").daemon(true).start(this::upkeepLoop);
     }
@@ -158,7 +157,7 @@ public final class DnsService implements AutoCloseable {
             }
             learned.sweep();
             if (System.nanoTime() >= nextRefresh) {
-                BlockedNamePrefetch.run(policy, upstream, learned);
+                BlockedNamePrefetch.run(rules.policy(), upstream, learned);
                 BlockedNamePrefetch.outage(options.outage(), upstream, learned);
                 nextRefresh = System.nanoTime() + refreshEveryNs;
             }
@@ -172,6 +171,5 @@ public final class DnsService implements AutoCloseable {
         closed = true;
         if (upkeep != null) upkeep.interrupt();
         proxy.close();
-        upstream.close();
     }
 }

@@ -3,7 +3,6 @@ package dev.cordon.dns;
 import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
@@ -47,32 +46,26 @@ public final class LearnedAddresses {
     }
 
     private static final class Entry {
-        final Map<String, Long> allowedUntil = new LinkedHashMap<>();
-        final Map<String, Long> deniedUntil = new LinkedHashMap<>();
-        final Map<String, Long> outageUntil = new LinkedHashMap<>();
+        final NameTimes allowed = new NameTimes(MAX_NAMES_PER_ADDRESS);
+        final NameTimes denied = new NameTimes(MAX_NAMES_PER_ADDRESS);
+        final NameTimes outage = new NameTimes(MAX_NAMES_PER_ADDRESS);
         /** What the kernel holds for this address (null: nothing pushed yet). */
         Until pushed;
 
-        Map<String, Long> of(Kind k) {
+        NameTimes of(Kind k) {
             return switch (k) {
-                case ALLOWED -> allowedUntil;
-                case DENIED -> deniedUntil;
-                case OUTAGE -> outageUntil;
+                case ALLOWED -> allowed;
+                case DENIED -> denied;
+                case OUTAGE -> outage;
             };
         }
 
         Until until() {
-            return new Until(max(allowedUntil), max(deniedUntil), max(outageUntil));
+            return new Until(allowed.until(), denied.until(), outage.until());
         }
 
         boolean isEmpty() {
-            return allowedUntil.isEmpty() && deniedUntil.isEmpty() && outageUntil.isEmpty();
-        }
-
-        private static long max(Map<String, Long> m) {
-            long max = 0;
-            for (long t : m.values()) max = Math.max(max, t);
-            return max;
+            return allowed.isEmpty() && denied.isEmpty() && outage.isEmpty();
         }
     }
 
@@ -122,39 +115,26 @@ public final class LearnedAddresses {
             entries.put(ip, e);
         }
         long until = clock.getAsLong() + ttl.lifetimeNs(ttlSeconds);
-        Map<String, Long> names = e.of(kind);
-        if (!names.containsKey(name) && names.size() >= MAX_NAMES_PER_ADDRESS) {
-            // Bounded against floods of names sharing one address: the name ending first goes; the
-            // longest time stays, so the kernel's verdict is unchanged. Only reports lose a name.
-            String first = null;
-            long firstUntil = Long.MAX_VALUE;
-            for (var n : names.entrySet()) {
-                if (n.getValue() < firstUntil) {
-                    first = n.getKey();
-                    firstUntil = n.getValue();
-                }
-            }
-            names.remove(first);
-            namesDropped.incrementAndGet();
+        // Bounded against floods of names sharing one address: the name ending first goes; the
+        // longest time stays, so the kernel's verdict is unchanged. Only reports lose a name.
+        if (e.of(kind).merge(name, until)) namesDropped.incrementAndGet();
+        Until pushed = e.pushed;
+        if (pushed != null && !later(pushed.allowNs(), e.allowed.until()) && !later(pushed.denyNs(), e.denied.until())
+                && !later(pushed.outageNs(), e.outage.until())) {
+            return; // within the slack of what the kernel holds: no map update
         }
-        names.merge(name, until, Math::max);
         Until now = e.until();
-        if (!refreshes(e.pushed, now)) return;
         kernel.learn(ip.getAddress(), now);
         e.pushed = now;
     }
 
     /**
-     * Whether the kernel needs {@code next}: not when it already holds the same kinds with times at
-     * most {@link #PUSH_SLACK_NS} earlier. A name asked thousands of times a second then costs one
-     * map update per address every quarter second, not one per answer; the kernel's entry ends at
-     * most that much earlier than the exact time (out of a lifetime of floor + grace, minutes).
+     * Whether the kernel needs a time of {@code next} where it holds {@code pushed}: not when both are
+     * set and {@code next} is at most {@link #PUSH_SLACK_NS} later. A name asked thousands of times a
+     * second then costs one map update per address every quarter second, not one per answer; the
+     * kernel's entry ends at most that much earlier than the exact time (out of a lifetime of floor
+     * + grace, minutes).
      */
-    private static boolean refreshes(Until pushed, Until next) {
-        return pushed == null || later(pushed.allowNs(), next.allowNs()) || later(pushed.denyNs(), next.denyNs())
-                || later(pushed.outageNs(), next.outageNs());
-    }
-
     private static boolean later(long pushed, long next) {
         if ((pushed == 0) != (next == 0)) return true;
         return next < pushed || next - pushed > PUSH_SLACK_NS;
@@ -165,8 +145,7 @@ public final class LearnedAddresses {
         try {
             Entry e = entries.get(InetAddress.getByAddress(ip));
             if (e == null) return new Names(List.of(), List.of());
-            return new Names(new ArrayList<>(e.allowedUntil.keySet()), new ArrayList<>(e.deniedUntil.keySet()),
-                    new ArrayList<>(e.outageUntil.keySet()));
+            return new Names(e.allowed.names(), e.denied.names(), e.outage.names());
         } catch (java.net.UnknownHostException ex) {
             return new Names(List.of(), List.of());
         }
@@ -180,8 +159,7 @@ public final class LearnedAddresses {
         while (it.hasNext()) {
             var me = it.next();
             Entry e = me.getValue();
-            boolean changed = e.allowedUntil.values().removeIf(t -> t <= now) | e.deniedUntil.values().removeIf(t -> t <= now)
-                    | e.outageUntil.values().removeIf(t -> t <= now);
+            boolean changed = e.allowed.expire(now) | e.denied.expire(now) | e.outage.expire(now);
             if (e.isEmpty()) {
                 kernel.forget(me.getKey().getAddress());
                 it.remove();
@@ -205,25 +183,13 @@ public final class LearnedAddresses {
         int changed = 0;
         for (var me : entries.entrySet()) {
             Entry e = me.getValue();
-            boolean moved = move(e.allowedUntil, e.deniedUntil, denied) | move(e.deniedUntil, e.allowedUntil, denied.negate());
+            boolean moved = e.allowed.moveTo(e.denied, denied) | e.denied.moveTo(e.allowed, denied.negate());
             if (!moved) continue;
             e.pushed = e.until();
             kernel.learn(me.getKey().getAddress(), e.pushed);
             changed++;
         }
         return changed;
-    }
-
-    private static boolean move(Map<String, Long> from, Map<String, Long> to, java.util.function.Predicate<String> which) {
-        boolean moved = false;
-        for (var it = from.entrySet().iterator(); it.hasNext(); ) {
-            var n = it.next();
-            if (!which.test(n.getKey())) continue;
-            to.merge(n.getKey(), n.getValue(), Math::max);
-            it.remove();
-            moved = true;
-        }
-        return moved;
     }
 
     public synchronized int size() {

@@ -3,30 +3,34 @@ package dev.cordon.dns;
 import java.io.DataInputStream;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.net.DatagramPacket;
+import java.net.DatagramSocket;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 
 /**
  * Forwards raw bytes to the upstream servers, in order, with a fresh random transaction id per
- * query. UDP goes through a few long-lived sockets per server ({@link UdpUpstreamPool}); TCP
- * (rare: truncated answers, TCP clients) opens a connection per query. Callers run on virtual
- * threads, so concurrent queries never wait for one another.
+ * query, and waits for the answer: for the callers that may wait (TCP clients and truncated
+ * answers over TCP; the blocked names resolved at start over UDP). A socket or connection per
+ * query: these are rare. The proxy's UDP queries go through {@link UdpLoop}, which waits for none.
  */
-public final class NetworkUpstream implements Upstream, AutoCloseable {
+public final class NetworkUpstream implements Upstream {
+    private static final int MAX_UDP = 65_535;
     private final List<InetSocketAddress> servers;
     private final Duration timeout;
-    /** Per server, opened on its first UDP query (an unreachable server then fails that query, not the start). */
-    private final java.util.concurrent.atomic.AtomicReferenceArray<UdpUpstreamPool> pools;
-    private boolean closed;
 
     public NetworkUpstream(List<InetSocketAddress> servers, Duration timeout) {
         if (servers.isEmpty()) throw new IllegalArgumentException("no upstream DNS server");
         this.servers = List.copyOf(servers);
         this.timeout = timeout;
-        this.pools = new java.util.concurrent.atomic.AtomicReferenceArray<>(this.servers.size());
+    }
+
+    public Duration timeout() {
+        return timeout;
     }
 
     public List<InetSocketAddress> servers() {
@@ -43,7 +47,7 @@ public final class NetworkUpstream implements Upstream, AutoCloseable {
             // Give each server an equal share of what is left, so one dead server cannot eat the budget.
             int ms = (int) Math.max(50, left / 1_000_000 / (servers.size() - i));
             try {
-                return transport == Transport.UDP ? udp(i, query, ms) : tcp(servers.get(i), query, ms);
+                return transport == Transport.UDP ? udp(servers.get(i), query, ms) : tcp(servers.get(i), query, ms);
             } catch (IOException e) {
                 last = e;
             }
@@ -51,31 +55,35 @@ public final class NetworkUpstream implements Upstream, AutoCloseable {
         throw last != null ? last : new SocketTimeoutException("no upstream answered within " + timeout.toMillis() + " ms");
     }
 
-    private byte[] udp(int index, byte[] query, int timeoutMs) throws IOException {
-        UdpUpstreamPool pool = pools.get(index);
-        if (pool == null) {
-            synchronized (this) {
-                if (closed) throw new IOException("upstream closed");
-                pool = pools.get(index);
-                if (pool == null) pools.set(index, pool = new UdpUpstreamPool(servers.get(index)));
+    /** A connected socket of its own: only the server's datagrams arrive; one whose id or question differs is a late answer or a forgery. */
+    private byte[] udp(InetSocketAddress server, byte[] query, int timeoutMs) throws IOException {
+        byte[] out = query.clone();
+        int id = (int) (QueryIds.next() & 0xffff);
+        Wire.putU16(out, 0, id);
+        try (DatagramSocket s = new DatagramSocket()) {
+            s.connect(server);
+            s.send(new DatagramPacket(out, out.length));
+            byte[] buf = new byte[MAX_UDP];
+            long deadline = System.nanoTime() + timeoutMs * 1_000_000L;
+            while (true) {
+                long left = (deadline - System.nanoTime()) / 1_000_000;
+                if (left <= 0) throw new SocketTimeoutException("no matching answer from " + server + " within " + timeoutMs + " ms");
+                s.setSoTimeout((int) left);
+                DatagramPacket p = new DatagramPacket(buf, buf.length);
+                s.receive(p); // a "port unreachable" from the server throws: the next server is asked
+                byte[] answer = Arrays.copyOf(buf, p.getLength());
+                if (answer.length >= Wire.HEADER && Wire.id(answer) == id && Wire.sameQuestion(out, answer, answer.length)) {
+                    Wire.putU16(answer, 0, Wire.id(query));
+                    return answer;
+                }
             }
-        }
-        return pool.exchange(query, timeoutMs);
-    }
-
-    @Override
-    public synchronized void close() {
-        closed = true;
-        for (int i = 0; i < pools.length(); i++) {
-            UdpUpstreamPool p = pools.getAndSet(i, null);
-            if (p != null) p.close();
         }
     }
 
     private byte[] tcp(InetSocketAddress server, byte[] query, int timeoutMs) throws IOException {
         byte[] out = query.clone();
         int id = (int) (QueryIds.next() & 0xffff);
-        setId(out, id);
+        Wire.putU16(out, 0, id);
         try (Socket s = new Socket()) {
             s.connect(server, timeoutMs);
             s.setSoTimeout(timeoutMs);
@@ -85,18 +93,9 @@ public final class NetworkUpstream implements Upstream, AutoCloseable {
             DataInputStream in = new DataInputStream(s.getInputStream());
             int len = in.readUnsignedShort();
             byte[] answer = in.readNBytes(len);
-            if (answer.length != len || len < 12 || getId(answer) != id) throw new IOException("bad TCP answer from " + server);
-            setId(answer, getId(query));
+            if (answer.length != len || len < Wire.HEADER || Wire.id(answer) != id) throw new IOException("bad TCP answer from " + server);
+            Wire.putU16(answer, 0, Wire.id(query));
             return answer;
         }
-    }
-
-    static int getId(byte[] m) {
-        return ((m[0] & 0xff) << 8) | (m[1] & 0xff);
-    }
-
-    static void setId(byte[] m, int id) {
-        m[0] = (byte) (id >>> 8);
-        m[1] = (byte) id;
     }
 }

@@ -13,6 +13,9 @@ import java.util.List;
  * 169.254.169.254, a router at 192.168.1.1). Names that are private by convention may.
  */
 public final class PrivateAnswers {
+    /** The rule= label of an answer refused by --block-private-answers. */
+    public static final String RULE = "dns:private-answer";
+
     private PrivateAnswers() {}
 
     /** Loopback, RFC 1918, CGNAT, link-local, "this network", broadcast; ULA, link- and site-local v6. */

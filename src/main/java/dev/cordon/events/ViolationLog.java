@@ -9,7 +9,8 @@ import java.util.Map;
  * and per TLS connection whose ClientHello hid the name it asked for (ECH, allowed by its outer name).
  *
  * <p>Coalesced, so a flood cannot bury the terminal: at most {@link #PER_DESTINATION} lines for
- * one destination (kind, verdict and name or address), and at most {@link #PER_RULE} for one
+ * one destination (kind, verdict and name or address) from one task (under {@code cordon guard}: a
+ * task that tries what another task already tried many times is still named), and at most {@link #PER_RULE} for one
  * rule (kind, verdict, rule, reason: e.g. 100 000 random names under {@code default:deny}). The
  * first line held back for a rule says so; the end of the run says how many were held back. The
  * events file ({@code --events}) and the report keep every attempt either way.
@@ -49,23 +50,24 @@ public final class ViolationLog implements EventSink {
         String head = e.hook().name() + " " + e.verdict().name();
         String destination = e.hook() == Hook.SOCKET ? "raw" : e.ip() + " " + e.port() + " " + e.protocolName();
         if (e.hook().firstBytes()) destination += " " + a.domain();
-        if (show(head, destination, a.rule(), a.reason())) print(Formats.logfmt(a));
+        if (show(head, destination, a.who(), a.rule(), a.reason())) print(Formats.logfmt(a));
     }
 
     @Override
     public synchronized void dns(DnsEvent e) {
         if (e.verdict() == Verdict.ALLOWED) return;
-        if (show("DNS " + e.verdict().name(), e.domain(), e.rule(), e.reason())) print(Formats.logfmt(e));
+        if (show("DNS " + e.verdict().name(), e.domain(), e.who(), e.rule(), e.reason())) print(Formats.logfmt(e));
     }
 
-    private boolean show(String head, String destination, String rule, String reason) {
+    private boolean show(String head, String destination, ProcessTable.Attribution who, String rule, String reason) {
         String ruleKey = head + " rule=" + Escape.logfmt(String.valueOf(rule)) + (reason == null ? "" : " reason=" + Escape.logfmt(reason));
         int[] r = byRule.get(ruleKey);
         if (r == null) {
             if (byRule.size() >= MAX_RULES) ruleKey = head + " " + OTHER;
             r = byRule.computeIfAbsent(ruleKey, k -> new int[2]);
         }
-        int seen = byDestination.merge(head + " " + destination, 1, Integer::sum);
+        String task = who == null || who.task() == null ? "" : " task=" + who.task();
+        int seen = byDestination.merge(head + " " + destination + task, 1, Integer::sum);
         if (r[0] < perRule && seen <= perDestination) {
             r[0]++;
             return true;

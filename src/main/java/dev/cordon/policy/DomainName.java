@@ -15,6 +15,15 @@ public final class DomainName {
         return n.endsWith(".") ? n.substring(0, n.length() - 1) : n;
     }
 
+    /** Whether {@link #canonical} would leave the case of {@code name} as it is (no upper-case letter). */
+    public static boolean isLowerCase(String name) {
+        for (int i = 0; i < name.length(); i++) {
+            char c = name.charAt(i);
+            if (c >= 'A' && c <= 'Z' || c > 0x7f && Character.toLowerCase(c) != c) return false;
+        }
+        return true;
+    }
+
     /** The fully qualified form used in logs: {@code github.com.} */
     public static String absolute(String name) {
         String c = canonical(name);

@@ -25,22 +25,19 @@ public final class DomainPolicy {
 
     private final List<DomainRule> rules;
     private final Action defaultAction;
-
-    /** Rules by pattern suffix: {@code s} in exact, {@code *.s} in wildcard (one rule per pattern). */
-    private final Map<String, DomainRule> exact = new HashMap<>();
-    private final Map<String, DomainRule> wildcard = new HashMap<>();
-    /** Decisions made once, so deciding allocates nothing. */
-    private final Map<DomainRule, Decision> decisions = new HashMap<>();
     private final Decision defaultDecision;
+    /** Decisions made once, by pattern suffix, so deciding allocates nothing. */
+    private final SuffixIndex index;
 
     private DomainPolicy(List<DomainRule> rules, Action defaultAction) {
         this.rules = List.copyOf(rules);
         this.defaultAction = defaultAction;
         this.defaultDecision = new Decision(defaultAction, Optional.empty());
+        Map<String, Decision> exact = new HashMap<>(), wildcard = new HashMap<>(); // s, and *.s
         for (DomainRule r : this.rules) {
-            (r.pattern().subdomainsOnly() ? wildcard : exact).put(r.pattern().suffix(), r);
-            decisions.put(r, new Decision(r.action(), Optional.of(r)));
+            (r.pattern().subdomainsOnly() ? wildcard : exact).put(r.pattern().suffix(), new Decision(r.action(), Optional.of(r)));
         }
+        this.index = new SuffixIndex(exact, wildcard);
     }
 
     public static DomainPolicy of(List<DomainPattern> allow, List<DomainPattern> deny, Action defaultAction) {
@@ -73,15 +70,16 @@ public final class DomainPolicy {
     }
 
     /**
-     * Walks the name's label suffixes, longest first: the first indexed pattern found is the most
+     * Walks the name's label suffixes ({@link SuffixIndex}): the longest with a pattern is the most
      * specific match (a suffix with more labels beats one with fewer, and {@code *.s} beats
-     * {@code s}), so a lookup costs one hash probe per label, whatever the policy's size.
+     * {@code s}), so a lookup costs one hash probe per label, whatever the policy's size, and
+     * allocates nothing for a name already in lower case.
      */
     public Decision decide(String name) {
-        String n = DomainName.canonical(name);
-        DomainRule best = exact.get(n);
-        if (best == null) best = fromSuffixesOf(n);
-        return best == null ? defaultDecision : decisions.get(best);
+        String n = DomainName.isLowerCase(name) ? name : name.toLowerCase(java.util.Locale.ROOT);
+        int end = n.endsWith(".") ? n.length() - 1 : n.length(); // canonical without a copy: the proxy's hot path
+        Decision best = index.decide(n, end, false);
+        return best == null ? defaultDecision : best;
     }
 
     /**
@@ -92,20 +90,7 @@ public final class DomainPolicy {
      */
     public Decision decideBelow(String suffix) {
         String s = DomainName.canonical(suffix);
-        DomainRule best = wildcard.get(s);
-        if (best == null) best = exact.get(s);
-        if (best == null) best = fromSuffixesOf(s);
-        return best == null ? defaultDecision : decisions.get(best);
-    }
-
-    /** The most specific pattern for the proper label suffixes of {@code n}, or null. */
-    private DomainRule fromSuffixesOf(String n) {
-        DomainRule best = null;
-        for (int dot = n.indexOf('.'); best == null && dot >= 0; dot = n.indexOf('.', dot + 1)) {
-            String suffix = n.substring(dot + 1);
-            best = wildcard.get(suffix);
-            if (best == null) best = exact.get(suffix);
-        }
-        return best;
+        Decision best = index.decide(s, s.length(), true);
+        return best == null ? defaultDecision : best;
     }
 }

@@ -85,7 +85,7 @@ final class Guard implements AutoCloseable {
         EgressGuard kernel = null;
         ScriptShells shells = null;
         try {
-            dns = s.dns() == null ? null : DnsService.start(s.dns(), processes, sinks);
+            dns = s.dns() == null ? null : DnsService.start(s.dns(), processes, sinks, s.reportAll());
             StartupTrace.mark("dns");
             OutagePlan outage = s.outage();
             // Names in first bytes are judged by the proxy's domain policy: without a proxy there is none.

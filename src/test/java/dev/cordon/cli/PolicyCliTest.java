@@ -1,7 +1,7 @@
 package dev.cordon.cli;
 
-import dev.cordon.dns.QueryHandler.BlockedResponse;
 import dev.cordon.policy.Action;
+import dev.cordon.policy.BlockedResponse;
 import dev.cordon.policy.Cidr;
 import dev.cordon.policy.DomainRule;
 import dev.cordon.policy.EncryptedDns;

@@ -14,7 +14,6 @@ import org.xbill.DNS.Section;
 import org.xbill.DNS.Type;
 
 import java.net.InetAddress;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -25,14 +24,18 @@ class AnswerCacheTest {
     private final AtomicLong now = new AtomicLong(1_000 * S);
     private final AnswerCache cache = new AnswerCache(16, now::get);
 
-    private static byte[] query(String name, int id) throws Exception {
+    private static Query query(String name, int id) throws Exception {
         Message q = Message.newQuery(Record.newRecord(Name.fromString(name), Type.A, DClass.IN));
         q.getHeader().setID(id);
-        return q.toWire();
+        return query(q);
     }
 
-    private static byte[] answer(byte[] query, long ttl) throws Exception {
-        Message q = new Message(query);
+    private static Query query(Message m) {
+        return (Query) Query.parse(m.toWire(), new DnsCounters());
+    }
+
+    private static byte[] answer(Query query, long ttl) throws Exception {
+        Message q = new Message(query.raw());
         Message a = new Message(q.getHeader().getID());
         a.getHeader().setFlag(Flags.QR);
         a.addRecord(q.getQuestion(), Section.QUESTION);
@@ -44,21 +47,19 @@ class AnswerCacheTest {
         return a.toWire();
     }
 
-    private static QueryHandler.Chain chain(long ttl) {
-        return new QueryHandler.Chain(new LinkedHashSet<>(List.of("www.example.com.", "cdn.example.net.")),
-                List.of(new QueryHandler.Addr(InetAddress.ofLiteral("192.0.2.7"), "cdn.example.net.", ttl)));
+    private static AnswerChain chain(long ttl) {
+        return new AnswerChain(List.of("www.example.com.", "cdn.example.net."),
+                List.of(new AnswerChain.Addr(InetAddress.ofLiteral("192.0.2.7"), "cdn.example.net.", ttl)));
     }
 
     @Test
     void servesACopyWithTheAskersIdAndSpellingAndTtlsCountedDown() throws Exception {
-        byte[] q1 = query("www.example.com.", 1);
-        cache.put(AnswerCache.keyOf(q1), answer(q1, 60), chain(60));
-        byte[] q2 = query("WwW.Example.COM.", 0x4242);
-        assertThat(AnswerCache.keyOf(q2)).isEqualTo(AnswerCache.keyOf(q1));
-        assertThat(cache.has(AnswerCache.keyOf(q2))).isTrue();
+        Query q1 = query("www.example.com.", 1);
+        cache.put(q1, answer(q1, 60), chain(60));
+        Query q2 = query("WwW.Example.COM.", 0x4242);
 
         now.addAndGet(10 * S);
-        AnswerCache.Hit hit = cache.get(AnswerCache.keyOf(q2), q2);
+        AnswerCache.Hit hit = cache.get(q2);
         Message m = new Message(hit.bytes());
         assertThat(m.getHeader().getID()).isEqualTo(0x4242);
         assertThat(m.getQuestion().getName().toString()).isEqualTo("WwW.Example.COM.");
@@ -71,51 +72,66 @@ class AnswerCacheTest {
 
     @Test
     void expiresWithTheShortestTtl() throws Exception {
-        byte[] q = query("www.example.com.", 1);
-        cache.put(AnswerCache.keyOf(q), answer(q, 5), chain(5));
+        Query q = query("www.example.com.", 1);
+        cache.put(q, answer(q, 5), chain(5));
         now.addAndGet(4 * S);
-        assertThat(cache.get(AnswerCache.keyOf(q), q)).isNotNull();
+        assertThat(cache.get(q)).isNotNull();
         now.addAndGet(S);
-        assertThat(cache.has(AnswerCache.keyOf(q))).isFalse();
-        assertThat(cache.get(AnswerCache.keyOf(q), q)).isNull();
+        assertThat(cache.get(q)).isNull();
     }
 
     @Test
     void neverStoresZeroTtlTruncatedOrFailedAnswers() throws Exception {
-        byte[] q = query("www.example.com.", 1);
-        cache.put(AnswerCache.keyOf(q), answer(q, 0), chain(0));
+        Query q = query("www.example.com.", 1);
+        cache.put(q, answer(q, 0), chain(0));
         byte[] tc = answer(q, 60);
         tc[2] |= 0x02;
-        cache.put(AnswerCache.keyOf(q), tc, chain(60));
+        cache.put(q, tc, chain(60));
         Message nx = new Message(answer(q, 60));
         nx.getHeader().setRcode(Rcode.NXDOMAIN);
-        cache.put(AnswerCache.keyOf(q), nx.toWire(), chain(60));
+        cache.put(q, nx.toWire(), chain(60));
         byte[] cut = java.util.Arrays.copyOf(answer(q, 60), 40);
-        cache.put(AnswerCache.keyOf(q), cut, chain(60));
+        cache.put(q, cut, chain(60));
         assertThat(cache.size()).isZero();
     }
 
     @Test
     void flagsThatChangeAnAnswerAreInTheKey() throws Exception {
-        byte[] plain = query("www.example.com.", 1);
-        Message m = new Message(plain);
+        Query plain = query("www.example.com.", 1);
+        cache.put(plain, answer(plain, 60), chain(60));
+        Message m = new Message(plain.raw());
         m.getHeader().setFlag(Flags.CD);
-        assertThat(AnswerCache.keyOf(m.toWire())).isNotEqualTo(AnswerCache.keyOf(plain));
-        Message dnssec = new Message(plain);
+        Message dnssec = new Message(plain.raw());
         dnssec.addRecord(new OPTRecord(1232, 0, 0, org.xbill.DNS.ExtendedFlags.DO), Section.ADDITIONAL);
-        Message edns = new Message(plain);
+        Message edns = new Message(plain.raw());
         edns.addRecord(new OPTRecord(1232, 0, 0), Section.ADDITIONAL);
-        assertThat(AnswerCache.keyOf(dnssec.toWire())).isNotEqualTo(AnswerCache.keyOf(edns.toWire()))
-                .isNotEqualTo(AnswerCache.keyOf(plain));
-        assertThat(AnswerCache.keyOf(new byte[5])).isNull();
+        for (Message other : List.of(m, dnssec, edns)) assertThat(cache.get(query(other))).as(other.toString()).isNull();
+        assertThat(cache.get(plain)).isNotNull();
     }
 
     @Test
-    void boundedWhenFull() throws Exception {
+    void boundedWhenFullAndTheLatestAnswerIsKept() throws Exception {
         for (int i = 0; i < 40; i++) {
-            byte[] q = query("n" + i + ".example.com.", i);
-            cache.put(AnswerCache.keyOf(q), answer(q, 60), chain(60));
+            Query q = query("n" + i + ".example.com.", i);
+            cache.put(q, answer(q, 60 + i), chain(60));
             assertThat(cache.size()).isLessThanOrEqualTo(16);
+            assertThat(cache.get(q)).as("just stored").isNotNull();
         }
+    }
+
+    @Test
+    void aNewAnswerTakesTheExpiredPlaceFirst() throws Exception {
+        AnswerCache one = new AnswerCache(AnswerCache.WAYS, now::get); // one set: every key competes for the same places
+        Query shortLived = query("short.example.com.", 1);
+        one.put(shortLived, answer(shortLived, 1), chain(1));
+        for (int i = 0; i < AnswerCache.WAYS - 1; i++) {
+            Query q = query("long" + i + ".example.com.", i);
+            one.put(q, answer(q, 600), chain(600));
+        }
+        now.addAndGet(2 * S);
+        Query fresh = query("fresh.example.com.", 9);
+        one.put(fresh, answer(fresh, 600), chain(600));
+        for (int i = 0; i < AnswerCache.WAYS - 1; i++) assertThat(one.get(query("long" + i + ".example.com.", i))).isNotNull();
+        assertThat(one.get(fresh)).isNotNull();
     }
 }

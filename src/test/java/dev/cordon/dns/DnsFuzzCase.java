@@ -8,6 +8,7 @@ import dev.cordon.events.ProcessRef;
 import dev.cordon.events.ProcessTable;
 import dev.cordon.events.Verdict;
 import dev.cordon.policy.Action;
+import dev.cordon.policy.BlockedResponse;
 import dev.cordon.policy.DomainName;
 import dev.cordon.policy.DomainPattern;
 import dev.cordon.policy.DomainPolicy;
@@ -82,8 +83,7 @@ final class DnsFuzzCase {
         Mode mode = (settings & 1) != 0 ? Mode.AUDIT : Mode.ENFORCE;
         Transport transport = (settings & 2) != 0 ? Transport.TCP : Transport.UDP;
         DomainPolicy policy = policy((settings & 4) != 0);
-        QueryHandler.BlockedResponse blocked = (settings & 8) != 0
-                ? QueryHandler.BlockedResponse.REFUSED : QueryHandler.BlockedResponse.NXDOMAIN;
+        BlockedResponse blocked = (settings & 8) != 0 ? BlockedResponse.REFUSED : BlockedResponse.NXDOMAIN;
         OutagePlan outage = switch ((settings >> 4) & 3) {
             case 1 -> new OutagePlan(List.of(DomainPattern.parse("down.test")), OutageStyle.TIMEOUT, Duration.ofMillis(1));
             case 2 -> new OutagePlan(List.of(DomainPattern.parse("down.test")), OutageStyle.SERVFAIL, Duration.ofMillis(1));
@@ -97,14 +97,15 @@ final class DnsFuzzCase {
         ProcessTable processes = new ProcessTable(8);
         processes.onExec(new ExecEvent(1, new ProcessRef(PID, PID, "dig", 1), 1, List.of("dig", "x"), false, null, null));
         Events sink = new Events();
-        QueryHandler handler = new QueryHandler(policy, mode, blocked, upstream, learned,
-                (port, txid, t) -> Optional.of(new ProcessRef(PID, PID + 1, "dig", 1)), processes, sink,
-                new DnsCounters(), outage, false, new AnswerCache(8));
+        DnsCounters counters = new DnsCounters();
+        QueryHandler handler = new QueryHandler(new Rules(policy, mode, blocked, outage, false), upstream, learned, new AnswerCache(8),
+                new QueryReports((port, txid, t) -> Optional.of(new ProcessRef(PID, PID + 1, "dig", 1)), processes, sink, counters, true),
+                counters);
 
         long start = System.nanoTime();
         byte[] reply;
         try {
-            reply = handler.handle(raw, new QueryHandler.Client(40_000, transport));
+            reply = handler.handle(raw, new Client(40_000, transport));
         } catch (Throwable t) {
             throw new AssertionError("handle threw " + t, t);
         }
@@ -120,17 +121,19 @@ final class DnsFuzzCase {
         checkReply(raw, query, reply, transport);
         Message replyMsg = reply == null ? null : parseOrNull(reply);
 
-        // The same query again, answered from the cache if it was stored: the same properties hold.
+        // The same query again, answered at the judge's first step if it can be (cached, or blocked): the same properties hold.
         byte[] again = null;
-        if (handler.answersWithoutWaiting(raw)) {
+        if (Query.parse(raw, new DnsCounters()) instanceof Query q) {
             try {
-                again = handler.handleWithoutWaiting(raw, new QueryHandler.Client(40_000, transport));
+                if (handler.judge().question(q, new Client(40_000, transport), System.nanoTime()) instanceof Judge.Reply r) {
+                    again = r.bytes();
+                }
             } catch (Throwable t) {
-                throw new AssertionError("handleWithoutWaiting threw " + t, t);
+                throw new AssertionError("the first step threw " + t, t);
             }
-            if (again != QueryHandler.NEEDS_WORKER) checkReply(raw, query, again, transport);
+            checkReply(raw, query, again, transport);
         }
-        Message againMsg = again == null || again == QueryHandler.NEEDS_WORKER ? null : parseOrNull(again);
+        Message againMsg = again == null ? null : parseOrNull(again);
 
         String qname = query == null || query.getQuestion() == null ? null : query.getQuestion().getName().toString();
 
@@ -195,9 +198,14 @@ final class DnsFuzzCase {
             if (reply.length != 12 || (reply[3] & 0x0f) != Rcode.FORMERR) throw new AssertionError("unparsable query not answered FORMERR");
             return;
         }
-        if (transport == Transport.UDP && reply.length > Responses.maxUdpSize(query)) {
-            throw new AssertionError("UDP reply of " + reply.length + " bytes exceeds " + Responses.maxUdpSize(query));
+        if (transport == Transport.UDP && reply.length > maxUdpSize(query)) {
+            throw new AssertionError("UDP reply of " + reply.length + " bytes exceeds " + maxUdpSize(query));
         }
+    }
+
+    /** The largest UDP answer the client takes: 512 without EDNS, its size with it. */
+    static int maxUdpSize(Message query) {
+        return query.getOPT() == null ? 512 : Math.max(512, query.getOPT().getPayloadSize());
     }
 
     static Message parseOrNull(byte[] b) {

@@ -1,7 +1,9 @@
 package dev.cordon.dns;
 
 import dev.cordon.events.ProcessTable;
+import dev.cordon.policy.BlockedResponse;
 import dev.cordon.policy.Mode;
+import dev.cordon.policy.OutagePlan;
 import org.junit.jupiter.api.Test;
 import org.xbill.DNS.Flags;
 import org.xbill.DNS.Message;
@@ -38,11 +40,12 @@ class FuzzFindingsTest {
             return m.toWire();
         };
         DnsCounters counters = new DnsCounters();
-        QueryHandler h = new QueryHandler(DnsFuzzCase.policy(false), Mode.ENFORCE, QueryHandler.BlockedResponse.NXDOMAIN,
-                notAResponse, new LearnedAddresses(new DnsFuzzCase.LearnKernel(), LearnedAddresses.Ttl.DEFAULT, 8),
-                (port, txid, t) -> Optional.empty(), new ProcessTable(8), new DnsFuzzCase.Events(), counters);
+        QueryHandler h = new QueryHandler(new Rules(DnsFuzzCase.policy(false), Mode.ENFORCE, BlockedResponse.NXDOMAIN,
+                OutagePlan.NONE, false), notAResponse, new LearnedAddresses(new DnsFuzzCase.LearnKernel(), LearnedAddresses.Ttl.DEFAULT, 8),
+                null, new QueryReports((port, txid, t) -> Optional.empty(), new ProcessTable(8), new DnsFuzzCase.Events(), counters,
+                true), counters);
 
-        Message reply = new Message(h.handle(q.toWire(), new QueryHandler.Client(40_000, Transport.UDP)));
+        Message reply = new Message(h.handle(q.toWire(), new Client(40_000, Transport.UDP)));
 
         assertThat(reply.getHeader().getFlag(Flags.QR)).isTrue();
         assertThat(Rcode.string(reply.getHeader().getRcode())).isEqualTo("SERVFAIL");

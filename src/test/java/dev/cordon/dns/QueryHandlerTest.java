@@ -8,9 +8,11 @@ import dev.cordon.events.ProcessRef;
 import dev.cordon.events.ProcessTable;
 import dev.cordon.events.Verdict;
 import dev.cordon.policy.Action;
+import dev.cordon.policy.BlockedResponse;
 import dev.cordon.policy.DomainPattern;
 import dev.cordon.policy.DomainPolicy;
 import dev.cordon.policy.Mode;
+import dev.cordon.policy.OutagePlan;
 import dev.cordon.policy.Reasons;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -165,16 +167,21 @@ class QueryHandlerTest {
         ownerKnown = true;
     }
 
-    QueryHandler handler(Mode mode, QueryHandler.BlockedResponse response, DomainPolicy policy) {
+    QueryHandler handler(Mode mode, BlockedResponse response, DomainPolicy policy) {
+        return handler(new Rules(policy, mode, response, OutagePlan.NONE, false), null);
+    }
+
+    /** A handler with every seam faked; the owner lookup records what it was asked. */
+    QueryHandler handler(Rules rules, AnswerCache cache) {
         QueryOwnerLookup owners = (port, txid, transport) -> {
             ownerQueries.add(new OwnerQuery(port, txid, transport));
             return ownerKnown ? Optional.of(new ProcessRef(PID, PID + 1, "curl", 99)) : Optional.empty();
         };
-        return new QueryHandler(policy, mode, response, upstream, learned, owners, processes, sink, counters);
+        return new QueryHandler(rules, upstream, learned, cache, new QueryReports(owners, processes, sink, counters, true), counters);
     }
 
     QueryHandler blocklist(Mode mode, String... denied) {
-        return handler(mode, QueryHandler.BlockedResponse.NXDOMAIN,
+        return handler(mode, BlockedResponse.NXDOMAIN,
                 DomainPolicy.of(List.of(), Arrays.stream(denied).map(DomainPattern::parse).toList(), Action.ALLOW));
     }
 
@@ -219,12 +226,12 @@ class QueryHandlerTest {
         return new CNAMERecord(n(name), DClass.IN, 300, n(target));
     }
 
-    static QueryHandler.Client udp() {
-        return new QueryHandler.Client(CLIENT_PORT, Transport.UDP);
+    static Client udp() {
+        return new Client(CLIENT_PORT, Transport.UDP);
     }
 
-    static QueryHandler.Client tcp() {
-        return new QueryHandler.Client(CLIENT_PORT, Transport.TCP);
+    static Client tcp() {
+        return new Client(CLIENT_PORT, Transport.TCP);
     }
 
     static Message parse(byte[] wire) throws IOException {
@@ -284,7 +291,7 @@ class QueryHandlerTest {
 
     @Test
     void theRefusedOptionAnswersRefused() throws IOException {
-        QueryHandler h = handler(Mode.ENFORCE, QueryHandler.BlockedResponse.REFUSED,
+        QueryHandler h = handler(Mode.ENFORCE, BlockedResponse.REFUSED,
                 DomainPolicy.of(List.of(), List.of(DomainPattern.parse("github.com")), Action.ALLOW));
         Message q = query("github.com.", Type.AAAA, 7);
         assertErrorReply(h.handle(q.toWire(), udp()), q, Rcode.REFUSED);
@@ -322,7 +329,7 @@ class QueryHandlerTest {
 
     @Test
     void anAllowlistDeniesUnlistedNamesByDefault() throws IOException {
-        QueryHandler h = handler(Mode.ENFORCE, QueryHandler.BlockedResponse.NXDOMAIN,
+        QueryHandler h = handler(Mode.ENFORCE, BlockedResponse.NXDOMAIN,
                 DomainPolicy.of(List.of(DomainPattern.parse("example.org")), List.of(), Action.DENY));
         Message q = query("github.com.", Type.A, 5);
         assertErrorReply(h.handle(q.toWire(), udp()), q, Rcode.NXDOMAIN);
@@ -429,7 +436,7 @@ class QueryHandlerTest {
 
     @Test
     void aCnameChainUsesTheRefusedOptionToo() throws IOException {
-        QueryHandler h = handler(Mode.ENFORCE, QueryHandler.BlockedResponse.REFUSED,
+        QueryHandler h = handler(Mode.ENFORCE, BlockedResponse.REFUSED,
                 DomainPolicy.of(List.of(), List.of(DomainPattern.parse("github.com")), Action.ALLOW));
         Message q = query("alias.internal.", Type.A, 9);
         upstream.on("alias.internal.", Type.A, qq -> reply(qq, cname("alias.internal.", "github.com."), a("github.com.", "192.0.2.3", 60)));
@@ -566,8 +573,9 @@ class QueryHandlerTest {
     @Test
     void anUpstreamAnswerThatDoesNotParseIsServfail() throws IOException {
         Upstream garbage = (query, t) -> new byte[] {query[0], query[1], (byte) 0x81, 0, 0, 1, 0, 0, 0, 0, 0, 0, 9};
-        QueryHandler g = new QueryHandler(DomainPolicy.of(List.of(), List.of(), Action.ALLOW), Mode.ENFORCE,
-                QueryHandler.BlockedResponse.NXDOMAIN, garbage, learned, (p, x, t) -> Optional.empty(), processes, sink, counters);
+        QueryHandler g = new QueryHandler(new Rules(DomainPolicy.of(List.of(), List.of(), Action.ALLOW), Mode.ENFORCE,
+                BlockedResponse.NXDOMAIN, OutagePlan.NONE, false), garbage, learned, null,
+                new QueryReports((p, x, t) -> Optional.empty(), processes, sink, counters, true), counters);
         Message q = query("ok.internal.", Type.A, 32);
         assertErrorReply(g.handle(q.toWire(), udp()), q, Rcode.SERVFAIL);
         assertThat(counters.upstreamFailures.get()).isEqualTo(1);
@@ -868,17 +876,16 @@ class QueryHandlerTest {
     @Test
     void theOwnerIsLookedUpByClientPortAndTransactionId() throws IOException {
         QueryHandler h = enforceDenying("github.com");
-        h.handle(query("github.com.", Type.A, 0xBEEF).toWire(), new QueryHandler.Client(53_001, Transport.UDP));
-        h.handle(query("github.com.", Type.A, 0xBEEF).toWire(), new QueryHandler.Client(53_002, Transport.UDP));
+        h.handle(query("github.com.", Type.A, 0xBEEF).toWire(), new Client(53_001, Transport.UDP));
+        h.handle(query("github.com.", Type.A, 0xBEEF).toWire(), new Client(53_002, Transport.UDP));
         assertThat(ownerQueries).containsExactly(new OwnerQuery(53_001, 0xBEEF, Transport.UDP), new OwnerQuery(53_002, 0xBEEF, Transport.UDP));
     }
 
     // ---- --block-private-answers (DNS rebinding) ----
 
     QueryHandler rebindingGuard(Mode mode) {
-        QueryOwnerLookup owners = (port, txid, transport) -> Optional.of(new ProcessRef(PID, PID + 1, "curl", 99));
-        return new QueryHandler(DomainPolicy.of(List.of(), List.of(), Action.ALLOW), mode, QueryHandler.BlockedResponse.NXDOMAIN,
-                upstream, learned, owners, processes, sink, counters, dev.cordon.policy.OutagePlan.NONE, true);
+        return handler(new Rules(DomainPolicy.of(List.of(), List.of(), Action.ALLOW), mode, BlockedResponse.NXDOMAIN,
+                OutagePlan.NONE, true), null);
     }
 
     @Test
@@ -894,7 +901,7 @@ class QueryHandlerTest {
             DnsEvent e = sink.only();
             assertThat(e.verdict()).as(ip).isEqualTo(Verdict.BLOCKED);
             assertThat(e.reason()).isEqualTo(Reasons.PRIVATE_ANSWER);
-            assertThat(e.rule()).isEqualTo(QueryHandler.PRIVATE_ANSWER_RULE);
+            assertThat(e.rule()).isEqualTo(PrivateAnswers.RULE);
             assertThat(e.domain()).isEqualTo("rebind.example.");
             assertThat(e.addresses()).contains(ip);
             assertThat(e.who().pid()).isEqualTo(PID);
@@ -979,7 +986,7 @@ class QueryHandlerTest {
     void aNameOfTheEncryptedDnsListIsBlockedWithReasonEncryptedDns() throws IOException {
         var list = dev.cordon.policy.EncryptedDns.builtIn();
         var rules = new ArrayList<>(dev.cordon.policy.EncryptedDns.domainRules(List.of(list), List.of()));
-        QueryHandler h = handler(Mode.ENFORCE, QueryHandler.BlockedResponse.NXDOMAIN, DomainPolicy.of(rules, Action.ALLOW));
+        QueryHandler h = handler(Mode.ENFORCE, BlockedResponse.NXDOMAIN, DomainPolicy.of(rules, Action.ALLOW));
         Message q = query("dns.google.", Type.A, 13);
         assertErrorReply(h.handle(q.toWire(), udp()), q, Rcode.NXDOMAIN);
         DnsEvent e = sink.only();
@@ -998,90 +1005,106 @@ class QueryHandlerTest {
 
     // ---- answer cache ----
 
-    QueryHandler cachingAudit(String... denied) {
-        QueryOwnerLookup owners = (port, txid, transport) -> {
-            ownerQueries.add(new OwnerQuery(port, txid, transport));
-            return Optional.of(new ProcessRef(PID, PID + 1, "curl", 99));
-        };
-        return new QueryHandler(DomainPolicy.of(List.of(), Arrays.stream(denied).map(DomainPattern::parse).toList(),
-                Action.ALLOW), Mode.AUDIT, QueryHandler.BlockedResponse.NXDOMAIN, upstream, learned, owners, processes,
-                sink, counters, dev.cordon.policy.OutagePlan.NONE, false, new AnswerCache(64));
+    QueryHandler caching(Mode mode, String... denied) {
+        return handler(new Rules(DomainPolicy.of(List.of(), Arrays.stream(denied).map(DomainPattern::parse).toList(),
+                Action.ALLOW), mode, BlockedResponse.NXDOMAIN, OutagePlan.NONE, false), new AnswerCache(64));
+    }
+
+    /** The judge's first step for a query: what the proxy's loop does with it before any wait. */
+    Judge.Step firstStep(QueryHandler h, Message q) {
+        return h.judge().question((Query) Query.parse(q.toWire(), counters), udp(), System.nanoTime());
     }
 
     @Test
     void aCachedAnswerIsStillDecidedLearnedAttributedAndReportedPerQuery() throws IOException {
-        QueryHandler h = cachingAudit("blocked.example");
+        QueryHandler h = caching(Mode.AUDIT, "blocked.example");
         upstream.on("www.example.com.", Type.A, q -> reply(q, cname("www.example.com.", "cdn.example.net."),
                 a("cdn.example.net.", "192.0.2.60", 300)));
         Message q1 = query("www.example.com.", Type.A, 1);
         Message q2 = query("WWW.example.com.", Type.A, 2);
-        assertThat(h.answersWithoutWaiting(q1.toWire())).isFalse();
+        assertThat(firstStep(h, q1)).as("not cached yet: asks upstream").isInstanceOf(Judge.Ask.class);
         assertThat(addresses(parse(h.handle(q1.toWire(), udp())))).containsExactly("192.0.2.60");
-        assertThat(h.answersWithoutWaiting(q2.toWire())).isTrue();
+        sink.dns.clear();
+        ownerQueries.clear();
 
-        byte[] second = h.handleWithoutWaiting(q2.toWire(), udp());
-        Message r2 = parse(second);
+        Judge.Step second = firstStep(h, q2);
+        assertThat(second).as("cached: answered at the first step, no wait").isInstanceOf(Judge.Reply.class);
+        Message r2 = parse(((Judge.Reply) second).bytes());
         assertThat(r2.getHeader().getID()).isEqualTo(2);
         assertThat(r2.getQuestion().getName().toString()).isEqualTo("WWW.example.com.");
         assertThat(addresses(r2)).containsExactly("192.0.2.60");
         assertThat(upstream.calls).as("the second answer came from the cache").hasSize(1);
         assertThat(counters.cacheHits.get()).isEqualTo(1);
-        assertThat(counters.queries.get()).isEqualTo(2);
-        assertThat(sink.dns).hasSize(2).allSatisfy(e -> {
+        assertThat(counters.queries.get()).as("each query counted once, where it was read").isEqualTo(3);
+        assertThat(sink.dns).singleElement().satisfies(e -> {
             assertThat(e.verdict()).isEqualTo(Verdict.ALLOWED);
             assertThat(e.chain()).containsExactly("cdn.example.net.");
             assertThat(e.who().pid()).isEqualTo(PID);
         });
-        assertThat(ownerQueries).hasSize(2);
+        assertThat(ownerQueries).hasSize(1);
         assertThat(kernel.latest("192.0.2.60")).isPresent();
     }
 
     @Test
-    void blockedNamesAreNeverCachedAndAMissGoesToAWorkerHavingCountedNothing() throws IOException {
-        QueryHandler h = cachingAudit("blocked.example");
+    void blockedNamesAreNeverCached() throws IOException {
+        QueryHandler h = caching(Mode.AUDIT, "blocked.example");
         upstream.on("x.blocked.example.", Type.A, q -> reply(q, a("x.blocked.example.", "192.0.2.61", 300)));
         upstream.on("via.example.com.", Type.A, q -> reply(q, cname("via.example.com.", "y.blocked.example."),
                 a("y.blocked.example.", "192.0.2.62", 300)));
         h.handle(query("x.blocked.example.", Type.A, 1).toWire(), udp());
         h.handle(query("via.example.com.", Type.A, 2).toWire(), udp());
-        assertThat(h.answersWithoutWaiting(query("x.blocked.example.", Type.A, 3).toWire())).isFalse();
-        assertThat(h.answersWithoutWaiting(query("via.example.com.", Type.A, 4).toWire())).isFalse();
-
-        long queries = counters.queries.get();
-        long blocked = counters.blocked.get();
-        int events = sink.dns.size();
-        assertThat(h.handleWithoutWaiting(query("x.blocked.example.", Type.A, 5).toWire(), udp())).isSameAs(QueryHandler.NEEDS_WORKER);
-        assertThat(h.handleWithoutWaiting(query("via.example.com.", Type.A, 6).toWire(), udp())).isSameAs(QueryHandler.NEEDS_WORKER);
-        assertThat(counters.queries.get()).isEqualTo(queries);
-        assertThat(counters.blocked.get()).isEqualTo(blocked);
-        assertThat(sink.dns).hasSize(events);
+        assertThat(firstStep(h, query("x.blocked.example.", Type.A, 3))).isInstanceOf(Judge.Ask.class);
+        assertThat(firstStep(h, query("via.example.com.", Type.A, 4))).isInstanceOf(Judge.Ask.class);
         assertThat(upstream.calls).hasSize(2);
     }
 
     @Test
-    void inEnforceModeABlockedNameIsAnsweredWithoutWaitingAndAnAllowedOneIsHandedBack() throws IOException {
+    void aCachedAnswerIsJudgedAgainUnderANewPolicy() throws IOException {
+        AnswerCache cache = new AnswerCache(64);
+        QueryHandler allowing = handler(new Rules(DomainPolicy.of(List.of(), List.of(), Action.ALLOW), Mode.ENFORCE,
+                BlockedResponse.NXDOMAIN, OutagePlan.NONE, false), cache);
+        QueryHandler denyingTheTarget = handler(new Rules(DomainPolicy.of(List.of(), List.of(DomainPattern.parse("cdn.example.net")),
+                Action.ALLOW), Mode.ENFORCE, BlockedResponse.NXDOMAIN, OutagePlan.NONE, false), cache);
+        upstream.on("www.example.com.", Type.A, q -> reply(q, cname("www.example.com.", "cdn.example.net."),
+                a("cdn.example.net.", "192.0.2.63", 300)));
+        allowing.handle(query("www.example.com.", Type.A, 1).toWire(), udp());
+        Message q = query("www.example.com.", Type.A, 2);
+        assertErrorReply(((Judge.Reply) firstStep(denyingTheTarget, q)).bytes(), q, Rcode.NXDOMAIN);
+        assertThat(upstream.calls).as("the answer came from the cache, and was blocked there").hasSize(1);
+    }
+
+    @Test
+    void inEnforceModeABlockedNameIsAnsweredAtTheFirstStepAndAnAllowedOneAsksUpstream() throws IOException {
         QueryHandler h = enforceDenying("github.com");
         Message blocked = query("API.github.com.", Type.A, 0x77);
-        assertThat(h.answersWithoutWaiting(blocked.toWire())).isTrue();
-        assertErrorReply(h.handleWithoutWaiting(blocked.toWire(), udp()), blocked, Rcode.NXDOMAIN);
+        Judge.Step step = firstStep(h, blocked);
+        assertThat(step).isInstanceOf(Judge.Reply.class);
+        assertErrorReply(((Judge.Reply) step).bytes(), blocked, Rcode.NXDOMAIN);
         assertThat(sink.only().verdict()).isEqualTo(Verdict.BLOCKED);
 
-        Message allowed = query("example.com.", Type.A, 0x78);
-        assertThat(h.answersWithoutWaiting(allowed.toWire())).isFalse();
-        assertThat(h.handleWithoutWaiting(allowed.toWire(), udp())).isSameAs(QueryHandler.NEEDS_WORKER);
-        assertThat(counters.queries.get()).isEqualTo(1);
+        assertThat(firstStep(h, query("example.com.", Type.A, 0x78))).isInstanceOf(Judge.Ask.class);
+        assertThat(counters.queries.get()).isEqualTo(2);
         assertThat(sink.dns).hasSize(1);
         assertThat(upstream.calls).isEmpty();
     }
 
     @Test
-    void wireNamesBecomeDottedOnlyWhenPlain() {
-        assertThat(WireQuestion.dotted("\u0003www\u0007example\u0003com")).isEqualTo("www.example.com.");
-        assertThat(WireQuestion.dotted("\u0003www\u0007example\u0003com\u0000")).isEqualTo("www.example.com.");
-        assertThat(WireQuestion.dotted("")).isEqualTo(".");
-        assertThat(WireQuestion.dotted("\u0000")).isEqualTo(".");
-        assertThat(WireQuestion.dotted("\u0001a\u0000\u0001b")).as("a zero before the end").isNull();
-        assertThat(WireQuestion.dotted("\u0003a.b")).as("a dot inside a label").isNull();
-        assertThat(WireQuestion.dotted("\u0005ab")).as("runs out").isNull();
+    void anAllowedQueryIsNeitherAttributedNorReportedWhenNothingRecordsIt() throws IOException {
+        QueryHandler h = new QueryHandler(new Rules(DomainPolicy.of(List.of(), List.of(DomainPattern.parse("github.com")),
+                Action.ALLOW), Mode.ENFORCE, BlockedResponse.NXDOMAIN, OutagePlan.NONE, false), upstream, learned, null,
+                new QueryReports((port, txid, t) -> {
+                    ownerQueries.add(new OwnerQuery(port, txid, t));
+                    return Optional.empty();
+                }, processes, sink, counters, false), counters);
+        upstream.on("ok.internal.", Type.A, q -> reply(q, a("ok.internal.", "192.0.2.64", 60)));
+        assertThat(addresses(parse(h.handle(query("ok.internal.", Type.A, 1).toWire(), udp())))).containsExactly("192.0.2.64");
+        assertThat(kernel.latest("192.0.2.64")).as("learned all the same").isPresent();
+        assertThat(sink.dns).isEmpty();
+        assertThat(ownerQueries).isEmpty();
+
+        Message blocked = query("github.com.", Type.A, 2);
+        assertErrorReply(h.handle(blocked.toWire(), udp()), blocked, Rcode.NXDOMAIN);
+        assertThat(sink.only().verdict()).as("a blocked one is, always").isEqualTo(Verdict.BLOCKED);
+        assertThat(ownerQueries).hasSize(1);
     }
 }

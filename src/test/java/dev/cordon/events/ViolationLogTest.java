@@ -44,4 +44,21 @@ class ViolationLogTest {
         assertThat(out.toString().lines().filter(l -> l.startsWith("WARN"))).hasSize(11);
         assertThat(log.heldBack()).isEqualTo(40);
     }
+
+    @Test
+    void aTaskTryingWhatAnotherTaskTriedOftenIsStillNamed() {
+        StringWriter out = new StringWriter();
+        ViolationLog log = new ViolationLog(new PrintWriter(out), 10, 100);
+        for (int i = 0; i < 50; i++) log.dns(blockedFor("deploy-web", "github.com."));
+        log.dns(blockedFor("deploy-db", "github.com."));
+        List<String> lines = out.toString().lines().filter(l -> l.startsWith("WARN")).toList();
+        assertThat(lines).hasSize(11);
+        assertThat(lines.getLast()).contains("task=deploy-db");
+    }
+
+    private static DnsEvent blockedFor(String task, String name) {
+        ProcessTable.Attribution who = new ProcessTable.Attribution(7, 1, List.of("curl", name), ProcessTable.Source.EXEC, task, null, null);
+        return new DnsEvent(Instant.EPOCH, name, "A", Verdict.BLOCKED, Reasons.FROM_DNS_REQUEST, name, "github.com", who, Mode.ENFORCE,
+                "blocklist", "udp", List.of());
+    }
 }

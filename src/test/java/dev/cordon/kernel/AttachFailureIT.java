@@ -4,14 +4,15 @@ import dev.cordon.sys.MountTable;
 import dev.cordon.dns.DnsProxy;
 import dev.cordon.dns.DnsService;
 import dev.cordon.dns.LearnedAddresses;
-import dev.cordon.dns.QueryHandler;
 import dev.cordon.libbpf.BpfException;
 import dev.cordon.policy.Action;
+import dev.cordon.policy.BlockedResponse;
 import dev.cordon.policy.Cidr;
 import dev.cordon.policy.DomainPattern;
 import dev.cordon.policy.DomainPolicy;
 import dev.cordon.policy.IpPolicy;
 import dev.cordon.policy.Mode;
+import dev.cordon.policy.OutagePlan;
 import dev.cordon.session.CommandLauncher;
 import dev.cordon.session.CordonException;
 import dev.cordon.session.Session;
@@ -58,19 +59,35 @@ class AttachFailureIT {
     @ValueSource(strings = {"attach cordon_exec", "pin cordon_exec", "attach cordon_egress", "pin cordon_connect6",
             "pin cordon_sock_create"})
     void aFailedStepRefusesTheCommandAndLeavesNothing(String failing) throws IOException {
+        Path marker = dir.resolve("ran");
+        assertFailedStepLeavesNothing(failing, marker, new SessionOptions(List.of("/bin/sh", "-c", "touch " + marker),
+                IpPolicy.of(List.of(), List.of(Cidr.parse("127.0.0.2")), Action.ALLOW), Mode.ENFORCE, null,
+                CommandLauncher.Stdio.INHERIT));
+    }
+
+    /** With the DNS proxy, so with the first-bytes check: its sk_msg program goes on the sockhash, its sock_ops on the cgroup. */
+    @ParameterizedTest
+    @ValueSource(strings = {"attach cordon_sk_msg", "pin first_bytes_sockets", "attach cordon_sockops", "pin cordon_sockops"})
+    void aFailedFirstBytesStepRefusesTheCommandAndLeavesNothing(String failing) throws IOException {
+        Path marker = dir.resolve("ran");
+        DnsService.Options dns = new DnsService.Options(DomainPolicy.of(List.of(), List.of(DomainPattern.parse("blocked.test")),
+                Action.ALLOW), Mode.ENFORCE, BlockedResponse.NXDOMAIN,
+                List.of(new InetSocketAddress(InetAddress.getLoopbackAddress(), 9)), Duration.ofSeconds(1),
+                LearnedAddresses.Ttl.DEFAULT, 1024, DnsProxy.Options.DEFAULT, OutagePlan.NONE, false);
+        assertFailedStepLeavesNothing(failing, marker, new SessionOptions(List.of("/bin/sh", "-c", "touch " + marker),
+                IpPolicy.of(List.of(), List.of(), Action.ALLOW), Mode.ENFORCE, null, CommandLauncher.Stdio.INHERIT, dns));
+    }
+
+    /** The session fails at the injected step, before the command ran, and leaves no cgroup, pin, record or fd. */
+    private void assertFailedStepLeavesNothing(String failing, Path marker, SessionOptions options) throws IOException {
         List<String> steps = new ArrayList<>();
         EgressGuard.beforeStep = step -> {
             steps.add(step);
             if (step.equals(failing)) throw new BpfException(step + " (injected)", 1);
         };
-        Path marker = dir.resolve("ran");
         long bpfFdsBefore = bpfFds();
-        StringWriter err = new StringWriter();
-        SessionOptions options = new SessionOptions(List.of("/bin/sh", "-c", "touch " + marker),
-                IpPolicy.of(List.of(), List.of(Cidr.parse("127.0.0.2")), Action.ALLOW), Mode.ENFORCE, null,
-                CommandLauncher.Stdio.INHERIT);
 
-        assertThatThrownBy(() -> new Session(options, new PrintWriter(err, true)).run())
+        assertThatThrownBy(() -> new Session(options, new PrintWriter(new StringWriter(), true)).run())
                 .isInstanceOf(CordonException.class)
                 .hasMessageContaining("not running the command")
                 .hasMessageContaining(failing + " (injected)");
@@ -81,36 +98,6 @@ class AttachFailureIT {
         assertThat(named(cgroup2(), me)).as("session cgroup removed").isEmpty();
         assertThat(named(PINS, me)).as("pin directory removed").isEmpty();
         assertThat(named(RECORDS, me)).as("session record removed").isEmpty();
-        assertThat(bpfFds()).as("no program, link or map fd left open in this JVM").isEqualTo(bpfFdsBefore);
-    }
-
-    /** With the DNS proxy, so with the first-bytes check: its sk_msg program goes on the sockhash, its sock_ops on the cgroup. */
-    @ParameterizedTest
-    @ValueSource(strings = {"attach cordon_sk_msg", "pin first_bytes_sockets", "attach cordon_sockops", "pin cordon_sockops"})
-    void aFailedFirstBytesStepRefusesTheCommandAndLeavesNothing(String failing) throws IOException {
-        List<String> steps = new ArrayList<>();
-        EgressGuard.beforeStep = step -> {
-            steps.add(step);
-            if (step.equals(failing)) throw new BpfException(step + " (injected)", 1);
-        };
-        Path marker = dir.resolve("ran");
-        long bpfFdsBefore = bpfFds();
-        DnsService.Options dns = new DnsService.Options(DomainPolicy.of(List.of(), List.of(DomainPattern.parse("blocked.test")),
-                Action.ALLOW), Mode.ENFORCE, QueryHandler.BlockedResponse.NXDOMAIN,
-                List.of(new InetSocketAddress(InetAddress.getLoopbackAddress(), 9)), Duration.ofSeconds(1),
-                LearnedAddresses.Ttl.DEFAULT, 1024, DnsProxy.Options.DEFAULT);
-        SessionOptions options = new SessionOptions(List.of("/bin/sh", "-c", "touch " + marker),
-                IpPolicy.of(List.of(), List.of(), Action.ALLOW), Mode.ENFORCE, null, CommandLauncher.Stdio.INHERIT, dns);
-
-        assertThatThrownBy(() -> new Session(options, new PrintWriter(new StringWriter(), true)).run())
-                .isInstanceOf(CordonException.class)
-                .hasMessageContaining("not running the command")
-                .hasMessageContaining(failing + " (injected)");
-        assertThat(steps).as("the step was reached").contains(failing);
-        assertThat(marker).as("the command never ran").doesNotExist();
-        String me = "cordon-" + ProcessHandle.current().pid() + "-";
-        assertThat(named(cgroup2(), me)).as("session cgroup removed").isEmpty();
-        assertThat(named(PINS, me)).as("pin directory removed").isEmpty();
         assertThat(bpfFds()).as("no program, link or map fd left open in this JVM").isEqualTo(bpfFdsBefore);
     }
 

@@ -1,7 +1,7 @@
 package dev.cordon.policy.file;
 
-import dev.cordon.dns.QueryHandler.BlockedResponse;
 import dev.cordon.policy.Action;
+import dev.cordon.policy.BlockedResponse;
 import dev.cordon.policy.Cidr;
 import dev.cordon.policy.DomainPattern;
 import dev.cordon.policy.DomainRule;

@@ -1,8 +1,7 @@
 package dev.cordon.policy.file;
 
-import dev.cordon.dns.QueryHandler.BlockedResponse;
-import dev.cordon.dns.Upstreams;
 import dev.cordon.policy.Action;
+import dev.cordon.policy.BlockedResponse;
 import dev.cordon.policy.Cidr;
 import dev.cordon.policy.DomainPattern;
 import dev.cordon.policy.EncryptedDns;
@@ -11,6 +10,7 @@ import dev.cordon.policy.Loopback;
 import dev.cordon.policy.Mode;
 import dev.cordon.policy.PolicyException;
 import dev.cordon.policy.PortRange;
+import dev.cordon.policy.Upstreams;
 import org.snakeyaml.engine.v2.api.LoadSettings;
 import org.snakeyaml.engine.v2.api.lowlevel.Compose;
 import org.snakeyaml.engine.v2.exceptions.Mark;

@@ -1,7 +1,7 @@
 package dev.cordon.policy.file;
 
-import dev.cordon.dns.QueryHandler.BlockedResponse;
 import dev.cordon.policy.Action;
+import dev.cordon.policy.BlockedResponse;
 import dev.cordon.policy.Loopback;
 import dev.cordon.policy.Mode;
 import org.junit.jupiter.api.Test;

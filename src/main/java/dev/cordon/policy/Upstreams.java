@@ -1,6 +1,5 @@
-package dev.cordon.dns;
+package dev.cordon.policy;
 
-import dev.cordon.policy.PolicyException;
 
 import java.net.InetAddress;
 import java.net.InetSocketAddress;

@@ -1,6 +1,5 @@
-package dev.cordon.dns;
+package dev.cordon.policy;
 
-import dev.cordon.policy.PolicyException;
 import org.junit.jupiter.api.Test;
 
 import java.net.InetAddress;

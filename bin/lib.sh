@@ -45,6 +45,9 @@ find_jdk25() {
 CORDON_JVM_FLAGS=(--enable-native-access=ALL-UNNAMED -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xss512k -Xmn8m -Xmx96m
   -XX:-UsePerfData -Xlog:aot*=off -Xlog:cds*=off)
 
+# More arguments than this, and the launchers pass them through a pipe (cli.LauncherArgs).
+CORDON_ARGS_VIA_PIPE=1000
+
 # Sets CORDON_AOT_FLAGS to use the AOT cache (JEP 483/514/515: classes loaded, linked and profiled
 # ahead of time, recorded by bin/aot-train during the build) when it fits: newer than the jar and
 # its libraries, made by this JDK. Otherwise empty: cordon runs as well, only slower.

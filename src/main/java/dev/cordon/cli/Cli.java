@@ -16,7 +16,7 @@ public final class Cli {
 
     public static int execute(String[] args, PrintWriter out, PrintWriter err) {
         try {
-            return create(out, err, args).execute(args);
+            return RuleArgs.execute(create(out, err, args), args);
         } catch (LinkageError e) {
             // picocli passes Errors through; a missing libbpf.so.1 surfaces here as a LinkageError.
             err.println("cordon: " + rootMessage(e));

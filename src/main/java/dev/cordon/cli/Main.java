@@ -10,7 +10,16 @@ public final class Main {
         dev.cordon.sys.StartupTrace.mark("main");
         PrintWriter out = new PrintWriter(System.out, true);
         PrintWriter err = new PrintWriter(System.err, true);
-        int code = Cli.execute(args, out, err);
+        String[] argv;
+        try {
+            argv = LauncherArgs.expand(args);
+        } catch (IllegalStateException e) {
+            err.println("cordon: " + e.getMessage());
+            err.flush();
+            System.exit(ExitCodes.CORDON_FAILED);
+            return;
+        }
+        int code = Cli.execute(argv, out, err);
         out.flush();
         err.flush();
         dev.cordon.sys.StartupTrace.mark("exit");

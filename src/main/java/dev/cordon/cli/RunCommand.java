@@ -77,6 +77,7 @@ final class RunCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         output.startDebugLog(err);
         PolicyMerge.Merged p = policy.merge(err);
+        StartupTrace.mark("merged");
         DnsService.Options dns = policy.dnsOptions(p);
         String policyFile = policy.policyFile == null ? null : policy.policyFile.toString();
         SessionOptions options = new SessionOptions(command, p.ipPolicy(), p.mode(), output.eventsFile, CommandLauncher.Stdio.INHERIT,

@@ -29,6 +29,12 @@ final class Codecs {
 
     record Config(int mode, int defaultAction) {}
 
+    static final MapCodec<Long> U64 = new MapCodec<>() {
+        public long size() { return 8; }
+        public void write(Long v, MemorySegment t) { t.set(JAVA_LONG, 0, v); }
+        public Long read(MemorySegment s) { return s.get(JAVA_LONG, 0); }
+    };
+
     static final MapCodec<Integer> U32 = new MapCodec<>() {
         public long size() { return 4; }
         public void write(Integer v, MemorySegment t) { t.set(JAVA_INT, 0, v); }

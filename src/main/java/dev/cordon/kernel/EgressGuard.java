@@ -18,6 +18,7 @@ import dev.cordon.policy.Mode;
 import dev.cordon.policy.OutagePlan;
 import dev.cordon.policy.OutageStyle;
 import dev.cordon.policy.PolicyException;
+import dev.cordon.sys.StartupTrace;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -125,6 +126,8 @@ public final class EgressGuard implements AutoCloseable {
     private final String firstBytesUnavailable; // why this kernel could not load the check, or null
     private volatile int generation;
     private final TypedMap<Integer, Integer> generationMap;
+    private final TypedMap<Integer, Long> verdictEpochMap;
+    private long verdictEpoch; // guarded by this
     private final RefusePorts refuse; // null unless the outage style is refuse
 
     private EgressGuard(BpfObject object, RefusePorts refuse, OutagePlan outage, String firstBytesUnavailable) {
@@ -133,6 +136,7 @@ public final class EgressGuard implements AutoCloseable {
         this.outage = outage;
         this.firstBytesUnavailable = firstBytesUnavailable;
         this.generationMap = object.map("policy_generation").typed(Codecs.U32, Codecs.U32);
+        this.verdictEpochMap = object.map("verdict_epoch").typed(Codecs.U32, Codecs.U64);
         this.config = object.map("config").typed(Codecs.U32, Codecs.CONFIG);
     }
 
@@ -167,6 +171,7 @@ public final class EgressGuard implements AutoCloseable {
             }
             guard = new EgressGuard(object, refuse, o.names() == null ? OutagePlan.NONE : o.names().outage(), unavailable);
             guard.fill(o, firstBytes);
+            StartupTrace.mark("bpf filled");
             BpfObject loaded = object;
             // The tracepoints first, so the command's first exec is already captured.
             for (String p : TRACE_PROGRAMS) guard.add(p, () -> loaded.program(p).attach(), pinDir);
@@ -188,6 +193,7 @@ public final class EgressGuard implements AutoCloseable {
     /** Opens the object, sets what decides its code and loads it. */
     private static BpfObject load(Options o, RefusePorts refuse, boolean firstBytes) {
         BpfObject object = BpfObject.open(KernelObjects.session(), "cordon");
+        StartupTrace.mark("bpf opened");
         try {
             configure(object, o.reportAll(), o.outageStyle(), firstBytes);
             object.setConstant("proxy_port", u16(o.proxyPort()));
@@ -201,6 +207,7 @@ public final class EgressGuard implements AutoCloseable {
                 object.setConstant("refuse_port6", u16(refuse.port6()));
             }
             object.load();
+            StartupTrace.mark("bpf loaded");
             return object;
         } catch (RuntimeException e) {
             object.close();
@@ -294,6 +301,7 @@ public final class EgressGuard implements AutoCloseable {
     private void fill(Options o, boolean firstBytes) {
         writeGeneration(0, o.policy(), firstBytes ? o.names().policy() : null, o.mode());
         generationMap.put(0, 0);
+        verdictsChanged();
         object.map("session_cgroup").typed(Codecs.U32, Codecs.U32).put(0, o.cgroupFd());
         TypedMap<Codecs.DnsServer, Byte> servers = object.map("dns_servers").typed(Codecs.DNS_SERVER, Codecs.U8);
         for (InetSocketAddress s : o.dnsServers()) {
@@ -322,11 +330,22 @@ public final class EgressGuard implements AutoCloseable {
     public void learn(byte[] ip, long allowUntilNs, long denyUntilNs, long outageUntilNs) {
         byte[] a = Cidr.unmapped(ip);
         (a.length == 4 ? learnedV4 : learnedV6).put(a, new Codecs.Learned(allowUntilNs, denyUntilNs, outageUntilNs));
+        verdictsChanged();
     }
 
     public void forget(byte[] ip) {
         byte[] a = Cidr.unmapped(ip);
         (a.length == 4 ? learnedV4 : learnedV6).remove(a);
+        verdictsChanged();
+    }
+
+    /**
+     * Tells the programs that a judgement may have changed (called after the change): every verdict
+     * they cached before (the sendmsg hooks' per-socket one) is judged again. Under the lock so the
+     * epoch only grows, whichever thread learns.
+     */
+    private synchronized void verdictsChanged() {
+        verdictEpochMap.put(0, ++verdictEpoch);
     }
 
     /** Who sent the query with this client source port and transaction id (proto: Abi.DNS_UDP/DNS_TCP; TCP uses txid 0). */
@@ -370,12 +389,35 @@ public final class EgressGuard implements AutoCloseable {
         TypedMap<Cidr, Codecs.RuleValue> v6 = object.map("rules_v6_" + gen).typed(Codecs.LPM_V6, Codecs.RULE);
         for (Cidr c : v4.keys()) v4.remove(c);
         for (Cidr c : v6.keys()) v6.remove(c);
-        for (IpPolicy.Entry e : policy.entries()) (e.prefix().isV4() ? v4 : v6).put(e.prefix(), ruleValue(policy, e, gen));
+        List<Cidr> keys4 = new ArrayList<>(), keys6 = new ArrayList<>();
+        List<Codecs.RuleValue> values4 = new ArrayList<>(), values6 = new ArrayList<>();
+        for (IpPolicy.Entry e : policy.entries()) {
+            (e.prefix().isV4() ? keys4 : keys6).add(e.prefix());
+            (e.prefix().isV4() ? values4 : values6).add(ruleValue(policy, e, gen));
+        }
+        putRules(v4, keys4, values4);
+        putRules(v6, keys6, values6);
         if (domains != null) writeNames(gen, domains);
         names[gen] = domains;
         config.put(gen, new Codecs.Config(mode == Mode.AUDIT ? Abi.MODE_AUDIT : Abi.MODE_ENFORCE, action(policy.defaultAction())));
         policies[gen] = policy;
         modes[gen] = mode;
+    }
+
+    /** Prefixes per BPF_MAP_UPDATE_BATCH call when filling a trie (about 100 KB of keys and values). */
+    private static final int RULE_BATCH = 1024;
+
+    /**
+     * Fills a trie in batches (100k prefixes: one syscall per thousand, not one each; the kernel
+     * inserts them one by one either way), or one by one where the kernel has no batch update for
+     * tries: a put replaces, so whatever a failed batch wrote is simply written again.
+     */
+    private static void putRules(TypedMap<Cidr, Codecs.RuleValue> trie, List<Cidr> keys, List<Codecs.RuleValue> values) {
+        try {
+            trie.putAll(keys, values, RULE_BATCH);
+        } catch (RuntimeException e) {
+            for (int i = 0; i < keys.size(); i++) trie.put(keys.get(i), values.get(i));
+        }
     }
 
     /** Entries per BPF_MAP_UPDATE_BATCH call when filling a name table (about 300 KB of keys and values). */
@@ -448,6 +490,7 @@ public final class EgressGuard implements AutoCloseable {
         writeGeneration(next, policy, current == null ? null : domains == null ? current : domains, mode);
         generationMap.put(0, next);
         generation = next;
+        verdictsChanged();
     }
 
     /** The policy in force. */

@@ -105,6 +105,24 @@ public final class IpPolicy {
         return new IpPolicy(new ArrayList<>(unique.values()), defaultAction);
     }
 
+    /**
+     * Whether no prefix of any policy made of these rules can need more than {@link #MAX_PORT_RANGES}
+     * ranges, told without compiling one (a 100k-rule file is compiled once, not twice, to check it).
+     * A prefix's ranges are cut at the rules' range edges, and the decision covering most ports needs
+     * none: with E distinct edges (0 and 65536 counted) a prefix needs at most E - 2.
+     */
+    public static boolean fitsPortRanges(List<IpRule> rules) {
+        java.util.Set<Integer> edges = new java.util.HashSet<>(List.of(0, PortRange.MAX + 1));
+        for (IpRule r : rules) {
+            for (PortRange p : r.ports()) {
+                edges.add(p.lo());
+                edges.add(p.hi() + 1);
+                if (edges.size() - 2 > MAX_PORT_RANGES) return false;
+            }
+        }
+        return true;
+    }
+
     public List<IpRule> rules() {
         return rules;
     }
@@ -176,35 +194,75 @@ public final class IpPolicy {
 
     private Entry compile(Cidr prefix) {
         List<List<Integer>> chain = chain(prefix.address(), prefix.prefixLength());
+        if (allPorts(chain)) return new Entry(prefix, pick(chain, 0), List.of()); // one decision for every port
         // every port where the decision can change: the edges of the ranges of this prefix and its ancestors
-        TreeSet<Integer> edges = new TreeSet<>(List.of(0, PortRange.MAX + 1));
-        for (List<Integer> ids : chain) {
-            for (int id : ids) {
-                for (PortRange r : rules.get(id).ports()) {
-                    edges.add(r.lo());
-                    edges.add(r.hi() + 1);
-                }
+        // (primitive arrays: a prefix has a handful, and 100k prefixes are compiled at start-up)
+        int[] edges = edges(chain);
+        int n = 0;
+        int[] lo = new int[edges.length], hi = new int[edges.length], id = new int[edges.length];
+        for (int i = 0; i + 1 < edges.length; i++) {
+            int rule = pick(chain, edges[i]);
+            if (n > 0 && id[n - 1] == rule) {
+                hi[n - 1] = edges[i + 1] - 1;
+            } else {
+                lo[n] = edges[i];
+                hi[n] = edges[i + 1] - 1;
+                id[n++] = rule;
             }
         }
-        List<Segment> segments = new ArrayList<>();
-        Integer[] e = edges.toArray(Integer[]::new);
-        for (int i = 0; i + 1 < e.length; i++) {
-            int id = pick(chain, e[i]);
-            Segment last = segments.isEmpty() ? null : segments.getLast();
-            if (last != null && last.ruleId() == id) segments.set(segments.size() - 1, new Segment(last.lo(), e[i + 1] - 1, id));
-            else segments.add(new Segment(e[i], e[i + 1] - 1, id));
-        }
         // the decision covering the most ports needs no range; ties go to the one port 0 has
-        Map<Integer, Long> coverage = new LinkedHashMap<>();
-        for (Segment s : segments) coverage.merge(s.ruleId(), (long) s.hi() - s.lo() + 1, Long::sum);
-        int other = segments.getFirst().ruleId();
-        for (var c : coverage.entrySet()) if (c.getValue() > coverage.get(other)) other = c.getKey();
-        int o = other;
-        List<Segment> ranges = segments.stream().filter(s -> s.ruleId() != o).toList();
+        int other = id[0];
+        long best = coverage(id, lo, hi, n, other);
+        for (int i = 1; i < n; i++) {
+            long c = coverage(id, lo, hi, n, id[i]);
+            if (c > best) {
+                best = c;
+                other = id[i];
+            }
+        }
+        List<Segment> ranges = new ArrayList<>();
+        for (int i = 0; i < n; i++) if (id[i] != other) ranges.add(new Segment(lo[i], hi[i], id[i]));
         if (ranges.size() > MAX_PORT_RANGES) {
             throw new TooManyPortRanges(prefix, ranges.size());
         }
-        return new Entry(prefix, other, ranges);
+        return new Entry(prefix, other, List.copyOf(ranges));
+    }
+
+    /** 0, 65536 and each range's first port and the port after it, sorted, each once. */
+    private int[] edges(List<List<Integer>> chain) {
+        int count = 2;
+        for (List<Integer> ids : chain) for (int rule : ids) count += 2 * rules.get(rule).ports().size();
+        int[] e = new int[count];
+        int k = 0;
+        e[k++] = 0;
+        e[k++] = PortRange.MAX + 1;
+        for (List<Integer> ids : chain) {
+            for (int rule : ids) {
+                for (PortRange r : rules.get(rule).ports()) {
+                    e[k++] = r.lo();
+                    e[k++] = r.hi() + 1;
+                }
+            }
+        }
+        Arrays.sort(e);
+        int distinct = 0;
+        for (int i = 0; i < e.length; i++) if (i == 0 || e[i] != e[i - 1]) e[distinct++] = e[i];
+        return Arrays.copyOf(e, distinct);
+    }
+
+    /** Ports decided by {@code rule} among the first {@code n} segments. */
+    private static long coverage(int[] id, int[] lo, int[] hi, int n, int rule) {
+        long sum = 0;
+        for (int i = 0; i < n; i++) if (id[i] == rule) sum += hi[i] - lo[i] + 1;
+        return sum;
+    }
+
+    /** Whether no rule of the chain names ports. */
+    private boolean allPorts(List<List<Integer>> chain) {
+        for (List<Integer> ids : chain) {
+            for (int id : ids) if (!rules.get(id).ports().isEmpty()) return false;
+        }
+        return true;
     }
 
     @Override

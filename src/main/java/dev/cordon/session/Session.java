@@ -67,6 +67,7 @@ public final class Session {
         if (!Capabilities.current().canRunSessions()) {
             throw new CordonException("cordon run needs root (CAP_SYS_ADMIN and CAP_BPF); try: sudo cordon run ...");
         }
+        StartupTrace.mark("session checks");
         Path root = Cgroup2.requireMount();
         try {
             // Same uid is enough to ptrace a dumpable process, read its memory or take its link fds
@@ -84,6 +85,7 @@ public final class Session {
         Containment.Chain chain = options.containment().chain(ContainmentTools.find(), droppedCaps, root, v1Views(limitPlan),
                 options.dns() == null ? List.of() : LocalResolvers.present());
         if (options.stdio().equals(CommandLauncher.Stdio.INHERIT)) StdioSockets.warn(err);
+        StartupTrace.mark("chain");
 
         Deque<AutoCloseable> cleanup = new ArrayDeque<>();
         SessionCgroup cgroup = null;
@@ -100,6 +102,7 @@ public final class Session {
             List<Path> limitDirs = limitPlan.stream().filter(Placement::created).map(Placement::dir).toList();
             CrashGuard crash = CrashGuard.arm(root, name, new SessionRecords(SessionRecords.DEFAULT_DIR), limitDirs);
             cleanup.push(crash);
+            StartupTrace.mark("crash guard");
             cgroup = SessionCgroup.create(root, name);
             created.set(cgroup);
             StartupTrace.mark("cgroup");

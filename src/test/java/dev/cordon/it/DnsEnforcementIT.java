@@ -42,7 +42,8 @@ class DnsEnforcementIT {
         host = NetnsTestHost.start(worldDir);
         ok = new LoopbackWeb(OK_IP);
         dns = new Dnsmasq().host("ok.internal", OK_IP).host("github.com", host.ip(), host.ip6())
-                .host("testhost.internal", host.ip(), host.ip6()).start(worldDir);
+                .host("testhost.internal", host.ip(), host.ip6()).host("udp.later.internal", host.ip())
+                .cname("alias.internal", "udp.later.internal").start(worldDir);
     }
 
     @AfterAll
@@ -165,6 +166,38 @@ class DnsEnforcementIT {
         // bounded wait: a datagram that got out would arrive within milliseconds on the veth pair
         Host.await(java.time.Duration.ofSeconds(2), () -> host.udp53Received().size() > before);
         assertThat(host.udp53Received()).as("queries that reached the denied server").hasSize(before);
+    }
+
+    /**
+     * The sendmsg hooks keep a socket's last allowed destination (so a stream of datagrams is
+     * judged once); an address learned afterwards must be judged again. Without invalidation the
+     * third sendto reuses the allow the first two got. The address is learned as a blocked name's
+     * only when the command asks for an allowed alias of it: the blocked name is below the denied
+     * one, so nothing resolves it at start, and a refused request is never sent upstream.
+     */
+    @Test
+    void aSocketsCachedSendVerdictEndsWhenABlockedNameTeachesItsAddress() {
+        GuardedRun.Result r = GuardedRun.cordon(dir, dns).opt("--deny", "later.internal").run("/usr/bin/python3", "-c", """
+                import errno, socket
+                s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+                def send(tag):
+                    try:
+                        s.sendto(b"x", (%s, 9)); print(tag, "ok")
+                    except OSError as e:
+                        print(tag, "errno=" + errno.errorcode[e.errno])
+                send("first"); send("again")
+                try:
+                    socket.getaddrinfo("alias.internal", 9, socket.AF_INET); print("lookup answered")
+                except socket.gaierror as e:
+                    print("lookup refused")
+                send("after")
+                """.formatted("'" + host.ip() + "'"));
+
+        assertThat(r.exit()).as(r.toString()).isZero();
+        assertThat(r.out()).as(r.toString()).contains("first ok", "again ok", "lookup refused", "after errno=EPERM");
+        ViolationLine c = r.lines("SENDMSG", "BLOCKED").getFirst();
+        assertThat(c.get("ip")).isEqualTo(host.ip());
+        assertThat(c.get("domain")).isEqualTo("udp.later.internal.");
     }
 
     /** How cordon prints an IPv6 address: RFC 5952's short form (fdce:d0c5:0:cc::2). */

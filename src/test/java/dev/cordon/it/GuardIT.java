@@ -126,6 +126,53 @@ class GuardIT {
         assertThat(shell.run(curl(denied), CMD).status()).as("and is unguarded again").isZero();
     }
 
+    /**
+     * The sendmsg hooks keep a socket's last allowed destination, so a stream of datagrams is judged
+     * once; a reload must end that. One UDP socket sends to 127.0.0.3 until a reload denies it. No
+     * events file: with one, every allowed send is recorded and nothing is cached.
+     */
+    @Test
+    void aReloadEndsASocketsCachedSendVerdict() throws IOException {
+        Path dir = kernel.dir();
+        TestCgroup cg = cgroup();
+        CgroupShell shell = cg.shell(cg.child("sender"), dir);
+        Path policy = Files.writeString(dir.resolve("policy.yaml"), "version: 1\ndeny:\n  cidrs: [127.0.0.2/32]\n");
+        CordonProcess guard = kernel.start("guard", "--cgroup", cg.path().toString(), "--policy", policy.toString(), "--no-dns-proxy");
+        awaitGuarding(guard);
+        Path log = dir.resolve("send.log"), stop = dir.resolve("send.stop");
+        Path script = Files.writeString(dir.resolve("send.py"), SEND_LOOP);
+        shell.run("python3 " + script + " " + log + " " + stop + " &", CMD);
+        Await.require(WAIT, "the first sends", () -> read(log).contains("ok"), () -> read(log));
+
+        Files.writeString(policy, "version: 1\ndeny:\n  cidrs: [127.0.0.2/32, 127.0.0.3/32]\n");
+        guard.signal("HUP");
+        Await.require(WAIT, "the reload", () -> guard.stderrSoFar().contains("cordon: reloaded " + policy), guard::toString);
+        Await.require(WAIT, "the same socket's sends to be denied", () -> read(log).contains("err1"), () -> read(log));
+        Files.createFile(stop);
+        shell.run("wait", CMD);
+        List<String> sends = read(log).lines().toList();
+        int denied = sends.indexOf("err1");
+        assertThat(sends.subList(0, denied)).as("allowed until the reload").isNotEmpty().allMatch("ok"::equals);
+        assertThat(sends.subList(denied, sends.size())).as("denied from the reload on").allMatch("err1"::equals);
+        guard.signal("TERM");
+        assertThat(guard.await(WAIT).exitCode()).isZero();
+    }
+
+    private static final String SEND_LOOP = """
+            import os, socket, sys, time
+            log, stop = sys.argv[1], sys.argv[2]
+            end = time.monotonic() + 60
+            u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            with open(log, "w", buffering=1) as out:
+                while not os.path.exists(stop) and time.monotonic() < end:
+                    try:
+                        u.sendto(b"x", ("127.0.0.3", 9))
+                        out.write("ok\\n")
+                    except OSError as e:
+                        out.write("err%d\\n" % (e.errno or 0))
+                    time.sleep(0.001)
+            """;
+
     @Test
     void queriesOfProcessesAlreadyInsideGoThroughTheProxyAndAnEventsFileNamesTheirTask() throws IOException, InterruptedException {
         Path dir = kernel.dir();

@@ -55,6 +55,25 @@ class PolicyIT {
         assertThat(lines).extracting(l -> l.get("ip")).containsExactly("0.0.0.0", "::");
     }
 
+    /**
+     * More arguments than the launcher passes on its command line (bin/lib.sh's CORDON_ARGS_VIA_PIPE):
+     * they go through a pipe (cli.LauncherArgs) and arrive exactly, the rules and the command's own.
+     */
+    @Test
+    void manyRuleOptionsArriveThroughTheLaunchersPipe() {
+        TcpListener denied = kernel.tcp("127.0.0.5");
+        List<String> opts = new java.util.ArrayList<>(List.of("run", "--no-summary"));
+        for (int i = 0; i < 1500; i++) opts.add("--deny-cidr=10.7." + (i >> 8) + "." + (i & 255) + "/32");
+        opts.addAll(List.of("--deny-cidr", "127.0.0.5/32", "--"));
+        List<String> client = kernel.netclient(denied.spec());
+        String shown = "printf '[%s]' \"$@\"; echo; exec \"$@\"";
+        CordonResult r = kernel.run(args(opts, List.of("/bin/sh", "-c", shown, "sh"), client));
+
+        assertThat(r.stdout()).as("%s", r).startsWith("[" + String.join("][", client) + "]\n");
+        assertThat(r.attempt(denied.spec()).errno()).as("%s", r).isEqualTo(1);
+        assertThat(denied.acceptedBeforeSentinel()).isZero();
+    }
+
     @Test
     void defaultDenyKeepsLoopbackAllowedUnlessARuleNamesIt() {
         TcpListener two = kernel.tcp("127.0.0.2");

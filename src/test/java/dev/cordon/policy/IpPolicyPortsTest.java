@@ -113,8 +113,43 @@ class IpPolicyPortsTest {
                 .hasMessageContaining("prefix 10.1.0.0/16 needs 9 port ranges")
                 .hasMessageContaining("at most 8")
                 .satisfies(e -> assertThat(((IpPolicy.TooManyPortRanges) e).prefix()).isEqualTo(Cidr.parse("10.1.0.0/16")));
+        assertThat(IpPolicy.fitsPortRanges(rules)).isFalse();
         rules.set(1, rule("10.1.0.0/16", Action.ALLOW, "11", "21", "31"));
         assertThat(IpPolicy.of(rules, Action.ALLOW, Loopback.RULES).entries()).hasSize(2);
+    }
+
+    @Test
+    void rulesThatFitTheRangesNeverFailToCompile() {
+        assertThat(IpPolicy.fitsPortRanges(List.of(rule("10.0.0.0/8", Action.DENY), rule("10.1.0.0/16", Action.ALLOW, "853")))).isTrue();
+        Random rnd = new Random(7);
+        int fitting = 0, refused = 0;
+        for (int round = 0; round < 2000; round++) {
+            List<IpRule> rules = new ArrayList<>();
+            for (int i = 0; i < 1 + rnd.nextInt(4); i++) {
+                int len = new int[] {0, 8, 16}[rnd.nextInt(3)];
+                List<PortRange> ports = new ArrayList<>();
+                for (int k = 0; k < rnd.nextInt(8); k++) {
+                    int lo = 1 + 4 * rnd.nextInt(15);
+                    ports.add(new PortRange(lo, lo + rnd.nextInt(3)));
+                }
+                rules.add(new IpRule(new Cidr(Cidr.mask(new byte[] {10, 1, 0, 0}, len), len), rnd.nextBoolean() ? Action.ALLOW : Action.DENY,
+                        "r" + i, ports));
+            }
+            boolean compiles;
+            try {
+                IpPolicy.of(rules, Action.DENY, Loopback.RULES);
+                compiles = true;
+            } catch (IpPolicy.TooManyPortRanges e) {
+                compiles = false;
+                refused++;
+            }
+            if (IpPolicy.fitsPortRanges(rules)) {
+                fitting++;
+                assertThat(compiles).as("%s", rules).isTrue();
+            }
+        }
+        assertThat(fitting).as("rule sets that fit").isGreaterThan(100);
+        assertThat(refused).as("rule sets refused").isGreaterThan(10);
     }
 
     @Test

@@ -55,7 +55,7 @@ final class RuleChecks {
             if (p.encryptedDns() != EncryptedDns.Setting.ALLOW) {
                 rules.addAll(EncryptedDns.ipRules(List.of(EncryptedDns.builtIn()), p.ipRules(), loopback));
             }
-            IpPolicy.of(rules, def, loopback);
+            if (!IpPolicy.fitsPortRanges(rules)) IpPolicy.of(rules, def, loopback); // compiled only when a prefix may not fit
         } catch (IpPolicy.TooManyPortRanges e) {
             p.cidrs().stream().filter(c -> c.cidr().equals(e.prefix())).findFirst()
                     .ifPresent(c -> out.add(PolicyProblem.error(c.line(), c.column(), e.getMessage()

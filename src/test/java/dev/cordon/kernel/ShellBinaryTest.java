@@ -12,7 +12,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * Whether a binary is a bash cordon reads lines from. The host's bash (every build machine has
  * one: bin/ is bash) is the readable case; the kernel tests run scripts in it and in Debian's
- * bash-static, and docs/ARCHITECTURE.md lists the builds checked by hand.
+ * bash-static, and docs/DESIGN.md lists the builds checked by hand.
  */
 class ShellBinaryTest {
     @TempDir

@@ -26,7 +26,7 @@ final class Judge {
     record Reply(byte[] bytes) implements Step {}
 
     /**
-     * Ask upstream (the query's own bytes, on the client's transport), then call {@link #answer} or {@link #failed}.
+     * Ask upstream ({@code upstream}, on the client's transport), then call {@link #answer} or {@link #failed}.
      *
      * @param audited  who asked, when audit mode lets a denied name through: it is reported once the answer is in
      * @param upstream the bytes to send ({@link QueryReports#upstreamBytes}: the query's own, or with an owner option)

@@ -35,11 +35,11 @@ final class QueryReports {
     QueryReports(QueryOwnerLookup owners, ProcessTable processes, EventSink sink, DnsCounters counters, boolean recordsAllowed,
                  ProxyChain chain) {
         this.owners = owners;
-        this.chain = chain;
         this.processes = processes;
         this.sink = sink;
         this.counters = counters;
         this.recordsAllowed = recordsAllowed;
+        this.chain = chain;
     }
 
     boolean recordsAllowed() {

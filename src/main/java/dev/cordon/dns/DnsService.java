@@ -68,7 +68,8 @@ public final class DnsService implements AutoCloseable {
     private Thread upkeep;
     private volatile boolean closed;
 
-    private DnsService(Options options, ProcessTable processes, EventSink sink, boolean recordsAllowed) throws IOException {
+    private DnsService(Options options, ProcessTable processes, EventSink sink, boolean recordsAllowed, ProxyChain chain)
+            throws IOException {
         this.options = options;
         this.upstream = new NetworkUpstream(options.upstreams(), options.upstreamTimeout());
         LearnedAddresses.KernelTable late = new LearnedAddresses.KernelTable() {
@@ -87,7 +88,7 @@ public final class DnsService implements AutoCloseable {
             QueryOwnerLookup o = owners.get();
             return o == null ? Optional.empty() : o.owner(port, txid, transport);
         };
-        this.reports = new QueryReports(lookup, processes, sink, counters, recordsAllowed);
+        this.reports = new QueryReports(lookup, processes, sink, counters, recordsAllowed, chain);
         this.rules = options.rules();
         this.proxy = DnsProxy.start(handler(rules), options.upstreams(), options.upstreamTimeout(), options.proxy());
     }
@@ -101,10 +102,11 @@ public final class DnsService implements AutoCloseable {
      *
      * @param recordsAllowed whether a sink records allowed queries (the events file, reports, OTLP with --otlp-all):
      *                       only then is an allowed query attributed and reported
+     * @param chain          the tokens of nested guards' proxies ({@link ProxyChain#NONE} for cordon run)
      */
-    public static DnsService start(Options options, ProcessTable processes, EventSink sink, boolean recordsAllowed)
-            throws IOException {
-        return new DnsService(options, processes, sink, recordsAllowed);
+    public static DnsService start(Options options, ProcessTable processes, EventSink sink, boolean recordsAllowed,
+                                   ProxyChain chain) throws IOException {
+        return new DnsService(options, processes, sink, recordsAllowed, chain);
     }
 
     /**

@@ -26,12 +26,13 @@ final class Judge {
     record Reply(byte[] bytes) implements Step {}
 
     /**
-     * Ask upstream (the query's own bytes, on the client's transport), then call {@link #answer} or {@link #failed}.
+     * Ask upstream ({@code upstream}, on the client's transport), then call {@link #answer} or {@link #failed}.
      *
-     * @param audited who asked, when audit mode lets a denied name through: it is reported once the answer is in
+     * @param audited  who asked, when audit mode lets a denied name through: it is reported once the answer is in
+     * @param upstream the bytes to send ({@link QueryReports#upstreamBytes}: the query's own, or with an owner option)
      */
-    record Ask(Query query, Client client, DomainPolicy.Decision decision, ProcessTable.Attribution audited, long startNs)
-            implements Step {}
+    record Ask(Query query, Client client, DomainPolicy.Decision decision, ProcessTable.Attribution audited, long startNs,
+               byte[] upstream) implements Step {}
 
     /** The UDP answer was truncated: ask again over TCP, then call {@link #refetched}; it may hide names and addresses. */
     record Refetch(Ask ask, byte[] truncated) implements Step {}
@@ -68,16 +69,22 @@ final class Judge {
             }
             audited = who; // audit: reported once the answer says what it led to
         }
-        Ask ask = new Ask(q, c, decision, audited, startNs);
+        Ask ask = new Ask(q, c, decision, audited, startNs, q.raw());
         DomainPattern down = outage(q.name());
         if (down != null && rules.outage().style() != OutageStyle.REFUSE) {
             reportAudited(ask, QueryReports.Answered.NOTHING);
             return unreachable(ask, q.name(), down);
         }
         AnswerCache.Hit hit = cache == null || down != null ? null : cache.get(q);
-        if (hit == null) return ask;
+        if (hit == null) return upstream(ask);
         counters.cacheHits.incrementAndGet();
         return decided(ask, hit.bytes(), hit.chain(), false);
+    }
+
+    /** The ask as it goes upstream: with the sender named when upstream is an outer guard's proxy. */
+    private Ask upstream(Ask a) {
+        byte[] bytes = reports.upstreamBytes(a.query(), a.client());
+        return bytes == a.upstream() ? a : new Ask(a.query(), a.client(), a.decision(), a.audited(), a.startNs(), bytes);
     }
 
     /** The second decision, on upstream's answer to an {@link Ask}. */

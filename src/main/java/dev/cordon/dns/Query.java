@@ -22,19 +22,27 @@ import java.io.IOException;
  * @param questionEnd where the question ends when it lies plainly in {@code raw} (no compression), else -1
  * @param udpSize     the largest UDP answer the client takes: 512 without EDNS, its size with
  * @param cacheFlags  what besides the question changes an answer: RD 1, CD 2, EDNS 4, DO 8
+ * @param lent        who an inner guard's proxy says asked ({@link OwnerOption}, taken out of {@code raw}), or null
  */
 record Query(byte[] raw, int id, String name, int type, int dclass, int questionEnd, boolean edns, int udpSize,
-             int cacheFlags) implements Parsed {
+             int cacheFlags, OwnerOption.Claim lent) implements Parsed {
     private static final int OPT_COOKIE = 10, OPT_CLIENT_SUBNET = 8, OPT_TCP_KEEPALIVE = 11, OPT_EXTENDED_ERROR = 15;
 
     static Parsed parse(byte[] raw, DnsCounters counters) {
         counters.queries.incrementAndGet();
+        OwnerOption.Stripped stripped = OwnerOption.strip(raw);
+        if (stripped != null) raw = stripped.raw(); // never forwarded further, believed or not
         Query q = plain(raw);
         Parsed p = q != null ? q : viaDnsjava(raw);
+        if (stripped != null && stripped.claim() != null && p instanceof Query lentQuery) return lentQuery.lentBy(stripped.claim());
         if (p instanceof Parsed.Refused r && (r.reply() == null || (r.reply()[3] & 0x0f) == Rcode.FORMERR)) {
             counters.malformed.incrementAndGet();
         }
         return p;
+    }
+
+    private Query lentBy(OwnerOption.Claim claim) {
+        return new Query(raw, id, name, type, dclass, questionEnd, edns, udpSize, cacheFlags, claim);
     }
 
     String typeName() {
@@ -62,7 +70,7 @@ record Query(byte[] raw, int id, String name, int type, int dclass, int question
             return null;
         }
         return new Query(m, Wire.id(m), Wire.nameText(m, Wire.HEADER), Wire.u16(m, end), Wire.u16(m, end + 2),
-                Wire.uncompressed(m, Wire.HEADER) ? end + 4 : -1, edns, udpSize, flags);
+                Wire.uncompressed(m, Wire.HEADER) ? end + 4 : -1, edns, udpSize, flags, null);
     }
 
     /** EDNS options that dnsjava reads without a check that could fail, and cookies of a valid length. */
@@ -94,6 +102,6 @@ record Query(byte[] raw, int id, String name, int type, int dclass, int question
         int flags = (m.getHeader().getFlag(Flags.RD) ? 1 : 0) | (m.getHeader().getFlag(Flags.CD) ? 2 : 0)
                 | (opt == null ? 0 : 4 | ((opt.getFlags() & 0x8000) != 0 ? 8 : 0));
         return new Query(raw, m.getHeader().getID(), DomainName.absolute(question.getName().toString()), question.getType(),
-                question.getDClass(), -1, opt != null, opt == null ? 512 : Math.max(512, opt.getPayloadSize()), flags);
+                question.getDClass(), -1, opt != null, opt == null ? 512 : Math.max(512, opt.getPayloadSize()), flags, null);
     }
 }

@@ -57,7 +57,7 @@ public final class QueryHandler {
 
     private Judge.Step ask(Judge.Ask a) {
         try {
-            return judge.answer(a, upstream.exchange(a.query().raw(), a.client().transport()));
+            return judge.answer(a, upstream.exchange(a.upstream(), a.client().transport()));
         } catch (IOException | RuntimeException e) {
             return judge.failed(a);
         }
@@ -65,7 +65,7 @@ public final class QueryHandler {
 
     private Judge.Step refetch(Judge.Refetch f) {
         try {
-            return judge.refetched(f, upstream.exchange(f.ask().query().raw(), Transport.TCP));
+            return judge.refetched(f, upstream.exchange(f.ask().upstream(), Transport.TCP));
         } catch (IOException | RuntimeException e) {
             return judge.failed(f.ask());
         }

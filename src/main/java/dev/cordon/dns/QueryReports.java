@@ -16,6 +16,10 @@ import java.util.List;
  * client port and transaction id), named through the process table, in a {@link DnsEvent} for the
  * sinks. An allowed query is attributed and reported only when a sink records allowed queries
  * (the events file, a report, OTLP with --otlp-all): otherwise no one would read it.
+ *
+ * <p>Between nested guards' proxies ({@link ProxyChain}): the inner one names the sender to the
+ * outer one in an {@link OwnerOption}; the outer one believes it only for a query its own kernel
+ * has no sender for, with its token, and only for a pid its own process table knows.
  */
 final class QueryReports {
     /** Who asked a query the kernel has no sender for. */
@@ -26,13 +30,16 @@ final class QueryReports {
     private final EventSink sink;
     private final DnsCounters counters;
     private final boolean recordsAllowed;
+    private final ProxyChain chain;
 
-    QueryReports(QueryOwnerLookup owners, ProcessTable processes, EventSink sink, DnsCounters counters, boolean recordsAllowed) {
+    QueryReports(QueryOwnerLookup owners, ProcessTable processes, EventSink sink, DnsCounters counters, boolean recordsAllowed,
+                 ProxyChain chain) {
         this.owners = owners;
         this.processes = processes;
         this.sink = sink;
         this.counters = counters;
         this.recordsAllowed = recordsAllowed;
+        this.chain = chain;
     }
 
     boolean recordsAllowed() {
@@ -42,11 +49,28 @@ final class QueryReports {
     /** The process that sent {@code q}, as the kernel recorded it when the query left that process. */
     ProcessTable.Attribution who(Query q, Client client) {
         ProcessRef ref = owners.owner(client.sourcePort(), q.id(), client.transport()).orElse(null);
-        if (ref == null) {
-            counters.unattributed.incrementAndGet();
-            return NOBODY;
-        }
-        return processes.lookup(ref);
+        if (ref != null) return processes.lookup(ref);
+        ProcessTable.Attribution lent = believed(q) ? processes.known(q.lent().pid(), q.lent().cgroupId()) : null;
+        if (lent != null) return lent;
+        counters.unattributed.incrementAndGet();
+        return NOBODY;
+    }
+
+    /** Whether {@code q} came with an owner option this proxy believes (its kernel is asked first: a sender it knows is never overruled). */
+    private boolean believed(Query q) {
+        return q.lent() != null && q.lent().shows(chain.token());
+    }
+
+    /**
+     * The bytes to send upstream for {@code q}: to an outer guard's proxy with an {@link OwnerOption}
+     * naming the sender (the kernel's, or the one an inner proxy named and this one believes); else as it came.
+     */
+    byte[] upstreamBytes(Query q, Client client) {
+        if (chain.outerToken() == null) return q.raw();
+        ProcessRef ref = owners.owner(client.sourcePort(), q.id(), client.transport()).orElse(null);
+        if (ref != null) return OwnerOption.add(q.raw(), chain.outerToken(), ref.pid(), ref.cgroupId());
+        if (believed(q)) return OwnerOption.add(q.raw(), chain.outerToken(), q.lent().pid(), q.lent().cgroupId());
+        return q.raw();
     }
 
     /**

@@ -204,7 +204,7 @@ final class UdpLoop implements Runnable {
 
     /** The query as flight {@code f} sends it: under its wire id. */
     private static byte[] wire(Flights.Flight f) {
-        byte[] out = f.ask.query().raw().clone();
+        byte[] out = f.ask.upstream().clone();
         Wire.putU16(out, 0, f.wireId);
         return out;
     }

@@ -189,6 +189,19 @@ public final class ProcessTable {
         return commandOf(p, ppid).withTask(task(p));
     }
 
+    /**
+     * What this table knows of {@code pid} (from its exec in the session, or an earlier lookup of
+     * the kernel's), with the task of {@code cgroupId}; null when it knows nothing of it. Never reads
+     * /proc: for a pid another cordon named, which must be one of this table's processes.
+     */
+    public Attribution known(int pid, long cgroupId) {
+        Attribution a;
+        synchronized (this) {
+            a = byPid.get(pid);
+        }
+        return a == null ? null : a.withTask(tasks == null ? null : tasks.nameOf(cgroupId));
+    }
+
     /** The task {@code p} was in when the kernel saw it, or null when this table names no tasks. */
     public String task(ProcessRef p) {
         return tasks == null ? null : tasks.nameOf(p.cgroupId()); // outside this table's lock: it may walk the tree

@@ -37,7 +37,7 @@ final class CrashGuard implements AutoCloseable {
     static CrashGuard armGuard(String name, Path guarded, SessionRecord.OnExit onExit, SessionRecords records) {
         return arm(name, records, pins -> Watchdog.startForGuard(guarded, pins, records.fileOf(name), onExit),
                 (pins, watchdogPid) -> SessionRecord.forThisProcess(name, guarded, pins, watchdogPid, List.of(),
-                        new SessionRecord.GuardInfo(onExit, 0)));
+                        new SessionRecord.GuardInfo(onExit, 0, "")));
     }
 
     private static CrashGuard arm(String name, SessionRecords records, Function<Path, Watchdog> startWatchdog,
@@ -70,9 +70,9 @@ final class CrashGuard implements AutoCloseable {
         return pinDir;
     }
 
-    /** A guard's record names its proxy's port once it listens, for guards of cgroups below. */
-    void recordDnsPort(int port) {
-        record = record.withDnsPort(port);
+    /** A guard's record names its proxy's port and chain token once it listens, for guards of cgroups below. */
+    void recordProxy(int port, String chainToken) {
+        record = record.withProxy(port, chainToken);
         records.write(record);
     }
 

@@ -2,6 +2,7 @@ package dev.cordon.session;
 
 import dev.cordon.dns.DnsService;
 import dev.cordon.dns.LearnedAddresses;
+import dev.cordon.dns.ProxyChain;
 import dev.cordon.dns.Transport;
 import dev.cordon.events.EventSink;
 import dev.cordon.events.ProcessRef;
@@ -37,16 +38,18 @@ final class Guard implements AutoCloseable {
      * @param reportAll  an event for every attempt, allowed ones too (something records them)
      * @param alsoRedirected DNS servers whose traffic goes to the proxy besides its own upstreams (whatever their
      *                   port): the ones configured, when the proxy forwards to an outer guard's proxy instead
+     * @param chain      the proxy's part in nested guards (its token, the outer guard's)
      */
     record Settings(IpPolicy policy, Mode mode, DnsService.Options dns, boolean allowRawSockets, OutagePlan outage,
-                    long egressRate, boolean reportAll, List<InetSocketAddress> alsoRedirected) {
+                    long egressRate, boolean reportAll, List<InetSocketAddress> alsoRedirected, ProxyChain chain) {
         Settings {
             alsoRedirected = List.copyOf(alsoRedirected);
         }
 
+        /** cordon run's: no nested guards. */
         Settings(IpPolicy policy, Mode mode, DnsService.Options dns, boolean allowRawSockets, OutagePlan outage,
                  long egressRate, boolean reportAll) {
-            this(policy, mode, dns, allowRawSockets, outage, egressRate, reportAll, List.of());
+            this(policy, mode, dns, allowRawSockets, outage, egressRate, reportAll, List.of(), ProxyChain.NONE);
         }
 
         /** Every server the programs send to the proxy, whatever its port. */
@@ -85,7 +88,7 @@ final class Guard implements AutoCloseable {
         EgressGuard kernel = null;
         ScriptShells shells = null;
         try {
-            dns = s.dns() == null ? null : DnsService.start(s.dns(), processes, sinks, s.reportAll());
+            dns = s.dns() == null ? null : DnsService.start(s.dns(), processes, sinks, s.reportAll(), s.chain());
             StartupTrace.mark("dns");
             OutagePlan outage = s.outage();
             // Names in first bytes are judged by the proxy's domain policy: without a proxy there is none.

@@ -2,6 +2,7 @@ package dev.cordon.session;
 
 import dev.cordon.dns.DnsService;
 import dev.cordon.dns.LearnedAddresses;
+import dev.cordon.dns.ProxyChain;
 import dev.cordon.events.Escape;
 import dev.cordon.events.EventSink;
 import dev.cordon.events.FanOut;
@@ -157,7 +158,8 @@ public final class GuardSession {
             if (metrics != null) sinkList.add(metrics);
             FanOut sinks = new FanOut(sinkList);
 
-            Guard guard = Guard.attach(settings(neighbours, reports), cgroup.fd(), crash.pinDir(), processTable(cgroup.path()), sinks,
+            ProxyChain chain = ProxyChain.forGuard(neighbours.outer() == null ? null : neighbours.outer().guard().chainToken());
+            Guard guard = Guard.attach(settings(neighbours, reports, chain), cgroup.fd(), crash.pinDir(), processTable(cgroup.path()), sinks,
                     List.of(sinks), new ExecDenials(Set.of()),
                     (kernel, pins) -> options.report().scriptLines() ? ScriptShells.start(kernel, pins, List.of(), err) : ScriptShells.off(),
                     "not guarding " + cgroup.path());
@@ -167,7 +169,7 @@ public final class GuardSession {
                 metrics.watch(metricSources(guard));
                 cleanup.push(metrics::freeze); // before the guard detaches, on every path: no scrape reads a closed map
             }
-            if (guard.dns() != null) crash.recordDnsPort(guard.dns().port());
+            if (guard.dns() != null) crash.recordProxy(guard.dns().port(), chain.tokenText());
             for (String line : neighbours.releaseDead(SessionGc.live(), PinDir.ROOT)) err.println("cordon: " + line);
 
             Instant started = Instant.now();
@@ -233,14 +235,14 @@ public final class GuardSession {
         }
     }
 
-    private Guard.Settings settings(GuardNeighbours neighbours, RunReports reports) {
+    private Guard.Settings settings(GuardNeighbours neighbours, RunReports reports, ProxyChain chain) {
         DnsService.Options dns = options.dns();
         boolean chained = dns != null && neighbours.outer() != null;
         return new Guard.Settings(options.policy(), options.mode(), chained ? dns.withUpstreams(List.of(neighbours.outerProxy())) : dns,
                 options.allowRawSockets(), options.outage(),
                 options.limits().egressRate() == null ? 0 : options.limits().egressRate().bytesPerSecond(),
                 reports.recordsAllowed(options.eventsFile()) || options.metrics() != null, // metrics count allowed attempts too
-                chained ? dns.upstreams() : List.of());
+                chained ? dns.upstreams() : List.of(), chain);
     }
 
     private void announce(GuardedCgroup cgroup, Guard guard, GuardNeighbours neighbours) {

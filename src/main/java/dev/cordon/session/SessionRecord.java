@@ -25,14 +25,17 @@ public record SessionRecord(String name, long ownerPid, long ownerStart, Path cg
 
     /**
      * A guard's part: what happens to its programs if it dies, and where its DNS proxy listens
-     * (a guard of a cgroup below sends its queries there, so both policies judge them).
+     * (a guard of a cgroup below sends its queries there, so both policies judge them, and names
+     * each query's process with the chain token, which only root reads here).
      *
-     * @param dnsPort the proxy's port on 127.0.0.1, 0 without a proxy (or before it started)
+     * @param dnsPort    the proxy's port on 127.0.0.1, 0 without a proxy (or before it started)
+     * @param chainToken the proxy's chain token in hex ({@code dns.ProxyChain}), "" without one
      */
-    public record GuardInfo(OnExit onExit, int dnsPort) {
+    public record GuardInfo(OnExit onExit, int dnsPort, String chainToken) {
         public GuardInfo {
             if (onExit == null) throw new IllegalArgumentException("no on-exit");
             if (dnsPort < 0 || dnsPort > 65_535) throw new IllegalArgumentException("bad port " + dnsPort);
+            if (!chainToken.matches("[0-9a-f]*")) throw new IllegalArgumentException("bad chain token");
         }
     }
 
@@ -78,10 +81,11 @@ public record SessionRecord(String name, long ownerPid, long ownerStart, Path cg
         return new SessionRecord(name, pid, start.getAsLong(), cgroup, pinDir, watchdogPid, limitDirs, guard);
     }
 
-    /** The same record with the guard's DNS port, once its proxy listens. */
-    SessionRecord withDnsPort(int port) {
+    /** The same record with the guard's DNS port and chain token, once its proxy listens. */
+    SessionRecord withProxy(int port, String chainToken) {
         if (guard == null) throw new IllegalStateException("not a guard");
-        return new SessionRecord(name, ownerPid, ownerStart, cgroup, pinDir, watchdogPid, limitDirs, new GuardInfo(guard.onExit(), port));
+        return new SessionRecord(name, ownerPid, ownerStart, cgroup, pinDir, watchdogPid, limitDirs,
+                new GuardInfo(guard.onExit(), port, chainToken));
     }
 
     /** True while the cordon that made this session runs: same pid, same start time. */
@@ -100,7 +104,8 @@ public record SessionRecord(String name, long ownerPid, long ownerStart, Path cg
                 + "watchdog.pid=" + watchdogPid + "\n"
                 + IntStream.range(0, limitDirs.size()).mapToObj(i -> "limits." + i + "=" + limitDirs.get(i) + "\n")
                         .collect(Collectors.joining())
-                + (guard == null ? "" : "guard.on-exit=" + guard.onExit().label() + "\n" + "guard.dns-port=" + guard.dnsPort() + "\n");
+                + (guard == null ? "" : "guard.on-exit=" + guard.onExit().label() + "\n" + "guard.dns-port=" + guard.dnsPort() + "\n"
+                        + (guard.chainToken().isEmpty() ? "" : "guard.chain-token=" + guard.chainToken() + "\n"));
     }
 
     /** @throws IllegalArgumentException naming the key or line that is wrong */
@@ -121,7 +126,8 @@ public record SessionRecord(String name, long ownerPid, long ownerStart, Path cg
         List<Path> limitDirs = new ArrayList<>();
         for (int i = 0; kv.containsKey("limits." + i); i++) limitDirs.add(Path.of(kv.get("limits." + i)));
         GuardInfo guard = kv.containsKey("guard.on-exit")
-                ? new GuardInfo(OnExit.parse(kv.get("guard.on-exit")), (int) number(kv, "guard.dns-port")) : null;
+                ? new GuardInfo(OnExit.parse(kv.get("guard.on-exit")), (int) number(kv, "guard.dns-port"),
+                kv.getOrDefault("guard.chain-token", "")) : null;
         return new SessionRecord(require(kv, "name"), number(kv, "owner.pid"), number(kv, "owner.start"),
                 Path.of(require(kv, "cgroup")), Path.of(require(kv, "pins")), number(kv, "watchdog.pid"), limitDirs, guard);
     }

@@ -44,7 +44,9 @@ import java.util.Set;
  * <p>Input layout (so seeds are easy to write by hand, see {@link FuzzSeeds}):
  * <pre>
  *   byte 0       settings: bit0 audit, bit1 TCP client, bit2 default deny, bit3 REFUSED for blocked names,
- *                bits4-5 outage style for down.test (0 none, 1 timeout 1 ms, 2 servfail, 3 refuse)
+ *                bits4-5 outage style for down.test (0 none, 1 timeout 1 ms, 2 servfail, 3 refuse),
+ *                bit6 the kernel has no sender (as for a nested guard's proxy: an {@link OwnerOption} with
+ *                {@link #TOKEN} may name one)
  *   byte 1       what upstream does: 0 answer the raw bytes, 1 answer a header + the query's question +
  *                the raw bytes (so records can point into the question), 2 time out, 3 like 1 but
  *                truncated (TC) over UDP and whole over TCP
@@ -54,6 +56,8 @@ import java.util.Set;
  */
 final class DnsFuzzCase {
     static final int PID = 4242;
+    /** The chain token the fuzzed proxy believes owner options by. */
+    static final byte[] TOKEN = "fuzz-chain-token".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
     /** Generous: a query's work is microseconds; this only catches loops and blow-ups. */
     static final Duration MAX_TIME = Duration.ofSeconds(2);
 
@@ -99,7 +103,8 @@ final class DnsFuzzCase {
         Events sink = new Events();
         DnsCounters counters = new DnsCounters();
         QueryHandler handler = new QueryHandler(new Rules(policy, mode, blocked, outage, false), upstream, learned, new AnswerCache(8),
-                new QueryReports((port, txid, t) -> Optional.of(new ProcessRef(PID, PID + 1, "dig", 1)), processes, sink, counters, true),
+                new QueryReports((port, txid, t) -> (settings & 0x40) != 0 ? Optional.empty() : Optional.of(new ProcessRef(PID, PID + 1, "dig", 1)),
+                        processes, sink, counters, true, new ProxyChain(TOKEN, null)),
                 counters);
 
         long start = System.nanoTime();
@@ -160,6 +165,14 @@ final class DnsFuzzCase {
                     throw new AssertionError("learned " + kernel.allowed + " as allowed from an answer naming blocked " + n);
                 }
             }
+        }
+
+        // An owner option never goes on upstream, and names no process but one the table knows.
+        for (byte[] q : upstream.queries) {
+            if (OwnerOption.strip(q) != null) throw new AssertionError("an owner option went on upstream");
+        }
+        for (DnsEvent e : sink.events) {
+            if (e.who().pid() != PID && e.who().pid() != 0) throw new AssertionError("an event names pid " + e.who().pid());
         }
 
         // An event that says "allowed" never names a blocked name.
@@ -247,6 +260,7 @@ final class DnsFuzzCase {
         final int mode;
         final byte[] bytes;
         final List<byte[]> answers = new ArrayList<>();
+        final List<byte[]> queries = new ArrayList<>();
 
         FakeUpstream(int mode, byte[] bytes) {
             this.mode = mode;
@@ -255,6 +269,7 @@ final class DnsFuzzCase {
 
         @Override
         public byte[] exchange(byte[] query, Transport transport) throws IOException {
+            queries.add(query.clone());
             byte[] a = switch (mode) {
                 case 0 -> withId(query, bytes.clone());
                 case 2 -> throw new SocketTimeoutException("fuzz: upstream timed out");

@@ -131,7 +131,7 @@ class DnsProxyTest {
         return new QueryHandler(new Rules(policy, Mode.ENFORCE, BlockedResponse.NXDOMAIN, OutagePlan.NONE, false),
                 new NetworkUpstream(servers, timeout), learned, null,
                 new QueryReports((port, txid, t) -> Optional.empty(), new ProcessTable(8), new QueryHandlerTest.RecordingSink(),
-                        counters, true), counters);
+                        counters, true, ProxyChain.NONE), counters);
     }
 
     private DnsProxy proxy(List<InetSocketAddress> servers, Duration timeout, int maxInFlight) throws IOException {

@@ -43,7 +43,7 @@ class FuzzFindingsTest {
         QueryHandler h = new QueryHandler(new Rules(DnsFuzzCase.policy(false), Mode.ENFORCE, BlockedResponse.NXDOMAIN,
                 OutagePlan.NONE, false), notAResponse, new LearnedAddresses(new DnsFuzzCase.LearnKernel(), LearnedAddresses.Ttl.DEFAULT, 8),
                 null, new QueryReports((port, txid, t) -> Optional.empty(), new ProcessTable(8), new DnsFuzzCase.Events(), counters,
-                true), counters);
+                true, ProxyChain.NONE), counters);
 
         Message reply = new Message(h.handle(q.toWire(), new Client(40_000, Transport.UDP)));
 

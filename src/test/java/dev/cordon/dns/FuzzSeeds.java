@@ -111,6 +111,20 @@ final class FuzzSeeds {
         qloop[12] = (byte) 0xc0;
         qloop[13] = 12;
         s.put("query-pointer-loop", frame(ENFORCE, RAW, qloop, new byte[0]));
+        int lent = 0x40; // the kernel has no sender: an owner option may name one
+        byte[] lentBlocked = OwnerOption.add(query("blocked.test.", Type.A, 30).toWire(), DnsFuzzCase.TOKEN, DnsFuzzCase.PID, 1);
+        s.put("owner-option", frame(ENFORCE | lent, RAW, lentBlocked, new byte[0]));
+        s.put("owner-option-allowed", frame(lent, SPLICE,
+                OwnerOption.add(query("ok.test.", Type.A, 32).toWire(), DnsFuzzCase.TOKEN, DnsFuzzCase.PID, 1), new byte[0]));
+        byte[] withEdns = OwnerOption.add(edns.toWire(), DnsFuzzCase.TOKEN, 77, 1);
+        s.put("owner-option-unknown-pid", frame(AUDIT | lent, SPLICE, withEdns, new byte[0]));
+        byte[] forged = OwnerOption.add(query("blocked.test.", Type.A, 31).toWire(), new byte[OwnerOption.TOKEN_BYTES], DnsFuzzCase.PID, 1);
+        s.put("owner-option-forged", frame(ENFORCE | lent, RAW, forged, new byte[0]));
+        int option = lentBlocked.length - 4 - OwnerOption.LENGTH; // a shorter option, the lengths agreeing
+        byte[] shortOption = Arrays.copyOf(lentBlocked, lentBlocked.length - 3);
+        Wire.putU16(shortOption, option + 2, OwnerOption.LENGTH - 3);
+        Wire.putU16(shortOption, option - 2, 4 + OwnerOption.LENGTH - 3);
+        s.put("owner-option-short", frame(ENFORCE | lent, RAW, shortOption, new byte[0]));
         byte[] forward = query("ok.test.", Type.A, 27).toWire();
         forward[12] = (byte) 0xc0;
         forward[13] = (byte) (forward.length - 2); // points past the question, into the type

@@ -177,7 +177,7 @@ class QueryHandlerTest {
             ownerQueries.add(new OwnerQuery(port, txid, transport));
             return ownerKnown ? Optional.of(new ProcessRef(PID, PID + 1, "curl", 99)) : Optional.empty();
         };
-        return new QueryHandler(rules, upstream, learned, cache, new QueryReports(owners, processes, sink, counters, true), counters);
+        return new QueryHandler(rules, upstream, learned, cache, new QueryReports(owners, processes, sink, counters, true, ProxyChain.NONE), counters);
     }
 
     QueryHandler blocklist(Mode mode, String... denied) {
@@ -575,7 +575,7 @@ class QueryHandlerTest {
         Upstream garbage = (query, t) -> new byte[] {query[0], query[1], (byte) 0x81, 0, 0, 1, 0, 0, 0, 0, 0, 0, 9};
         QueryHandler g = new QueryHandler(new Rules(DomainPolicy.of(List.of(), List.of(), Action.ALLOW), Mode.ENFORCE,
                 BlockedResponse.NXDOMAIN, OutagePlan.NONE, false), garbage, learned, null,
-                new QueryReports((p, x, t) -> Optional.empty(), processes, sink, counters, true), counters);
+                new QueryReports((p, x, t) -> Optional.empty(), processes, sink, counters, true, ProxyChain.NONE), counters);
         Message q = query("ok.internal.", Type.A, 32);
         assertErrorReply(g.handle(q.toWire(), udp()), q, Rcode.SERVFAIL);
         assertThat(counters.upstreamFailures.get()).isEqualTo(1);
@@ -1095,7 +1095,7 @@ class QueryHandlerTest {
                 new QueryReports((port, txid, t) -> {
                     ownerQueries.add(new OwnerQuery(port, txid, t));
                     return Optional.empty();
-                }, processes, sink, counters, false), counters);
+                }, processes, sink, counters, false, ProxyChain.NONE), counters);
         upstream.on("ok.internal.", Type.A, q -> reply(q, a("ok.internal.", "192.0.2.64", 60)));
         assertThat(addresses(parse(h.handle(query("ok.internal.", Type.A, 1).toWire(), udp())))).containsExactly("192.0.2.64");
         assertThat(kernel.latest("192.0.2.64")).as("learned all the same").isPresent();

@@ -201,7 +201,7 @@ class GuardIT {
     }
 
     @Test
-    void aGuardedCgroupIsRefusedAndNestedGuardsBothApply() throws IOException {
+    void aGuardedCgroupIsRefusedAndNestedGuardsBothApply() throws IOException, InterruptedException {
         Path dir = kernel.dir();
         LoopbackWeb outerDenied = web("127.0.0.2"), innerDenied = web("127.0.0.3"), open = web("127.0.0.4");
         TestCgroup cg = cgroup();
@@ -210,8 +210,9 @@ class GuardIT {
         try (Dnsmasq dns = new Dnsmasq().host("a.internal", "127.0.31.7").host("b.internal", "127.0.31.8")
                 .host("ok.internal", "127.0.31.5").start(dir)) {
             String upstream = "127.0.0.1:" + dns.port();
+            Path outerEvents = dir.resolve("outer-events.jsonl");
             CordonProcess outer = kernel.start("guard", "--cgroup", cg.path().toString(), "--upstream", upstream,
-                    "--deny-cidr", "127.0.0.2", "--deny", "a.internal");
+                    "--deny-cidr", "127.0.0.2", "--deny", "a.internal", "--events", outerEvents.toString());
             awaitGuarding(outer);
 
             CordonResult again = kernel.run("guard", "--cgroup", cg.path().toString(), "--no-dns-proxy");
@@ -239,7 +240,23 @@ class GuardIT {
             assertThat(innerGuard.await(WAIT).exitCode()).isZero();
             outer.signal("TERM");
             assertThat(outer.await(WAIT).exitCode()).isZero();
+            assertOuterNamesTheProcess(outer, outerEvents, dig + "a.internal");
         }
+    }
+
+    /** The outer guard names the process of a query that reached it through the inner guard's proxy: its line and its records. */
+    private static void assertOuterNamesTheProcess(CordonProcess outer, Path events, String command) throws IOException, InterruptedException {
+        ViolationLine line = ViolationLine.parseAll(outer.stderrSoFar()).stream()
+                .filter(l -> "a.internal.".equals(l.fields().get("domain"))).findFirst()
+                .orElseThrow(() -> new AssertionError("no line for a.internal. in " + outer));
+        assertThat(line.fields()).as("the outer guard's line").containsEntry("cmd", command).containsEntry("task", "inner")
+                .containsKey("exe").doesNotContainEntry("pid", "0");
+        List<java.util.Map<String, String>> records = JsonLines.read(events);
+        assertThat(records).filteredOn(m -> "dns".equals(m.get("type")) && "a.internal.".equals(m.get("domain")))
+                .isNotEmpty().allSatisfy(m -> {
+                    assertThat(m.get("pid")).isNotEqualTo("0");
+                    assertThat(m).containsEntry("task", "inner").containsEntry("cmd", command);
+                });
     }
 
     @Test

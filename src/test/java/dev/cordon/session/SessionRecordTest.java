@@ -33,11 +33,13 @@ class SessionRecordTest {
     @Test
     void aGuardsRecordKeepsItsOnExitAndDnsPort() {
         SessionRecord guard = new SessionRecord(NAME, 4242, 987654, Path.of("/sys/fs/cgroup/unified/deploy"), RECORD.pinDir(), 4243,
-                java.util.List.of(), new SessionRecord.GuardInfo(SessionRecord.OnExit.RELEASE, 0));
+                java.util.List.of(), new SessionRecord.GuardInfo(SessionRecord.OnExit.RELEASE, 0, ""));
         assertThat(guard.format()).contains("guard.on-exit=release\n", "guard.dns-port=0\n");
         assertThat(SessionRecord.parse(guard.format())).isEqualTo(guard);
-        SessionRecord listening = guard.withDnsPort(40053);
-        assertThat(SessionRecord.parse(listening.format()).guard()).isEqualTo(new SessionRecord.GuardInfo(SessionRecord.OnExit.RELEASE, 40053));
+        SessionRecord listening = guard.withProxy(40053, "00ff".repeat(8));
+        assertThat(SessionRecord.parse(listening.format()).guard())
+                .isEqualTo(new SessionRecord.GuardInfo(SessionRecord.OnExit.RELEASE, 40053, "00ff".repeat(8)));
+        assertThatThrownBy(() -> guard.withProxy(40053, "x\nowner.pid=1")).hasMessageContaining("chain token");
         assertThat(SessionRecord.parse(RECORD.format()).guard()).as("a run's record has no guard part").isNull();
         assertThatThrownBy(() -> SessionRecord.parse(guard.format().replace("on-exit=release", "on-exit=later")))
                 .hasMessageContaining("closed or release");

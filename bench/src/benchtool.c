@@ -72,6 +72,17 @@ static void print_lat(uint64_t *v, long n, long errors, int last_errno, const ch
 	       extra ? extra : "");
 }
 
+// A TCP socket that close() resets (SO_LINGER 0): a loop of many connects leaves no TIME_WAIT behind.
+static int tcp_socket_reset_on_close(void)
+{
+	struct linger lg = { 1, 0 };
+	int s = socket(AF_INET, SOCK_STREAM, 0);
+	if (s < 0)
+		die("socket");
+	setsockopt(s, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+	return s;
+}
+
 // A listening TCP socket on a, announced on stdout for the harness, which waits for that line.
 static int listening_tcp(struct sockaddr_in a)
 {
@@ -131,13 +142,9 @@ static int do_request(struct sockaddr_in a, long n, const char *host)
 	long ok = 0, errors = 0;
 	int last = 0;
 	char req[512], buf[512];
-	struct linger lg = { 1, 0 };
 	int len = snprintf(req, sizeof(req), "GET / HTTP/1.1\r\nHost: %s\r\nUser-Agent: benchtool\r\nAccept: */*\r\n\r\n", host);
 	for (long i = 0; i < n; i++) {
-		int s = socket(AF_INET, SOCK_STREAM, 0);
-		if (s < 0)
-			die("socket");
-		setsockopt(s, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+		int s = tcp_socket_reset_on_close();
 		uint64_t t0 = now_ns();
 		if (connect(s, (struct sockaddr *)&a, sizeof(a)) || write(s, req, len) != len || read(s, buf, sizeof(buf)) <= 0) {
 			errors++, last = errno;
@@ -166,12 +173,8 @@ static int do_connect(struct sockaddr_in a, long n)
 	uint64_t *v = calloc(n, sizeof(*v));
 	long ok = 0, errors = 0;
 	int last = 0;
-	struct linger lg = { 1, 0 };
 	for (long i = 0; i < n; i++) {
-		int s = socket(AF_INET, SOCK_STREAM, 0);
-		if (s < 0)
-			die("socket");
-		setsockopt(s, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+		int s = tcp_socket_reset_on_close();
 		uint64_t t0 = now_ns();
 		int r = connect(s, (struct sockaddr *)&a, sizeof(a));
 		uint64_t t1 = now_ns();

@@ -263,26 +263,7 @@ struct {
 	__type(value, __u8);
 } ping_connected SEC(".maps");
 
-/* The session's cgroup, so the exec tracepoint (which sees every exec on the host) keeps only ours. */
-struct {
-	__uint(type, BPF_MAP_TYPE_CGROUP_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, __u32);
-} session_cgroup SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 1 << 20);
-} events SEC(".maps");
-
-/* Events that found the ring buffer full. Dropped, never waited for: the hook must not block. */
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, __u64);
-} dropped_events SEC(".maps");
+#include "session_maps.bpf.h" /* session_cgroup, events, dropped_events: shared with script_lines.bpf.o */
 
 /* Referenced so the contract types are in the object's BTF for the layout check. */
 struct cordon_net_event *const unused_net_event __attribute__((unused));

@@ -40,25 +40,7 @@
 #define BASH_LINENO_0_8 0x4e494c5f48534142ULL
 #define BASH_LINENO_8_12 0x004f4e45U
 
-/* The session object's maps, reused by fd before load: declared as there. */
-struct {
-	__uint(type, BPF_MAP_TYPE_CGROUP_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, __u32);
-} session_cgroup SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 1 << 20);
-} events SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, __u64);
-} dropped_events SEC(".maps");
+#include "session_maps.bpf.h" /* the session object's session_cgroup, events, dropped_events, reused by fd */
 
 /* One layout per bash binary; the attach cookie is its index. */
 struct {

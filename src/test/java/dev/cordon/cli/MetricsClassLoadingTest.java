@@ -1,14 +1,10 @@
 package dev.cordon.cli;
 
+import dev.cordon.testing.RecordingClassLoader;
 import org.junit.jupiter.api.Test;
 
-import java.io.File;
 import java.lang.reflect.InvocationTargetException;
-import java.net.MalformedURLException;
-import java.net.URL;
-import java.net.URLClassLoader;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -18,38 +14,15 @@ import static org.assertj.core.api.Assertions.assertThat;
  * load the classes its code names). MetricsIT checks a real guard's class-load log.
  */
 class MetricsClassLoadingTest {
-    /** Defines every class of the class path itself (the JDK's come from the platform loader) and notes its name. */
-    private static final class Recording extends URLClassLoader {
-        final Set<String> defined = ConcurrentHashMap.newKeySet();
-
-        Recording() throws MalformedURLException {
-            super(classPath(), ClassLoader.getPlatformClassLoader());
-        }
-
-        private static URL[] classPath() throws MalformedURLException {
-            String[] entries = System.getProperty("java.class.path").split(File.pathSeparator);
-            URL[] urls = new URL[entries.length];
-            for (int i = 0; i < entries.length; i++) urls[i] = new File(entries[i]).toURI().toURL();
-            return urls;
-        }
-
-        @Override
-        protected Class<?> findClass(String name) throws ClassNotFoundException {
-            Class<?> c = super.findClass(name);
-            defined.add(name);
-            return c;
-        }
-    }
-
     private static Set<String> guardIsolated(String... args) throws Exception {
-        try (Recording loader = new Recording()) {
+        try (RecordingClassLoader loader = new RecordingClassLoader()) {
             try {
                 Class.forName(IsolatedGuard.class.getName(), true, loader).getMethod("run", String[].class).invoke(null, (Object) args);
             } catch (InvocationTargetException e) {
                 throw new AssertionError("the isolated guard failed", e.getCause());
             }
             Class.forName("dev.cordon.session.GuardSession", true, loader);
-            return Set.copyOf(loader.defined);
+            return loader.defined();
         }
     }
 
@@ -71,9 +44,9 @@ class MetricsClassLoadingTest {
 
     @Test
     void theMetricsThemselvesDoLoadIt() throws Exception {
-        try (Recording loader = new Recording()) {
+        try (RecordingClassLoader loader = new RecordingClassLoader()) {
             Class.forName("dev.cordon.metrics.GuardMetrics", true, loader).getConstructor().newInstance();
-            assertThat(loader.defined).as("the check can see the library").anyMatch(n -> n.startsWith("io.prometheus.metrics.core."));
+            assertThat(loader.defined()).as("the check can see the library").anyMatch(n -> n.startsWith("io.prometheus.metrics.core."));
         }
     }
 }

@@ -1,16 +1,12 @@
 package dev.cordon.cli;
 
 import dev.cordon.otlp.OtlpReceiver;
+import dev.cordon.testing.RecordingClassLoader;
 import org.junit.jupiter.api.Test;
 
-import java.io.File;
 import java.lang.reflect.InvocationTargetException;
-import java.net.MalformedURLException;
-import java.net.URL;
-import java.net.URLClassLoader;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -23,31 +19,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 class OtlpClassLoadingTest {
     private static final String[] RUN = {"run", "--no-dns-proxy", "--deny-cidr", "10.0.0.0/8", "--", "true"};
 
-    /** Defines every class of the class path itself (the JDK's come from the platform loader) and notes its name. */
-    private static final class Recording extends URLClassLoader {
-        final Set<String> defined = ConcurrentHashMap.newKeySet();
-
-        Recording() throws MalformedURLException {
-            super(classPath(), ClassLoader.getPlatformClassLoader());
-        }
-
-        private static URL[] classPath() throws MalformedURLException {
-            String[] entries = System.getProperty("java.class.path").split(File.pathSeparator);
-            URL[] urls = new URL[entries.length];
-            for (int i = 0; i < entries.length; i++) urls[i] = new File(entries[i]).toURI().toURL();
-            return urls;
-        }
-
-        @Override
-        protected Class<?> findClass(String name) throws ClassNotFoundException {
-            Class<?> c = super.findClass(name);
-            defined.add(name);
-            return c;
-        }
-    }
-
     private static Set<String> runIsolated(Map<String, String> env) throws Exception {
-        try (Recording loader = new Recording()) {
+        try (RecordingClassLoader loader = new RecordingClassLoader()) {
             Class<?> run = Class.forName(IsolatedRun.class.getName(), true, loader);
             try {
                 run.getMethod("run", String[].class, Map.class).invoke(null, RUN, env);
@@ -56,7 +29,7 @@ class OtlpClassLoadingTest {
             }
             Class.forName("dev.cordon.session.Session", true, loader);
             Class.forName("dev.cordon.session.GuardSession", true, loader);
-            return Set.copyOf(loader.defined);
+            return loader.defined();
         }
     }
 

@@ -1007,6 +1007,19 @@ static __always_inline int transport(struct __sk_buff *skb)
 	return -1;
 }
 
+/* Where the transport header starts (the IPv4 header's own length, or IPv6's fixed 40). -1: not IP. */
+static __always_inline int transport_offset(struct __sk_buff *skb)
+{
+	void *data = (void *)(long)skb->data, *end = (void *)(long)skb->data_end;
+	struct iphdr *ip = data;
+
+	if (skb->protocol == bpf_htons(ETH_P_IPV6))
+		return sizeof(struct ipv6hdr);
+	if (skb->protocol != bpf_htons(ETH_P_IP) || (void *)(ip + 1) > end)
+		return -1;
+	return ip->ihl * 4;
+}
+
 /* The packet's destination address, from its IP header. @return 0, or -1 if the header is not there */
 static __always_inline int packet_destination(struct __sk_buff *skb, struct destination *d)
 {
@@ -1105,42 +1118,22 @@ static __always_inline int judge_ping(struct __sk_buff *skb)
  * (source port, txid) -> owner. Runs in the sender's egress path, before loopback delivery, so
  * the entry exists when the proxy reads the query. Never drops anything.
  */
-static __always_inline int remember_dns_query(struct __sk_buff *skb)
+static __always_inline int remember_dns_query(struct __sk_buff *skb, int proto)
 {
 	struct cordon_dns_query_key key = {};
 	struct cordon_dns_owner *owner, rec;
 	__u64 cookie;
-	__u32 l4;
-	__u8 proto;
 	__u16 ports[2], txid;
+	int l4 = transport_offset(skb);
 
+	/* The port first: every other datagram and segment of the session leaves without a map lookup. */
+	if (l4 < 0 || bpf_skb_load_bytes(skb, l4, ports, sizeof(ports)))
+		return EGRESS_PASS;
+	if (ports[1] != bpf_htons(proxy_port))
+		return EGRESS_PASS;
 	cookie = bpf_get_socket_cookie(skb);
 	owner = bpf_map_lookup_elem(&dns_socket_owner, &cookie);
 	if (!owner)
-		return EGRESS_PASS;
-
-	if (skb->protocol == bpf_htons(ETH_P_IP)) {
-		struct iphdr ip;
-
-		if (bpf_skb_load_bytes(skb, 0, &ip, sizeof(ip)))
-			return EGRESS_PASS;
-		proto = ip.protocol;
-		l4 = ip.ihl * 4;
-	} else if (skb->protocol == bpf_htons(ETH_P_IPV6)) {
-		struct ipv6hdr ip6;
-
-		if (bpf_skb_load_bytes(skb, 0, &ip6, sizeof(ip6)))
-			return EGRESS_PASS;
-		proto = ip6.nexthdr;
-		l4 = sizeof(ip6);
-	} else {
-		return EGRESS_PASS;
-	}
-	if (proto != IPPROTO_UDP && proto != IPPROTO_TCP)
-		return EGRESS_PASS;
-	if (bpf_skb_load_bytes(skb, l4, ports, sizeof(ports)))
-		return EGRESS_PASS;
-	if (ports[1] != bpf_htons(proxy_port))
 		return EGRESS_PASS;
 	key.sport = bpf_ntohs(ports[0]);
 	key.proto = proto == IPPROTO_UDP ? CORDON_DNS_UDP : CORDON_DNS_TCP;
@@ -1167,7 +1160,7 @@ int cordon_egress(struct __sk_buff *skb)
 	if (l4 != IPPROTO_TCP && l4 != IPPROTO_UDP)
 		verdict = judge_ping(skb);
 	else
-		verdict = proxy_port ? remember_dns_query(skb) : EGRESS_PASS;
+		verdict = proxy_port ? remember_dns_query(skb, l4) : EGRESS_PASS;
 	if (verdict == EGRESS_PASS && egress_rate && skb->ifindex != LOOPBACK_IFINDEX)
 		return rate_limited(skb);
 	return verdict;

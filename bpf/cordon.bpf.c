@@ -647,16 +647,26 @@ static __always_inline void cache_allow(struct bpf_sock_addr *ctx, const struct 
 	c->epoch = epoch;
 }
 
-static __always_inline int decide(struct bpf_sock_addr *ctx, __u32 kind, struct destination *d)
+/*
+ * 1 when a sendmsg goes where this socket's last allowed one went, with nothing changed since:
+ * checked before anything else, the DNS redirect's server lookup too (a redirected send is never
+ * cached, and dns_servers is written once, before the programs attach). @epoch: what
+ * cache_allow() stores with a new verdict (0: none is stored)
+ */
+static __always_inline int sendmsg_cached(struct bpf_sock_addr *ctx, __u32 kind, const struct destination *d, __u64 *epoch)
+{
+	*epoch = 0;
+	if (kind != CORDON_EVENT_SENDMSG || report_all)
+		return 0;
+	*epoch = current_epoch(); /* before judging: a change after this read fails the next match */
+	return cached_allow(ctx, d, *epoch);
+}
+
+/* The policy's decision for a connect or sendmsg not answered by sendmsg_cached() (@epoch: its). */
+static __always_inline int decide(struct bpf_sock_addr *ctx, __u32 kind, struct destination *d, __u64 epoch)
 {
 	struct judgement j;
-	__u64 epoch = 0;
 
-	if (kind == CORDON_EVENT_SENDMSG && !report_all) {
-		epoch = current_epoch(); /* before judging: a change after this read fails the next match */
-		if (cached_allow(ctx, d, epoch))
-			return 1;
-	}
 	if (judge_once(d, &j))
 		return 0;
 	if (j.verdict == CORDON_VERDICT_OUTAGE)
@@ -758,6 +768,7 @@ static __always_inline int redirect_v6(struct bpf_sock_addr *ctx, int mapped)
 static __always_inline int decide_v4(struct bpf_sock_addr *ctx, __u32 kind)
 {
 	struct destination d = {};
+	__u64 epoch;
 	int rc;
 
 	/*
@@ -770,9 +781,11 @@ static __always_inline int decide_v4(struct bpf_sock_addr *ctx, __u32 kind)
 	d.mapped_v4 = ctx->family == AF_INET6;
 	d.is_v4 = 1;
 	d.w[0] = ctx->user_ip4;
+	if (sendmsg_cached(ctx, kind, &d, &epoch))
+		return 1;
 	if (is_dns_destination(ctx, &d))
 		return redirect_v4(ctx);
-	rc = decide(ctx, kind, &d);
+	rc = decide(ctx, kind, &d, epoch);
 	if (rc != DECIDE_REFUSE)
 		return rc;
 	if (!refuse_port4)
@@ -785,6 +798,7 @@ static __always_inline int decide_v4(struct bpf_sock_addr *ctx, __u32 kind)
 static __always_inline int decide_v6(struct bpf_sock_addr *ctx, __u32 kind)
 {
 	struct destination d = {};
+	__u64 epoch;
 	__u16 port;
 	int rc;
 
@@ -802,9 +816,11 @@ static __always_inline int decide_v6(struct bpf_sock_addr *ctx, __u32 kind)
 		d.w[0] = d.w[3];
 		d.w[1] = d.w[2] = d.w[3] = 0;
 	}
+	if (sendmsg_cached(ctx, kind, &d, &epoch))
+		return 1;
 	if (is_dns_destination(ctx, &d))
 		return redirect_v6(ctx, d.mapped_v4);
-	rc = decide(ctx, kind, &d);
+	rc = decide(ctx, kind, &d, epoch);
 	if (rc != DECIDE_REFUSE)
 		return rc;
 	port = d.mapped_v4 ? refuse_port4 : refuse_port6;

@@ -200,6 +200,33 @@ class DnsEnforcementIT {
         assertThat(c.get("domain")).isEqualTo("udp.later.internal.");
     }
 
+    /**
+     * The cached verdict is looked at before the DNS redirect (it saves the upstream lookup on every
+     * datagram): a socket whose sends to a peer are cached must still have its query to port 53 of
+     * the same host taken to the proxy, never to the server.
+     */
+    @Test
+    void aSocketWithACachedVerdictStillHasItsQueriesRedirected() {
+        int before = host.udp53Received().size();
+        GuardedRun.Result r = GuardedRun.cordon(dir, dns).opt("--deny", "later.internal").run("/usr/bin/python3", "-c", """
+                import socket, sys
+                sys.path.insert(0, %s)
+                import dnslib
+                s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+                s.settimeout(5)
+                s.sendto(b"x", (%2$s, 9)); s.sendto(b"x", (%2$s, 9)); print("peer ok")
+                s.sendto(dnslib.query("x.later.internal", "A", 0x5152), (%2$s, 53))
+                answer, source = s.recvfrom(512)
+                print("rcode", answer[3] & 0x0f, "from", source[0], source[1])
+                """.formatted("'" + scripts + "'", "'" + host.ip() + "'"));
+
+        assertThat(r.exit()).as(r.toString()).isZero();
+        assertThat(r.out()).as(r.toString()).contains("peer ok", "rcode 3 from " + host.ip() + " 53");
+        assertThat(r.lines("DNS", "BLOCKED")).as(r.toString()).isNotEmpty();
+        Host.await(java.time.Duration.ofSeconds(2), () -> host.udp53Received().size() > before);
+        assertThat(host.udp53Received()).as("queries that reached the server").hasSize(before);
+    }
+
     /** How cordon prints an IPv6 address: RFC 5952's short form (fdce:d0c5:0:cc::2). */
     private static String v6(String literal) {
         return dev.cordon.policy.Cidr.format(java.net.InetAddress.ofLiteral(literal).getAddress());

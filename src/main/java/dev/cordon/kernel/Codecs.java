@@ -216,11 +216,11 @@ final class Codecs {
         public void write(String suffix, MemorySegment t) {
             byte[] b = suffix.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
             if (b.length + 1 > Abi.NAME_LEN) throw new IllegalArgumentException("a name table key holds " + (Abi.NAME_LEN - 1) + " bytes: " + suffix);
-            byte[] key = new byte[Abi.NAME_LEN];
-            for (int i = 0; i < b.length; i++) key[i] = b[b.length - 1 - i];
-            key[b.length] = '.';
+            // Written in place, reversed, then zeros: no key-sized array per entry (100k names: 25 MB less garbage).
             t.set(JAVA_INT, len, b.length + 1);
-            MemorySegment.copy(key, 0, t, JAVA_BYTE, name, Abi.NAME_LEN);
+            for (int i = 0; i < b.length; i++) t.set(JAVA_BYTE, name + i, b[b.length - 1 - i]);
+            t.set(JAVA_BYTE, name + b.length, (byte) '.');
+            t.asSlice(name + b.length + 1, Abi.NAME_LEN - b.length - 1).fill((byte) 0);
         }
         public String read(MemorySegment s) {
             int n = Math.clamp(s.get(JAVA_INT, len) - 1, 0, Abi.NAME_LEN - 1);

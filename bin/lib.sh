@@ -38,18 +38,19 @@ find_jdk25() {
 # Serial GC and C1 only: a short-lived CLI starts faster and stays smaller this way.
 # -Xlog ... =off: a missing, stale or damaged cache must not print on the command's stdout
 # (the JVM's default log output) — cordon then just starts slower.
-# -Xmn24m -XX:SurvivorRatio=2 -XX:MaxTenuringThreshold=1 -Xms40m -Xmx112m: the heap's shape.
+# -Xmn24m -XX:SurvivorRatio=2 -XX:MaxTenuringThreshold=1 -Xms32m -Xmx112m: the heap's shape.
 # The proxy's answer cache (4096 answers) lives about a second at 5k qps: with an 8 MB young
 # generation (768 KB survivor spaces) every young collection promoted it, the old generation
 # filled with dead answers up to the cap and a session under DNS load sat at ~160 MB. Survivor
-# spaces of 6 MB let the cache die young, and a 16 MB starting old generation is collected
-# before it grows: 84-86 MB at DNS saturation (BENCHMARKS.md). What outlives one young
-# collection (a policy being read) is promoted at the next, not copied between survivor spaces
-# again; the cap leaves the old generation the 88 MB a 100k-CIDR policy file needs at its peak
-# without a second full collection. Raise it for huge `cordon report` inputs with
-# JDK_JAVA_OPTIONS=-Xmx1g.
+# spaces of 6 MB let the cache die young. What little is still promoted fills the old generation
+# until its first full collection, so its starting size (8 MB) is how far a long session's
+# resident size grows on top of ~84 MB (BENCHMARKS.md).
+# What outlives one young collection (a policy being read) is promoted at the next, not copied
+# between survivor spaces again; the cap leaves the old generation the 88 MB a 100k-CIDR policy
+# file needs at its peak without a second full collection. Raise it for huge `cordon report`
+# inputs with JDK_JAVA_OPTIONS=-Xmx1g.
 CORDON_JVM_FLAGS=(--enable-native-access=ALL-UNNAMED -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xss512k -Xmn24m
-  -XX:SurvivorRatio=2 -XX:MaxTenuringThreshold=1 -Xms40m -Xmx112m -XX:-UsePerfData -Xlog:aot*=off -Xlog:cds*=off)
+  -XX:SurvivorRatio=2 -XX:MaxTenuringThreshold=1 -Xms32m -Xmx112m -XX:-UsePerfData -Xlog:aot*=off -Xlog:cds*=off)
 
 # More arguments than this, and the launchers pass them through a pipe (cli.LauncherArgs).
 CORDON_ARGS_VIA_PIPE=1000

@@ -73,13 +73,19 @@ class DnsProxyTest {
 
     /** A UDP server on loopback: answers by {@code answer} (null: stays silent), after any number of forged answers. */
     private final class Server implements AutoCloseable {
-        final DatagramSocket socket = new DatagramSocket(new InetSocketAddress("127.0.0.1", 0));
+        final DatagramSocket socket;
         final Set<Integer> ids = Collections.synchronizedSet(new HashSet<>());
         final Set<Integer> ports = Collections.synchronizedSet(new HashSet<>());
         final Map<Integer, Integer> timesSeen = new ConcurrentHashMap<>();
         final Thread thread;
 
         Server(Function<Message, List<Message>> answer) throws IOException {
+            this(0, answer);
+        }
+
+        /** On {@code port} (0: any free one). */
+        Server(int port, Function<Message, List<Message>> answer) throws IOException {
+            socket = new DatagramSocket(new InetSocketAddress("127.0.0.1", port));
             thread = Thread.ofPlatform().daemon(true).start(() -> {
                 byte[] buf = new byte[4096];
                 try {
@@ -282,9 +288,7 @@ class DnsProxyTest {
         ServerSocket tcp = new ServerSocket(0, 5, InetAddress.getByName("127.0.0.1"));
         toClose.add(tcp);
         int port = tcp.getLocalPort();
-        DatagramSocket udp = new DatagramSocket(new InetSocketAddress("127.0.0.1", port));
-        toClose.add(udp);
-        Thread.ofPlatform().daemon(true).start(() -> serveTruncated(udp));
+        new Server(port, q -> List.of(truncated(q)));
         Thread.ofPlatform().daemon(true).start(() -> serveWhole(tcp));
         InetSocketAddress server = new InetSocketAddress("127.0.0.1", port);
         DnsProxy p = proxy(List.of(server), Duration.ofSeconds(5), 1024);
@@ -295,23 +299,13 @@ class DnsProxyTest {
         assertThat(address(r)).isEqualTo("192.0.2.14");
     }
 
-    private static void serveTruncated(DatagramSocket udp) {
-        byte[] buf = new byte[4096];
-        try {
-            while (true) {
-                DatagramPacket p = new DatagramPacket(buf, buf.length);
-                udp.receive(p);
-                Message q = new Message(java.util.Arrays.copyOf(buf, p.getLength()));
-                Message tc = new Message(q.getHeader().getID());
-                tc.getHeader().setFlag(Flags.QR);
-                tc.getHeader().setFlag(Flags.TC);
-                tc.addRecord(q.getQuestion(), Section.QUESTION);
-                byte[] w = tc.toWire();
-                udp.send(new DatagramPacket(w, w.length, p.getSocketAddress()));
-            }
-        } catch (IOException e) {
-            // closed
-        }
+    /** An empty answer to {@code q} with TC set: the whole one is over TCP. */
+    private static Message truncated(Message q) {
+        Message tc = new Message(q.getHeader().getID());
+        tc.getHeader().setFlag(Flags.QR);
+        tc.getHeader().setFlag(Flags.TC);
+        tc.addRecord(q.getQuestion(), Section.QUESTION);
+        return tc;
     }
 
     private static void serveWhole(ServerSocket tcp) {

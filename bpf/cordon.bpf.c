@@ -1005,35 +1005,29 @@ static __always_inline int outage_destination(struct __sk_buff *skb)
  * read in place: direct packet access (cgroup_skb since Linux 4.20, Song Liu's "bpf: add
  * cg_skb_is_valid_access for BPF_PROG_TYPE_CGROUP_SKB"; needs CAP_BPF or CAP_SYS_ADMIN) costs no
  * helper call, so TCP and UDP pay a few loads and two compares for the ping check. -1: not IP.
+ * @offset where the transport header starts (IPv4's header length, or IPv6's fixed 40), when IP
  */
-static __always_inline int transport(struct __sk_buff *skb)
+static __always_inline int transport(struct __sk_buff *skb, int *offset)
 {
 	void *data = (void *)(long)skb->data, *end = (void *)(long)skb->data_end;
 
 	if (skb->protocol == bpf_htons(ETH_P_IP)) {
 		struct iphdr *ip = data;
 
-		return (void *)(ip + 1) > end ? -1 : ip->protocol;
+		if ((void *)(ip + 1) > end)
+			return -1;
+		*offset = ip->ihl * 4;
+		return ip->protocol;
 	}
 	if (skb->protocol == bpf_htons(ETH_P_IPV6)) {
 		struct ipv6hdr *ip6 = data;
 
-		return (void *)(ip6 + 1) > end ? -1 : ip6->nexthdr;
+		if ((void *)(ip6 + 1) > end)
+			return -1;
+		*offset = sizeof(*ip6);
+		return ip6->nexthdr;
 	}
 	return -1;
-}
-
-/* Where the transport header starts (the IPv4 header's own length, or IPv6's fixed 40). -1: not IP. */
-static __always_inline int transport_offset(struct __sk_buff *skb)
-{
-	void *data = (void *)(long)skb->data, *end = (void *)(long)skb->data_end;
-	struct iphdr *ip = data;
-
-	if (skb->protocol == bpf_htons(ETH_P_IPV6))
-		return sizeof(struct ipv6hdr);
-	if (skb->protocol != bpf_htons(ETH_P_IP) || (void *)(ip + 1) > end)
-		return -1;
-	return ip->ihl * 4;
 }
 
 /* The packet's destination address, from its IP header. @return 0, or -1 if the header is not there */
@@ -1134,16 +1128,15 @@ static __always_inline int judge_ping(struct __sk_buff *skb)
  * (source port, txid) -> owner. Runs in the sender's egress path, before loopback delivery, so
  * the entry exists when the proxy reads the query. Never drops anything.
  */
-static __always_inline int remember_dns_query(struct __sk_buff *skb, int proto)
+static __always_inline int remember_dns_query(struct __sk_buff *skb, int proto, int l4)
 {
 	struct cordon_dns_query_key key = {};
 	struct cordon_dns_owner *owner, rec;
 	__u64 cookie;
 	__u16 ports[2], txid;
-	int l4 = transport_offset(skb);
 
 	/* The port first: every other datagram and segment of the session leaves without a map lookup. */
-	if (l4 < 0 || bpf_skb_load_bytes(skb, l4, ports, sizeof(ports)))
+	if (bpf_skb_load_bytes(skb, l4, ports, sizeof(ports)))
 		return EGRESS_PASS;
 	if (ports[1] != bpf_htons(proxy_port))
 		return EGRESS_PASS;
@@ -1168,15 +1161,15 @@ static __always_inline int remember_dns_query(struct __sk_buff *skb, int proto)
 SEC("cgroup_skb/egress")
 int cordon_egress(struct __sk_buff *skb)
 {
-	int l4, verdict;
+	int proto, l4 = 0, verdict;
 
 	if (outage_style && outage_destination(skb))
 		return EGRESS_DROP_SILENTLY;
-	l4 = transport(skb);
-	if (l4 != IPPROTO_TCP && l4 != IPPROTO_UDP)
+	proto = transport(skb, &l4);
+	if (proto != IPPROTO_TCP && proto != IPPROTO_UDP)
 		verdict = judge_ping(skb);
 	else
-		verdict = proxy_port ? remember_dns_query(skb, l4) : EGRESS_PASS;
+		verdict = proxy_port ? remember_dns_query(skb, proto, l4) : EGRESS_PASS;
 	if (verdict == EGRESS_PASS && egress_rate && skb->ifindex != LOOPBACK_IFINDEX)
 		return rate_limited(skb);
 	return verdict;

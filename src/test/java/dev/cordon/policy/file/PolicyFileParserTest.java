@@ -98,6 +98,33 @@ class PolicyFileParserTest {
     }
 
     @Test
+    void whatYamlCannotMeanIsAProblemAtItsPosition() {
+        assertThat(problems("version: 1\nallow:\n  domains: [*nowhere]\n")).containsExactly(
+                "p.yaml:3:13: error: YAML syntax: found undefined alias *nowhere");
+        assertThat(problems("version: 1\n---\nversion: 1\n")).singleElement().asString()
+                .startsWith("p.yaml:2:1: error: YAML syntax: expected a single document");
+    }
+
+    @Test
+    void aFileNestedThousandsOfLevelsDeepIsAProblemNotACrash() {
+        int depth = 10_000;
+        assertThat(problems("version: 1\nallow:\n  domains: " + "[".repeat(depth) + "]".repeat(depth) + "\n"))
+                .containsExactly("p.yaml:3:13: error: expected a domain name, not a list");
+    }
+
+    @Test
+    void anchorsAndMergeKeysMeanWhatTheyMeanInYaml() {
+        assertThat(problems("""
+                version: 1
+                default: deny
+                allow: &shared
+                  domains: [a.example]
+                deny:
+                  <<: *shared
+                """)).containsExactly("p.yaml:4:13: error: a.example is both allowed (line 4) and denied: remove one");
+    }
+
+    @Test
     void versionIsRequiredAndMustBeOne() {
         assertThat(problems("mode: audit\n")).containsExactly(
                 "p.yaml:1:1: error: 'version' is missing: add 'version: 1' at the top");

@@ -5,6 +5,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.OptionSpec;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -48,6 +49,7 @@ final class RuleArgs {
     static Optional<Split> split(String[] args, CommandSpec command) {
         List<String> rest = new ArrayList<>(args.length);
         Map<OptionSpec, List<Object>> values = new LinkedHashMap<>();
+        Map<String, Optional<Kind>> kinds = new HashMap<>(); // picocli's findOption interpolates every name it compares
         rest.add(args[0]);
         int i = 1;
         for (; i < args.length; i++) {
@@ -56,15 +58,14 @@ final class RuleArgs {
             if (a.startsWith("@")) return Optional.empty();
             int eq = a.startsWith("--") ? a.indexOf('=') : -1;
             String name = eq < 0 ? a : a.substring(0, eq);
-            OptionSpec option = command.findOption(name);
-            if (option == null || option.arity().min() != option.arity().max() || option.arity().max() > 1) return Optional.empty();
-            boolean takesValue = option.arity().max() == 1;
-            if (!RULE_OPTIONS.contains(name) || !option.isMultiValue()) {
+            Kind kind = kinds.computeIfAbsent(name, n -> Kind.of(command.findOption(n), n)).orElse(null);
+            if (kind == null) return Optional.empty();
+            if (!kind.rule()) {
                 rest.add(a);
-                if (takesValue && eq < 0 && i + 1 < args.length) rest.add(args[++i]);
+                if (kind.takesValue() && eq < 0 && i + 1 < args.length) rest.add(args[++i]);
                 continue;
             }
-            if (!takesValue || !option.splitRegex().isEmpty()) return Optional.empty();
+            OptionSpec option = kind.option();
             String value;
             if (eq >= 0) value = a.substring(eq + 1);
             else if (i + 1 < args.length) value = args[++i];
@@ -79,6 +80,18 @@ final class RuleArgs {
         if (values.isEmpty()) return Optional.empty();
         for (; i < args.length; i++) rest.add(args[i]);
         return Optional.of(new Split(rest.toArray(String[]::new), values));
+    }
+
+    /** How an option is read here: a rule option's values are taken out, any other is passed on. */
+    private record Kind(OptionSpec option, boolean takesValue, boolean rule) {
+        /** Empty when picocli must read the command line itself: an unknown option, a varying arity, a split regex. */
+        static Optional<Kind> of(OptionSpec option, String name) {
+            if (option == null || option.arity().min() != option.arity().max() || option.arity().max() > 1) return Optional.empty();
+            boolean takesValue = option.arity().max() == 1;
+            if (!RULE_OPTIONS.contains(name) || !option.isMultiValue()) return Optional.of(new Kind(option, takesValue, false));
+            if (!takesValue || !option.splitRegex().isEmpty()) return Optional.empty();
+            return Optional.of(new Kind(option, true, true));
+        }
     }
 
     /** Runs {@code cl} on {@code args}, the rule options read here when they can be. */

@@ -426,7 +426,8 @@ public final class EgressGuard implements AutoCloseable {
     /**
      * One generation's name table: an entry per pattern suffix, with what DomainPolicy says about
      * the suffix and the names below it (DomainSuffixTable), put in batches (100k rules: one syscall
-     * per thousand, not one each). Refused before anything is written when it cannot fit.
+     * per thousand, not one each) on every CPU, as the table is worked out. Refused before anything
+     * is written when it cannot fit.
      */
     private void writeNames(int gen, DomainPolicy domains) {
         DomainSuffixTable table = new DomainSuffixTable(domains, outage);
@@ -436,13 +437,9 @@ public final class EgressGuard implements AutoCloseable {
         }
         TypedMap<String, Codecs.NameRuleValue> map = object.map("names_" + gen).typed(Codecs.NAME_KEY, Codecs.NAME_RULE);
         if (names[gen] != null || policies[gen] != null) clearNames(map, names[gen]); // a reload's: empty it first
-        List<String> keys = new ArrayList<>(table.entries().size());
-        List<Codecs.NameRuleValue> values = new ArrayList<>(table.entries().size());
-        for (DomainSuffixTable.Entry e : table.entries()) {
-            keys.add(e.suffix());
-            values.add(nameRuleValue(table, e, gen));
-        }
-        map.putAll(keys, values, NAME_BATCH);
+        List<String> keys = table.entries().stream().map(DomainSuffixTable.Entry::suffix).toList();
+        List<Codecs.NameRuleValue> values = table.entries().parallelStream().map(e -> nameRuleValue(table, e, gen)).toList();
+        map.putAllConcurrently(keys, values, NAME_BATCH);
     }
 
     /**

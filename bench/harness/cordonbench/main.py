@@ -32,12 +32,13 @@ class Config:
     startup_n: int = 3
     scale_sizes: list = field(default_factory=lambda: [1000, 10000, 100000])
     scale_cap_s: float = 60
+    scale_runs: int = 3  # runs of each policy load, and of the run it is measured against (medians)
     session_start_s: float = 600
 
 
 QUICK = Config(rounds=1, connect_n=300, request_n=300, sizes=[10, 1000], sendto_secs=0.2, iperf_secs=1, dns_rates=[5000],
                dns_secs=0.5, sat_qps_guess=30000, fail_n=10, drop_n=1, drop_cap_ms=200, startup_n=1,
-               scale_sizes=[1000], scale_cap_s=30, session_start_s=120)
+               scale_sizes=[1000], scale_cap_s=30, scale_runs=1, session_start_s=120)
 
 
 class Context:
@@ -123,6 +124,11 @@ def start_udp_sink(ctx):
     port = servers.free_port()
     ctx.world.spawn([ctx.tool, "listen-udp", "127.0.0.1", str(port)], os.path.join(ctx.workdir, "sink.log"))
     return port
+
+
+def setup_scale(ctx):
+    """--only scale: the server the sessions' upstream option names (a policy load asks it nothing)."""
+    ctx.upstream_args = [f"--upstream=127.0.0.1:{servers.start_auth(ctx.world, ctx.workdir)}"]
 
 
 def failfast_args(ctx):
@@ -215,8 +221,8 @@ def main(argv=None):
     ap.add_argument("--quick", action="store_true", help="every case briefly (< 1 min): checks the harness, not the numbers")
     ap.add_argument("--rounds", type=int, help="rounds of interleaved runs (default 5)")
     ap.add_argument("--no-scale", action="store_true", help="skip the policy-scale case (the slowest)")
-    ap.add_argument("--only", choices=["dns"], help="only these cases (dns: DNS latency and saturation, RSS, "
-                    "a blocked name's time to fail); no policy-scale case")
+    ap.add_argument("--only", choices=["dns", "scale"], help="only these cases (dns: DNS latency and saturation, RSS, "
+                    "a blocked name's time to fail; scale: the policy-scale case, once)")
     ap.add_argument("--cordon-base", help="another build's bin/cordon, measured beside this one in the same rounds "
                     "(its results as target cordon-base): an A/B comparison on one machine state")
     ap.add_argument("--results", required=True, help="directory for <date>.json and the figures")
@@ -241,12 +247,15 @@ def main(argv=None):
     failed = None
     t0 = time.monotonic()
     try:
-        setup(ctx)
-        print(f"bench: set up in {time.monotonic() - t0:.1f}s (work dir {workdir})", file=sys.stderr)
-        for r in range(cfg.rounds):
-            one_round(ctx, rec, r)
-            print(f"bench: round {r + 1}/{cfg.rounds} done at {time.monotonic() - t0:.0f}s", file=sys.stderr)
-        if not a.no_scale and not a.only:
+        if a.only == "scale":
+            setup_scale(ctx)
+        else:
+            setup(ctx)
+            print(f"bench: set up in {time.monotonic() - t0:.1f}s (work dir {workdir})", file=sys.stderr)
+            for r in range(cfg.rounds):
+                one_round(ctx, rec, r)
+                print(f"bench: round {r + 1}/{cfg.rounds} done at {time.monotonic() - t0:.0f}s", file=sys.stderr)
+        if a.only == "scale" or (not a.no_scale and not a.only):
             misccases.scale(ctx, rec)
     except BaseException as e:  # report, clean up, exit non-zero
         failed = e

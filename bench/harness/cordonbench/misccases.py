@@ -2,6 +2,7 @@
 import glob
 import json
 import os
+import statistics
 import subprocess
 import time
 
@@ -87,13 +88,24 @@ def rss_after_load(ctx, rec):
 
 
 def scale(ctx, rec):
-    """Load time and memory of n-rule policies: as files (check, run) and as options (run)."""
+    """Load time and memory of n-rule policies: as files (check, run) and as options (run). Each is
+    run scale_runs times; a load is a run's wall time less the median of as many runs of no policy."""
     cap = ctx.cfg.scale_cap_s
-    base, base_rss, rc, err = timed([ctx.cordon, "run", "--no-summary", *ctx.upstream_args, "--", "true"], 60)
-    if rc != 0:
-        raise RuntimeError(f"policy scale baseline: exit {rc}: {err[:300]}")
-    rec.add("scale", "run-true", "wall_s", base)
-    rec.add("scale", "run-true", "maxrss_mb", base_rss)
+    walls = []
+    for _ in range(ctx.cfg.scale_runs):
+        wall, rss, rc, err = timed([ctx.cordon, "run", "--no-summary", *ctx.upstream_args, "--", "true"], 60)
+        if rc != 0:
+            raise RuntimeError(f"policy scale baseline: exit {rc}: {err[:300]}")
+        walls.append(wall)
+        rec.add("scale", "run-true", "wall_s", wall)
+        rec.add("scale", "run-true", "maxrss_mb", rss)
+    base = statistics.median(walls)
+    for _ in range(ctx.cfg.scale_runs):
+        scale_loads(ctx, rec, base, cap)
+
+
+def scale_loads(ctx, rec, base, cap):
+    """One run of each policy load, every size and kind."""
     for n in ctx.cfg.scale_sizes:
         for kind in ("cidr", "domain"):
             path = policies.write_policy(ctx.workdir, kind, n)

@@ -62,7 +62,7 @@ public final class IpPolicy {
     // these (a handful) instead of all 33 or 129, which is what keeps 100k rules linear.
     private final int[] lengthsV4;
     private final int[] lengthsV6;
-    private final List<Entry> entries = new ArrayList<>();
+    private final List<Entry> entries;
 
     private IpPolicy(List<IpRule> rules, Action defaultAction) {
         this.rules = List.copyOf(rules);
@@ -75,7 +75,25 @@ public final class IpPolicy {
         }
         lengthsV4 = v4.stream().mapToInt(Integer::intValue).toArray();
         lengthsV6 = v6.stream().mapToInt(Integer::intValue).toArray();
-        for (Cidr prefix : byPrefix.keySet()) entries.add(compile(prefix));
+        this.entries = compileAll(List.copyOf(byPrefix.keySet()));
+    }
+
+    /**
+     * Every prefix's entry, in order, worked out on every CPU (a prefix reads only what the
+     * constructor built before: most of a 100k-prefix start). A prefix that needs too many ranges
+     * is compiled again here to throw: the first such in rule order, as a loop would.
+     */
+    private List<Entry> compileAll(List<Cidr> prefixes) {
+        List<Entry> out = prefixes.parallelStream().map(p -> {
+            try {
+                return compile(p);
+            } catch (TooManyPortRanges e) {
+                return null;
+            }
+        }).toList();
+        int failed = out.indexOf(null);
+        if (failed >= 0) compile(prefixes.get(failed));
+        return out;
     }
 
     /** Command-line rules (every port), loopback allowed. */

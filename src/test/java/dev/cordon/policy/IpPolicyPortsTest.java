@@ -119,6 +119,21 @@ class IpPolicyPortsTest {
     }
 
     @Test
+    void ofManyPrefixesNeedingTooManyRangesTheFirstInRuleOrderIsNamed() {
+        // compiled in parallel: the error must still name the first, whichever thread met which first
+        List<IpRule> rules = new ArrayList<>();
+        rules.add(rule("10.0.0.0/8", Action.DENY, "10", "20", "30", "40", "50"));
+        rules.add(rule("10.1.0.0/16", Action.ALLOW, "11", "21", "31", "41"));
+        for (int i = 0; i < 20_000; i++) rules.add(rule("10.2." + (i >> 8) + "." + (i & 255) + "/32", Action.DENY));
+        rules.add(rule("10.3.0.0/16", Action.ALLOW, "12", "22", "32", "42"));
+        for (int attempt = 0; attempt < 5; attempt++) {
+            assertThatThrownBy(() -> IpPolicy.of(rules, Action.ALLOW, Loopback.RULES))
+                    .isInstanceOfSatisfying(IpPolicy.TooManyPortRanges.class,
+                            e -> assertThat(e.prefix()).isEqualTo(Cidr.parse("10.1.0.0/16")));
+        }
+    }
+
+    @Test
     void rulesThatFitTheRangesNeverFailToCompile() {
         assertThat(IpPolicy.fitsPortRanges(List.of(rule("10.0.0.0/8", Action.DENY), rule("10.1.0.0/16", Action.ALLOW, "853")))).isTrue();
         Random rnd = new Random(7);

@@ -51,9 +51,10 @@ final class RuleChecks {
         domains(p.domains(), def, out, probes);
         cidrs(p.cidrs(), loopback, out, probes);
         try {
-            List<IpRule> rules = new ArrayList<>(p.ipRules());
+            List<IpRule> user = p.ipRules();
+            List<IpRule> rules = new ArrayList<>(user);
             if (p.encryptedDns() != EncryptedDns.Setting.ALLOW) {
-                rules.addAll(EncryptedDns.ipRules(List.of(EncryptedDns.builtIn()), p.ipRules(), loopback));
+                rules.addAll(EncryptedDns.ipRules(List.of(EncryptedDns.builtIn()), user, loopback));
             }
             if (!IpPolicy.fitsPortRanges(rules)) IpPolicy.of(rules, def, loopback); // compiled only when a prefix may not fit
         } catch (IpPolicy.TooManyPortRanges e) {

@@ -1,7 +1,6 @@
 package dev.cordon.policy;
 
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -33,11 +32,8 @@ public final class DomainPolicy {
         this.rules = List.copyOf(rules);
         this.defaultAction = defaultAction;
         this.defaultDecision = new Decision(defaultAction, Optional.empty());
-        Map<String, Decision> exact = new HashMap<>(), wildcard = new HashMap<>(); // s, and *.s
-        for (DomainRule r : this.rules) {
-            (r.pattern().subdomainsOnly() ? wildcard : exact).put(r.pattern().suffix(), new Decision(r.action(), Optional.of(r)));
-        }
-        this.index = new SuffixIndex(exact, wildcard);
+        this.index = new SuffixIndex(this.rules.size());
+        for (DomainRule r : this.rules) index.put(r.pattern(), new Decision(r.action(), Optional.of(r))); // one rule per pattern (of)
     }
 
     public static DomainPolicy of(List<DomainPattern> allow, List<DomainPattern> deny, Action defaultAction) {

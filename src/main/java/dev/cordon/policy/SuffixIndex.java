@@ -1,7 +1,5 @@
 package dev.cordon.policy;
 
-import java.util.Map;
-
 /**
  * A policy's decisions by name suffix, in one open-addressed table that a name is looked up in
  * without building a string per suffix: the hash of a suffix is extended one character leftwards
@@ -15,14 +13,18 @@ final class SuffixIndex {
     private final DomainPolicy.Decision[] exact, wildcard;
     private final int mask;
 
-    SuffixIndex(Map<String, DomainPolicy.Decision> exactRules, Map<String, DomainPolicy.Decision> wildcardRules) {
-        int size = Integer.highestOneBit(Math.max(4, (exactRules.size() + wildcardRules.size()) * 2 - 1)) << 1;
+    /** An index with room for {@code patterns} patterns, each {@link #put} once. */
+    SuffixIndex(int patterns) {
+        int size = Integer.highestOneBit(Math.max(4, patterns * 2 - 1)) << 1;
         keys = new String[size];
         exact = new DomainPolicy.Decision[size];
         wildcard = new DomainPolicy.Decision[size];
         mask = size - 1;
-        exactRules.forEach((k, d) -> exact[slot(k)] = d);
-        wildcardRules.forEach((k, d) -> wildcard[slot(k)] = d);
+    }
+
+    /** The decision of {@code pattern}: {@code s} or {@code *.s}, filed under {@code s}. */
+    void put(DomainPattern pattern, DomainPolicy.Decision d) {
+        (pattern.subdomainsOnly() ? wildcard : exact)[slot(pattern.suffix())] = d;
     }
 
     /** The slot of key {@code k}, claimed if it has none yet. */

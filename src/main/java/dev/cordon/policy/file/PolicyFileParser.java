@@ -177,7 +177,7 @@ public final class PolicyFileParser {
         }
         String text = string(item, "a domain name");
         if (text == null) return Optional.empty();
-        if (NAME_WITH_PORT.matcher(text).matches() && !text.contains("*:")) {
+        if (text.indexOf(':') >= 0 && NAME_WITH_PORT.matcher(text).matches() && !text.contains("*:")) { // no regex for a plain name
             error(item, "ports on a domain rule are not supported ('" + text + "'): ports apply to CIDR rules; "
                     + "a domain rule covers every port");
             return Optional.empty();

@@ -78,13 +78,11 @@ final class RuleChecks {
     private static void domains(List<DomainEntry> all, Action def, List<PolicyProblem> out, Probes probes) {
         Map<DomainPattern, List<DomainEntry>> byPattern = new HashMap<>(all.size() * 2);
         for (DomainEntry d : all) byPattern.computeIfAbsent(d.pattern(), k -> new ArrayList<>(1)).add(d);
-        Map<DomainPattern, Integer> firstIndex = new HashMap<>(all.size() * 2);
-        for (int i = 0; i < all.size(); i++) {
+        for (DomainEntry d : all) {
             probes.add();
-            DomainEntry d = all.get(i);
-            List<DomainEntry> same = byPattern.get(d.pattern());
-            if (firstIndex.putIfAbsent(d.pattern(), i) != null) {
-                DomainEntry e = same.getFirst(); // the earliest rule of this pattern
+            List<DomainEntry> same = byPattern.get(d.pattern()); // this pattern's rules, in file order
+            DomainEntry e = same.getFirst();
+            if (e != d) { // a later rule of the pattern
                 if (e.action() == d.action()) {
                     out.add(PolicyProblem.warning(d.line(), d.column(), "duplicate rule: " + d.pattern() + " is already "
                             + verb(e.action()) + " at line " + e.line()));
@@ -94,9 +92,13 @@ final class RuleChecks {
                 }
                 continue;
             }
-            boolean contradicted = same.stream().anyMatch(o -> o.action() != d.action());
-            if (!contradicted) redundantDomain(d, byPattern, def, probes).ifPresent(out::add);
+            if (!contradicted(same, d.action())) redundantDomain(d, byPattern, def, probes).ifPresent(out::add);
         }
+    }
+
+    private static boolean contradicted(List<DomainEntry> same, Action action) {
+        for (int i = 1; i < same.size(); i++) if (same.get(i).action() != action) return true; // the first is the rule itself
+        return false;
     }
 
     /**

@@ -156,12 +156,10 @@ final class RuleChecks {
             byCidr.computeIfAbsent(c.cidr(), k -> new ArrayList<>(1)).add(c);
             (c.cidr().isV4() ? v4 : v6).add(c.cidr().prefixLength());
         }
-        Map<Cidr, Integer> seen = new HashMap<>(all.size() * 2); // rules of each prefix checked so far
         for (CidrEntry c : all) {
             boolean reported = false;
-            List<CidrEntry> same = byCidr.get(c.cidr());
-            int earlier = seen.merge(c.cidr(), 1, Integer::sum) - 1;
-            for (CidrEntry e : same.subList(0, earlier)) { // the earlier rules of the same prefix, in file order
+            List<CidrEntry> same = byCidr.get(c.cidr()); // this prefix's rules, in file order
+            for (CidrEntry e : same.subList(0, indexOf(same, c))) { // the earlier ones
                 probes.add();
                 if (!overlap(e, c)) continue;
                 if (e.action() != c.action()) {
@@ -180,6 +178,13 @@ final class RuleChecks {
         }
     }
 
+    /** Where {@code c} itself is in {@code same} (the entries are compared as objects: equal rules are two rules). */
+    private static int indexOf(List<CidrEntry> same, CidrEntry c) {
+        int i = 0;
+        while (same.get(i) != c) i++;
+        return i;
+    }
+
     private static IpRule rule(CidrEntry c) {
         return new IpRule(c.cidr(), c.action(), "line " + c.line(), c.ports());
     }
@@ -193,6 +198,11 @@ final class RuleChecks {
     private static boolean overlap(CidrEntry a, CidrEntry b) {
         if (a.ports().isEmpty() || b.ports().isEmpty()) return true;
         return a.ports().stream().anyMatch(x -> b.ports().stream().anyMatch(x::overlaps));
+    }
+
+    private static boolean inLoopback(byte[] addr) {
+        for (Cidr l : IpPolicy.LOOPBACK_PREFIXES) if (l.contains(addr)) return true;
+        return false;
     }
 
     /**
@@ -211,8 +221,9 @@ final class RuleChecks {
             List<CidrEntry> at = byCidr.get(Cidr.masked(addr, len));
             if (at != null) for (CidrEntry e : at) above.add(rule(e));
         }
-        boolean inLoopback = loopback == Loopback.ALLOW && IpPolicy.LOOPBACK_PREFIXES.stream().anyMatch(l -> l.contains(addr));
-        if (above.isEmpty() && !inLoopback) return Optional.empty(); // nothing less specific decides any port of c
+        if (above.isEmpty() && !(loopback == Loopback.ALLOW && inLoopback(addr))) {
+            return Optional.empty(); // nothing less specific decides any port of c
+        }
         IpPolicy outer;
         try {
             outer = IpPolicy.of(above, Action.ALLOW, loopback);

@@ -70,7 +70,7 @@ public final class IpPolicy {
         TreeSet<Integer> v4 = new TreeSet<>(java.util.Comparator.reverseOrder()), v6 = new TreeSet<>(java.util.Comparator.reverseOrder());
         for (int id = 0; id < this.rules.size(); id++) {
             Cidr c = this.rules.get(id).cidr();
-            byPrefix.computeIfAbsent(c, k -> new ArrayList<>()).add(id);
+            byPrefix.computeIfAbsent(c, k -> new ArrayList<>(1)).add(id); // most prefixes have one rule: no room for ten
             (c.isV4() ? v4 : v6).add(c.prefixLength());
         }
         lengthsV4 = v4.stream().mapToInt(Integer::intValue).toArray();

@@ -68,9 +68,8 @@ public final class PolicyFileParser {
     }
 
     private Result run(String text, String source) {
-        LoadSettings settings = LoadSettings.builder().setLabel(source).setSchema(new CoreSchema())
-                .setAllowDuplicateKeys(true) // reported below, with both positions
-                .build();
+        // YamlTree keeps duplicate keys; keys() reports them, with both positions
+        LoadSettings settings = LoadSettings.builder().setLabel(source).setSchema(new CoreSchema()).build();
         Optional<Node> root;
         try {
             root = YamlTree.read(text, settings);
@@ -105,16 +104,16 @@ public final class PolicyFileParser {
         List<InetSocketAddress> upstreams = null;
         BlockedResponse blocked = null;
         Long timeout = null;
-        Pair dnsTuple = keys.get("dns");
-        if (dnsTuple != null && !isNull(dnsTuple.value())) {
-            if (dnsTuple.value() instanceof Mapping dns) {
+        Pair dnsPair = keys.get("dns");
+        if (dnsPair != null && !isNull(dnsPair.value())) {
+            if (dnsPair.value() instanceof Mapping dns) {
                 Map<String, Pair> d = keys(dns, PolicyKeys.DNS, "dns.");
                 upstreams = upstreams(d.get("upstreams"));
                 blocked = choice(d.get("blockedResponse"), BlockedResponse.class, "dns.");
                 timeout = timeout(d.get("upstreamTimeoutMs"));
                 privateAnswers = bool(d.get("blockPrivateAnswers"));
             } else {
-                error(dnsTuple.value(), "'dns' must be a mapping with upstreams, blockedResponse, upstreamTimeoutMs or blockPrivateAnswers");
+                error(dnsPair.value(), "'dns' must be a mapping with upstreams, blockedResponse, upstreamTimeoutMs or blockPrivateAnswers");
             }
         }
         Limits limits = limits(keys.get("limits"));

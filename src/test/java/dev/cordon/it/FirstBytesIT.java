@@ -301,6 +301,26 @@ class FirstBytesIT {
     }
 
     @Test
+    void aNameTableOfManyBatchesPutSideBySideHoldsEveryName() throws IOException {
+        // 5000 names make five batches of the kernel's name table, put on every CPU at once: a name from
+        // the start and the end of each thousand must be there, and nothing the policy does not name
+        StringBuilder policy = new StringBuilder("version: 1\ndefault: deny\nloopback: rules\nallow:\n  domains:\n    - table.test\n");
+        for (int i = 0; i < 5000; i++) policy.append("    - n").append(i).append(".bulk.test\n");
+        Path file = Files.writeString(dir.resolve("bulk.yaml"), policy);
+        List<String> names = new ArrayList<>();
+        for (int b = 0; b < 5; b++) names.addAll(List.of("n" + b * 1024 + ".bulk.test", "n" + Math.min(4999, b * 1024 + 1023) + ".bulk.test"));
+        GuardedRun.Result r = GuardedRun.cordon(dir, dns).opt("--policy", file.toString()).sh("""
+                getent hosts table.test > /dev/null
+                echo "== names"; %s
+                """.formatted(py("table", TABLE_IP, Integer.toString(tableHost.port()),
+                String.join(" ", names), "n5000.bulk.test", "bulk.test")));
+
+        assertThat(r.exit()).as(r.toString()).isZero();
+        for (String n : names) assertThat(r.section("names")).as(r.toString()).contains(n + " ok");
+        assertThat(r.section("names")).contains("n5000.bulk.test errno=EACCES").contains("bulk.test errno=EACCES");
+    }
+
+    @Test
     void anEncryptedClientHelloIsJudgedByItsOuterNameAndReported() {
         String port = Integer.toString(tls4.port());
         GuardedRun.Result r = GuardedRun.cordon(dir, dns).opt("--deny", "blocked.test").sh("""

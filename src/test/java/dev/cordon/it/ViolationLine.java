@@ -10,10 +10,19 @@ import java.util.Map;
  * Values are logfmt: bare, or double-quoted with backslash escapes.
  */
 record ViolationLine(String level, String kind, String verdict, Map<String, String> fields, String raw) {
+    /**
+     * Every report line in {@code text}. cordon writes each line with one write, but the command
+     * shares its stderr and may be in the middle of a line of its own (curl writes "curl: (55) Send
+     * failure: ..." in pieces): a report can start inside another line, and then runs from its
+     * level to that line's end.
+     */
     static List<ViolationLine> parseAll(String text) {
         List<ViolationLine> out = new ArrayList<>();
         for (String line : text.split("\n")) {
             ViolationLine l = parse(line);
+            for (int at = 1; l == null && at < line.length(); at++) {
+                if (line.startsWith("WARN ", at) || line.startsWith("INFO ", at)) l = parse(line.substring(at));
+            }
             if (l != null) out.add(l);
         }
         return out;

@@ -6,7 +6,6 @@ import org.snakeyaml.engine.v2.common.Anchor;
 import org.snakeyaml.engine.v2.events.AliasEvent;
 import org.snakeyaml.engine.v2.events.CollectionStartEvent;
 import org.snakeyaml.engine.v2.events.Event;
-import org.snakeyaml.engine.v2.events.NodeEvent;
 import org.snakeyaml.engine.v2.events.ScalarEvent;
 import org.snakeyaml.engine.v2.exceptions.Mark;
 import org.snakeyaml.engine.v2.nodes.Tag;
@@ -80,7 +79,7 @@ final class YamlTree {
     }
 
     /** A collection whose end has not been read yet: its start, anchor and what it holds so far. */
-    private record Open(boolean mapping, int line, int column, Optional<Anchor> anchor, List<Node> items) {}
+    private record Open(int line, int column, Optional<Anchor> anchor, List<Node> items) {}
 
     private static final class Builder {
         private final ScalarResolver resolver;
@@ -103,16 +102,16 @@ final class YamlTree {
                         throw malformed(e, "YAML syntax: expected a single document in the stream, but found another document");
                     }
                 }
-                case Scalar -> done((ScalarEvent) e, scalar((ScalarEvent) e));
+                case Scalar -> finish(((ScalarEvent) e).getAnchor(), scalar((ScalarEvent) e));
                 case Alias -> add(alias((AliasEvent) e));
                 case SequenceStart, MappingStart -> start((CollectionStartEvent) e);
                 case SequenceEnd -> {
-                    Open o = open.pop();
-                    finish(o, new Sequence(o.items(), o.line(), o.column()));
+                    Open o = close();
+                    finish(o.anchor(), new Sequence(o.items(), o.line(), o.column()));
                 }
                 case MappingEnd -> {
-                    Open o = open.pop();
-                    finish(o, mapping(o));
+                    Open o = close();
+                    finish(o.anchor(), mapping(o));
                 }
                 default -> { /* stream and document boundaries, comments */ }
             }
@@ -124,11 +123,6 @@ final class YamlTree {
                     : e.getValue().indexOf('/') >= 0 ? Tag.STR
                     : resolver.resolve(e.getValue(), e.getImplicit().canOmitTagInPlainScalar());
             return new Scalar(e.getValue(), tag, line(e), column(e));
-        }
-
-        private void done(NodeEvent e, Node n) {
-            e.getAnchor().ifPresent(a -> anchors.put(a, n));
-            add(n);
         }
 
         private Node alias(AliasEvent e) {
@@ -144,14 +138,19 @@ final class YamlTree {
 
         private void start(CollectionStartEvent e) {
             e.getAnchor().ifPresent(openAnchors::add);
-            open.push(new Open(e.getEventId() == Event.ID.MappingStart, line(e), column(e), e.getAnchor(), new ArrayList<>()));
+            open.push(new Open(line(e), column(e), e.getAnchor(), new ArrayList<>()));
         }
 
-        private void finish(Open o, Node n) {
-            o.anchor().ifPresent(a -> {
-                openAnchors.remove(a);
-                anchors.put(a, n);
-            });
+        /** The innermost open collection, ended: its anchor may be aliased from now on. */
+        private Open close() {
+            Open o = open.pop();
+            o.anchor().ifPresent(openAnchors::remove);
+            return o;
+        }
+
+        /** A node complete: named by its anchor, if it has one, and added where it belongs. */
+        private void finish(Optional<Anchor> anchor, Node n) {
+            anchor.ifPresent(a -> anchors.put(a, n));
             add(n);
         }
 
